@@ -1,0 +1,96 @@
+"""The ``observes`` command: demo, and state inspection."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import IO
+
+import orjson
+
+from observes_singer import __version__
+from observes_singer.state import StateError, StateStore, parse_state
+from observes_singer.storage import BlobStore, StorageError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="observes",
+        description="Observes Singer: move a company's operational data into its warehouse.",
+    )
+    parser.add_argument("--version", action="version", version=f"observes {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    demo = commands.add_parser(
+        "demo", help="run a short pipeline on sample data with local defaults",
+        description="Run sample GitLab CI jobs through observes-infer, save the Singer output, "
+        "the inferred schema and the state under the local data folder (./observes-data, or "
+        "$OBSERVES_DATA_DIR), and print what landed. Needs no network.",
+    )
+    demo.add_argument("--records", type=int, default=1000, help="sample records (default 1000)")
+
+    state = commands.add_parser("state", help="inspect or reset a saved Singer state",
+                                description="Read, write or remove the state document at a "
+                                "storage URL (s3://bucket/key, file:///path or a path).")
+    state.add_argument("--endpoint-url", metavar="URL", help="S3 endpoint (for S3-compatible "
+                       "stores); default AWS_ENDPOINT_URL")
+    actions = state.add_subparsers(dest="action", metavar="ACTION", required=True)
+    get = actions.add_parser("get", help="print the state document (exit 3 if there is none)")
+    get.add_argument("url")
+    put = actions.add_parser("set", help="replace the state with a JSON document")
+    put.add_argument("url")
+    put.add_argument("file", nargs="?", default="-", help="JSON file, or - for stdin (default)")
+    clear = actions.add_parser("clear", help="remove the state (the next run starts over)")
+    clear.add_argument("url")
+    return parser
+
+
+def _state_command(args: argparse.Namespace, stdin: IO[bytes], stdout: IO[bytes]) -> int:
+    store = StateStore(args.url, BlobStore(endpoint_url=args.endpoint_url))
+    if args.action == "get":
+        state = store.get()
+        if state is None:
+            print(f"observes: no state at {args.url}", file=sys.stderr)
+            return 3
+        stdout.write(orjson.dumps(state, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE))
+        return 0
+    if args.action == "set":
+        source = "stdin" if args.file == "-" else args.file
+        if args.file == "-":
+            raw = stdin.read()
+        else:
+            with open(args.file, "rb") as handle:
+                raw = handle.read()
+        store.put(parse_state(raw, source))
+        print(f"observes: state saved to {args.url}", file=sys.stderr)
+        return 0
+    removed = store.clear()
+    print(f"observes: {'state removed from' if removed else 'no state at'} {args.url}",
+          file=sys.stderr)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "state":
+            return _state_command(args, sys.stdin.buffer, sys.stdout.buffer)
+        if args.command == "demo":
+            from observes_singer.demo import run_demo
+
+            return run_demo(args.records, sys.stdout)
+    except (StateError, StorageError) as exc:
+        print(f"observes: error: {exc}", file=sys.stderr)
+        return 1
+    except FileNotFoundError as exc:
+        print(f"observes: error: {exc.filename}: no such file", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    parser.print_help()
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

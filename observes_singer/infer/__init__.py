@@ -1,0 +1,1 @@
+"""observes-infer: JSON Schema inference for sources without a fixed schema."""

@@ -1,0 +1,155 @@
+"""Cached schemas: a document of stream schemas, and checking that records fit them.
+
+The document (at any storage URL, usually ``s3://observes.cache/...``)::
+
+    {"streams": {"jobs": {"schema": {...}, "key_properties": ["id"]}}}
+
+A record "fits" a cached schema when a target can load it without losing anything:
+every value has one of the declared types (and formats), and no object carries a
+property the schema does not declare, unless it allows ``additionalProperties``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from observes_singer.infer.schema import INT64_MAX, INT64_MIN, parse_iso_date, parse_iso_datetime
+from observes_singer.storage import BlobNotFound, BlobStore, StorageError
+
+
+class SchemaCacheError(Exception):
+    """The cached schema document is missing, unreadable or not of the expected shape."""
+
+
+@dataclass(slots=True)
+class StreamSchema:
+    schema: dict[str, Any]
+    key_properties: list[str] = field(default_factory=list)
+
+
+def load_schema_cache(url: str, blobs: BlobStore) -> dict[str, StreamSchema]:
+    try:
+        raw = blobs.read_bytes(url)
+    except BlobNotFound:
+        raise SchemaCacheError(f"{url}: no cached schema there") from None
+    except StorageError as exc:
+        raise SchemaCacheError(f"cannot read the cached schema: {exc}") from None
+    try:
+        doc = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise SchemaCacheError(f"{url}: cached schema is not valid JSON ({exc})") from None
+    streams = doc.get("streams") if isinstance(doc, dict) else None
+    if not isinstance(streams, dict):
+        raise SchemaCacheError(f'{url}: cached schema must be {{"streams": {{NAME: {{"schema": '
+                               '...}}}}')
+    out: dict[str, StreamSchema] = {}
+    for name, entry in streams.items():
+        schema = entry.get("schema") if isinstance(entry, dict) else None
+        keys = entry.get("key_properties", []) if isinstance(entry, dict) else None
+        if not isinstance(schema, dict) or not isinstance(keys, list):
+            raise SchemaCacheError(f"{url}: stream {name!r} needs a 'schema' object and a "
+                                   "'key_properties' list")
+        out[name] = StreamSchema(schema, [str(k) for k in keys])
+    return out
+
+
+def dump_schema_cache(streams: dict[str, StreamSchema]) -> bytes:
+    doc = {
+        "streams": {
+            name: {"schema": entry.schema, "key_properties": entry.key_properties}
+            for name, entry in streams.items()
+        }
+    }
+    return orjson.dumps(doc, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
+
+
+def _types(schema: dict[str, Any]) -> set[str] | None:
+    declared = schema.get("type")
+    if declared is None:
+        return None
+    if isinstance(declared, str):
+        return {declared}
+    return set(declared)
+
+
+def misfit(schema: Any, value: Any, path: str = "") -> str | None:
+    """Why ``value`` does not fit ``schema`` (naming the field path), or None when it fits."""
+    if not isinstance(schema, dict) or not schema:
+        return None  # {} or true: anything goes
+    if "anyOf" in schema or "oneOf" in schema:
+        options = schema.get("anyOf") or schema.get("oneOf") or []
+        reasons = [misfit(option, value, path) for option in options]
+        if any(reason is None for reason in reasons):
+            return None
+        return reasons[0] if reasons else None
+    types = _types(schema)
+    where = path or "record"
+    kind = type(value)
+    if value is None:
+        if types is None or "null" in types:
+            return None
+        return f"{where}: null where the schema does not allow null"
+    if types is None:
+        types = {"object"} if "properties" in schema else None
+        if types is None:
+            return None
+    if kind is bool:
+        return None if "boolean" in types else _mismatch(where, value, types)
+    if kind is int:
+        if "integer" in types and INT64_MIN <= value <= INT64_MAX:
+            return None
+        if "number" in types:
+            return None
+        return _mismatch(where, value, types)
+    if kind is float:
+        if "number" in types or ("integer" in types and value.is_integer()):
+            return None
+        return _mismatch(where, value, types)
+    if kind is str:
+        if "string" not in types:
+            return _mismatch(where, value, types)
+        fmt = schema.get("format")
+        if fmt == "date-time" and parse_iso_datetime(value) is None:
+            return f"{where}: {value[:60]!r} is not an ISO 8601 date-time"
+        if fmt == "date" and parse_iso_date(value) is None:
+            return f"{where}: {value[:60]!r} is not an ISO 8601 date"
+        return None
+    if kind is list:
+        if "array" not in types:
+            return _mismatch(where, value, types)
+        items = schema.get("items")
+        for index, item in enumerate(value):
+            reason = misfit(items, item, f"{where}[{index}]")
+            if reason:
+                return reason
+        return None
+    if kind is dict:
+        if "object" not in types:
+            return _mismatch(where, value, types)
+        props = schema.get("properties")
+        extra = schema.get("additionalProperties")
+        for key, item in value.items():
+            child_path = f"{path}.{key}" if path else key
+            if props is not None and key in props:
+                reason = misfit(props[key], item, child_path)
+            elif isinstance(extra, dict):
+                reason = misfit(extra, item, child_path)
+            elif props is None or extra is True:
+                reason = None
+            else:
+                reason = f"{child_path}: a property the schema does not declare"
+            if reason:
+                return reason
+        return None
+    return f"{where}: not a JSON value"
+
+
+def _mismatch(where: str, value: Any, types: set[str]) -> str:
+    shown = repr(value)
+    if len(shown) > 60:
+        shown = shown[:57] + "..."
+    allowed = "/".join(sorted(types - {"null"})) or "null"
+    return f"{where}: {shown} is not of type {allowed}"
