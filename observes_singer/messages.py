@@ -139,7 +139,9 @@ def _parse(raw: bytes, exact_integers: bool) -> Any:
     return orjson.loads(raw)
 
 
-def parse_line(raw: bytes, line_no: int, source: str = "input", exact_integers: bool = False) -> Any:
+def parse_line(
+    raw: bytes, line_no: int, source: str = "input", exact_integers: bool = False
+) -> Any:
     """Parse one JSON line into a Python value, or raise MessageError naming it."""
     try:
         return _parse(raw, exact_integers)
@@ -153,7 +155,7 @@ def _require(obj: dict[str, Any], key: str, kind: type | tuple[type, ...], what:
         value = obj[key]
     except KeyError:
         raise MessageError(line_no, f"{what} message has no {key!r}", raw, source) from None
-    if not isinstance(value, kind) or isinstance(value, bool) and kind is int:
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
         raise MessageError(
             line_no, f"{what} message has a {key!r} that is not {_kind_name(kind)}", raw, source
         )
@@ -173,11 +175,8 @@ def decode_message(obj: Any, raw: bytes, line_no: int, source: str = "input") ->
         raise MessageError(line_no, "a Singer message must be a JSON object", raw, source)
     kind = obj.get("type")
     if kind == "RECORD":
-        stream = obj.get("stream")
-        record = obj.get("record")
-        if type(stream) is not str or type(record) is not dict:
-            _require(obj, "stream", str, "RECORD", raw, line_no, source)
-            _require(obj, "record", dict, "RECORD", raw, line_no, source)
+        stream = _require(obj, "stream", str, "RECORD", raw, line_no, source)
+        record = _require(obj, "record", dict, "RECORD", raw, line_no, source)
         version = obj.get("version")
         if version is not None and (type(version) is not int):
             raise MessageError(line_no, "RECORD message has a 'version' that is not an integer",

@@ -33,7 +33,7 @@ class StorageError(Exception):
     """A storage operation failed; the message names the URL."""
 
 
-class BlobNotFound(StorageError):  # noqa: N818 - reads as "the blob is not found"
+class BlobNotFound(StorageError):
     """No object at that URL."""
 
 
@@ -219,7 +219,7 @@ class BlobStore:
         if loc.scheme == "s3":
             spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115
             with spool:
-                yield spool  # type: ignore[misc]
+                yield spool
                 spool.seek(0)
                 with self._s3_errors(url, "write"):
                     # upload_fileobj uses multipart above its threshold; the object appears

@@ -47,7 +47,7 @@ def test_write_then_read(place: Place) -> None:
 
 
 def test_reading_what_is_not_there_is_not_found(place: Place) -> None:
-    with pytest.raises(BlobNotFound, match="missing.json"):
+    with pytest.raises(BlobNotFound, match=r"missing\.json"):
         place.store.read_bytes(place.url("missing.json"))
     assert not place.store.exists(place.url("missing.json"))
     with pytest.raises(BlobNotFound), place.store.open_read(place.url("missing.json")):

@@ -54,8 +54,14 @@ def parse_iso_datetime(text: str) -> datetime | None:
     """An ISO 8601 date-time (with or without offset), or None."""
     if not _DATETIME_RE.match(text):
         return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        pass
     # fromisoformat takes at most 6 fraction digits
     candidate = _FRACTION_RE.sub(r"\1", text)
+    if candidate == text:
+        return None
     try:
         return datetime.fromisoformat(candidate)
     except ValueError:
@@ -75,12 +81,11 @@ class FieldType:
     """What one field path has held so far."""
 
     __slots__ = ("coercion", "fmt", "items", "kinds", "map_values", "normalised", "nulls",
-                 "objects", "properties", "seen")
+                 "objects", "properties")
 
     def __init__(self) -> None:
         self.kinds = 0
         self.nulls = False
-        self.seen = 0  # values observed, nulls included
         self.objects = 0  # how many of them were objects
         self.fmt = FMT_NONE
         self.normalised = False  # some string matched an extra format and is rewritten
@@ -130,7 +135,6 @@ class SchemaInferrer:
     # -- observing -----------------------------------------------------------------------
 
     def _observe(self, node: FieldType, value: Any) -> None:
-        node.seen += 1
         kind = type(value)
         if kind is str:
             node.kinds |= STRING
@@ -153,7 +157,20 @@ class SchemaInferrer:
                     # A property that first shows up late was missing from earlier objects.
                     if node.objects > 1:
                         child.nulls = True
-                self._observe(child, item)
+                # Scalars inline: most values are, and a call per value is the main cost.
+                item_kind = type(item)
+                if item_kind is str:
+                    child.kinds |= STRING
+                    if child.fmt != FMT_PLAIN:
+                        self._observe_string(child, item)
+                elif item is None:
+                    child.nulls = True
+                elif item_kind is bool:
+                    child.kinds |= BOOLEAN
+                elif item_kind is float:
+                    child.kinds |= NUMBER
+                else:
+                    self._observe(child, item)
             if len(props) != len(value):
                 for key, child in props.items():
                     if key not in value:
@@ -244,7 +261,6 @@ def mark_coercion(node: FieldType) -> bool:
 def _merge_into(target: FieldType, source: FieldType) -> None:
     target.kinds |= source.kinds
     target.nulls = target.nulls or source.nulls
-    target.seen += source.seen
     target.objects += source.objects
     target.normalised = target.normalised or source.normalised
     if source.fmt != FMT_NONE:
