@@ -289,3 +289,26 @@ def test_empty_input_writes_nothing() -> None:
     result = run_infer(b"")
     assert result.returncode == 0
     assert result.stdout == b""
+
+
+def test_errors_name_the_input_file(tmp_path: Path) -> None:
+    source = tmp_path / "raw.jsonl"
+    source.write_bytes(b'{"stream":"s","record":{}}\n{oops\n')
+    result = run_infer(b"", "--input", str(source))
+    assert result.returncode == 1
+    assert f"{source} line 2: malformed JSON" in result.stderr.decode()
+
+
+def test_a_closed_pipe_is_reported_once() -> None:
+    proc = subprocess.Popen([sys.executable, "-m", "observes_singer.infer.cli"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()
+    proc.stdin.write(b"".join(orjson.dumps({"stream": "s", "record": {"i": n, "pad": "x" * 500}})
+                              + b"\n" for n in range(2000)))
+    proc.stdin.close()
+    assert proc.wait(timeout=60) == 1
+    stderr = proc.stderr.read().decode()
+    assert "output closed before everything was written" in stderr
+    assert "Traceback" not in stderr and "Exception ignored" not in stderr

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -123,28 +124,30 @@ class Inference:
         self.streams: dict[str, _Stream] = {}
         self.declared: set[str] = set()
         self.records = 0
+        self.source = "stdin"
 
     # -- pass one ------------------------------------------------------------------------
 
-    def spool(self, lines: Iterator[bytes], spool: IO[bytes]) -> None:
+    def spool(self, lines: Iterator[bytes], spool: IO[bytes], source: str = "stdin") -> None:
+        self.source = source
         line_no = 0
         for raw in lines:
             line_no += 1
             if not raw.strip():
                 continue
-            value = parse_line(raw, line_no, exact_integers=True)
+            value = parse_line(raw, line_no, source, exact_integers=True)
             if self.bare_stream is not None:
                 if type(value) is not dict:
-                    raise MessageError(line_no, "a record must be a JSON object", raw)
+                    raise self._error(line_no, "a record must be a JSON object", raw)
                 self._record(self.bare_stream, value, None, raw, line_no, spool)
                 continue
             if type(value) is not dict:
-                raise MessageError(line_no, "expected a JSON object", raw)
+                raise self._error(line_no, "expected a JSON object", raw)
             kind = value.get("type")
             if kind is None:
                 stream, record = value.get("stream"), value.get("record")
                 if type(stream) is not str or type(record) is not dict:
-                    raise MessageError(
+                    raise self._error(
                         line_no,
                         'expected {"stream": NAME, "record": {...}} or a Singer message '
                         "(use --stream NAME for bare records)",
@@ -154,7 +157,7 @@ class Inference:
             elif kind == "RECORD":
                 stream, record = value.get("stream"), value.get("record")
                 if type(stream) is not str or type(record) is not dict:
-                    raise MessageError(line_no, "RECORD needs a string 'stream' and an object "
+                    raise self._error(line_no, "RECORD needs a string 'stream' and an object "
                                        "'record'", raw)
                 self._record(stream, record, value, raw, line_no, spool)
             elif kind == "SCHEMA":
@@ -162,7 +165,7 @@ class Inference:
             elif kind in ("STATE", "ACTIVATE_VERSION"):
                 spool.write(_PASS + raw.rstrip(b"\r\n") + b"\n")
             else:
-                raise MessageError(line_no, f"{PROG} cannot pass a {kind!r} message", raw)
+                raise self._error(line_no, f"{PROG} cannot pass a {kind!r} message", raw)
 
     def _stream(self, name: str, raw: bytes, line_no: int) -> _Stream:
         stream = self.streams.get(name)
@@ -170,7 +173,7 @@ class Inference:
             return stream
         if self.cached is not None:
             if name not in self.cached:
-                raise MessageError(line_no, f"stream {name!r} is not in the cached schema; "
+                raise self._error(line_no, f"stream {name!r} is not in the cached schema; "
                                    "run without --schema-cache to infer it", raw)
             stream = _Stream(name, None, self.cached[name].key_properties)
         else:
@@ -189,7 +192,7 @@ class Inference:
         stream = self._stream(name, raw, line_no)
         for key in stream.key_properties:
             if record.get(key) is None:
-                raise MessageError(line_no, f"stream {name!r}: record has no key property "
+                raise self._error(line_no, f"stream {name!r}: record has no key property "
                                    f"{key!r}", raw)
         if stream.inferrer is not None:
             stream.inferrer.add(record)
@@ -197,7 +200,7 @@ class Inference:
             assert self.cached is not None
             reason = misfit(self.cached[name].schema, record)
             if reason:
-                raise MessageError(line_no, f"stream {name!r}: record does not fit the cached "
+                raise self._error(line_no, f"stream {name!r}: record does not fit the cached "
                                    f"schema ({reason})", raw)
         out = message if message is not None else {"type": "RECORD", "stream": name,
                                                    "record": record}
@@ -206,13 +209,16 @@ class Inference:
     def _declare(self, value: dict[str, Any], raw: bytes, line_no: int, spool: IO[bytes]) -> None:
         name = value.get("stream")
         if type(name) is not str or type(value.get("schema")) is not dict:
-            raise MessageError(line_no, "SCHEMA needs a string 'stream' and an object 'schema'",
+            raise self._error(line_no, "SCHEMA needs a string 'stream' and an object 'schema'",
                                raw)
         if name in self.streams:
-            raise MessageError(line_no, f"SCHEMA for stream {name!r} comes after records of it "
+            raise self._error(line_no, f"SCHEMA for stream {name!r} comes after records of it "
                                "were already inferred", raw)
         self.declared.add(name)
         spool.write(_PASS + raw.rstrip(b"\r\n") + b"\n")
+
+    def _error(self, line_no: int, reason: str, raw: bytes) -> MessageError:
+        return MessageError(line_no, reason, raw, self.source)
 
     # -- results -------------------------------------------------------------------------
 
@@ -275,7 +281,7 @@ def run(args: argparse.Namespace, stdin: IO[bytes], stdout: IO[bytes]) -> None:
     with tempfile.TemporaryFile(prefix="observes-infer-") as spool:
         if args.input:
             with open(args.input, "rb") as handle:
-                inference.spool(iter(handle), spool)
+                inference.spool(iter(handle), spool, source=args.input)
         else:
             inference.spool(iter(stdin), spool)
         inference.replay(spool, stdout)
@@ -297,6 +303,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{PROG}: error: {exc.filename}: no such file", file=sys.stderr)
         return 1
     except BrokenPipeError:
+        # Keep the interpreter from failing again while flushing stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         print(f"{PROG}: error: output closed before everything was written", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
