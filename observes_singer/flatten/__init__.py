@@ -1,0 +1,1 @@
+"""The flattener: nested Singer records into relational rows (DESIGN.md, "The flattener")."""

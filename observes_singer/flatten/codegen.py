@@ -1,0 +1,472 @@
+r"""Compile a stream plan into one Python function that flattens, checks and encodes a record.
+
+Checking and converting every value of every record is the target's hot path. An
+interpreter walking the plan per value costs several times more than straight-line
+code, so each stream's plan is turned into Python source once (per SCHEMA message)
+and compiled: nested ``dict.get`` calls, an exact class check per value, and the CSV
+token built in place. The rare and slow cases (a float in an integer field, a string
+to cut, a bad value) go to helper functions.
+
+Rows come out as CSV lines (RFC 4180; strings always quoted, NULL as an unquoted
+``\N`` so that it differs from the empty string in every loader), the input format
+of PostgreSQL's and Redshift's COPY and of DuckDB's reader alike (with ``NULL AS
+'\N'``). Each table's lines are appended to its buffer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+import orjson
+
+from observes_singer.flatten.plan import (
+    Column,
+    Kind,
+    ListNode,
+    MapNode,
+    Node,
+    ObjectNode,
+    ScalarNode,
+    StreamPlan,
+    Table,
+)
+
+VARCHAR_MAX_BYTES = 65535
+NULL = "\\N"  # the CSV token of SQL NULL
+INT64_MIN = -(2**63)
+INT64_MAX = 2**63 - 1
+
+
+class BadValue(ValueError):
+    """A value that does not fit its schema. ``field`` is the path inside the record."""
+
+    def __init__(self, field: str, value: Any, expected: str) -> None:
+        self.field = field
+        self.value = value
+        self.expected = expected
+        super().__init__(f"field {field}: {show(value)} {expected}")
+
+
+def show(value: Any, limit: int = 80) -> str:
+    try:
+        text = orjson.dumps(value).decode()
+    except TypeError:
+        text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+@dataclass
+class FlattenStats:
+    """What the flattener changed or could not load; reported at the end of a run."""
+
+    cut: Counter[str] = field(default_factory=Counter)  # "table.column" -> values cut
+    nul_removed: Counter[str] = field(default_factory=Counter)
+    unknown_fields: Counter[str] = field(default_factory=Counter)  # "stream: a.b" -> values
+
+
+# -- slow paths, called from generated code ------------------------------------------------
+
+
+def _integer(value: Any, where: str) -> str:
+    if value.__class__ is float and value.is_integer() and INT64_MIN <= value <= INT64_MAX:
+        return str(int(value))
+    if value.__class__ is int:
+        raise BadValue(where, value, "is outside the 64-bit integer range (BIGINT)")
+    raise BadValue(where, value, "is not an integer")
+
+
+def _number(value: Any, where: str) -> str:
+    raise BadValue(where, value, "is not a number")
+
+
+def _decimal(value: Any, where: str, scale: int) -> str:
+    if value is None:
+        return NULL
+    if value.__class__ not in (int, float, Decimal):
+        raise BadValue(where, value, "is not a number")
+    exact = Decimal(str(value)) if value.__class__ is float else Decimal(value)
+    quantised = exact.quantize(Decimal(1).scaleb(-scale)) if exact.is_finite() else exact
+    if quantised != exact:
+        raise BadValue(where, value, f"has more than {scale} decimal places (multipleOf)")
+    if abs(exact) >= Decimal(10) ** (38 - scale):
+        raise BadValue(where, value, f"does not fit DECIMAL(38, {scale})")
+    return str(quantised)
+
+
+def _boolean(value: Any, where: str) -> str:
+    raise BadValue(where, value, "is not a boolean")
+
+
+def _parse_datetime(text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _timestamp(value: Any, where: str) -> str:
+    """An ISO 8601 date-time as naive UTC text; offsets are applied, naive means UTC."""
+    if value is None:
+        return NULL
+    if value.__class__ is not str:
+        raise BadValue(where, value, "is not a date-time string")
+    moment = _parse_datetime(value)
+    if moment is None:
+        raise BadValue(where, value, "is not an ISO 8601 date-time")
+    zone = moment.tzinfo
+    if zone is None or zone is UTC:
+        # The text itself is canonical when it has the plain ISO shape: skip formatting.
+        size = len(value)
+        if size >= 19 and value[4] == "-" and value[10] in "T " and value[13] == ":" \
+                and value[16] == ":":
+            body: str | None = value
+            if zone is UTC:
+                if value[-1] == "Z":
+                    body = value[:-1]
+                elif value[-6] in "+-" and value[-3] == ":":
+                    body = value[:-6]
+                else:
+                    body = None
+            if body is not None and (
+                len(body) == 19 or (body[19] == "." and body[20:].isdigit())
+            ):
+                return body[:10] + " " + body[11:]
+    if zone is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    if not 1 <= moment.year <= 9999:
+        raise BadValue(where, value, "is outside the supported years")
+    return moment.isoformat(" ")
+
+
+def _date(value: Any, where: str) -> str:
+    if value is None:
+        return NULL
+    if value.__class__ is str and len(value) == 10:
+        try:
+            date.fromisoformat(value)
+            return value  # type: ignore[no-any-return]
+        except ValueError:
+            pass
+    raise BadValue(where, value, "is not an ISO 8601 date (YYYY-MM-DD)")
+
+
+def _string(value: Any, where: str) -> str:
+    raise BadValue(where, value, "is not a string")
+
+
+def _object(value: Any, where: str) -> None:
+    raise BadValue(where, value, "is not an object")
+
+
+def _list(value: Any, where: str) -> None:
+    raise BadValue(where, value, "is not a list")
+
+
+def cut_utf8(text: str, limit: int = VARCHAR_MAX_BYTES) -> str:
+    """The longest prefix of ``text`` whose UTF-8 encoding fits in ``limit`` bytes."""
+    raw = text.encode("utf-8")
+    if len(raw) <= limit:
+        return text
+    return raw[:limit].decode("utf-8", errors="ignore")
+
+
+# -- code generation ---------------------------------------------------------------------
+
+
+class _Source:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.indent = 0
+        self.counter = 0
+
+    def add(self, line: str) -> None:
+        self.lines.append("    " * self.indent + line)
+
+    def var(self, prefix: str) -> str:
+        self.counter += 1
+        return f"{prefix}{self.counter}"
+
+
+@dataclass
+class CompiledStream:
+    """A stream's compiled flattener with its buffers and running measurements."""
+
+    plan: StreamPlan
+    flatten: Callable[[dict[str, Any], int, str], None]
+    buffers: list[list[str]]  # per table, CSV lines
+    max_bytes: list[list[int]]  # per table, per column: longest string seen, in bytes
+    stats: FlattenStats
+    source: str  # the generated code, for debugging
+
+
+def _scalar(src: _Source, column: Column, value: str, token: str, where: str, maxes: str,
+            index: int) -> None:
+    kind = column.kind
+    w = repr(where)
+    if kind is Kind.INTEGER:
+        src.add(f"if {value} is None: {token} = _N")
+        src.add(f"elif {value}.__class__ is int and {INT64_MIN} <= {value} <= {INT64_MAX}: "
+                f"{token} = _str({value})")
+        src.add(f"else: {token} = _integer({value}, {w})")
+    elif kind is Kind.NUMBER:
+        src.add(f"if {value} is None: {token} = _N")
+        src.add(f"elif {value}.__class__ is float: {token} = _repr({value})")
+        src.add(f"elif {value}.__class__ is int: {token} = _str({value})")
+        src.add(f"else: {token} = _number({value}, {w})")
+    elif kind is Kind.DECIMAL:
+        src.add(f"{token} = _decimal({value}, {w}, {column.scale})")
+    elif kind is Kind.BOOLEAN:
+        src.add(f"if {value} is None: {token} = _N")
+        src.add(f"elif {value} is True: {token} = 'true'")
+        src.add(f"elif {value} is False: {token} = 'false'")
+        src.add(f"else: {token} = _boolean({value}, {w})")
+    elif kind is Kind.TIMESTAMP:
+        # Inline fast path: "YYYY-MM-DDTHH:MM:SS[.fff[fff]]Z", the shape most APIs send.
+        src.add(f"if {value} is None: {token} = _N")
+        src.add(f"elif {value}.__class__ is str and {value}[-1:] == 'Z' and "
+                f"_len({value}) in (20, 24, 27) and {value}[10:11] == 'T' and "
+                f"{value}[13:14] == ':' and {value}[19:20] in 'Z.':")
+        src.add("    try:")
+        src.add(f"        _fromiso({value}); {token} = {value}[:10] + ' ' + {value}[11:-1]")
+        src.add("    except ValueError:")
+        src.add(f"        {token} = _timestamp({value}, {w})")
+        src.add(f"else: {token} = _timestamp({value}, {w})")
+    elif kind is Kind.DATE:
+        src.add(f"{token} = _date({value}, {w})")
+    else:
+        src.add(f"if {value} is None: {token} = _N")
+        if kind is Kind.STRING:
+            src.add(f"elif {value}.__class__ is not str: {token} = _string({value}, {w})")
+        src.add("else:")
+        src.indent += 1
+        if kind is Kind.JSON:
+            src.add(f"if {value}.__class__ is not str: {value} = _json({value})")
+        src.add(f"n = _len({value}) if {value}.isascii() else _len({value}.encode())")
+        src.add(f"if n > {maxes}[{index}]:")
+        src.add(f"    if n > {VARCHAR_MAX_BYTES}: {value} = _cut({value}, {w}); "
+                f"n = {VARCHAR_MAX_BYTES}")
+        src.add(f"    {maxes}[{index}] = n")
+        src.add(f"if '\"' in {value}: {value} = {value}.replace('\"', '\"\"')")
+        src.add(f"if '\\x00' in {value}: {value} = _nul({value}, {w})")
+        src.add(f"{token} = '\"' + {value} + '\"'")
+        src.indent -= 1
+
+
+class _Generator:
+    def __init__(self, plan: StreamPlan) -> None:
+        self.plan = plan
+        self.src = _Source()
+        self.table_index = {id(t): i for i, t in enumerate(plan.tables)}
+        self.column_index: dict[int, tuple[int, int]] = {}
+        for ti, table in enumerate(plan.tables):
+            for ci, column in enumerate(table.columns):
+                self.column_index[id(column)] = (ti, ci)
+
+    def where(self, table: Table, column: Column) -> str:
+        prefix = self.display(table)
+        name = ".".join(column.path)
+        if prefix and name:
+            return f"{prefix}.{name}"
+        return prefix or name or "value"
+
+    def display(self, table: Table) -> str:
+        if table.parent is None:
+            return ""
+        parent = self.display(table.parent)
+        path = ".".join(table.path)
+        here = f"{path}[]" if not table.is_map else f"{path}{{}}"
+        if not path:
+            here = "[]"
+        return f"{parent}.{here}" if parent else here
+
+    # -- nodes ---------------------------------------------------------------------------
+
+    def node(self, table: Table, node: Node, value: str, tokens: dict[int, str],
+             ids: str) -> None:
+        """Emit code reading ``value`` (an expression) through ``node``."""
+        src = self.src
+        if isinstance(node, ScalarNode):
+            ti, ci = self.column_index[id(node.column)]
+            token = tokens[id(node.column)]
+            _scalar(src, node.column, value, token, self.where(table, node.column),
+                    f"m{ti}", ci)
+            return
+        if isinstance(node, ObjectNode):
+            known = src.var("K")
+            self.constants[known] = frozenset(node.properties)
+            obj = value
+            where = self.object_where(table, node)
+            src.add(f"if {obj} is None:")
+            src.indent += 1
+            nulls = [tokens[id(c)] for c in _columns_of(node)]
+            src.add(f"{' = '.join(nulls)} = _N" if nulls else "pass")
+            src.indent -= 1
+            src.add(f"elif {obj}.__class__ is not dict: _object({obj}, {where!r})")
+            src.add("else:")
+            src.indent += 1
+            src.add(f"if not {obj}.keys() <= {known}: _extra({obj}, {known}, {where!r})")
+            for name, child in node.properties.items():
+                if isinstance(child, ScalarNode):
+                    item = src.var("v")
+                    src.add(f"{item} = {obj}.get({name!r})")
+                    self.node(table, child, item, tokens, ids)
+                else:
+                    item = src.var("o")
+                    src.add(f"{item} = {obj}.get({name!r})")
+                    self.node(table, child, item, tokens, ids)
+            src.indent -= 1
+            return
+        if isinstance(node, ListNode):
+            child = node.table
+            index = self.table_index[id(child)]
+            where = self.display(child)[:-2] or "value"
+            src.add(f"if {value} is not None:")
+            src.indent += 1
+            src.add(f"if {value}.__class__ is not list: _list({value}, {where!r})")
+            src.add(f"for i, x in enumerate({value}): _t{index}(x, {ids}, i)")
+            src.indent -= 1
+            return
+        if isinstance(node, MapNode):
+            child = node.table
+            index = self.table_index[id(child)]
+            where = self.display(child)[:-2] or "value"
+            src.add(f"if {value} is not None:")
+            src.indent += 1
+            src.add(f"if {value}.__class__ is not dict: _object({value}, {where!r})")
+            src.add(f"for i, x in enumerate({value}.items()): _t{index}(x, {ids}, i)")
+            src.indent -= 1
+            return
+        raise TypeError(node)
+
+    def object_where(self, table: Table, node: ObjectNode) -> str:
+        return self.display(table) or "(record)"
+
+    # -- tables --------------------------------------------------------------------------
+
+    def table(self, table: Table) -> None:
+        src = self.src
+        index = self.table_index[id(table)]
+        tokens = {id(c): f"c{i}" for i, c in enumerate(table.columns)}
+        keys = ", ".join(f"k{i}" for i in range(len(self.plan.key_columns)))
+        key_args = f", {keys}" if keys else ""
+        path = "/" + ".".join(table.path) + "/"
+        if table.is_root:
+            src.add("def flatten(r, line, ver):")
+            src.indent += 1
+            src.add("if r.__class__ is not dict: _object(r, '(record)')")
+            key_tokens = []
+            for i, column in enumerate(self.plan.key_columns):
+                name = column.path[0]
+                src.add(f"kv = r.get({name!r})")
+                src.add(f"if kv is None: _missing_key({name!r})")
+                _scalar(src, column, "kv", f"k{i}", name, f"m{index}",
+                        self.column_index[id(column)][1])
+                key_tokens.append(f"k{i}")
+            if key_tokens:
+                joined = " + '\\x1f' + ".join(key_tokens)
+                src.add(f"sid = _hash((_stream_prefix + {joined}).encode())")
+            else:
+                src.add("sid = _hash((_run_prefix + _str(line)).encode())")
+            ids = f"sid, sid, ver{key_args}"
+            self.node(table, table.node, "r", tokens, ids)
+            row = ["{sid}", "{ver}"] + ["{" + tokens[id(c)] + "}" for c in table.columns]
+        else:
+            src.add(f"def _t{index}(x, pid, rid, ver{key_args}, i):")
+            src.indent += 1
+            if table.is_map:
+                src.add(f"sid = _hash((pid + {path!r} + x[0]).encode())")
+            else:
+                src.add(f"sid = _hash((pid + {path!r} + _str(i)).encode())")
+            ids = f"sid, rid, ver{key_args}"
+            if table.is_map:
+                assert isinstance(table.node, ObjectNode)
+                key_column = table.columns[0]
+                src.add("kk = x[0]")
+                _scalar(src, key_column, "kk", tokens[id(key_column)], self.where(table,
+                        key_column), f"m{index}", 0)
+                src.add("xv = x[1]")
+                self.node(table, table.node.properties["value"], "xv", tokens, ids)
+            else:
+                self.node(table, table.node, "x", tokens, ids)
+            key_fields = ["{" + f"k{i}" + "}" for i in range(len(self.plan.key_columns))]
+            row = ["{sid}", "{pid}", "{rid}", "{i}", "{ver}", *key_fields] + [
+                "{" + tokens[id(c)] + "}" for c in table.columns
+            ]
+        src.add(f"w{index}(f{','.join(row) + chr(10)!r})")
+        src.indent -= 1
+        src.add("")
+
+    def generate(self) -> str:
+        self.constants: dict[str, frozenset[str]] = {}
+        # Children first: the root function refers to them by name.
+        for table in reversed(self.plan.tables):
+            if not table.is_root:
+                self.table(table)
+        self.table(self.plan.root)
+        return "\n".join(self.src.lines)
+
+
+def _columns_of(node: Node) -> list[Column]:
+    if isinstance(node, ScalarNode):
+        return [node.column]
+    if isinstance(node, ObjectNode):
+        out: list[Column] = []
+        for child in node.properties.values():
+            out += _columns_of(child)
+        return out
+    return []
+
+
+def compile_plan(plan: StreamPlan, run_id: str) -> CompiledStream:
+    """Generate and compile the flattener of one stream plan."""
+    generator = _Generator(plan)
+    source = generator.generate()
+    buffers: list[list[str]] = [[] for _ in plan.tables]
+    max_bytes: list[list[int]] = [[0] * len(t.columns) for t in plan.tables]
+    stats = FlattenStats()
+    stream = plan.stream
+
+    def extra(obj: dict[str, Any], known: frozenset[str], where: str) -> None:
+        for key in obj.keys() - known:
+            if obj[key] is not None:
+                label = f"{where}.{key}" if where != "(record)" else key
+                stats.unknown_fields[label] += 1
+
+    def cut(text: str, where: str) -> str:
+        stats.cut[where] += 1
+        return cut_utf8(text)
+
+    def nul(text: str, where: str) -> str:
+        stats.nul_removed[where] += 1
+        return text.replace("\x00", "")
+
+    def missing_key(name: str) -> None:
+        raise BadValue(name, None, "is missing: it is a key property of the stream")
+
+    def as_json(value: Any) -> str:
+        return orjson.dumps(value).decode()
+
+    def hash_id(data: bytes) -> str:
+        return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+    namespace: dict[str, Any] = {
+        "_N": NULL, "_str": str, "_repr": repr, "_len": len, "_hash": hash_id,
+        "_integer": _integer, "_number": _number, "_decimal": _decimal, "_boolean": _boolean,
+        "_timestamp": _timestamp, "_fromiso": datetime.fromisoformat, "_date": _date, "_string": _string, "_object": _object,
+        "_list": _list, "_json": as_json, "_cut": cut, "_nul": nul, "_extra": extra,
+        "_missing_key": missing_key,
+        "_stream_prefix": stream + "\x1f", "_run_prefix": f"{stream}\x1f{run_id}\x1f",
+        **generator.constants,
+    }
+    for i, buffer in enumerate(buffers):
+        namespace[f"w{i}"] = buffer.append
+        namespace[f"m{i}"] = max_bytes[i]
+    code = compile(source, f"<flatten {stream}>", "exec")
+    exec(code, namespace)  # noqa: S102 - our own generated code, built from identifiers we quote
+    return CompiledStream(plan, namespace["flatten"], buffers, max_bytes, stats, source)

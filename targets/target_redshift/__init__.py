@@ -1,0 +1,1 @@
+"""target-redshift: the flattening warehouse loader of Observes Singer."""

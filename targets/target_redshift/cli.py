@@ -1,0 +1,165 @@
+"""``target-redshift``: load Singer messages into Redshift, PostgreSQL or DuckDB."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+
+from observes_singer import __version__
+from observes_singer.messages import MessageError
+from observes_singer.state import StateError, StateStore
+from observes_singer.storage import BlobStore, StorageError
+from target_redshift.config import CONFIG_KEYS, ConfigError, TargetConfig, load_config
+from target_redshift.dialects.base import Dialect, WarehouseError
+from target_redshift.loader import LoadError, Loader
+
+PROG = "target-redshift"
+DESCRIPTION = (
+    "Singer target that flattens nested records (objects into columns, lists and maps into "
+    "child tables) and loads them into Amazon Redshift, PostgreSQL or a local DuckDB file, "
+    "with full-refresh swaps, upserts by key and state emitted only after commit."
+)
+
+
+def about() -> dict[str, Any]:
+    return {
+        "name": PROG,
+        "description": DESCRIPTION,
+        "version": __version__,
+        "capabilities": ["about", "stream-maps-free", "activate-version", "hard-delete-free",
+                         "schema-flattening", "validate-records"],
+        "supported_python_versions": ["3.11", "3.12", "3.13"],
+        "settings": {
+            "type": "object",
+            "properties": {key: {"description": text} for key, text in CONFIG_KEYS.items()},
+        },
+    }
+
+
+def about_markdown() -> str:
+    info = about()
+    lines = [f"# `{PROG}`", "", info["description"], "", f"Version: {info['version']}", "",
+             "## Settings", "", "| Setting | Description |", "|---|---|"]
+    for key, spec in info["settings"]["properties"].items():
+        lines.append(f"| `{key}` | {spec['description']} |")
+    lines += ["", "## Capabilities", ""] + [f"- {c}" for c in info["capabilities"]]
+    return "\n".join(lines) + "\n"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG, description=DESCRIPTION,
+        epilog="Settings (in the --config JSON file):\n" + "\n".join(
+            f"  {key:<20} {text}" for key, text in CONFIG_KEYS.items()
+        ) + "\n\nExample:\n  tap-gitlab --config gitlab.json | target-redshift --config "
+        "warehouse.json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--config", metavar="FILE", help="JSON settings (default: a local "
+                        "DuckDB file observes.duckdb in the working directory)")
+    parser.add_argument("--input", metavar="FILE", help="read Singer messages from FILE "
+                        "instead of stdin")
+    parser.add_argument("--about", action="store_true", help="describe the target and exit")
+    parser.add_argument("--format", choices=("json", "markdown"), default="json",
+                        help="format of --about (default: json)")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    return parser
+
+
+def open_dialect(config: TargetConfig, run_id: str) -> Dialect:
+    dialect = config.database.dialect
+    if dialect == "duckdb":
+        from target_redshift.dialects.duckdb import DuckDBDialect
+
+        return DuckDBDialect(config.database)
+    if dialect == "postgres":
+        from target_redshift.dialects.postgres import PostgresDialect
+
+        return PostgresDialect(config.database)
+    from target_redshift.dialects.redshift import RedshiftDialect
+
+    return RedshiftDialect(config.database, config.s3_staging, run_id, config.endpoint_url)
+
+
+def read_config(path: str | None) -> TargetConfig:
+    raw: Any = {}
+    if path:
+        try:
+            raw = orjson.loads(Path(path).read_bytes())
+        except FileNotFoundError:
+            raise ConfigError(f"{path}: no such file") from None
+        except orjson.JSONDecodeError as exc:
+            raise ConfigError(f"{path}: not valid JSON ({exc})") from None
+    return load_config(raw)
+
+
+def run(args: argparse.Namespace, stdin: IO[bytes], stdout: IO[bytes], log: IO[str]) -> int:
+    config = read_config(args.config)
+    if config.default_url:
+        print(f"{PROG}: no url configured: loading the local DuckDB file "
+              f"{config.database.path}", file=log)
+    run_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+    blobs = BlobStore(endpoint_url=config.endpoint_url)
+    state_store = StateStore(config.state_url, blobs) if config.state_url else None
+    started = time.monotonic()
+    dialect = open_dialect(config, run_id)
+    loader = Loader(config, dialect, stdout, state_store, run_id, log,
+                    source=args.input or "stdin")
+    try:
+        if args.input:
+            with open(args.input, "rb") as handle:
+                loader.run(handle)
+        else:
+            loader.run(stdin)
+    except BaseException:
+        dialect.rollback()
+        dialect.close()
+        raise
+    dialect.close()
+    seconds = time.monotonic() - started
+    records = sum(s.records for s in loader.streams.values())
+    print(f"{PROG}: loaded {records} records into {config.url_shown} schema {config.schema} "
+          f"in {seconds:.1f} s ({loader.states_emitted} STATE emitted)", file=log)
+    for line in loader.summary():
+        print(line, file=log)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.about:
+        if args.format == "markdown":
+            sys.stdout.write(about_markdown())
+        else:
+            sys.stdout.write(orjson.dumps(about(), option=orjson.OPT_INDENT_2).decode() + "\n")
+        return 0
+    # SIGTERM (a job runner stopping us) rolls back like Ctrl-C does.
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        return run(args, sys.stdin.buffer, sys.stdout.buffer, sys.stderr)
+    except (ConfigError, MessageError, LoadError, WarehouseError, StateError,
+            StorageError) as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        print(f"{PROG}: nothing of this run was committed after the last STATE it emitted",
+              file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted; the open transaction was rolled back", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        print(f"{PROG}: error: stdout closed", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,170 @@
+"""What the loader needs from a SQL warehouse, with the SQL the three dialects share.
+
+Every identifier goes through :func:`quote`; values only ever travel as CSV data
+or bound parameters, never spliced into SQL.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from typing import Any
+
+from observes_singer.flatten.identifiers import quote
+from observes_singer.flatten.plan import Kind
+from target_redshift.sqltypes import SqlType, varchar_size
+
+
+class WarehouseError(Exception):
+    """A database operation failed; the message names the table and never a secret."""
+
+
+_VARCHAR = re.compile(r"(?:character varying|varchar)(?:\((\d+)\))?", re.IGNORECASE)
+_DECIMAL = re.compile(r"(?:numeric|decimal)\((\d+),\s*(\d+)\)", re.IGNORECASE)
+
+
+def parse_type(data_type: str, length: int | None = None) -> SqlType:
+    """Our type for a column as information_schema describes it."""
+    text = data_type.strip().lower()
+    if text in ("bigint", "integer", "int8", "int4", "smallint", "int2", "int", "hugeint"):
+        return SqlType(Kind.INTEGER)
+    if text in ("double precision", "double", "float8", "real", "float4", "float"):
+        return SqlType(Kind.NUMBER)
+    if text in ("boolean", "bool"):
+        return SqlType(Kind.BOOLEAN)
+    if text.startswith("timestamp"):
+        return SqlType(Kind.TIMESTAMP)
+    if text == "date":
+        return SqlType(Kind.DATE)
+    decimal = _DECIMAL.fullmatch(text)
+    if decimal:
+        return SqlType(Kind.DECIMAL, scale=int(decimal.group(2)))
+    if text in ("numeric", "decimal"):
+        return SqlType(Kind.DECIMAL, scale=0)
+    varchar = _VARCHAR.fullmatch(text)
+    if varchar or text in ("text", "character", "char", "bpchar"):
+        size = length or (int(varchar.group(1)) if varchar and varchar.group(1) else 65535)
+        return SqlType(Kind.STRING, min(size, 65535))
+    return SqlType(Kind.STRING, 65535)
+
+
+class Dialect(ABC):
+    """One warehouse connection and the statements the loader runs on it."""
+
+    name = "sql"
+    #: whether VARCHAR sizes matter (DuckDB ignores them)
+    sized_varchar = True
+
+    def __init__(self) -> None:
+        self.statements = 0
+
+    # -- connection ------------------------------------------------------------------------
+
+    @abstractmethod
+    def execute(self, sql: str, params: tuple[Any, ...] | None = None) -> list[tuple[Any, ...]]:
+        """Run one statement; returns its rows (empty for statements without)."""
+
+    @abstractmethod
+    def commit(self) -> None: ...
+
+    @abstractmethod
+    def rollback(self) -> None: ...
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    @abstractmethod
+    def load_rows(self, schema: str, table: str, columns: list[str], types: list[SqlType],
+                  lines: list[str]) -> None:
+        """Append CSV rows (one line each, ``\\N`` is NULL) to a table, in the open transaction.
+
+        An empty ``schema`` names a temporary table.
+        """
+
+    # -- types -----------------------------------------------------------------------------
+
+    def type_sql(self, sql_type: SqlType) -> str:
+        kind = sql_type.kind
+        if kind is Kind.INTEGER:
+            return "BIGINT"
+        if kind is Kind.NUMBER:
+            return "DOUBLE PRECISION"
+        if kind is Kind.DECIMAL:
+            return f"DECIMAL(38, {sql_type.scale})"
+        if kind is Kind.BOOLEAN:
+            return "BOOLEAN"
+        if kind is Kind.TIMESTAMP:
+            return "TIMESTAMP"
+        if kind is Kind.DATE:
+            return "DATE"
+        if not self.sized_varchar:
+            return "VARCHAR"
+        return f"VARCHAR({varchar_size(sql_type.size)})"
+
+    # -- catalogue -------------------------------------------------------------------------
+
+    def table_columns(self, schema: str, table: str) -> dict[str, SqlType] | None:
+        """The columns of a table, or None when it does not exist."""
+        rows = self.execute(
+            "SELECT column_name, data_type, character_maximum_length "
+            "FROM information_schema.columns WHERE table_schema = %s AND table_name = %s "
+            "ORDER BY ordinal_position",
+            (schema, table),
+        )
+        if not rows:
+            return None
+        return {str(name): parse_type(str(kind), length) for name, kind, length in rows}
+
+    def tables_like(self, schema: str, prefix: str) -> list[str]:
+        rows = self.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
+            (schema,),
+        )
+        return sorted(str(r[0]) for r in rows if str(r[0]).startswith(prefix))
+
+    # -- DDL -------------------------------------------------------------------------------
+
+    def create_schema(self, schema: str) -> None:
+        self.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(schema)}")
+
+    def create_table(self, schema: str, table: str, columns: dict[str, SqlType],
+                     temporary: bool = False) -> None:
+        body = ", ".join(f"{quote(c)} {self.type_sql(t)}" for c, t in columns.items())
+        if temporary:
+            self.execute(f"CREATE TEMPORARY TABLE {quote(table)} ({body})")
+        else:
+            self.execute(f"CREATE TABLE {self.qualified(schema, table)} ({body})")
+
+    def add_column(self, schema: str, table: str, column: str, sql_type: SqlType) -> None:
+        self.execute(f"ALTER TABLE {self.qualified(schema, table)} ADD COLUMN {quote(column)} "
+                     f"{self.type_sql(sql_type)}")
+
+    def widen_varchar(self, schema: str, table: str, column: str, sql_type: SqlType) -> None:
+        self.execute(f"ALTER TABLE {self.qualified(schema, table)} ALTER COLUMN {quote(column)} "
+                     f"TYPE {self.type_sql(sql_type)}")
+
+    def change_type(self, schema: str, table: str, column: str, sql_type: SqlType) -> None:
+        """Give a column a wider type, keeping its values (add, copy, drop, rename)."""
+        target = self.qualified(schema, table)
+        temp = f"{column[:100]}__observes_new"
+        self.execute(f"ALTER TABLE {target} ADD COLUMN {quote(temp)} {self.type_sql(sql_type)}")
+        self.execute(f"UPDATE {target} SET {quote(temp)} = "
+                     f"CAST({quote(column)} AS {self.type_sql(sql_type)})")
+        self.execute(f"ALTER TABLE {target} DROP COLUMN {quote(column)}")
+        self.execute(f"ALTER TABLE {target} RENAME COLUMN {quote(temp)} TO {quote(column)}")
+
+    def drop_table(self, schema: str, table: str) -> None:
+        self.execute(f"DROP TABLE IF EXISTS {self.qualified(schema, table)}")
+
+    def drop_temporary(self, table: str) -> None:
+        self.execute(f"DROP TABLE IF EXISTS {quote(table)}")
+
+    def rename_table(self, schema: str, table: str, new_name: str) -> None:
+        self.execute(f"ALTER TABLE {self.qualified(schema, table)} RENAME TO {quote(new_name)}")
+
+    def qualified(self, schema: str, table: str) -> str:
+        return f"{quote(schema)}.{quote(table)}"
+
+    def temp_name(self, table: str) -> str:
+        """How a temporary table is referred to in DML."""
+        return quote(table)

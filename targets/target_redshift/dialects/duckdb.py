@@ -1,0 +1,80 @@
+"""DuckDB, the embedded default: a local file, loaded with its CSV reader."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from typing import Any
+
+import duckdb
+
+from observes_singer.flatten.identifiers import quote
+from target_redshift.config import Database
+from target_redshift.dialects.base import Dialect, WarehouseError
+from target_redshift.sqltypes import SqlType
+
+
+class DuckDBDialect(Dialect):
+    name = "duckdb"
+    sized_varchar = False
+
+    def __init__(self, database: Database) -> None:
+        super().__init__()
+        os.makedirs(os.path.dirname(database.path) or ".", exist_ok=True)
+        try:
+            self.conn = duckdb.connect(database.path)
+        except duckdb.Error as exc:
+            raise WarehouseError(f"cannot open DuckDB file {database.path}: {exc}") from None
+        self.conn.execute("BEGIN TRANSACTION")
+        self._spool = tempfile.NamedTemporaryFile(  # noqa: SIM115 - lives with the dialect
+            prefix="target-redshift-", suffix=".csv", delete=False
+        )
+        self._spool.close()
+
+    def execute(self, sql: str, params: tuple[Any, ...] | None = None) -> list[tuple[Any, ...]]:
+        self.statements += 1
+        if params:
+            sql = sql.replace("%s", "?")
+        cursor = self.conn.execute(sql, params or ())
+        if cursor.description is None:
+            return []
+        return cursor.fetchall()
+
+    def load_rows(self, schema: str, table: str, columns: list[str], types: list[SqlType],
+                  lines: list[str]) -> None:
+        with open(self._spool.name, "w", encoding="utf-8", newline="") as handle:
+            handle.writelines(lines)
+        target = self.qualified(schema, table) if schema else quote(table)
+        cols = ", ".join(quote(c) for c in columns)
+        path = self._spool.name.replace("'", "''")
+        self.statements += 1
+        self.conn.execute(
+            f"COPY {target} ({cols}) FROM '{path}' (FORMAT csv, HEADER false, "
+            "NULLSTR '\\N', ALLOW_QUOTED_NULLS false, QUOTE '\"', ESCAPE '\"', "
+            "AUTO_DETECT false)"
+        )
+
+    def commit(self) -> None:
+        self.conn.execute("COMMIT")
+        self.conn.execute("BEGIN TRANSACTION")
+
+    def rollback(self) -> None:
+        try:
+            self.conn.execute("ROLLBACK")
+            self.conn.execute("BEGIN TRANSACTION")
+        except duckdb.Error:
+            pass
+
+    def close(self) -> None:
+        try:
+            self.conn.execute("ROLLBACK")
+        except duckdb.Error:
+            pass
+        self.conn.close()
+        try:
+            os.unlink(self._spool.name)
+        except FileNotFoundError:
+            pass
+
+    def widen_varchar(self, schema: str, table: str, column: str, sql_type: Any) -> None:
+        """VARCHAR has no size in DuckDB: nothing to widen."""

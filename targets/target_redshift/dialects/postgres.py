@@ -1,0 +1,69 @@
+"""PostgreSQL through psycopg 3, loading with ``COPY ... FROM STDIN``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+
+from observes_singer.flatten.identifiers import quote
+from target_redshift.config import Database
+from target_redshift.dialects.base import Dialect, WarehouseError
+from target_redshift.sqltypes import SqlType
+
+
+def copy_statement(target: str, columns: list[str]) -> str:
+    cols = ", ".join(quote(c) for c in columns)
+    return f"COPY {target} ({cols}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
+
+
+class PostgresDialect(Dialect):
+    name = "postgres"
+
+    def __init__(self, database: Database) -> None:
+        super().__init__()
+        options = dict(database.options)
+        try:
+            self.conn = psycopg.connect(
+                host=database.host,
+                port=database.port,
+                user=database.user or None,
+                password=database.password or None,
+                dbname=database.database,
+                application_name="target-redshift",
+                autocommit=False,
+                **options,
+            )
+        except psycopg.Error as exc:
+            raise WarehouseError(f"cannot connect to PostgreSQL at {database.host}:"
+                                 f"{database.port}/{database.database}: "
+                                 f"{_first_line(exc)}") from None
+
+    def execute(self, sql: str, params: tuple[Any, ...] | None = None) -> list[tuple[Any, ...]]:
+        self.statements += 1
+        with self.conn.cursor() as cursor:
+            cursor.execute(sql.encode(), params)  # type: ignore[call-overload]
+            if cursor.description is None:
+                return []
+            return list(cursor.fetchall())
+
+    def load_rows(self, schema: str, table: str, columns: list[str], types: list[SqlType],
+                  lines: list[str]) -> None:
+        target = self.qualified(schema, table) if schema else quote(table)
+        self.statements += 1
+        with self.conn.cursor() as cursor, cursor.copy(copy_statement(target, columns)) as copy:
+            copy.write("".join(lines).encode("utf-8"))
+
+    def commit(self) -> None:
+        self.conn.commit()
+
+    def rollback(self) -> None:
+        if not self.conn.closed:
+            self.conn.rollback()
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -1,0 +1,173 @@
+"""Amazon Redshift through redshift_connector.
+
+Two load paths: with ``s3_staging`` each batch is gzipped to S3 and loaded with
+``COPY ... FROM 's3://...' CSV GZIP`` (the fast path; the objects are deleted once
+loaded); without it, large multi-row INSERTs with bound parameters.
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+from typing import Any
+
+import redshift_connector
+
+from observes_singer.flatten.identifiers import quote
+from observes_singer.flatten.plan import Kind
+from observes_singer.storage import BlobStore, StorageError
+from target_redshift.config import Database, S3Staging
+from target_redshift.dialects.base import Dialect, WarehouseError
+from target_redshift.sqltypes import SqlType
+
+MAX_PARAMETERS = 32_000  # the protocol's bound is 32767
+MAX_INSERT_ROWS = 5_000
+_FIELD = re.compile(r'"((?:[^"]|"")*)"|([^,\n]*)')
+
+
+def parse_csv_row(line: str) -> list[str | None]:
+    """One CSV row as written by the flattener: quoted fields are strings, ``\\N`` is NULL."""
+    values: list[str | None] = []
+    end = len(line) - 1 if line.endswith("\n") else len(line)
+    position = 0
+    while True:
+        match = _FIELD.match(line, position)
+        assert match is not None
+        quoted, plain = match.group(1), match.group(2)
+        if quoted is not None:
+            values.append(quoted.replace('""', '"'))
+        else:
+            values.append(None if plain == "\\N" else plain)
+        position = match.end()
+        if position >= end:
+            return values
+        position += 1  # the comma
+
+
+def literal(text: str) -> str:
+    """A Redshift string literal (backslashes are escapes there, as in PostgreSQL 8)."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+class RedshiftDialect(Dialect):
+    name = "redshift"
+
+    def __init__(self, database: Database, staging: S3Staging | None, run_id: str,
+                 endpoint_url: str | None = None) -> None:
+        super().__init__()
+        options = dict(database.options)
+        sslmode = options.pop("sslmode", "verify-ca")
+        timeout = options.pop("connect_timeout", None)
+        ssl = sslmode not in ("disable", "allow", "prefer")
+        kwargs: dict[str, Any] = {
+            "host": database.host,
+            "port": database.port,
+            "database": database.database,
+            "user": database.user,
+            "password": database.password,
+            "ssl": ssl,
+            "application_name": "target-redshift",
+        }
+        if ssl:
+            kwargs["sslmode"] = "verify-full" if sslmode == "verify-full" else "verify-ca"
+        if timeout:
+            kwargs["timeout"] = int(timeout)
+        self._secrets = [s for s in (database.password,) if s]
+        if staging and staging.credentials:
+            self._secrets += [v for v in staging.credentials.values() if v]
+        try:
+            self.conn = redshift_connector.connect(**kwargs)
+        except Exception as exc:  # the driver raises many unrelated types
+            raise WarehouseError(self.scrub(
+                f"cannot connect to Redshift at {database.host}:{database.port}/"
+                f"{database.database}: {exc}")) from None
+        self.conn.autocommit = False
+        self.staging = staging
+        self.run_id = run_id
+        self._objects = 0
+        self._blobs = BlobStore(endpoint_url=(staging.endpoint_url if staging else None)
+                                or endpoint_url)
+
+    def scrub(self, message: str) -> str:
+        for secret in self._secrets:
+            message = message.replace(secret, "***")
+        return message
+
+    def execute(self, sql: str, params: tuple[Any, ...] | None = None) -> list[tuple[Any, ...]]:
+        self.statements += 1
+        cursor = self.conn.cursor()
+        try:
+            cursor.execute(sql, params)
+            if cursor.description is None:
+                return []
+            return [tuple(row) for row in cursor.fetchall()]
+        finally:
+            cursor.close()
+
+    def load_rows(self, schema: str, table: str, columns: list[str], types: list[SqlType],
+                  lines: list[str]) -> None:
+        target = self.qualified(schema, table) if schema else quote(table)
+        if self.staging is not None:
+            self._copy_from_s3(target, columns, lines)
+        else:
+            self._insert(target, columns, types, lines)
+
+    def _copy_from_s3(self, target: str, columns: list[str], lines: list[str]) -> None:
+        assert self.staging is not None
+        self._objects += 1
+        url = f"{self.staging.url}/{self.run_id}/part-{self._objects:06d}.csv.gz"
+        data = gzip.compress("".join(lines).encode("utf-8"), compresslevel=1)
+        try:
+            self._blobs.write_bytes(url, data)
+        except StorageError as exc:
+            raise WarehouseError(f"cannot stage rows for {target} in S3: {exc}") from None
+        if self.staging.iam_role:
+            auth = f"IAM_ROLE {literal(self.staging.iam_role)}"
+        else:
+            creds = self.staging.credentials or {}
+            auth = (f"ACCESS_KEY_ID {literal(creds['aws_access_key_id'])} "
+                    f"SECRET_ACCESS_KEY {literal(creds['aws_secret_access_key'])}")
+            if creds.get("aws_session_token"):
+                auth += f" SESSION_TOKEN {literal(creds['aws_session_token'])}"
+        region = f" REGION {literal(self.staging.region)}" if self.staging.region else ""
+        cols = ", ".join(quote(c) for c in columns)
+        try:
+            self.execute(
+                f"COPY {target} ({cols}) FROM {literal(url)} {auth}{region} "
+                f"CSV GZIP NULL AS {literal(chr(92) + 'N')} TIMEFORMAT 'auto' "
+                "DATEFORMAT 'auto' COMPUPDATE OFF STATUPDATE OFF"
+            )
+        finally:
+            try:
+                self._blobs.delete(url)
+            except StorageError:
+                pass
+
+    def _insert(self, target: str, columns: list[str], types: list[SqlType],
+                lines: list[str]) -> None:
+        casts = [("%s" if t.kind in (Kind.STRING, Kind.JSON) else
+                  f"CAST(%s AS {self.type_sql(t)})") for t in types]
+        row_sql = "(" + ", ".join(casts) + ")"
+        per_statement = max(1, min(MAX_INSERT_ROWS, MAX_PARAMETERS // max(1, len(columns))))
+        head = f"INSERT INTO {target} ({', '.join(quote(c) for c in columns)}) VALUES "
+        for start in range(0, len(lines), per_statement):
+            chunk = lines[start:start + per_statement]
+            params: list[str | None] = []
+            for line in chunk:
+                params += parse_csv_row(line)
+            self.execute(head + ", ".join([row_sql] * len(chunk)), tuple(params))
+
+    def commit(self) -> None:
+        self.conn.commit()
+
+    def rollback(self) -> None:
+        try:
+            self.conn.rollback()
+        except Exception:  # noqa: S110 - a dropped connection has nothing to roll back
+            pass
+
+    def close(self) -> None:
+        try:
+            self.conn.close()
+        except Exception:  # noqa: S110
+            pass

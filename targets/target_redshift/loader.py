@@ -1,0 +1,428 @@
+"""The run: Singer messages in, flattened rows loaded, STATE out only once committed.
+
+Consistency, by load method (DESIGN.md, "Loading and consistency"):
+
+- ``replace``: every table of the stream is built under a staging name inside one
+  transaction that lasts the whole run; at the end the old tables are dropped and the
+  staging tables renamed into place, and the transaction commits. A failed or killed
+  run rolls back: yesterday's tables are untouched and no staging table survives.
+- ``upsert``: each batch goes to temporary tables, then, in one transaction, the
+  target rows with the same ``_sdc_id`` (root) or ``_sdc_root_id`` (children) are
+  deleted and the batch inserted. A key seen twice in a batch closes the batch first,
+  so the last version of a record wins.
+- ``append``: each batch is inserted and committed.
+
+While any ``replace`` stream is part of the run, everything stays in the one
+transaction, so STATE is emitted at the end; otherwise after each committed batch.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+import orjson
+
+from observes_singer.flatten.codegen import BadValue, CompiledStream, compile_plan
+from observes_singer.flatten.identifiers import fit_length, normalise, quote, short_hash
+from observes_singer.flatten.plan import (
+    Kind,
+    SchemaError,
+    StreamPlan,
+    Table,
+    compile_stream,
+    key_column_name,
+)
+from observes_singer.messages import (
+    ActivateVersionMessage,
+    BatchMessage,
+    MessageError,
+    RecordMessage,
+    SchemaMessage,
+    StateMessage,
+    decode_message,
+)
+from observes_singer.state import StateStore
+from target_redshift.config import TargetConfig
+from target_redshift.dialects.base import Dialect
+from target_redshift.sqltypes import SqlType, covers, widen
+
+ID_TYPE = SqlType(Kind.STRING, 32)
+INT_TYPE = SqlType(Kind.INTEGER)
+STAGING_PREFIX = "_observes_stage_"
+BATCH_PREFIX = "_observes_batch_"
+
+
+class LoadError(Exception):
+    """The input cannot be loaded; the message says where (stream, line, field)."""
+
+
+@dataclass
+class TableLoad:
+    """One warehouse table this run writes, and what the run did to it."""
+
+    name: str  # the final name
+    stream: str
+    load_name: str  # where rows go during the run (a staging name in replace mode)
+    columns: dict[str, SqlType] | None = None  # as the table has them now
+    rows: int = 0
+    added: list[str] = field(default_factory=list)
+    widened: list[str] = field(default_factory=list)
+
+
+@dataclass
+class StreamLoad:
+    name: str
+    method: str
+    schema: dict[str, Any]
+    key_properties: list[str]
+    plan: StreamPlan
+    compiled: CompiledStream
+    batch_keys: set[tuple[Any, ...]] = field(default_factory=set)
+    records: int = 0
+    buffered: int = 0
+
+
+_NO_STATE = object()
+
+
+class Loader:
+    def __init__(self, config: TargetConfig, dialect: Dialect, out: IO[bytes],
+                 state_store: StateStore | None, run_id: str, log: IO[str] = sys.stderr,
+                 source: str = "stdin") -> None:
+        self.config = config
+        self.dialect = dialect
+        self.out = out
+        self.state_store = state_store
+        self.run_id = run_id
+        self.log = log
+        self.source = source
+        self.schema = config.schema
+        self.streams: dict[str, StreamLoad] = {}
+        self.tables: dict[str, TableLoad] = {}
+        self.all_stats: list[CompiledStream] = []
+        self.long_transaction = False
+        self.pending_state: Any = _NO_STATE
+        self.buffered_records = 0
+        self.buffered_bytes = 0
+        self.notes: list[str] = []
+        self.states_emitted = 0
+
+    # -- the message loop ----------------------------------------------------------------
+
+    def run(self, lines: Iterable[bytes]) -> None:
+        self.dialect.create_schema(self.schema)
+        self.dialect.commit()
+        loads = orjson.loads
+        decode_error = orjson.JSONDecodeError
+        streams = self.streams
+        limit_records = self.config.batch_size_records
+        limit_bytes = self.config.max_buffer_bytes
+        line_no = 0
+        for raw in lines:
+            line_no += 1
+            try:
+                obj = loads(raw)
+            except decode_error as exc:
+                if not raw.strip():
+                    continue
+                raise MessageError(line_no, f"malformed JSON ({exc})", raw,
+                                   self.source) from None
+            if obj.__class__ is dict and obj.get("type") == "RECORD":
+                target = streams.get(obj.get("stream"))  # type: ignore[arg-type]
+                record = obj.get("record")
+                version = obj.get("version")
+                if target is not None and record.__class__ is dict and (
+                    version is None or version.__class__ is int
+                ):
+                    if target.method == "upsert":
+                        key = tuple(record.get(k) for k in target.key_properties)
+                        if key in target.batch_keys:
+                            self.flush()
+                        target.batch_keys.add(key)
+                    try:
+                        target.compiled.flatten(record, line_no,
+                                                "\\N" if version is None else str(version))
+                    except BadValue as exc:
+                        raise LoadError(f"stream {target.name!r}, {self.source} line {line_no}, "
+                                        f"{exc}") from None
+                    target.records += 1
+                    self.buffered_records += 1
+                    self.buffered_bytes += len(raw)
+                    if self.buffered_records >= limit_records or \
+                            self.buffered_bytes >= limit_bytes:
+                        self.flush()
+                    continue
+            message = decode_message(obj, raw, line_no, self.source)
+            self.dispatch(message, raw)
+        self.finish()
+
+    def dispatch(self, message: Any, raw: bytes) -> None:
+        if isinstance(message, RecordMessage):
+            # The fast path takes every RECORD of a known stream: this one has none.
+            raise MessageError(message.line_no, f"RECORD for stream {message.stream!r} before "
+                               "its SCHEMA", raw, self.source)
+        if isinstance(message, SchemaMessage):
+            self.on_schema(message, raw)
+        elif isinstance(message, StateMessage):
+            self.pending_state = message.value
+            if self.buffered_records == 0 and not self.long_transaction:
+                self.emit_state()
+        elif isinstance(message, ActivateVersionMessage):
+            self.on_activate_version(message, raw)
+        elif isinstance(message, BatchMessage):
+            raise MessageError(message.line_no, "BATCH messages are not supported by "
+                               "target-redshift; send RECORDs", raw, self.source)
+
+    # -- SCHEMA ----------------------------------------------------------------------------
+
+    def on_schema(self, message: SchemaMessage, raw: bytes) -> None:
+        name = message.stream
+        known = self.streams.get(name)
+        if known and known.schema == message.schema and \
+                known.key_properties == message.key_properties:
+            return
+        try:
+            plan = compile_stream(name, message.schema, message.key_properties,
+                                  root_name=self.root_name(name))
+        except SchemaError as exc:
+            raise MessageError(message.line_no, f"invalid SCHEMA: {exc}", raw,
+                               self.source) from None
+        for table in plan.tables:
+            owner = self.tables.get(table.name)
+            if owner is not None and owner.stream != name:
+                raise LoadError(f"{self.source} line {message.line_no}: table {table.name!r} "
+                                f"of stream {name!r} is also a table of stream "
+                                f"{owner.stream!r}; rename one of the streams")
+        if known:
+            self.flush()
+        method = self.config.method_for(name)
+        if method == "upsert" and not message.key_properties:
+            if not known:
+                self.notes.append(f"stream {name!r} has no key properties: appended, "
+                                  "not upserted")
+            method = "append"
+        if method == "replace":
+            self.long_transaction = True
+        compiled = compile_plan(plan, self.run_id)
+        self.all_stats.append(compiled)
+        self.notes += [n for n in plan.notes if n not in self.notes]
+        stream = StreamLoad(name, method, message.schema, message.key_properties, plan,
+                            compiled)
+        if known:
+            stream.records = known.records
+        self.streams[name] = stream
+        for table in plan.tables:
+            self.table_load(stream, table)
+
+    def root_name(self, stream: str) -> str:
+        base = fit_length(normalise(stream), stream)
+        owner = self.tables.get(base)
+        if owner is None or owner.stream == stream:
+            return base
+        return fit_length(f"{base}_{short_hash(stream)}", stream)
+
+    def table_load(self, stream: StreamLoad, table: Table) -> TableLoad:
+        existing = self.tables.get(table.name)
+        if existing is not None:
+            return existing
+        if stream.method == "replace":
+            load_name = STAGING_PREFIX + short_hash(f"{self.run_id}/{table.name}", 16)
+        else:
+            load_name = table.name
+        load = TableLoad(table.name, stream.name, load_name)
+        self.tables[table.name] = load
+        return load
+
+    # -- buffers to tables -----------------------------------------------------------------
+
+    def wanted_columns(self, stream: StreamLoad, index: int) -> dict[str, SqlType]:
+        plan = stream.plan
+        table = plan.tables[index]
+        maxes = stream.compiled.max_bytes
+        sized = self.dialect.sized_varchar
+        columns: dict[str, SqlType] = {"_sdc_id": ID_TYPE}
+        if table.is_root:
+            columns["_sdc_table_version"] = INT_TYPE
+        else:
+            columns.update({"_sdc_parent_id": ID_TYPE, "_sdc_root_id": ID_TYPE,
+                            "_sdc_index": INT_TYPE, "_sdc_table_version": INT_TYPE})
+            root_columns = plan.root.columns
+            for key, column in zip(plan.key_properties, plan.key_columns, strict=True):
+                size = maxes[0][root_columns.index(column)]
+                columns[key_column_name(key)] = self.sql_type(column.kind, column.scale, size,
+                                                              sized)
+        for i, column in enumerate(table.columns):
+            columns[column.name] = self.sql_type(column.kind, column.scale, maxes[index][i],
+                                                 sized)
+        return columns
+
+    @staticmethod
+    def sql_type(kind: Kind, scale: int, size: int, sized: bool) -> SqlType:
+        if kind in (Kind.STRING, Kind.JSON):
+            return SqlType(Kind.STRING, size if sized else 65535)
+        return SqlType(kind, scale=scale)
+
+    def ensure_columns(self, load: TableLoad, wanted: dict[str, SqlType]) -> None:
+        dialect = self.dialect
+        if load.columns is None:
+            existing = None
+            if load.load_name == load.name:
+                existing = dialect.table_columns(self.schema, load.name)
+            if existing is None:
+                dialect.create_table(self.schema, load.load_name, wanted)
+                load.columns = dict(wanted)
+                return
+            load.columns = existing
+        for name, wanted_type in wanted.items():
+            current = load.columns.get(name)
+            if current is None:
+                dialect.add_column(self.schema, load.load_name, name, wanted_type)
+                load.columns[name] = wanted_type
+                load.added.append(name)
+            elif not covers(current, wanted_type):
+                new = widen(current, wanted_type)
+                if current.is_text and new.is_text:
+                    dialect.widen_varchar(self.schema, load.load_name, name, new)
+                else:
+                    dialect.change_type(self.schema, load.load_name, name, new)
+                load.columns[name] = new
+                load.widened.append(f"{name}: {dialect.type_sql(current)} -> "
+                                    f"{dialect.type_sql(new)}")
+
+    def flush(self) -> None:
+        """Load every buffered row; commit unless a replace run holds the transaction."""
+        for stream in self.streams.values():
+            self.flush_stream(stream)
+        self.buffered_records = 0
+        self.buffered_bytes = 0
+        if not self.long_transaction:
+            self.dialect.commit()
+            if self.pending_state is not _NO_STATE:
+                self.emit_state()
+
+    def flush_stream(self, stream: StreamLoad) -> None:
+        plan = stream.plan
+        buffers = stream.compiled.buffers
+        stream.batch_keys = set()
+        if stream.method == "upsert":
+            if any(buffers):
+                self.upsert(stream)
+            return
+        for index, table in enumerate(plan.tables):
+            load = self.tables[table.name]
+            wanted = self.wanted_columns(stream, index)
+            self.ensure_columns(load, wanted)
+            lines = buffers[index]
+            if lines:
+                assert load.columns is not None
+                self.dialect.load_rows(self.schema, load.load_name, list(wanted),
+                                       [load.columns[c] for c in wanted], lines)
+                load.rows += len(lines)
+                lines.clear()
+
+    def upsert(self, stream: StreamLoad) -> None:
+        dialect = self.dialect
+        plan = stream.plan
+        buffers = stream.compiled.buffers
+        temps: list[tuple[TableLoad, str, list[str]]] = []
+        for index, table in enumerate(plan.tables):
+            load = self.tables[table.name]
+            wanted = self.wanted_columns(stream, index)
+            self.ensure_columns(load, wanted)
+            assert load.columns is not None
+            types = {c: load.columns[c] for c in wanted}
+            temp = f"{BATCH_PREFIX}{index}"
+            dialect.drop_temporary(temp)
+            dialect.create_table("", temp, types, temporary=True)
+            if buffers[index]:
+                dialect.load_rows("", temp, list(wanted), list(types.values()), buffers[index])
+                load.rows += len(buffers[index])
+                buffers[index].clear()
+            temps.append((load, temp, list(wanted)))
+        root_temp = dialect.temp_name(temps[0][1])
+        for index, (load, temp, columns) in enumerate(temps):
+            target = dialect.qualified(self.schema, load.name)
+            match = "_sdc_id" if index == 0 else "_sdc_root_id"
+            dialect.execute(f'DELETE FROM {target} WHERE "{match}" IN '
+                            f'(SELECT "_sdc_id" FROM {root_temp})')
+        for load, temp, columns in temps:
+            target = dialect.qualified(self.schema, load.name)
+            cols = ", ".join(quote(c) for c in columns)
+            dialect.execute(f"INSERT INTO {target} ({cols}) SELECT {cols} FROM "
+                            f"{dialect.temp_name(temp)}")
+        for _, temp, _ in temps:
+            dialect.drop_temporary(temp)
+
+    # -- ACTIVATE_VERSION ------------------------------------------------------------------
+
+    def on_activate_version(self, message: ActivateVersionMessage, raw: bytes) -> None:
+        stream = self.streams.get(message.stream)
+        if stream is None:
+            raise MessageError(message.line_no, f"ACTIVATE_VERSION for stream "
+                               f"{message.stream!r} before its SCHEMA", raw, self.source)
+        self.flush_stream(stream)
+        for table in stream.plan.tables:
+            load = self.tables[table.name]
+            if load.columns is None:
+                continue
+            self.dialect.execute(
+                f"DELETE FROM {self.dialect.qualified(self.schema, load.load_name)} WHERE "
+                '"_sdc_table_version" IS NULL OR "_sdc_table_version" < %s',
+                (message.version,),
+            )
+        self.flush()
+
+    # -- the end ---------------------------------------------------------------------------
+
+    def finish(self) -> None:
+        for stream in self.streams.values():
+            self.flush_stream(stream)
+        self.buffered_records = 0
+        for load in self.tables.values():
+            if load.load_name != load.name and load.columns is not None:
+                self.dialect.drop_table(self.schema, load.name)
+                self.dialect.rename_table(self.schema, load.load_name, load.name)
+        self.dialect.commit()
+        self.long_transaction = False
+        if self.pending_state is not _NO_STATE:
+            self.emit_state()
+
+    def emit_state(self) -> None:
+        value = self.pending_state
+        self.pending_state = _NO_STATE
+        if self.state_store is not None:
+            if not isinstance(value, dict):
+                raise LoadError("cannot save a STATE whose value is not a JSON object to "
+                                f"{self.state_store.url}")
+            self.state_store.put(value)
+        self.out.write(orjson.dumps({"type": "STATE", "value": value},
+                                    option=orjson.OPT_APPEND_NEWLINE))
+        self.out.flush()
+        self.states_emitted += 1
+
+    def summary(self) -> list[str]:
+        lines = []
+        for load in sorted(self.tables.values(), key=lambda t: t.name):
+            parts = [f"{load.rows} rows"]
+            if load.added:
+                parts.append(f"columns added: {', '.join(load.added)}")
+            if load.widened:
+                parts.append(f"widened: {', '.join(load.widened)}")
+            lines.append(f"  {self.schema}.{load.name}: {'; '.join(parts)}")
+        for compiled in self.all_stats:
+            stats = compiled.stats
+            for where, count in sorted(stats.cut.items()):
+                lines.append(f"  {compiled.plan.stream}.{where}: {count} values cut to 65535 "
+                             "bytes")
+            for where, count in sorted(stats.nul_removed.items()):
+                lines.append(f"  {compiled.plan.stream}.{where}: NUL characters removed from "
+                             f"{count} values")
+            for where, count in sorted(stats.unknown_fields.items()):
+                lines.append(f"  {compiled.plan.stream}.{where}: {count} values not loaded "
+                             "(field not in the schema)")
+        lines += [f"  note: {note}" for note in self.notes]
+        return lines
+
