@@ -150,7 +150,7 @@ def _date(value: Any, where: str) -> str:
     if value.__class__ is str and len(value) == 10:
         try:
             date.fromisoformat(value)
-            return value  # type: ignore[no-any-return]
+            return value
         except ValueError:
             pass
     raise BadValue(where, value, "is not an ISO 8601 date (YYYY-MM-DD)")
@@ -288,7 +288,7 @@ class _Generator:
     # -- nodes ---------------------------------------------------------------------------
 
     def node(self, table: Table, node: Node, value: str, tokens: dict[int, str],
-             ids: str) -> None:
+             ids: str, path: tuple[str, ...] = ()) -> None:
         """Emit code reading ``value`` (an expression) through ``node``."""
         src = self.src
         if isinstance(node, ScalarNode):
@@ -301,7 +301,7 @@ class _Generator:
             known = src.var("K")
             self.constants[known] = frozenset(node.properties)
             obj = value
-            where = self.object_where(table, node)
+            where = self.path_where(table, path) or "(record)"
             src.add(f"if {obj} is None:")
             src.indent += 1
             nulls = [tokens[id(c)] for c in _columns_of(node)]
@@ -312,40 +312,34 @@ class _Generator:
             src.indent += 1
             src.add(f"if not {obj}.keys() <= {known}: _extra({obj}, {known}, {where!r})")
             for name, child in node.properties.items():
-                if isinstance(child, ScalarNode):
-                    item = src.var("v")
-                    src.add(f"{item} = {obj}.get({name!r})")
-                    self.node(table, child, item, tokens, ids)
-                else:
-                    item = src.var("o")
-                    src.add(f"{item} = {obj}.get({name!r})")
-                    self.node(table, child, item, tokens, ids)
+                item = src.var("v" if isinstance(child, ScalarNode) else "o")
+                src.add(f"{item} = {obj}.get({name!r})")
+                self.node(table, child, item, tokens, ids, (*path, name))
             src.indent -= 1
             return
-        if isinstance(node, ListNode):
-            child = node.table
-            index = self.table_index[id(child)]
-            where = self.display(child)[:-2] or "value"
+        if isinstance(node, ListNode | MapNode):
+            sub = node.table
+            index = self.table_index[id(sub)]
+            where = self.display(sub)[:-2] or "value"
+            is_map = isinstance(node, MapNode)
+            expected, complain = ("dict", "_object") if is_map else ("list", "_list")
             src.add(f"if {value} is not None:")
             src.indent += 1
-            src.add(f"if {value}.__class__ is not list: _list({value}, {where!r})")
-            src.add(f"for i, x in enumerate({value}): _t{index}(x, {ids}, i)")
-            src.indent -= 1
-            return
-        if isinstance(node, MapNode):
-            child = node.table
-            index = self.table_index[id(child)]
-            where = self.display(child)[:-2] or "value"
-            src.add(f"if {value} is not None:")
-            src.indent += 1
-            src.add(f"if {value}.__class__ is not dict: _object({value}, {where!r})")
-            src.add(f"for i, x in enumerate({value}.items()): _t{index}(x, {ids}, i)")
+            src.add(f"if {value}.__class__ is not {expected}: {complain}({value}, {where!r})")
+            position, item = src.var("i"), src.var("x")
+            entries = f"{value}.items()" if is_map else value
+            src.add(f"for {position}, {item} in enumerate({entries}): "
+                    f"_t{index}({item}, {ids}, {position})")
             src.indent -= 1
             return
         raise TypeError(node)
 
-    def object_where(self, table: Table, node: ObjectNode) -> str:
-        return self.display(table) or "(record)"
+    def path_where(self, table: Table, path: tuple[str, ...]) -> str:
+        prefix = self.display(table)
+        name = ".".join(path)
+        if prefix and name:
+            return f"{prefix}.{name}"
+        return prefix or name
 
     # -- tables --------------------------------------------------------------------------
 
@@ -458,7 +452,8 @@ def compile_plan(plan: StreamPlan, run_id: str) -> CompiledStream:
     namespace: dict[str, Any] = {
         "_N": NULL, "_str": str, "_repr": repr, "_len": len, "_hash": hash_id,
         "_integer": _integer, "_number": _number, "_decimal": _decimal, "_boolean": _boolean,
-        "_timestamp": _timestamp, "_fromiso": datetime.fromisoformat, "_date": _date, "_string": _string, "_object": _object,
+        "_timestamp": _timestamp, "_fromiso": datetime.fromisoformat, "_date": _date,
+        "_string": _string, "_object": _object,
         "_list": _list, "_json": as_json, "_cut": cut, "_nul": nul, "_extra": extra,
         "_missing_key": missing_key,
         "_stream_prefix": stream + "\x1f", "_run_prefix": f"{stream}\x1f{run_id}\x1f",

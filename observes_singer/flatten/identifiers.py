@@ -49,7 +49,8 @@ def join_path(parts: Iterable[str]) -> str:
     return "__".join(parts)
 
 
-def resolve(originals: list[str], taken: Iterable[str] = ()) -> tuple[dict[str, str], list[str]]:
+def resolve(originals: list[str], taken: Iterable[str] = (),
+            limit: int = MAX_IDENTIFIER_BYTES) -> tuple[dict[str, str], list[str]]:
     """Map each original name to a unique identifier, deterministically.
 
     ``originals`` are full (already joined) source paths, ``taken`` identifiers that
@@ -59,7 +60,7 @@ def resolve(originals: list[str], taken: Iterable[str] = ()) -> tuple[dict[str, 
     reserved = set(taken)
     wanted: dict[str, list[str]] = {}
     for original in originals:
-        ident = fit_length(normalise_path(original), original)
+        ident = fit_length(normalise_path(original), original, limit)
         wanted.setdefault(ident, []).append(original)
     mapping: dict[str, str] = {}
     notes: list[str] = []
@@ -79,9 +80,9 @@ def resolve(originals: list[str], taken: Iterable[str] = ()) -> tuple[dict[str, 
                 mapping[name] = ident
                 used.add(ident)
                 continue
-            candidate = fit_length(f"{ident}_{short_hash(name)}", name)
+            candidate = fit_length(f"{ident}_{short_hash(name)}", name, limit)
             while candidate in used:
-                candidate = fit_length(f"{candidate}_{short_hash(candidate)}", name)
+                candidate = fit_length(f"{candidate}_{short_hash(candidate)}", name, limit)
             mapping[name] = candidate
             used.add(candidate)
             notes.append(f"{name!r} and others normalise to {ident!r}; {name!r} is {candidate!r}")

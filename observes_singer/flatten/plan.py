@@ -109,6 +109,7 @@ class StreamPlan:
     root: Table
     tables: list[Table]  # root first, then children depth-first
     key_columns: list[Column]
+    key_column_names: list[str]  # the _sdc_source_key_<pk> columns of child tables
     notes: list[str]  # collisions resolved, for the run summary
 
 
@@ -252,16 +253,19 @@ METADATA_CHILD = ("_sdc_id", "_sdc_parent_id", "_sdc_root_id", "_sdc_index",
                   "_sdc_table_version")
 
 
-def key_column_name(key: str) -> str:
-    return fit_length(f"_sdc_source_key_{normalise(key)}", key)
+def key_column_name(key: str, limit: int = MAX_IDENTIFIER_BYTES) -> str:
+    return fit_length(f"_sdc_source_key_{normalise(key)}", key, limit)
 
 
 def compile_stream(stream: str, schema: Any, key_properties: list[str],
-                   root_name: str | None = None) -> StreamPlan:
+                   root_name: str | None = None,
+                   max_identifier_bytes: int = MAX_IDENTIFIER_BYTES) -> StreamPlan:
     """Compile a SCHEMA message's schema into the stream's tables.
 
-    ``root_name`` overrides the root table's name (to keep two streams apart).
+    ``root_name`` overrides the root table's name (to keep two streams apart);
+    identifiers are kept within ``max_identifier_bytes`` (Redshift 127, PostgreSQL 63).
     """
+    limit = max_identifier_bytes
     if not isinstance(schema, dict):
         raise SchemaError(f"stream {stream!r}: the schema must be a JSON object")
     simple = _simplify(schema, f"stream {stream!r}")
@@ -275,11 +279,11 @@ def compile_stream(stream: str, schema: Any, key_properties: list[str],
             raise SchemaError(f"stream {stream!r}: key property {key!r} is not in the schema")
 
     builder = _Builder(stream)
-    root = builder.table(root_name or fit_length(normalise(stream), stream), (), None)
+    root = builder.table(root_name or fit_length(normalise(stream), stream, limit), (), None)
     root.node = ObjectNode({name: builder.node(sub, root, (name,))
                             for name, sub in props.items()})
-    notes = _name_columns(builder.tables, key_properties)
-    notes += _name_tables(builder.tables)
+    notes = _name_columns(builder.tables, key_properties, limit)
+    notes += _name_tables(builder.tables, limit)
     key_columns = []
     for key in key_properties:
         node = root.node.properties[key] if isinstance(root.node, ObjectNode) else None
@@ -287,33 +291,35 @@ def compile_stream(stream: str, schema: Any, key_properties: list[str],
             raise SchemaError(f"stream {stream!r}: key property {key!r} must be a scalar "
                               "(integer, number, string, boolean, date or date-time)")
         key_columns.append(node.column)
-    return StreamPlan(stream, list(key_properties), root, builder.tables, key_columns, notes)
+    key_names = [key_column_name(k, limit) for k in key_properties]
+    return StreamPlan(stream, list(key_properties), root, builder.tables, key_columns,
+                      key_names, notes)
 
 
-def _name_columns(tables: list[Table], keys: list[str]) -> list[str]:
+def _name_columns(tables: list[Table], keys: list[str], limit: int) -> list[str]:
     notes: list[str] = []
     for table in tables:
         reserved = list(METADATA_ROOT if table.is_root else METADATA_CHILD)
         if not table.is_root:
-            reserved += [key_column_name(k) for k in keys]
+            reserved += [key_column_name(k, limit) for k in keys]
         originals = [PATH_SEP.join(c.path) if c.path else "value" for c in table.columns]
-        mapping, collisions = resolve(originals, reserved)
+        mapping, collisions = resolve(originals, reserved, limit)
         for column, original in zip(table.columns, originals, strict=True):
             column.name = mapping[original]
         notes += [f"{table.name}: {note.replace(PATH_SEP, '.')}" for note in collisions]
     return notes
 
 
-def _name_tables(tables: list[Table]) -> list[str]:
+def _name_tables(tables: list[Table], limit: int) -> list[str]:
     originals = [t.name for t in tables]
     for table in tables:
-        table.name = fit_length(table.name, table.name, MAX_IDENTIFIER_BYTES)
+        table.name = fit_length(table.name, table.name, limit)
     seen: dict[str, int] = {}
     notes = []
     for table, original in zip(tables, originals, strict=True):
         if table.name in seen:
             seen[table.name] += 1
-            renamed = fit_length(f"{table.name}_{seen[table.name]}", original)
+            renamed = fit_length(f"{table.name}_{seen[table.name]}", original, limit)
             notes.append(f"table {original!r} collides with another; it is {renamed!r}")
             table.name = renamed
         else:

@@ -19,7 +19,7 @@ from observes_singer.state import StateError, StateStore
 from observes_singer.storage import BlobStore, StorageError
 from target_redshift.config import CONFIG_KEYS, ConfigError, TargetConfig, load_config
 from target_redshift.dialects.base import Dialect, WarehouseError
-from target_redshift.loader import LoadError, Loader
+from target_redshift.loader import Loader, LoadError
 
 PROG = "target-redshift"
 DESCRIPTION = (

@@ -113,9 +113,11 @@ def parse_database_url(url: str) -> Database:
                           "postgresql:// or duckdb://)")
     dialect = dialects[scheme]
     try:
-        port = parts.port or (5439 if dialect == "redshift" else 5432)
+        port = parts.port or int(options.pop("port", 0)) or (
+            5439 if dialect == "redshift" else 5432)
     except ValueError:
         raise ConfigError(f"url {shown}: the port is not a number") from None
+    options.pop("port", None)
     host = parts.hostname or ""
     if "host" in options and not host:
         host = options.pop("host")

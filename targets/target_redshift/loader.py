@@ -33,7 +33,6 @@ from observes_singer.flatten.plan import (
     StreamPlan,
     Table,
     compile_stream,
-    key_column_name,
 )
 from observes_singer.messages import (
     ActivateVersionMessage,
@@ -186,7 +185,8 @@ class Loader:
             return
         try:
             plan = compile_stream(name, message.schema, message.key_properties,
-                                  root_name=self.root_name(name))
+                                  root_name=self.root_name(name),
+                                  max_identifier_bytes=self.dialect.max_identifier_bytes)
         except SchemaError as exc:
             raise MessageError(message.line_no, f"invalid SCHEMA: {exc}", raw,
                                self.source) from None
@@ -218,11 +218,12 @@ class Loader:
             self.table_load(stream, table)
 
     def root_name(self, stream: str) -> str:
-        base = fit_length(normalise(stream), stream)
+        limit = self.dialect.max_identifier_bytes
+        base = fit_length(normalise(stream), stream, limit)
         owner = self.tables.get(base)
         if owner is None or owner.stream == stream:
             return base
-        return fit_length(f"{base}_{short_hash(stream)}", stream)
+        return fit_length(f"{base}_{short_hash(stream)}", stream, limit)
 
     def table_load(self, stream: StreamLoad, table: Table) -> TableLoad:
         existing = self.tables.get(table.name)
@@ -250,10 +251,9 @@ class Loader:
             columns.update({"_sdc_parent_id": ID_TYPE, "_sdc_root_id": ID_TYPE,
                             "_sdc_index": INT_TYPE, "_sdc_table_version": INT_TYPE})
             root_columns = plan.root.columns
-            for key, column in zip(plan.key_properties, plan.key_columns, strict=True):
+            for name, column in zip(plan.key_column_names, plan.key_columns, strict=True):
                 size = maxes[0][root_columns.index(column)]
-                columns[key_column_name(key)] = self.sql_type(column.kind, column.scale, size,
-                                                              sized)
+                columns[name] = self.sql_type(column.kind, column.scale, size, sized)
         for i, column in enumerate(table.columns):
             columns[column.name] = self.sql_type(column.kind, column.scale, maxes[index][i],
                                                  sized)
@@ -343,7 +343,7 @@ class Loader:
                 buffers[index].clear()
             temps.append((load, temp, list(wanted)))
         root_temp = dialect.temp_name(temps[0][1])
-        for index, (load, temp, columns) in enumerate(temps):
+        for index, (load, _, _) in enumerate(temps):
             target = dialect.qualified(self.schema, load.name)
             match = "_sdc_id" if index == 0 else "_sdc_root_id"
             dialect.execute(f'DELETE FROM {target} WHERE "{match}" IN '

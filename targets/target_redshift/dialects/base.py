@@ -54,9 +54,22 @@ class Dialect(ABC):
     name = "sql"
     #: whether VARCHAR sizes matter (DuckDB ignores them)
     sized_varchar = True
+    #: the longest identifier the database keeps whole
+    max_identifier_bytes = 127
 
     def __init__(self) -> None:
         self.statements = 0
+
+    def scrub(self, message: str) -> str:
+        """The message without any secret this connection knows of."""
+        return message
+
+    def error(self, exc: BaseException, sql: str) -> WarehouseError:
+        text = str(exc).strip() or type(exc).__name__
+        statement = " ".join(sql.split())
+        if len(statement) > 200:
+            statement = statement[:197] + "..."
+        return WarehouseError(self.scrub(f"{self.name}: {text} (in: {statement})"))
 
     # -- connection ------------------------------------------------------------------------
 

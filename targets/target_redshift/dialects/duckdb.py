@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from typing import Any
@@ -35,10 +36,13 @@ class DuckDBDialect(Dialect):
         self.statements += 1
         if params:
             sql = sql.replace("%s", "?")
-        cursor = self.conn.execute(sql, params or ())
-        if cursor.description is None:
-            return []
-        return cursor.fetchall()
+        try:
+            cursor = self.conn.execute(sql, params or ())
+            if cursor.description is None:
+                return []
+            return cursor.fetchall()
+        except duckdb.Error as exc:
+            raise self.error(exc, sql) from None
 
     def load_rows(self, schema: str, table: str, columns: list[str], types: list[SqlType],
                   lines: list[str]) -> None:
@@ -48,33 +52,30 @@ class DuckDBDialect(Dialect):
         cols = ", ".join(quote(c) for c in columns)
         path = self._spool.name.replace("'", "''")
         self.statements += 1
-        self.conn.execute(
-            f"COPY {target} ({cols}) FROM '{path}' (FORMAT csv, HEADER false, "
-            "NULLSTR '\\N', ALLOW_QUOTED_NULLS false, QUOTE '\"', ESCAPE '\"', "
-            "AUTO_DETECT false)"
-        )
+        try:
+            self.conn.execute(
+                f"COPY {target} ({cols}) FROM '{path}' (FORMAT csv, HEADER false, "
+                "NULLSTR '\\N', ALLOW_QUOTED_NULLS false, QUOTE '\"', ESCAPE '\"', "
+                "AUTO_DETECT false)"
+            )
+        except duckdb.Error as exc:
+            raise self.error(exc, f"COPY {target}") from None
 
     def commit(self) -> None:
         self.conn.execute("COMMIT")
         self.conn.execute("BEGIN TRANSACTION")
 
     def rollback(self) -> None:
-        try:
+        with contextlib.suppress(duckdb.Error):
             self.conn.execute("ROLLBACK")
             self.conn.execute("BEGIN TRANSACTION")
-        except duckdb.Error:
-            pass
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(duckdb.Error):
             self.conn.execute("ROLLBACK")
-        except duckdb.Error:
-            pass
         self.conn.close()
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(self._spool.name)
-        except FileNotFoundError:
-            pass
 
     def widen_varchar(self, schema: str, table: str, column: str, sql_type: Any) -> None:
         """VARCHAR has no size in DuckDB: nothing to widen."""

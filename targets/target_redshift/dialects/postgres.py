@@ -22,7 +22,7 @@ class PostgresDialect(Dialect):
 
     def __init__(self, database: Database) -> None:
         super().__init__()
-        options = dict(database.options)
+        options: dict[str, Any] = dict(database.options)
         try:
             self.conn = psycopg.connect(
                 host=database.host,
@@ -39,20 +39,29 @@ class PostgresDialect(Dialect):
                                  f"{database.port}/{database.database}: "
                                  f"{_first_line(exc)}") from None
 
+    max_identifier_bytes = 63
+
     def execute(self, sql: str, params: tuple[Any, ...] | None = None) -> list[tuple[Any, ...]]:
         self.statements += 1
-        with self.conn.cursor() as cursor:
-            cursor.execute(sql.encode(), params)  # type: ignore[call-overload]
-            if cursor.description is None:
-                return []
-            return list(cursor.fetchall())
+        try:
+            with self.conn.cursor() as cursor:
+                cursor.execute(sql.encode(), params)
+                if cursor.description is None:
+                    return []
+                return list(cursor.fetchall())
+        except psycopg.Error as exc:
+            raise self.error(exc, sql) from None
 
     def load_rows(self, schema: str, table: str, columns: list[str], types: list[SqlType],
                   lines: list[str]) -> None:
         target = self.qualified(schema, table) if schema else quote(table)
         self.statements += 1
-        with self.conn.cursor() as cursor, cursor.copy(copy_statement(target, columns)) as copy:
-            copy.write("".join(lines).encode("utf-8"))
+        try:
+            with self.conn.cursor() as cursor, \
+                    cursor.copy(copy_statement(target, columns)) as copy:
+                copy.write("".join(lines).encode("utf-8"))
+        except psycopg.Error as exc:
+            raise self.error(exc, f"COPY {target}") from None
 
     def commit(self) -> None:
         self.conn.commit()

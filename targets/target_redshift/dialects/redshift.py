@@ -7,11 +7,13 @@ loaded); without it, large multi-row INSERTs with bound parameters.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import re
 from typing import Any
 
 import redshift_connector
+from redshift_connector.error import Error as DriverError
 
 from observes_singer.flatten.identifiers import quote
 from observes_singer.flatten.plan import Kind
@@ -82,11 +84,22 @@ class RedshiftDialect(Dialect):
                 f"cannot connect to Redshift at {database.host}:{database.port}/"
                 f"{database.database}: {exc}")) from None
         self.conn.autocommit = False
+        self.max_identifier_bytes = self._identifier_limit()
         self.staging = staging
         self.run_id = run_id
         self._objects = 0
         self._blobs = BlobStore(endpoint_url=(staging.endpoint_url if staging else None)
                                 or endpoint_url)
+
+    def _identifier_limit(self) -> int:
+        """Redshift keeps 127 bytes; an engine that reports a smaller limit gets that."""
+        try:
+            rows = self.execute("SHOW max_identifier_length")
+            self.commit()
+            return min(127, int(rows[0][0]))
+        except (WarehouseError, ValueError, IndexError):
+            self.rollback()
+            return 127
 
     def scrub(self, message: str) -> str:
         for secret in self._secrets:
@@ -101,8 +114,11 @@ class RedshiftDialect(Dialect):
             if cursor.description is None:
                 return []
             return [tuple(row) for row in cursor.fetchall()]
+        except DriverError as exc:
+            raise self.error(exc, sql) from None
         finally:
-            cursor.close()
+            with contextlib.suppress(DriverError):
+                cursor.close()
 
     def load_rows(self, schema: str, table: str, columns: list[str], types: list[SqlType],
                   lines: list[str]) -> None:
@@ -138,10 +154,8 @@ class RedshiftDialect(Dialect):
                 "DATEFORMAT 'auto' COMPUPDATE OFF STATUPDATE OFF"
             )
         finally:
-            try:
+            with contextlib.suppress(StorageError):
                 self._blobs.delete(url)
-            except StorageError:
-                pass
 
     def _insert(self, target: str, columns: list[str], types: list[SqlType],
                 lines: list[str]) -> None:
@@ -161,13 +175,10 @@ class RedshiftDialect(Dialect):
         self.conn.commit()
 
     def rollback(self) -> None:
-        try:
+        # A dropped connection has nothing left to roll back.
+        with contextlib.suppress(Exception):
             self.conn.rollback()
-        except Exception:  # noqa: S110 - a dropped connection has nothing to roll back
-            pass
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(Exception):
             self.conn.close()
-        except Exception:  # noqa: S110
-            pass
