@@ -15,7 +15,6 @@ of PostgreSQL's and Redshift's COPY and of DuckDB's reader alike (with ``NULL AS
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
+from xxhash import xxh3_128_hexdigest
 
 from observes_singer.flatten.plan import (
     Column,
@@ -66,7 +66,6 @@ class FlattenStats:
     """What the flattener changed or could not load; reported at the end of a run."""
 
     cut: Counter[str] = field(default_factory=Counter)  # "table.column" -> values cut
-    nul_removed: Counter[str] = field(default_factory=Counter)
     unknown_fields: Counter[str] = field(default_factory=Counter)  # "stream: a.b" -> values
 
 
@@ -212,12 +211,11 @@ def _scalar(src: _Source, column: Column, value: str, token: str, where: str, ma
     if kind is Kind.INTEGER:
         src.add(f"if {value} is None: {token} = _N")
         src.add(f"elif {value}.__class__ is int and {INT64_MIN} <= {value} <= {INT64_MAX}: "
-                f"{token} = _str({value})")
+                f"{token} = {value}")
         src.add(f"else: {token} = _integer({value}, {w})")
     elif kind is Kind.NUMBER:
         src.add(f"if {value} is None: {token} = _N")
-        src.add(f"elif {value}.__class__ is float: {token} = _repr({value})")
-        src.add(f"elif {value}.__class__ is int: {token} = _str({value})")
+        src.add(f"elif {value}.__class__ is float or {value}.__class__ is int: {token} = {value}")
         src.add(f"else: {token} = _number({value}, {w})")
     elif kind is Kind.DECIMAL:
         src.add(f"{token} = _decimal({value}, {w}, {column.scale})")
@@ -229,9 +227,9 @@ def _scalar(src: _Source, column: Column, value: str, token: str, where: str, ma
     elif kind is Kind.TIMESTAMP:
         # Inline fast path: "YYYY-MM-DDTHH:MM:SS[.fff[fff]]Z", the shape most APIs send.
         src.add(f"if {value} is None: {token} = _N")
+        # Positions 4, 7, 10, 13, 16 and 19 hold the separators "--T::" and "." or "Z".
         src.add(f"elif {value}.__class__ is str and {value}[-1:] == 'Z' and "
-                f"_len({value}) in (20, 24, 27) and {value}[10:11] == 'T' and "
-                f"{value}[13:14] == ':' and {value}[19:20] in 'Z.':")
+                f"{value}[4:20:3] in ('--T::.', '--T::Z'):")
         src.add("    try:")
         src.add(f"        _fromiso({value}); {token} = {value}[:10] + ' ' + {value}[11:-1]")
         src.add("    except ValueError:")
@@ -253,7 +251,6 @@ def _scalar(src: _Source, column: Column, value: str, token: str, where: str, ma
                 f"n = {VARCHAR_MAX_BYTES}")
         src.add(f"    {maxes}[{index}] = n")
         src.add(f"if '\"' in {value}: {value} = {value}.replace('\"', '\"\"')")
-        src.add(f"if '\\x00' in {value}: {value} = _nul({value}, {w})")
         src.add(f"{token} = '\"' + {value} + '\"'")
         src.indent -= 1
 
@@ -363,20 +360,22 @@ class _Generator:
                         self.column_index[id(column)][1])
                 key_tokens.append(f"k{i}")
             if key_tokens:
-                joined = " + '\\x1f' + ".join(key_tokens)
-                src.add(f"sid = _hash((_stream_prefix + {joined}).encode())")
+                joined = "\\x1f".join("{" + k + "}" for k in key_tokens)
+                src.add(f"sid = _hash(f'{{_stream_prefix}}{joined}'.encode())")
             else:
-                src.add("sid = _hash((_run_prefix + _str(line)).encode())")
+                src.add("sid = _hash(f'{_run_prefix}{line}'.encode())")
             ids = f"sid, sid, ver{key_args}"
             self.node(table, table.node, "r", tokens, ids)
             row = ["{sid}", "{ver}"] + ["{" + tokens[id(c)] + "}" for c in table.columns]
         else:
             src.add(f"def _t{index}(x, pid, rid, ver{key_args}, i):")
             src.indent += 1
+            path_constant = f"P{index}"
+            self.constants[path_constant] = path
             if table.is_map:
-                src.add(f"sid = _hash((pid + {path!r} + x[0]).encode())")
+                src.add(f"sid = _hash(f'{{pid}}{{{path_constant}}}{{x[0]}}'.encode())")
             else:
-                src.add(f"sid = _hash((pid + {path!r} + _str(i)).encode())")
+                src.add(f"sid = _hash(f'{{pid}}{{{path_constant}}}{{i}}'.encode())")
             ids = f"sid, rid, ver{key_args}"
             if table.is_map:
                 assert isinstance(table.node, ObjectNode)
@@ -397,7 +396,7 @@ class _Generator:
         src.add("")
 
     def generate(self) -> str:
-        self.constants: dict[str, frozenset[str]] = {}
+        self.constants: dict[str, frozenset[str] | str] = {}
         # Children first: the root function refers to them by name.
         for table in reversed(self.plan.tables):
             if not table.is_root:
@@ -436,25 +435,18 @@ def compile_plan(plan: StreamPlan, run_id: str) -> CompiledStream:
         stats.cut[where] += 1
         return cut_utf8(text)
 
-    def nul(text: str, where: str) -> str:
-        stats.nul_removed[where] += 1
-        return text.replace("\x00", "")
-
     def missing_key(name: str) -> None:
         raise BadValue(name, None, "is missing: it is a key property of the stream")
 
     def as_json(value: Any) -> str:
         return orjson.dumps(value).decode()
 
-    def hash_id(data: bytes) -> str:
-        return hashlib.blake2b(data, digest_size=16).hexdigest()
-
     namespace: dict[str, Any] = {
-        "_N": NULL, "_str": str, "_repr": repr, "_len": len, "_hash": hash_id,
+        "_N": NULL, "_str": str, "_repr": repr, "_len": len, "_hash": xxh3_128_hexdigest,
         "_integer": _integer, "_number": _number, "_decimal": _decimal, "_boolean": _boolean,
         "_timestamp": _timestamp, "_fromiso": datetime.fromisoformat, "_date": _date,
         "_string": _string, "_object": _object,
-        "_list": _list, "_json": as_json, "_cut": cut, "_nul": nul, "_extra": extra,
+        "_list": _list, "_json": as_json, "_cut": cut, "_extra": extra,
         "_missing_key": missing_key,
         "_stream_prefix": stream + "\x1f", "_run_prefix": f"{stream}\x1f{run_id}\x1f",
         **generator.constants,

@@ -6,8 +6,11 @@ or bound parameters, never spliced into SQL.
 
 from __future__ import annotations
 
+import queue
 import re
+import threading
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from typing import Any
 
 from observes_singer.flatten.identifiers import quote
@@ -48,6 +51,57 @@ def parse_type(data_type: str, length: int | None = None) -> SqlType:
     return SqlType(Kind.STRING, 65535)
 
 
+class BackgroundLoads:
+    """One worker thread running load jobs in order; its first error is raised to the caller.
+
+    At most ``depth`` jobs wait, which bounds the rows held in memory.
+    """
+
+    def __init__(self, depth: int = 4) -> None:
+        self._jobs: queue.Queue[Callable[[], None] | None] = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+
+    def submit(self, job: Callable[[], None]) -> None:
+        self._raise()
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._work, name="loads", daemon=True)
+            self._thread.start()
+        self._jobs.put(job)
+
+    def drain(self, raise_error: bool = True) -> None:
+        if self._thread is not None:
+            self._jobs.join()
+        if raise_error:
+            self._raise()
+        else:
+            self._error = None
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._jobs.put(None)
+            self._thread.join()
+            self._thread = None
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    def _work(self) -> None:
+        while True:
+            job = self._jobs.get()
+            try:
+                if job is None:
+                    return
+                if self._error is None:
+                    job()
+            except BaseException as exc:  # handed to the main thread
+                self._error = exc
+            finally:
+                self._jobs.task_done()
+
+
 class Dialect(ABC):
     """One warehouse connection and the statements the loader runs on it."""
 
@@ -59,6 +113,7 @@ class Dialect(ABC):
 
     def __init__(self) -> None:
         self.statements = 0
+        self._loads = BackgroundLoads()
 
     def scrub(self, message: str) -> str:
         """The message without any secret this connection knows of."""
@@ -72,27 +127,63 @@ class Dialect(ABC):
         return WarehouseError(self.scrub(f"{self.name}: {text} (in: {statement})"))
 
     # -- connection ------------------------------------------------------------------------
+    #
+    # Loads run on a background thread so that the database ingests one batch while the
+    # next is being flattened; every other use of the connection waits for them first.
 
-    @abstractmethod
     def execute(self, sql: str, params: tuple[Any, ...] | None = None) -> list[tuple[Any, ...]]:
         """Run one statement; returns its rows (empty for statements without)."""
+        self._loads.drain()
+        self.statements += 1
+        return self._execute(sql, params)
 
-    @abstractmethod
-    def commit(self) -> None: ...
-
-    @abstractmethod
-    def rollback(self) -> None: ...
-
-    @abstractmethod
-    def close(self) -> None: ...
-
-    @abstractmethod
     def load_rows(self, schema: str, table: str, columns: list[str], types: list[SqlType],
-                  lines: list[str]) -> None:
+                  lines: list[str]) -> int:
         """Append CSV rows (one line each, ``\\N`` is NULL) to a table, in the open transaction.
 
-        An empty ``schema`` names a temporary table.
+        An empty ``schema`` names a temporary table. The rows are taken at once (the
+        caller may reuse ``lines``) and loaded in the background. NUL characters, which
+        no warehouse stores in text, are removed; returns how many rows had any.
         """
+        data = "".join(lines)
+        damaged = 0
+        if "\x00" in data:
+            damaged = sum(1 for line in lines if "\x00" in line)
+            data = data.replace("\x00", "")
+        count = len(lines)
+        self.statements += 1
+        self._loads.submit(lambda: self._load(schema, table, columns, types, data, count))
+        return damaged
+
+    def commit(self) -> None:
+        self._loads.drain()
+        self._commit()
+
+    def rollback(self) -> None:
+        self._loads.drain(raise_error=False)
+        self._rollback()
+
+    def close(self) -> None:
+        self._loads.drain(raise_error=False)
+        self._loads.stop()
+        self._close()
+
+    @abstractmethod
+    def _execute(self, sql: str,
+                 params: tuple[Any, ...] | None = None) -> list[tuple[Any, ...]]: ...
+
+    @abstractmethod
+    def _load(self, schema: str, table: str, columns: list[str], types: list[SqlType],
+              data: str, rows: int) -> None: ...
+
+    @abstractmethod
+    def _commit(self) -> None: ...
+
+    @abstractmethod
+    def _rollback(self) -> None: ...
+
+    @abstractmethod
+    def _close(self) -> None: ...
 
     # -- types -----------------------------------------------------------------------------
 

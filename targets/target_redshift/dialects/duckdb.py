@@ -32,8 +32,7 @@ class DuckDBDialect(Dialect):
         )
         self._spool.close()
 
-    def execute(self, sql: str, params: tuple[Any, ...] | None = None) -> list[tuple[Any, ...]]:
-        self.statements += 1
+    def _execute(self, sql: str, params: tuple[Any, ...] | None = None) -> list[tuple[Any, ...]]:
         if params:
             sql = sql.replace("%s", "?")
         try:
@@ -44,14 +43,13 @@ class DuckDBDialect(Dialect):
         except duckdb.Error as exc:
             raise self.error(exc, sql) from None
 
-    def load_rows(self, schema: str, table: str, columns: list[str], types: list[SqlType],
-                  lines: list[str]) -> None:
+    def _load(self, schema: str, table: str, columns: list[str], types: list[SqlType],
+              data: str, rows: int) -> None:
         with open(self._spool.name, "w", encoding="utf-8", newline="") as handle:
-            handle.writelines(lines)
+            handle.write(data)
         target = self.qualified(schema, table) if schema else quote(table)
         cols = ", ".join(quote(c) for c in columns)
         path = self._spool.name.replace("'", "''")
-        self.statements += 1
         try:
             self.conn.execute(
                 f"COPY {target} ({cols}) FROM '{path}' (FORMAT csv, HEADER false, "
@@ -61,16 +59,16 @@ class DuckDBDialect(Dialect):
         except duckdb.Error as exc:
             raise self.error(exc, f"COPY {target}") from None
 
-    def commit(self) -> None:
+    def _commit(self) -> None:
         self.conn.execute("COMMIT")
         self.conn.execute("BEGIN TRANSACTION")
 
-    def rollback(self) -> None:
+    def _rollback(self) -> None:
         with contextlib.suppress(duckdb.Error):
             self.conn.execute("ROLLBACK")
             self.conn.execute("BEGIN TRANSACTION")
 
-    def close(self) -> None:
+    def _close(self) -> None:
         with contextlib.suppress(duckdb.Error):
             self.conn.execute("ROLLBACK")
         self.conn.close()

@@ -41,8 +41,7 @@ class PostgresDialect(Dialect):
 
     max_identifier_bytes = 63
 
-    def execute(self, sql: str, params: tuple[Any, ...] | None = None) -> list[tuple[Any, ...]]:
-        self.statements += 1
+    def _execute(self, sql: str, params: tuple[Any, ...] | None = None) -> list[tuple[Any, ...]]:
         try:
             with self.conn.cursor() as cursor:
                 cursor.execute(sql.encode(), params)
@@ -52,25 +51,24 @@ class PostgresDialect(Dialect):
         except psycopg.Error as exc:
             raise self.error(exc, sql) from None
 
-    def load_rows(self, schema: str, table: str, columns: list[str], types: list[SqlType],
-                  lines: list[str]) -> None:
+    def _load(self, schema: str, table: str, columns: list[str], types: list[SqlType],
+              data: str, rows: int) -> None:
         target = self.qualified(schema, table) if schema else quote(table)
-        self.statements += 1
         try:
             with self.conn.cursor() as cursor, \
                     cursor.copy(copy_statement(target, columns)) as copy:
-                copy.write("".join(lines).encode("utf-8"))
+                copy.write(data.encode("utf-8"))
         except psycopg.Error as exc:
             raise self.error(exc, f"COPY {target}") from None
 
-    def commit(self) -> None:
+    def _commit(self) -> None:
         self.conn.commit()
 
-    def rollback(self) -> None:
+    def _rollback(self) -> None:
         if not self.conn.closed:
             self.conn.rollback()
 
-    def close(self) -> None:
+    def _close(self) -> None:
         self.conn.close()
 
 

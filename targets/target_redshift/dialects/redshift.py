@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import redshift_connector
@@ -27,13 +28,13 @@ MAX_INSERT_ROWS = 5_000
 _FIELD = re.compile(r'"((?:[^"]|"")*)"|([^,\n]*)')
 
 
-def parse_csv_row(line: str) -> list[str | None]:
-    """One CSV row as written by the flattener: quoted fields are strings, ``\\N`` is NULL."""
+def parse_csv_rows(data: str) -> Iterator[list[str | None]]:
+    """The rows of CSV text as the flattener writes it: quoted fields are strings, ``\\N``
+    is NULL, and a newline outside quotes ends a row."""
     values: list[str | None] = []
-    end = len(line) - 1 if line.endswith("\n") else len(line)
-    position = 0
-    while True:
-        match = _FIELD.match(line, position)
+    position, end = 0, len(data)
+    while position < end:
+        match = _FIELD.match(data, position)
         assert match is not None
         quoted, plain = match.group(1), match.group(2)
         if quoted is not None:
@@ -41,9 +42,11 @@ def parse_csv_row(line: str) -> list[str | None]:
         else:
             values.append(None if plain == "\\N" else plain)
         position = match.end()
-        if position >= end:
-            return values
-        position += 1  # the comma
+        separator = data[position:position + 1]
+        position += 1
+        if separator != ",":
+            yield values
+            values = []
 
 
 def literal(text: str) -> str:
@@ -106,8 +109,7 @@ class RedshiftDialect(Dialect):
             message = message.replace(secret, "***")
         return message
 
-    def execute(self, sql: str, params: tuple[Any, ...] | None = None) -> list[tuple[Any, ...]]:
-        self.statements += 1
+    def _execute(self, sql: str, params: tuple[Any, ...] | None = None) -> list[tuple[Any, ...]]:
         cursor = self.conn.cursor()
         try:
             cursor.execute(sql, params)
@@ -120,21 +122,20 @@ class RedshiftDialect(Dialect):
             with contextlib.suppress(DriverError):
                 cursor.close()
 
-    def load_rows(self, schema: str, table: str, columns: list[str], types: list[SqlType],
-                  lines: list[str]) -> None:
+    def _load(self, schema: str, table: str, columns: list[str], types: list[SqlType],
+              data: str, rows: int) -> None:
         target = self.qualified(schema, table) if schema else quote(table)
         if self.staging is not None:
-            self._copy_from_s3(target, columns, lines)
+            self._copy_from_s3(target, columns, data)
         else:
-            self._insert(target, columns, types, lines)
+            self._insert(target, columns, types, data)
 
-    def _copy_from_s3(self, target: str, columns: list[str], lines: list[str]) -> None:
+    def _copy_from_s3(self, target: str, columns: list[str], data: str) -> None:
         assert self.staging is not None
         self._objects += 1
         url = f"{self.staging.url}/{self.run_id}/part-{self._objects:06d}.csv.gz"
-        data = gzip.compress("".join(lines).encode("utf-8"), compresslevel=1)
         try:
-            self._blobs.write_bytes(url, data)
+            self._blobs.write_bytes(url, gzip.compress(data.encode("utf-8"), compresslevel=1))
         except StorageError as exc:
             raise WarehouseError(f"cannot stage rows for {target} in S3: {exc}") from None
         if self.staging.iam_role:
@@ -148,7 +149,7 @@ class RedshiftDialect(Dialect):
         region = f" REGION {literal(self.staging.region)}" if self.staging.region else ""
         cols = ", ".join(quote(c) for c in columns)
         try:
-            self.execute(
+            self._execute(
                 f"COPY {target} ({cols}) FROM {literal(url)} {auth}{region} "
                 f"CSV GZIP NULL AS {literal(chr(92) + 'N')} TIMEFORMAT 'auto' "
                 "DATEFORMAT 'auto' COMPUPDATE OFF STATUPDATE OFF"
@@ -158,27 +159,31 @@ class RedshiftDialect(Dialect):
                 self._blobs.delete(url)
 
     def _insert(self, target: str, columns: list[str], types: list[SqlType],
-                lines: list[str]) -> None:
+                data: str) -> None:
         casts = [("%s" if t.kind in (Kind.STRING, Kind.JSON) else
                   f"CAST(%s AS {self.type_sql(t)})") for t in types]
         row_sql = "(" + ", ".join(casts) + ")"
         per_statement = max(1, min(MAX_INSERT_ROWS, MAX_PARAMETERS // max(1, len(columns))))
         head = f"INSERT INTO {target} ({', '.join(quote(c) for c in columns)}) VALUES "
-        for start in range(0, len(lines), per_statement):
-            chunk = lines[start:start + per_statement]
-            params: list[str | None] = []
-            for line in chunk:
-                params += parse_csv_row(line)
-            self.execute(head + ", ".join([row_sql] * len(chunk)), tuple(params))
+        chunk: list[str | None] = []
+        count = 0
+        for row in parse_csv_rows(data):
+            chunk += row
+            count += 1
+            if count == per_statement:
+                self._execute(head + ", ".join([row_sql] * count), tuple(chunk))
+                chunk, count = [], 0
+        if count:
+            self._execute(head + ", ".join([row_sql] * count), tuple(chunk))
 
-    def commit(self) -> None:
+    def _commit(self) -> None:
         self.conn.commit()
 
-    def rollback(self) -> None:
+    def _rollback(self) -> None:
         # A dropped connection has nothing left to roll back.
         with contextlib.suppress(Exception):
             self.conn.rollback()
 
-    def close(self) -> None:
+    def _close(self) -> None:
         with contextlib.suppress(Exception):
             self.conn.close()

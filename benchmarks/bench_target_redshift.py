@@ -1,0 +1,235 @@
+"""Benchmark of target-redshift into PostgreSQL (COPY path) on GitLab CI job records.
+
+For each input size it prints records per second and peak RSS of:
+
+- ``orjson floor``: a process that only parses every line with ``orjson.loads``;
+- ``bare COPY floor``: a process that COPYs the already-flattened rows (the same CSV
+  the target produces, made before the clock starts) into the same tables;
+- ``target-redshift``: the real target, ``--config`` pointing at the same server,
+  flattening and checking every value.
+
+Every measured program runs as its own process, reaped with ``wait4`` so that its
+peak RSS is its own. PostgreSQL is the embedded server of the test bench.
+
+Usage: python benchmarks/bench_target_redshift.py [--records 100000,1000000]
+       [--dialect postgres|duckdb] [--profile]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from observes_singer.flatten.codegen import compile_plan  # noqa: E402
+from observes_singer.flatten.plan import compile_stream  # noqa: E402
+from observes_singer.infer.schema import SchemaInferrer  # noqa: E402
+from observes_singer.samples import gitlab_job  # noqa: E402
+
+
+def jobs_schema() -> dict[str, object]:
+    inferrer = SchemaInferrer()
+    for n in range(500):
+        inferrer.add(gitlab_job(n))
+    return inferrer.schema()
+
+
+def make_input(path: Path, records: int) -> None:
+    schema = jobs_schema()
+    with path.open("wb") as out:
+        out.write(orjson.dumps({"type": "SCHEMA", "stream": "jobs", "schema": schema,
+                                "key_properties": ["id"]}) + b"\n")
+        for n in range(records):
+            out.write(orjson.dumps({"type": "RECORD", "stream": "jobs",
+                                    "record": gitlab_job(n)}) + b"\n")
+            if n % 10_000 == 9_999:
+                out.write(b'{"type":"STATE","value":{"jobs":%d}}\n' % n)
+
+
+def measure(command: list[str], stdin_path: Path | None = None,
+            env: dict[str, str] | None = None) -> tuple[float, float, str]:
+    """Seconds and peak RSS (MB) of one process, and its stderr."""
+    stdin = stdin_path.open("rb") if stdin_path else subprocess.DEVNULL
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdin=stdin, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, env=env)
+    assert process.stderr is not None
+    stderr = process.stderr.read().decode()
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(f"{command[:3]} failed:\n{stderr}")
+    return seconds, usage.ru_maxrss / 1024, stderr
+
+
+PARSE_FLOOR = """
+import sys, orjson
+loads = orjson.loads
+for line in open(sys.argv[1], "rb"):
+    loads(line)
+"""
+
+COPY_FLOOR = """
+import os, sys, psycopg
+conninfo, folder = sys.argv[1], sys.argv[2]
+with psycopg.connect(conninfo) as conn:
+    for name in sorted(n for n in os.listdir(folder) if n.endswith(".csv")):
+        table = name[:-4]
+        cols = open(os.path.join(folder, table + ".cols")).read()
+        with conn.cursor() as cur, cur.copy(
+            f'COPY bench_floor."{table}" ({cols}) FROM STDIN WITH (FORMAT csv, NULL \\'\\\\N\\')'
+        ) as copy, open(os.path.join(folder, name), "rb") as data:
+            while block := data.read(1 << 20):
+                copy.write(block)
+    conn.commit()
+"""
+
+
+def flatten_to_csv(source: Path, folder: Path) -> dict[str, str]:
+    """The target's own rows for the input, as CSV files per table (outside the clock)."""
+    from observes_singer.messages import RecordMessage, SchemaMessage, read_messages
+
+    handles = {}
+    columns: dict[str, str] = {}
+    compiled = None
+    with source.open("rb") as stream:
+        for message in read_messages(stream):
+            if isinstance(message, SchemaMessage):
+                plan = compile_stream(message.stream, message.schema, message.key_properties,
+                                      max_identifier_bytes=63)
+                compiled = compile_plan(plan, "bench")
+                for table in plan.tables:
+                    meta = (["_sdc_id", "_sdc_table_version"] if table.is_root else
+                            ["_sdc_id", "_sdc_parent_id", "_sdc_root_id", "_sdc_index",
+                             "_sdc_table_version", *plan.key_column_names])
+                    names = meta + [c.name for c in table.columns]
+                    columns[table.name] = ", ".join(f'"{n}"' for n in names)
+                    (folder / f"{table.name}.cols").write_text(columns[table.name])
+                    handles[table.name] = (folder / f"{table.name}.csv").open("w")
+            elif isinstance(message, RecordMessage) and compiled is not None:
+                compiled.flatten(message.record, message.line_no, "\\N")
+                for table, buffer in zip(compiled.plan.tables, compiled.buffers, strict=True):
+                    if len(buffer) > 5000:
+                        handles[table.name].writelines(buffer)
+                        buffer.clear()
+    assert compiled is not None
+    for table, buffer in zip(compiled.plan.tables, compiled.buffers, strict=True):
+        handles[table.name].writelines(buffer)
+        handles[table.name].close()
+    return columns
+
+
+def report(label: str, records: int, seconds: float, peak: float) -> None:
+    print(f"  {label:<22} {records / seconds:>10,.0f} records/s  {seconds:7.2f} s  "
+          f"peak RSS {peak:6.1f} MB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--records", default="100000,1000000")
+    parser.add_argument("--dialect", choices=("postgres", "duckdb"), default="postgres")
+    parser.add_argument("--profile", action="store_true",
+                        help="also profile the target in-process on the first size")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.records.split(",")]
+
+    from tests.support.postgres import EmbeddedPostgres
+
+    with EmbeddedPostgres() as server, tempfile.TemporaryDirectory() as work_dir:
+        work = Path(work_dir)
+        for size in sizes:
+            database = server.create_database("bench")
+            source = work / f"jobs-{size}.jsonl"
+            make_input(source, size)
+            mb = source.stat().st_size / 1e6
+            print(f"{size:,} GitLab job records ({mb:,.0f} MB of Singer messages), "
+                  f"into {args.dialect}:")
+            seconds, peak, _ = measure([sys.executable, "-c", PARSE_FLOOR, str(source)])
+            report("orjson floor", size, seconds, peak)
+
+            if args.dialect == "postgres":
+                rows = work / "rows"
+                rows.mkdir(exist_ok=True)
+                columns = flatten_to_csv(source, rows)
+                _create_floor_tables(database, rows, columns, source)
+                seconds, peak, _ = measure([sys.executable, "-c", COPY_FLOOR,
+                                            database.conninfo, str(rows)])
+                report("bare COPY floor", size, seconds, peak)
+                for item in rows.iterdir():
+                    item.unlink()
+
+            config = work / "config.json"
+            url = database.uri if args.dialect == "postgres" else f"duckdb://{work}/b.duckdb"
+            config.write_bytes(orjson.dumps({"url": url, "schema": "bench"}))
+            env = {**os.environ, "PYTHONPATH": str(ROOT / "targets") + os.pathsep + str(ROOT)}
+            seconds, peak, stderr = measure(
+                [sys.executable, "-m", "target_redshift.cli", "--config", str(config)],
+                stdin_path=source, env=env)
+            report("target-redshift", size, seconds, peak)
+            print("    " + "\n    ".join(stderr.strip().splitlines()[-5:]))
+            if args.profile and size == sizes[0]:
+                _profile(config, source)
+            source.unlink()
+            server.drop_database(database.name)
+
+
+def _create_floor_tables(database: Any, rows: Path, columns: dict[str, str],
+                         source: Path) -> None:
+    """The floor's tables: what the target creates, built by the target on a sample."""
+    import psycopg
+
+    sample = rows / "sample.jsonl"
+    with source.open("rb") as full, sample.open("wb") as out:
+        for _ in range(2001):
+            out.write(full.readline())
+    config = rows / "floor-config.json"
+    config.write_bytes(orjson.dumps({"url": database.uri, "schema": "bench_floor"}))
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "targets") + os.pathsep + str(ROOT)}
+    measure([sys.executable, "-m", "target_redshift.cli", "--config", str(config)],
+            stdin_path=sample, env=env)
+    with psycopg.connect(database.conninfo, autocommit=True) as conn:
+        for table in columns:
+            conn.execute(f'TRUNCATE bench_floor."{table}"'.encode())
+            # Size the text columns as the full run will need them.
+            for (name,) in conn.execute(
+                    "SELECT column_name FROM information_schema.columns WHERE table_schema = "
+                    "'bench_floor' AND table_name = %s AND data_type = 'character varying'",
+                    (table,)).fetchall():
+                conn.execute(f'ALTER TABLE bench_floor."{table}" ALTER COLUMN "{name}" TYPE '
+                             f"VARCHAR(65535)".encode())
+    sample.unlink()
+    config.unlink()
+
+
+def _profile(config: Path, source: Path) -> None:
+    import cProfile
+    import pstats
+
+    from target_redshift.cli import main as target_main
+
+    stdin = sys.stdin
+    sys.stdin = open(source)  # noqa: SIM115
+    profiler = cProfile.Profile()
+    try:
+        profiler.runcall(target_main, ["--config", str(config), "--input", str(source)])
+    finally:
+        sys.stdin = stdin
+    print("  profile (top functions by own time):")
+    stats = pstats.Stats(profiler)
+    stats.sort_stats("tottime").print_stats(12)
+
+
+if __name__ == "__main__":
+    main()
