@@ -1,8 +1,9 @@
-"""``observes demo``: the core's pipeline on sample data, all local.
+"""``observes demo``: the pipeline on sample data, all local.
 
 Sample GitLab CI jobs (raw JSON, no schema) go through the same inference as
-``observes-infer``; the Singer output, the inferred schema and the last state
-land under the local data folder, which stands in for the buckets.
+``observes-infer``, then through target-redshift into a local DuckDB warehouse. The
+Singer output, the inferred schema and the committed state land under the local data
+folder, which stands in for the buckets.
 """
 
 from __future__ import annotations
@@ -60,14 +61,50 @@ def run_demo(records: int, out: IO[str]) -> int:
                 last_state = message.value
             elif isinstance(message, SchemaMessage):
                 columns = len(message.schema.get("properties", {}))
-    if last_state is not None:
-        StateStore(state_url, blobs).put(last_state)
+    warehouse = data_dir() / "warehouse.duckdb"
+    tables = _load_warehouse(output_url, warehouse, state_url)
 
     print(f"Observes demo: {records} sample GitLab CI jobs, all local under {data_dir()}", file=out)
     print(f"  Singer output  {output_url}", file=out)
     print("                 " + ", ".join(f"{n} {t}" for t, n in sorted(counts.items())), file=out)
     print(f"  schema cache   {schema_url} ({columns} top-level fields)", file=out)
-    print(f"  state          {state_url} -> {orjson.dumps(last_state).decode()}", file=out)
-    print("Next: replay it with `observes-infer --schema-cache " + schema_url + "` or load it "
-          "into a warehouse with a target.", file=out)
-    return 0
+    print(f"  warehouse      {warehouse} (DuckDB, schema main)", file=out)
+    for name, rows in tables:
+        print(f"                 {name:<28} {rows:>7} rows", file=out)
+    saved = StateStore(state_url, blobs).get()
+    print(f"  state          {state_url} -> {orjson.dumps(saved).decode()}", file=out)
+    print(f"Look inside: duckdb {warehouse} (or python -c \"import duckdb; print(duckdb.connect("
+          f"'{warehouse}').sql('select * from jobs limit 5'))\")", file=out)
+    print("For real data: target-redshift --config warehouse.json with url "
+          "redshift://user:pass@host:5439/db (see README).", file=out)
+    return 0 if last_state is not None else 1
+
+
+def _load_warehouse(singer_url: str, path: object, state_url: str) -> list[tuple[str, int]]:
+    """Load the Singer output into the DuckDB file with target-redshift, saving its state."""
+    import duckdb
+    from target_redshift.config import load_config
+    from target_redshift.dialects.duckdb import DuckDBDialect
+    from target_redshift.loader import Loader
+
+    config = load_config({"url": f"duckdb://{path}", "state_url": state_url})
+    dialect = DuckDBDialect(config.database)
+    loader = Loader(config, dialect, io.BytesIO(), StateStore(state_url), "demo",
+                    log=io.StringIO())
+    try:
+        with open(singer_url, "rb") as singer:
+            loader.run(singer)
+    finally:
+        dialect.close()
+    connection = duckdb.connect(str(path), read_only=True)
+    try:
+        names = [r[0] for r in connection.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
+            "ORDER BY table_name").fetchall()]
+        counts = []
+        for name in names:
+            row = connection.execute(f'SELECT count(*) FROM "{name}"').fetchone()
+            counts.append((name, int(row[0]) if row else 0))
+        return counts
+    finally:
+        connection.close()

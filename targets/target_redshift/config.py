@@ -28,7 +28,7 @@ CONFIG_KEYS: dict[str, str] = {
     "s3_staging": "Redshift only: {url: s3://bucket/prefix, iam_role: ARN | credentials: "
     "{aws_access_key_id, aws_secret_access_key, aws_session_token}, region, endpoint_url}; "
     "without it Redshift loads with multi-row INSERTs",
-    "batch_size_records": "records buffered per stream before a load (default 20000)",
+    "batch_size_records": "records buffered in all before a load (default 10000)",
     "max_buffer_bytes": "approximate bytes of rows buffered in all before a load "
     "(default 64 MiB)",
     "endpoint_url": "S3 endpoint for state_url and s3_staging (S3-compatible stores, tests)",
@@ -193,7 +193,7 @@ def load_config(raw: dict[str, Any], cwd: Path | None = None) -> TargetConfig:
         stream_methods=stream_methods,
         state_url=state_url,
         s3_staging=staging,
-        batch_size_records=_positive_int(raw, "batch_size_records", 20_000),
+        batch_size_records=_positive_int(raw, "batch_size_records", 10_000),
         max_buffer_bytes=_positive_int(raw, "max_buffer_bytes", 64 * 1024 * 1024),
         endpoint_url=endpoint,
         default_url=default_url,

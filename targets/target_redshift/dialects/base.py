@@ -54,20 +54,28 @@ def parse_type(data_type: str, length: int | None = None) -> SqlType:
 class BackgroundLoads:
     """One worker thread running load jobs in order; its first error is raised to the caller.
 
-    At most ``depth`` jobs wait, which bounds the rows held in memory.
+    Jobs waiting or running hold at most ``max_bytes`` of rows (one job may exceed it
+    alone), which bounds memory whatever the input size.
     """
 
-    def __init__(self, depth: int = 4) -> None:
-        self._jobs: queue.Queue[Callable[[], None] | None] = queue.Queue(maxsize=depth)
+    def __init__(self, max_bytes: int = 48 * 1024 * 1024) -> None:
+        self._jobs: queue.Queue[tuple[Callable[[], None], int] | None] = queue.Queue()
+        self._max_bytes = max_bytes
+        self._in_flight = 0
+        self._room = threading.Condition()
         self._error: BaseException | None = None
         self._thread: threading.Thread | None = None
 
-    def submit(self, job: Callable[[], None]) -> None:
+    def submit(self, job: Callable[[], None], size: int) -> None:
         self._raise()
         if self._thread is None:
             self._thread = threading.Thread(target=self._work, name="loads", daemon=True)
             self._thread.start()
-        self._jobs.put(job)
+        with self._room:
+            while self._in_flight and self._in_flight + size > self._max_bytes:
+                self._room.wait()
+            self._in_flight += size
+        self._jobs.put((job, size))
 
     def drain(self, raise_error: bool = True) -> None:
         if self._thread is not None:
@@ -90,15 +98,21 @@ class BackgroundLoads:
 
     def _work(self) -> None:
         while True:
-            job = self._jobs.get()
+            item = self._jobs.get()
+            if item is None:
+                self._jobs.task_done()
+                return
+            job, size = item
             try:
-                if job is None:
-                    return
                 if self._error is None:
                     job()
             except BaseException as exc:  # handed to the main thread
                 self._error = exc
             finally:
+                del job, item
+                with self._room:
+                    self._in_flight -= size
+                    self._room.notify_all()
                 self._jobs.task_done()
 
 
@@ -152,7 +166,8 @@ class Dialect(ABC):
             data = data.replace("\x00", "")
         count = len(lines)
         self.statements += 1
-        self._loads.submit(lambda: self._load(schema, table, columns, types, data, count))
+        self._loads.submit(lambda: self._load(schema, table, columns, types, data, count),
+                           len(data))
         return damaged
 
     def commit(self) -> None:
