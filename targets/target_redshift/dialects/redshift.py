@@ -176,6 +176,11 @@ class RedshiftDialect(Dialect):
         if count:
             self._execute(head + ", ".join([row_sql] * count), tuple(chunk))
 
+    def widen_varchar(self, schema: str, table: str, column: str, sql_type: SqlType) -> None:
+        """Redshift refuses ``ALTER COLUMN ... TYPE`` inside a transaction block, and every
+        change of a run happens inside one: rebuild the column instead."""
+        self.change_type(schema, table, column, sql_type)
+
     def _commit(self) -> None:
         self.conn.commit()
 
