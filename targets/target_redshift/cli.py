@@ -152,6 +152,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{PROG}: nothing of this run was committed after the last STATE it emitted",
               file=sys.stderr)
         return 1
+    except FileNotFoundError as exc:
+        print(f"{PROG}: error: {exc.filename}: no such file", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted; the open transaction was rolled back", file=sys.stderr)
         return 130

@@ -192,3 +192,9 @@ def test_bad_configuration_is_explained(tmp_path: Path, config: dict[str, Any],
     assert result.returncode == 1
     assert message in result.stderr.decode()
     assert b"p@h" not in result.stderr
+
+
+def test_missing_input_file_is_named(tmp_path: Path) -> None:
+    result = target("--input", str(tmp_path / "nope.jsonl"), cwd=tmp_path)
+    assert result.returncode == 1
+    assert f"{tmp_path / 'nope.jsonl'}: no such file" in result.stderr.decode()
