@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from observes_singer.flatten.codegen import compile_plan  # noqa: E402
-from observes_singer.flatten.plan import compile_stream  # noqa: E402
+from observes_singer.flatten.plan import compile_stream, row_columns  # noqa: E402
 from observes_singer.infer.schema import SchemaInferrer  # noqa: E402
 from observes_singer.samples import gitlab_job  # noqa: E402
 
@@ -110,10 +110,7 @@ def flatten_to_csv(source: Path, folder: Path) -> dict[str, str]:
                                       max_identifier_bytes=63)
                 compiled = compile_plan(plan, "bench")
                 for table in plan.tables:
-                    meta = (["_sdc_id", "_sdc_table_version"] if table.is_root else
-                            ["_sdc_id", "_sdc_parent_id", "_sdc_root_id", "_sdc_index",
-                             "_sdc_table_version", *plan.key_column_names])
-                    names = meta + [c.name for c in table.columns]
+                    names = row_columns(plan, table)
                     columns[table.name] = ", ".join(f'"{n}"' for n in names)
                     (folder / f"{table.name}.cols").write_text(columns[table.name])
                     handles[table.name] = (folder / f"{table.name}.csv").open("w")

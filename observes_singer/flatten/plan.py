@@ -253,6 +253,12 @@ METADATA_CHILD = ("_sdc_id", "_sdc_parent_id", "_sdc_root_id", "_sdc_index",
                   "_sdc_table_version")
 
 
+def row_columns(plan: StreamPlan, table: Table) -> list[str]:
+    """The column names of a table's rows, in the order the flattener writes them."""
+    meta = list(METADATA_ROOT) if table.is_root else [*METADATA_CHILD, *plan.key_column_names]
+    return meta + [c.name for c in table.columns]
+
+
 def key_column_name(key: str, limit: int = MAX_IDENTIFIER_BYTES) -> str:
     return fit_length(f"_sdc_source_key_{normalise(key)}", key, limit)
 

@@ -1,0 +1,132 @@
+"""``target-s3``: write Singer streams into a bucket or a local folder."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+
+from observes_singer import __version__
+from observes_singer.messages import MessageError
+from observes_singer.state import StateError, StateStore
+from observes_singer.storage import BlobStore, StorageError
+from target_s3.config import CONFIG_KEYS, ConfigError, load_config
+from target_s3.loader import LoadError, S3Loader
+
+PROG = "target-s3"
+DESCRIPTION = (
+    "Singer target that writes streams into an S3 bucket or a local folder as JSON lines, "
+    "flattened CSV (loadable by Redshift COPY) or the raw Singer messages, every object "
+    "whole or not at all, with a manifest per complete run."
+)
+
+
+def about() -> dict[str, Any]:
+    return {
+        "name": PROG,
+        "description": DESCRIPTION,
+        "version": __version__,
+        "capabilities": ["about", "schema-flattening"],
+        "settings": {"type": "object",
+                     "properties": {k: {"description": v} for k, v in CONFIG_KEYS.items()}},
+    }
+
+
+def about_markdown() -> str:
+    lines = [f"# `{PROG}`", "", DESCRIPTION, "", f"Version: {__version__}", "", "## Settings",
+             "", "| Setting | Description |", "|---|---|"]
+    lines += [f"| `{key}` | {text} |" for key, text in CONFIG_KEYS.items()]
+    return "\n".join(lines) + "\n"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG, description=DESCRIPTION,
+        epilog="Settings (in the --config JSON file):\n" + "\n".join(
+            f"  {key:<22} {text}" for key, text in CONFIG_KEYS.items()),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--config", metavar="FILE", help="JSON settings (default: the local "
+                        "folder observes-data/target-s3, JSON lines)")
+    parser.add_argument("--input", metavar="FILE", help="read FILE instead of stdin")
+    parser.add_argument("--about", action="store_true", help="describe the target and exit")
+    parser.add_argument("--format", dest="about_format", choices=("json", "markdown"),
+                        default="json", help="format of --about (default: json)")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    return parser
+
+
+def run(args: argparse.Namespace, stdin: IO[bytes], stdout: IO[bytes], log: IO[str]) -> int:
+    raw: Any = {}
+    if args.config:
+        try:
+            raw = orjson.loads(Path(args.config).read_bytes())
+        except orjson.JSONDecodeError as exc:
+            raise ConfigError(f"{args.config}: not valid JSON ({exc})") from None
+    config = load_config(raw)
+    if config.default_url:
+        print(f"{PROG}: no url configured: writing to the local folder {config.url}", file=log)
+    started = datetime.now(UTC)
+    run_id = started.strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
+    blobs = BlobStore(endpoint_url=config.endpoint_url)
+    state_store = StateStore(config.state_url, blobs) if config.state_url else None
+    loader = S3Loader(config, blobs, stdout, state_store, run_id, started,
+                      source=args.input or "stdin", log=log)
+    clock = time.monotonic()
+    if args.input:
+        with open(args.input, "rb") as handle:
+            summary = loader.run(handle)
+    else:
+        summary = loader.run(stdin)
+    rows = sum(o.rows for o in summary.objects)
+    print(f"{PROG}: wrote {len(summary.objects)} objects ({rows} rows) in "
+          f"{time.monotonic() - clock:.1f} s; manifest {summary.manifest_url}", file=log)
+    for name, stream in loader.streams.items():
+        print(f"  {name}: {stream.records} records", file=log)
+        if stream.compiled is not None:
+            stats = stream.compiled.stats
+            for where, count in sorted(stats.cut.items()):
+                print(f"  {name}.{where}: {count} values cut to 65535 bytes", file=log)
+            for where, count in sorted(stats.unknown_fields.items()):
+                print(f"  {name}.{where}: {count} values not written (field not in the "
+                      "schema)", file=log)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.about:
+        if args.about_format == "markdown":
+            sys.stdout.write(about_markdown())
+        else:
+            sys.stdout.write(orjson.dumps(about(), option=orjson.OPT_INDENT_2).decode() + "\n")
+        return 0
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        return run(args, sys.stdin.buffer, sys.stdout.buffer, sys.stderr)
+    except (ConfigError, MessageError, LoadError, StateError, StorageError) as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        print(f"{PROG}: no manifest was written for this run", file=sys.stderr)
+        return 1
+    except FileNotFoundError as exc:
+        print(f"{PROG}: error: {exc.filename}: no such file", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted; unfinished objects were dropped", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        print(f"{PROG}: error: stdout closed", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

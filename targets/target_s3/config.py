@@ -1,0 +1,108 @@
+"""target-s3's configuration, checked, with defaults."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from observes_singer.defaults import local_bucket
+
+FORMATS = ("jsonl", "csv", "singer")
+COMPRESSIONS = ("none", "gzip")
+DEFAULT_KEY_TEMPLATE = "{stream}/{run_id}/{table}-{part:05d}.{ext}"
+
+CONFIG_KEYS: dict[str, str] = {
+    "url": "s3://bucket/prefix or a local folder (file:///path or a path); default the "
+    "local folder observes-data/target-s3",
+    "format": "jsonl (records, default), csv (flattened like target-redshift, one file set "
+    "per table, loadable by Redshift COPY) or singer (the raw messages, for replay)",
+    "compression": "none (default) or gzip",
+    "key_template": "object keys below url; placeholders {stream}, {table}, {part}, "
+    "{run_id}, {ext}, {date:%Y/%m/%d} (the run's UTC start) and {partition:%Y} (the "
+    f"record's partition_field); default {DEFAULT_KEY_TEMPLATE}",
+    "partition_field": "top-level date-time field of the records that {partition} formats",
+    "max_rows_per_object": "rows per object before the next part starts (default 1000000)",
+    "max_bytes_per_object": "uncompressed bytes per object before the next part starts "
+    "(default 128 MiB)",
+    "state_url": "where to save the last STATE whose records are in complete objects",
+    "endpoint_url": "S3 endpoint (S3-compatible stores, tests); default AWS_ENDPOINT_URL",
+}
+
+
+class ConfigError(ValueError):
+    """The configuration cannot be used; the message says which key and why."""
+
+
+@dataclass(frozen=True)
+class S3TargetConfig:
+    url: str
+    format: str
+    compression: str
+    key_template: str
+    partition_field: str | None
+    max_rows: int
+    max_bytes: int
+    state_url: str | None
+    endpoint_url: str | None
+    default_url: bool
+
+    @property
+    def extension(self) -> str:
+        base = {"jsonl": "jsonl", "csv": "csv", "singer": "singer.jsonl"}[self.format]
+        return base + (".gz" if self.compression == "gzip" else "")
+
+
+def _choice(raw: dict[str, Any], key: str, choices: tuple[str, ...], default: str) -> str:
+    value = raw.get(key, default)
+    if value not in choices:
+        raise ConfigError(f"{key}: must be one of {', '.join(choices)}, got {value!r}")
+    return str(value)
+
+
+def _positive(raw: dict[str, Any], key: str, default: int) -> int:
+    value = raw.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise ConfigError(f"{key}: must be a positive integer, got {value!r}")
+    return value
+
+
+def load_config(raw: Any, cwd: Path | None = None) -> S3TargetConfig:
+    if not isinstance(raw, dict):
+        raise ConfigError("the configuration must be a JSON object")
+    unknown = sorted(set(raw) - set(CONFIG_KEYS))
+    if unknown:
+        raise ConfigError(f"unknown configuration key {unknown[0]!r}; known keys: "
+                          f"{', '.join(CONFIG_KEYS)}")
+    url = raw.get("url")
+    default_url = url is None
+    if url is None:
+        url = str(local_bucket("target-s3"))
+    if not isinstance(url, str) or not url:
+        raise ConfigError("url: must be a non-empty string")
+    template = raw.get("key_template", DEFAULT_KEY_TEMPLATE)
+    if not isinstance(template, str) or "{part" not in template:
+        raise ConfigError("key_template: must be a string with a {part} placeholder, so that "
+                          "every object gets its own key")
+    partition_field = raw.get("partition_field")
+    if "{partition" in template and not partition_field:
+        raise ConfigError("key_template uses {partition}: set partition_field")
+    for key in ("state_url", "endpoint_url", "partition_field"):
+        if raw.get(key) is not None and not isinstance(raw[key], str):
+            raise ConfigError(f"{key}: must be a string")
+    config = S3TargetConfig(
+        url=url.rstrip("/"),
+        format=_choice(raw, "format", FORMATS, "jsonl"),
+        compression=_choice(raw, "compression", COMPRESSIONS, "none"),
+        key_template=template,
+        partition_field=partition_field,
+        max_rows=_positive(raw, "max_rows_per_object", 1_000_000),
+        max_bytes=_positive(raw, "max_bytes_per_object", 128 * 1024 * 1024),
+        state_url=raw.get("state_url"),
+        endpoint_url=raw.get("endpoint_url"),
+        default_url=default_url,
+    )
+    if config.format == "singer" and "{partition" in template:
+        raise ConfigError("format singer keeps the messages as they came: {partition} cannot "
+                          "split them")
+    return config
