@@ -36,6 +36,7 @@ from target_s3.parts import Part, WrittenObject
 
 SINGER = "singer"
 _NO_STATE = object()
+DRAIN_ROWS = 1000
 
 
 class LoadError(Exception):
@@ -149,6 +150,7 @@ class S3Loader:
             compiled = compile_plan(plan, self.run_id)
             if known is not None:
                 # New columns: the stream's open files end here and new ones start.
+                self._drain(known, None, message.line_no)
                 self._close_stream(message.stream)
         stream = StreamState(message.stream, message.schema, message.key_properties, compiled)
         if known is not None:
@@ -183,17 +185,30 @@ class S3Loader:
         try:
             compiled.flatten(record, line_no, "\\N")
         except BadValue as exc:
-            for buffer in compiled.buffers:
-                buffer.clear()
             raise LoadError(f"stream {stream.name!r}, {self.source} line {line_no}, "
                             f"{exc}") from None
+        # Rows are handed to the parts in blocks; a partitioned record's rows at once,
+        # since the next record may belong elsewhere.
+        if partition is not None or len(compiled.buffers[0]) >= DRAIN_ROWS:
+            self._drain(stream, partition, line_no)
+
+    def _drain(self, stream: StreamState, partition: datetime | None, line_no: int) -> None:
+        compiled = stream.compiled
+        if compiled is None:
+            return
         plan = compiled.plan
         for table, buffer in zip(plan.tables, compiled.buffers, strict=True):
-            if buffer:
-                columns = row_columns(plan, table)
+            if not buffer:
+                continue
+            columns = row_columns(plan, table)
+            start = 0
+            while start < len(buffer):
                 part = self._part(stream.name, table.name, partition, line_no, columns)
-                part.write("".join(buffer).encode("utf-8"), len(buffer))
-                buffer.clear()
+                room = max(1, self.config.max_rows - part.rows)
+                block = buffer[start:start + room]
+                part.write("".join(block).encode("utf-8"), len(block))
+                start += len(block)
+            buffer.clear()
 
     def _write_singer(self, raw: bytes, line_no: int) -> None:
         data = raw if raw.endswith(b"\n") else raw + b"\n"
@@ -257,6 +272,8 @@ class S3Loader:
         self.states_emitted += 1
 
     def _finish(self) -> None:
+        for stream in self.streams.values():
+            self._drain(stream, None, 0)
         for key in list(self.parts):
             part = self.parts.pop(key)
             self.summary.objects.append(part.close())

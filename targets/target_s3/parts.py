@@ -54,7 +54,7 @@ class Part:
         self.bytes = 0
         self._context: AbstractContextManager[IO[bytes]] = blobs.open_write(url)
         self._counting = _Counting(self._context.__enter__())
-        self._out: Any = (gzip.GzipFile(fileobj=self._counting, mode="wb", compresslevel=6,
+        self._out: Any = (gzip.GzipFile(fileobj=self._counting, mode="wb", compresslevel=1,
                                         mtime=0)
                           if gzipped else self._counting)
         if header:
