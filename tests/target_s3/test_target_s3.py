@@ -246,3 +246,15 @@ def test_a_template_that_would_overwrite_objects_is_refused(tmp_path: Path) -> N
     assert result.returncode == 1
     assert "gives two objects the key" in result.stderr.decode()
     assert place.manifests() == []
+
+
+def test_byte_limit_starts_new_parts_and_state_is_saved(place: Place) -> None:
+    state_url = str(place.workdir / "state" / "s3.json")
+    result = run_s3(place, jobs_input(100), max_bytes_per_object=40_000, state_url=state_url)
+    assert result.returncode == 0, result.stderr
+    (manifest,) = place.manifests()
+    sizes = [o["bytes"] for o in manifest["objects"]]
+    assert len(sizes) >= 3
+    assert all(size < 40_000 + 2_000 for size in sizes)  # a part ends after the row that fills it
+    assert sum(o["rows"] for o in manifest["objects"]) == 100
+    assert orjson.loads(Path(state_url).read_bytes()) == {"upto": 79}
