@@ -51,6 +51,16 @@ def parse_type(data_type: str, length: int | None = None) -> SqlType:
     return SqlType(Kind.STRING, 65535)
 
 
+def encode_rows(lines: list[str]) -> tuple[bytes, int]:
+    """The rows as UTF-8 CSV without NUL characters, and how many rows had any."""
+    data = "".join(lines)
+    damaged = 0
+    if "\x00" in data:
+        damaged = sum(1 for line in lines if "\x00" in line)
+        data = data.replace("\x00", "")
+    return data.encode("utf-8"), damaged
+
+
 class BackgroundLoads:
     """One worker thread running load jobs in order; its first error is raised to the caller.
 
@@ -159,11 +169,7 @@ class Dialect(ABC):
         caller may reuse ``lines``) and loaded in the background. NUL characters, which
         no warehouse stores in text, are removed; returns how many rows had any.
         """
-        data = "".join(lines)
-        damaged = 0
-        if "\x00" in data:
-            damaged = sum(1 for line in lines if "\x00" in line)
-            data = data.replace("\x00", "")
+        data, damaged = encode_rows(lines)
         count = len(lines)
         self.statements += 1
         self._loads.submit(lambda: self._load(schema, table, columns, types, data, count),
@@ -189,7 +195,7 @@ class Dialect(ABC):
 
     @abstractmethod
     def _load(self, schema: str, table: str, columns: list[str], types: list[SqlType],
-              data: str, rows: int) -> None: ...
+              data: bytes, rows: int) -> None: ...
 
     @abstractmethod
     def _commit(self) -> None: ...

@@ -44,8 +44,8 @@ class DuckDBDialect(Dialect):
             raise self.error(exc, sql) from None
 
     def _load(self, schema: str, table: str, columns: list[str], types: list[SqlType],
-              data: str, rows: int) -> None:
-        with open(self._spool.name, "w", encoding="utf-8", newline="") as handle:
+              data: bytes, rows: int) -> None:
+        with open(self._spool.name, "wb") as handle:
             handle.write(data)
         target = self.qualified(schema, table) if schema else quote(table)
         cols = ", ".join(quote(c) for c in columns)

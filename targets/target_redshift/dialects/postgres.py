@@ -52,12 +52,12 @@ class PostgresDialect(Dialect):
             raise self.error(exc, sql) from None
 
     def _load(self, schema: str, table: str, columns: list[str], types: list[SqlType],
-              data: str, rows: int) -> None:
+              data: bytes, rows: int) -> None:
         target = self.qualified(schema, table) if schema else quote(table)
         try:
             with self.conn.cursor() as cursor, \
                     cursor.copy(copy_statement(target, columns)) as copy:
-                copy.write(data.encode("utf-8"))
+                copy.write(data)
         except psycopg.Error as exc:
             raise self.error(exc, f"COPY {target}") from None
 

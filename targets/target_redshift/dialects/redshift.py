@@ -123,19 +123,19 @@ class RedshiftDialect(Dialect):
                 cursor.close()
 
     def _load(self, schema: str, table: str, columns: list[str], types: list[SqlType],
-              data: str, rows: int) -> None:
+              data: bytes, rows: int) -> None:
         target = self.qualified(schema, table) if schema else quote(table)
         if self.staging is not None:
             self._copy_from_s3(target, columns, data)
         else:
             self._insert(target, columns, types, data)
 
-    def _copy_from_s3(self, target: str, columns: list[str], data: str) -> None:
+    def _copy_from_s3(self, target: str, columns: list[str], data: bytes) -> None:
         assert self.staging is not None
         self._objects += 1
         url = f"{self.staging.url}/{self.run_id}/part-{self._objects:06d}.csv.gz"
         try:
-            self._blobs.write_bytes(url, gzip.compress(data.encode("utf-8"), compresslevel=1))
+            self._blobs.write_bytes(url, gzip.compress(data, compresslevel=1))
         except StorageError as exc:
             raise WarehouseError(f"cannot stage rows for {target} in S3: {exc}") from None
         if self.staging.iam_role:
@@ -159,7 +159,7 @@ class RedshiftDialect(Dialect):
                 self._blobs.delete(url)
 
     def _insert(self, target: str, columns: list[str], types: list[SqlType],
-                data: str) -> None:
+                data: bytes) -> None:
         casts = [("%s" if t.kind in (Kind.STRING, Kind.JSON) else
                   f"CAST(%s AS {self.type_sql(t)})") for t in types]
         row_sql = "(" + ", ".join(casts) + ")"
@@ -167,7 +167,7 @@ class RedshiftDialect(Dialect):
         head = f"INSERT INTO {target} ({', '.join(quote(c) for c in columns)}) VALUES "
         chunk: list[str | None] = []
         count = 0
-        for row in parse_csv_rows(data):
+        for row in parse_csv_rows(data.decode("utf-8")):
             chunk += row
             count += 1
             if count == per_statement:
