@@ -1,4 +1,4 @@
-"""The ``observes`` command: demo, and state inspection."""
+"""The ``observes`` command: run jobs, inspect their state, and the demo."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import IO
 import orjson
 
 from observes_singer import __version__
+from observes_singer.jobs import JobError, load_job
 from observes_singer.state import StateError, StateStore, parse_state
 from observes_singer.storage import BlobStore, StorageError
 
@@ -29,23 +30,45 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--records", type=int, default=1000, help="sample records (default 1000)")
 
+    run = commands.add_parser(
+        "run", help="run a job: its tap piped into its target, with state",
+        description="Run the job JOB (jobs/JOB.toml, $OBSERVES_JOBS_DIR/JOB.toml, or a path to "
+        "a .toml file): fetch its state, run the tap with it, pipe the tap into the target, "
+        "and save the target's last STATE only when both exit 0. The target sees the end of "
+        "its input only after the tap exited 0; otherwise it is stopped and rolls back.",
+    )
+    run.add_argument("job", metavar="JOB")
+    run.add_argument("--endpoint-url", metavar="URL", help="S3 endpoint for the state URL")
+
     state = commands.add_parser("state", help="inspect or reset a saved Singer state",
-                                description="Read, write or remove the state document at a "
-                                "storage URL (s3://bucket/key, file:///path or a path).")
+                                description="Read, write or remove the state document of a "
+                                "job, or at a storage URL (s3://bucket/key, file:///path or a "
+                                "path).")
     state.add_argument("--endpoint-url", metavar="URL", help="S3 endpoint (for S3-compatible "
                        "stores); default AWS_ENDPOINT_URL")
     actions = state.add_subparsers(dest="action", metavar="ACTION", required=True)
     get = actions.add_parser("get", help="print the state document (exit 3 if there is none)")
-    get.add_argument("url")
+    get.add_argument("url", metavar="JOB_OR_URL")
     put = actions.add_parser("set", help="replace the state with a JSON document")
-    put.add_argument("url")
+    put.add_argument("url", metavar="JOB_OR_URL")
     put.add_argument("file", nargs="?", default="-", help="JSON file, or - for stdin (default)")
     clear = actions.add_parser("clear", help="remove the state (the next run starts over)")
-    clear.add_argument("url")
+    clear.add_argument("url", metavar="JOB_OR_URL")
     return parser
 
 
+def _state_url(reference: str) -> str:
+    """The state URL of a job, or the reference itself when it names no job."""
+    try:
+        return load_job(reference).state_url
+    except JobError:
+        if "://" in reference or reference.endswith(".json") or "/" in reference:
+            return reference
+        raise
+
+
 def _state_command(args: argparse.Namespace, stdin: IO[bytes], stdout: IO[bytes]) -> int:
+    args.url = _state_url(args.url)
     store = StateStore(args.url, BlobStore(endpoint_url=args.endpoint_url))
     if args.action == "get":
         state = store.get()
@@ -76,11 +99,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "state":
             return _state_command(args, sys.stdin.buffer, sys.stdout.buffer)
+        if args.command == "run":
+            from observes_singer.runner import run_job
+
+            return run_job(load_job(args.job), BlobStore(endpoint_url=args.endpoint_url))
         if args.command == "demo":
             from observes_singer.demo import run_demo
 
             return run_demo(args.records, sys.stdout)
-    except (StateError, StorageError) as exc:
+    except (StateError, StorageError, JobError) as exc:
         print(f"observes: error: {exc}", file=sys.stderr)
         return 1
     except FileNotFoundError as exc:

@@ -1,0 +1,169 @@
+"""`observes run`: a real tap piped into a real target, with state, twice."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import orjson
+
+SAMPLE_TAP = Path(__file__).parent / "support" / "sample_tap.py"
+
+
+def item(n: int, updated: str, name: str | None = None) -> dict[str, Any]:
+    return {"id": n, "name": name or f"item {n}", "updated": updated, "tags": ["a", f"t{n}"]}
+
+
+def write_job(tmp_path: Path, *, load_method: str = "upsert", fail_after: int | None = None,
+              token: str = "${SOURCE_TOKEN}") -> Path:
+    jobs = tmp_path / "jobs"
+    jobs.mkdir(exist_ok=True)
+    tap_config: dict[str, Any] = {"source": str(tmp_path / "source.json"), "stream": "items",
+                                  "token": token}
+    if fail_after is not None:
+        tap_config["fail_after"] = fail_after
+    job = jobs / "sample.toml"
+    job.write_text(f"""
+description = "sample items into the local warehouse"
+state_url = "{tmp_path / 'state' / 'sample.json'}"
+
+[tap]
+command = {json.dumps([sys.executable, str(SAMPLE_TAP)])}
+config = {toml_inline(tap_config)}
+
+[target]
+command = {json.dumps([sys.executable, "-m", "target_redshift.cli"])}
+config = {{ url = "duckdb://{tmp_path / 'warehouse.duckdb'}", load_method = "{load_method}" }}
+""")
+    return job
+
+
+def toml_inline(value: dict[str, Any]) -> str:
+    return "{ " + ", ".join(f"{k} = {json.dumps(v)}" for k, v in value.items()) + " }"
+
+
+def observes(tmp_path: Path, *args: str, env: dict[str, str] | None = None
+             ) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "OBSERVES_JOBS_DIR": str(tmp_path / "jobs"),
+                   "SOURCE_TOKEN": "tok-3141592", **(env or {})}
+    return subprocess.run([sys.executable, "-m", "observes_singer.cli", *args], cwd=tmp_path,
+                          capture_output=True, text=True, env=environment, timeout=120,
+                          check=False)
+
+
+def rows(tmp_path: Path) -> list[tuple[Any, ...]]:
+    connection = duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True)
+    try:
+        return connection.execute("SELECT id, name FROM items ORDER BY id").fetchall()
+    finally:
+        connection.close()
+
+
+def emitted(tmp_path: Path) -> list[list[int]]:
+    path = tmp_path / "source.json.emitted"
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_two_runs_extract_only_what_changed(tmp_path: Path) -> None:
+    source = tmp_path / "source.json"
+    source.write_text(json.dumps([item(1, "2026-11-01T00:00:00Z"),
+                                  item(2, "2026-11-02T00:00:00Z")]))
+    write_job(tmp_path)
+    first = observes(tmp_path, "run", "sample")
+    assert first.returncode == 0, first.stderr
+    assert "state saved to" in first.stderr
+    assert rows(tmp_path) == [(1, "item 1"), (2, "item 2")]
+
+    source.write_text(json.dumps([item(1, "2026-11-01T00:00:00Z"),
+                                  item(2, "2026-11-03T00:00:00Z", "renamed"),
+                                  item(3, "2026-11-04T00:00:00Z")]))
+    second = observes(tmp_path, "run", "sample")
+    assert second.returncode == 0, second.stderr
+    assert emitted(tmp_path) == [[1, 2], [2, 3]]
+    assert rows(tmp_path) == [(1, "item 1"), (2, "renamed"), (3, "item 3")]
+    assert sorted(rows_tags(tmp_path)) == [(1, "a"), (1, "t1"), (2, "a"), (2, "t2"), (3, "a"),
+                                           (3, "t3")]
+
+    state = observes(tmp_path, "state", "get", "sample")
+    assert json.loads(state.stdout) == {"bookmarks": {"items": {
+        "updated": "2026-11-04T00:00:00Z"}}}
+
+
+def rows_tags(tmp_path: Path) -> list[tuple[Any, ...]]:
+    connection = duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True)
+    try:
+        return connection.execute("SELECT _sdc_source_key_id, value FROM items__tags").fetchall()
+    finally:
+        connection.close()
+
+
+def test_a_tap_that_fails_half_way_changes_nothing(tmp_path: Path) -> None:
+    source = tmp_path / "source.json"
+    source.write_text(json.dumps([item(1, "2026-11-01T00:00:00Z")]))
+    write_job(tmp_path, load_method="replace")
+    assert observes(tmp_path, "run", "sample").returncode == 0
+    saved = (tmp_path / "state" / "sample.json").read_bytes()
+
+    source.write_text(json.dumps([item(n, f"2026-11-{n:02d}T00:00:00Z") for n in range(2, 9)]))
+    write_job(tmp_path, load_method="replace", fail_after=4)
+    failed = observes(tmp_path, "run", "sample")
+    assert failed.returncode == 3
+    assert "sample tap: the source went away" in failed.stderr
+    # The target was stopped before its input ended (SIGTERM: 130, or -15 if it was
+    # still starting up), so it never committed.
+    assert "tap exited 3, target exited " in failed.stderr
+    assert rows(tmp_path) == [(1, "item 1")]  # the replace never happened
+    assert (tmp_path / "state" / "sample.json").read_bytes() == saved
+
+
+def test_secrets_come_from_the_environment(tmp_path: Path) -> None:
+    (tmp_path / "source.json").write_text(json.dumps([item(1, "2026-11-01T00:00:00Z")]))
+    write_job(tmp_path)
+    empty = observes(tmp_path, "run", "sample", env={"SOURCE_TOKEN": ""})
+    assert empty.returncode == 0  # an empty value is a value
+    environment = {k: v for k, v in os.environ.items() if k != "SOURCE_TOKEN"}
+    result = subprocess.run([sys.executable, "-m", "observes_singer.cli", "run", "sample"],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                            env={**environment, "OBSERVES_JOBS_DIR": str(tmp_path / "jobs")},
+                            check=False)
+    assert result.returncode == 1
+    assert "the environment variable SOURCE_TOKEN is not set" in result.stderr
+    ok = observes(tmp_path, "run", "sample")
+    assert "tok-3141592" not in ok.stderr + ok.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "jobs", "source.json", "source.json.emitted", "state", "warehouse.duckdb"]
+
+
+def test_unknown_job_and_state_commands(tmp_path: Path) -> None:
+    write_job(tmp_path)
+    unknown = observes(tmp_path, "run", "nope")
+    assert unknown.returncode == 1
+    assert "no job 'nope'; jobs in" in unknown.stderr and "sample" in unknown.stderr
+    assert observes(tmp_path, "state", "get", "sample").returncode == 3
+    saved = observes(tmp_path, "state", "set", "sample", str(write_state(tmp_path)))
+    assert saved.returncode == 0, saved.stderr
+    assert orjson.loads((tmp_path / "state" / "sample.json").read_bytes()) == {"k": 1}
+    assert observes(tmp_path, "state", "clear", "sample").returncode == 0
+    assert not (tmp_path / "state" / "sample.json").exists()
+
+
+def write_state(tmp_path: Path) -> Path:
+    path = tmp_path / "new-state.json"
+    path.write_text('{"k": 1}')
+    return path
+
+
+def test_a_target_that_fails_saves_no_state(tmp_path: Path) -> None:
+    (tmp_path / "source.json").write_text(json.dumps([
+        item(1, "2026-11-01T00:00:00Z"), {**item(2, "2026-11-02T00:00:00Z"), "id": "two"}]))
+    write_job(tmp_path)
+    result = observes(tmp_path, "run", "sample")
+    assert result.returncode == 1
+    assert "field id: \"two\" is not an integer" in result.stderr
+    assert "tap exited 0, target exited 1" in result.stderr
+    assert not (tmp_path / "state" / "sample.json").exists()
