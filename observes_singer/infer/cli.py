@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -30,6 +29,7 @@ from typing import IO, Any
 import orjson
 
 from observes_singer import __version__
+from observes_singer.command import run_main
 from observes_singer.infer.cache import (
     SchemaCacheError,
     StreamSchema,
@@ -268,7 +268,7 @@ def _load(body: bytes) -> Any:
     return parse_line(body, 0, source="spool", exact_integers=True)
 
 
-def run(args: argparse.Namespace, stdin: IO[bytes], stdout: IO[bytes]) -> None:
+def run(args: argparse.Namespace, stdin: IO[bytes], stdout: IO[bytes]) -> int:
     blobs = BlobStore(endpoint_url=args.endpoint_url)
     cached = load_schema_cache(args.schema_cache, blobs) if args.schema_cache else None
     inference = Inference(
@@ -289,27 +289,13 @@ def run(args: argparse.Namespace, stdin: IO[bytes], stdout: IO[bytes]) -> None:
         blobs.write_bytes(args.save_schema, dump_schema_cache(inference.schemas()))
     streams = ", ".join(inference.streams) or "none"
     print(f"{PROG}: {inference.records} records, streams: {streams}", file=sys.stderr)
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    try:
-        run(args, sys.stdin.buffer, sys.stdout.buffer)
-    except (MessageError, InferError, SchemaCacheError, StorageError) as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return 1
-    except FileNotFoundError as exc:
-        print(f"{PROG}: error: {exc.filename}: no such file", file=sys.stderr)
-        return 1
-    except BrokenPipeError:
-        # Keep the interpreter from failing again while flushing stdout at exit.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        print(f"{PROG}: error: output closed before everything was written", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130
-    return 0
+    args = build_parser().parse_args(argv)
+    return run_main(PROG, lambda: run(args, sys.stdin.buffer, sys.stdout.buffer),
+                    (MessageError, InferError, SchemaCacheError, StorageError))
 
 
 if __name__ == "__main__":

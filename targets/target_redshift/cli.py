@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
-import signal
 import sys
 import time
 import uuid
@@ -14,6 +12,7 @@ from typing import IO, Any
 import orjson
 
 from observes_singer import __version__
+from observes_singer.command import About, run_main
 from observes_singer.messages import MessageError
 from observes_singer.state import StateError, StateStore
 from observes_singer.storage import BlobStore, StorageError
@@ -29,29 +28,9 @@ DESCRIPTION = (
 )
 
 
-def about() -> dict[str, Any]:
-    return {
-        "name": PROG,
-        "description": DESCRIPTION,
-        "version": __version__,
-        "capabilities": ["about", "stream-maps-free", "activate-version", "hard-delete-free",
-                         "schema-flattening", "validate-records"],
-        "supported_python_versions": ["3.11", "3.12", "3.13"],
-        "settings": {
-            "type": "object",
-            "properties": {key: {"description": text} for key, text in CONFIG_KEYS.items()},
-        },
-    }
-
-
-def about_markdown() -> str:
-    info = about()
-    lines = [f"# `{PROG}`", "", info["description"], "", f"Version: {info['version']}", "",
-             "## Settings", "", "| Setting | Description |", "|---|---|"]
-    for key, spec in info["settings"]["properties"].items():
-        lines.append(f"| `{key}` | {spec['description']} |")
-    lines += ["", "## Capabilities", ""] + [f"- {c}" for c in info["capabilities"]]
-    return "\n".join(lines) + "\n"
+ABOUT = About(PROG, DESCRIPTION, CONFIG_KEYS,
+              ["about", "stream-maps-free", "activate-version", "schema-flattening",
+               "validate-records"])
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -134,34 +113,14 @@ def run(args: argparse.Namespace, stdin: IO[bytes], stdout: IO[bytes], log: IO[s
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)
     if args.about:
-        if args.format == "markdown":
-            sys.stdout.write(about_markdown())
-        else:
-            sys.stdout.write(orjson.dumps(about(), option=orjson.OPT_INDENT_2).decode() + "\n")
-        return 0
-    # SIGTERM (a job runner stopping us) rolls back like Ctrl-C does.
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
-    try:
-        return run(args, sys.stdin.buffer, sys.stdout.buffer, sys.stderr)
-    except (ConfigError, MessageError, LoadError, WarehouseError, StateError,
-            StorageError) as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        print(f"{PROG}: nothing of this run was committed after the last STATE it emitted",
-              file=sys.stderr)
-        return 1
-    except FileNotFoundError as exc:
-        print(f"{PROG}: error: {exc.filename}: no such file", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print(f"{PROG}: interrupted; the open transaction was rolled back", file=sys.stderr)
-        return 130
-    except BrokenPipeError:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        print(f"{PROG}: error: stdout closed", file=sys.stderr)
-        return 1
+        return ABOUT.print(args.format)
+    return run_main(
+        PROG, lambda: run(args, sys.stdin.buffer, sys.stdout.buffer, sys.stderr),
+        (ConfigError, MessageError, LoadError, WarehouseError, StateError, StorageError),
+        after_error="nothing of this run was committed after the last STATE it emitted",
+        after_interrupt="interrupted; the open transaction was rolled back")
 
 
 if __name__ == "__main__":

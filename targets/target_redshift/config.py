@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from observes_singer.command import positive_int
+
 LOAD_METHODS = ("replace", "upsert", "append")
 DEFAULT_DUCKDB_FILE = "observes.duckdb"
 
@@ -137,12 +139,6 @@ def parse_database_url(url: str) -> Database:
     )
 
 
-def _positive_int(raw: dict[str, Any], key: str, default: int) -> int:
-    value = raw.get(key, default)
-    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-        raise ConfigError(f"{key}: must be a positive integer, got {value!r}")
-    return value
-
 
 def _method(value: Any, where: str) -> str:
     if value not in LOAD_METHODS:
@@ -193,8 +189,8 @@ def load_config(raw: dict[str, Any], cwd: Path | None = None) -> TargetConfig:
         stream_methods=stream_methods,
         state_url=state_url,
         s3_staging=staging,
-        batch_size_records=_positive_int(raw, "batch_size_records", 10_000),
-        max_buffer_bytes=_positive_int(raw, "max_buffer_bytes", 64 * 1024 * 1024),
+        batch_size_records=positive_int(raw, "batch_size_records", 10_000, ConfigError),
+        max_buffer_bytes=positive_int(raw, "max_buffer_bytes", 64 * 1024 * 1024, ConfigError),
         endpoint_url=endpoint,
         default_url=default_url,
     )

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
-import signal
 import sys
 import time
 import uuid
@@ -15,6 +13,7 @@ from typing import IO, Any
 import orjson
 
 from observes_singer import __version__
+from observes_singer.command import About, run_main
 from observes_singer.messages import MessageError
 from observes_singer.state import StateError, StateStore
 from observes_singer.storage import BlobStore, StorageError
@@ -29,22 +28,7 @@ DESCRIPTION = (
 )
 
 
-def about() -> dict[str, Any]:
-    return {
-        "name": PROG,
-        "description": DESCRIPTION,
-        "version": __version__,
-        "capabilities": ["about", "schema-flattening"],
-        "settings": {"type": "object",
-                     "properties": {k: {"description": v} for k, v in CONFIG_KEYS.items()}},
-    }
-
-
-def about_markdown() -> str:
-    lines = [f"# `{PROG}`", "", DESCRIPTION, "", f"Version: {__version__}", "", "## Settings",
-             "", "| Setting | Description |", "|---|---|"]
-    lines += [f"| `{key}` | {text} |" for key, text in CONFIG_KEYS.items()]
-    return "\n".join(lines) + "\n"
+ABOUT = About(PROG, DESCRIPTION, CONFIG_KEYS, ["about", "schema-flattening"])
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -104,28 +88,12 @@ def run(args: argparse.Namespace, stdin: IO[bytes], stdout: IO[bytes], log: IO[s
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.about:
-        if args.about_format == "markdown":
-            sys.stdout.write(about_markdown())
-        else:
-            sys.stdout.write(orjson.dumps(about(), option=orjson.OPT_INDENT_2).decode() + "\n")
-        return 0
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
-    try:
-        return run(args, sys.stdin.buffer, sys.stdout.buffer, sys.stderr)
-    except (ConfigError, MessageError, LoadError, StateError, StorageError) as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        print(f"{PROG}: no manifest was written for this run", file=sys.stderr)
-        return 1
-    except FileNotFoundError as exc:
-        print(f"{PROG}: error: {exc.filename}: no such file", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print(f"{PROG}: interrupted; unfinished objects were dropped", file=sys.stderr)
-        return 130
-    except BrokenPipeError:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        print(f"{PROG}: error: stdout closed", file=sys.stderr)
-        return 1
+        return ABOUT.print(args.about_format)
+    return run_main(
+        PROG, lambda: run(args, sys.stdin.buffer, sys.stdout.buffer, sys.stderr),
+        (ConfigError, MessageError, LoadError, StateError, StorageError),
+        after_error="no manifest was written for this run",
+        after_interrupt="interrupted; unfinished objects were dropped")
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from observes_singer.command import positive_int
 from observes_singer.defaults import local_bucket
 
 FORMATS = ("jsonl", "csv", "singer")
@@ -60,12 +61,6 @@ def _choice(raw: dict[str, Any], key: str, choices: tuple[str, ...], default: st
     return str(value)
 
 
-def _positive(raw: dict[str, Any], key: str, default: int) -> int:
-    value = raw.get(key, default)
-    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-        raise ConfigError(f"{key}: must be a positive integer, got {value!r}")
-    return value
-
 
 def load_config(raw: Any, cwd: Path | None = None) -> S3TargetConfig:
     if not isinstance(raw, dict):
@@ -96,8 +91,8 @@ def load_config(raw: Any, cwd: Path | None = None) -> S3TargetConfig:
         compression=_choice(raw, "compression", COMPRESSIONS, "none"),
         key_template=template,
         partition_field=partition_field,
-        max_rows=_positive(raw, "max_rows_per_object", 1_000_000),
-        max_bytes=_positive(raw, "max_bytes_per_object", 128 * 1024 * 1024),
+        max_rows=positive_int(raw, "max_rows_per_object", 1_000_000, ConfigError),
+        max_bytes=positive_int(raw, "max_bytes_per_object", 128 * 1024 * 1024, ConfigError),
         state_url=raw.get("state_url"),
         endpoint_url=raw.get("endpoint_url"),
         default_url=default_url,
