@@ -16,7 +16,7 @@ from typing import Any
 import redshift_connector
 from redshift_connector.error import Error as DriverError
 
-from observes_singer.flatten.identifiers import quote
+from observes_singer.flatten.identifiers import fit_length, quote
 from observes_singer.flatten.plan import Kind
 from observes_singer.storage import BlobStore, StorageError
 from target_redshift.config import Database, S3Staging
@@ -177,9 +177,28 @@ class RedshiftDialect(Dialect):
             self._execute(head + ", ".join([row_sql] * count), tuple(chunk))
 
     def widen_varchar(self, schema: str, table: str, column: str, sql_type: SqlType) -> None:
-        """Redshift refuses ``ALTER COLUMN ... TYPE`` inside a transaction block, and every
-        change of a run happens inside one: rebuild the column instead."""
+        """Redshift refuses ``ALTER COLUMN ... TYPE`` (and column renames) inside a
+        transaction block, and every change of a run happens inside one."""
         self.change_type(schema, table, column, sql_type)
+
+    def change_type(self, schema: str, table: str, column: str, sql_type: SqlType) -> None:
+        """A deep copy: a new table with the wider column, filled from the old one, then
+        renamed over it; all of it transactional on Redshift, column order kept."""
+        current = self.table_columns(schema, table)
+        if current is None or column not in current:
+            raise WarehouseError(f"{self.name}: no column {column!r} in {schema}.{table}")
+        current[column] = sql_type
+        copy = fit_length(f"{table}__observes_copy", table, self.max_identifier_bytes)
+        self.drop_table(schema, copy)
+        self.create_table(schema, copy, current)
+        names = ", ".join(quote(c) for c in current)
+        values = ", ".join(
+            f"CAST({quote(c)} AS {self.type_sql(t)})" if c == column else quote(c)
+            for c, t in current.items())
+        self.execute(f"INSERT INTO {self.qualified(schema, copy)} ({names}) "
+                     f"SELECT {values} FROM {self.qualified(schema, table)}")
+        self.drop_table(schema, table)
+        self.rename_table(schema, copy, table)
 
     def _commit(self) -> None:
         self.conn.commit()
