@@ -1,0 +1,194 @@
+"""GitLab REST API v4 streams, one partition (and one bookmark) per project."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Generator, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, quote, unquote
+
+import requests
+from singer_sdk.authenticators import APIKeyAuthenticator
+from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+from singer_sdk.pagination import HeaderLinkPaginator
+from singer_sdk.streams import RESTStream
+
+SCHEMAS = Path(__file__).resolve().parents[2] / "schemas" / "gitlab"
+DEFAULT_API_URL = "https://gitlab.com/api/v4"
+
+HINTS = {
+    401: "the token is missing, expired or revoked; check private_token",
+    403: "the token lacks access; it needs the read_api scope and membership of the project",
+    404: "no such project, or the token cannot see it; check the path or id in projects",
+}
+
+
+class BoundedPaginator(HeaderLinkPaginator):
+    """Follows GitLab's ``Link: rel="next"``, stopping after ``max_pages`` pages."""
+
+    def __init__(self, max_pages: int | None) -> None:
+        super().__init__()
+        self.max_pages = max_pages
+        self.pages = 0
+
+    def has_more(self, response: requests.Response) -> bool:
+        self.pages += 1
+        if self.max_pages is not None and self.pages >= self.max_pages:
+            return False
+        return super().has_more(response)
+
+
+class GitLabStream(RESTStream[Any]):
+    records_jsonpath = "$[*]"
+    resource = ""
+    # Retries for 429 and 5xx; the wait honours Retry-After when GitLab sends it.
+
+    def backoff_max_tries(self) -> int:
+        return 5
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("schema", json.loads((SCHEMAS / f"{self.name}.json").read_text()))
+        super().__init__(*args, **kwargs)
+        self._started = time.monotonic()
+
+    @property
+    def url_base(self) -> str:
+        return str(self.config.get("api_url") or DEFAULT_API_URL).rstrip("/")
+
+    @property
+    def path(self) -> str:  # type: ignore[override]
+        return f"/projects/{{project}}/{self.resource}" if self.resource else "/projects/{project}"
+
+    @property
+    def authenticator(self) -> APIKeyAuthenticator:
+        return APIKeyAuthenticator(key="PRIVATE-TOKEN",
+                                   value=str(self.config["private_token"]), location="header")
+
+    @property
+    def partitions(self) -> list[dict[str, Any]]:
+        return [{"project": quote(str(p), safe="")} for p in self.config.get("projects", [])]
+
+    def get_new_paginator(self) -> BoundedPaginator:
+        return BoundedPaginator(self.config.get("max_pages"))
+
+    def get_url_params(self, context: Mapping[str, Any] | None,
+                       next_page_token: Any) -> dict[str, Any]:
+        params: dict[str, Any] = {"per_page": 100}
+        if next_page_token:
+            params.update(parse_qsl(next_page_token.query))
+        return params
+
+    def validate_response(self, response: requests.Response) -> None:
+        status = response.status_code
+        if status == 429 or status >= 500:
+            raise RetriableAPIError(f"{status} from GitLab for {self._where(response)}",
+                                    response)
+        if status in HINTS or status >= 400:
+            hint = HINTS.get(status, response.reason or "")
+            raise FatalAPIError(f"{status} from GitLab for {self._where(response)}: {hint}")
+
+    def _where(self, response: requests.Response) -> str:
+        path = response.request.path_url.split("?")[0] if response.request else ""
+        parts = path.split("/projects/", 1)
+        project = unquote(parts[1].split("/")[0]) if len(parts) > 1 else "?"
+        return f"project {project} ({self.name})"
+
+    def backoff_wait_generator(self) -> Generator[float, None, None]:
+        return self.backoff_runtime(value=self._retry_after)
+
+    @staticmethod
+    def _retry_after(exception: Exception) -> int:
+        response = getattr(exception, "response", None)
+        headers = response.headers if response is not None else {}
+        for name in ("Retry-After", "RateLimit-Reset"):
+            value = headers.get(name, "")
+            if value.isdigit():
+                return max(1, min(int(value), 60))
+        return 1
+
+    def request_records(self, context: Mapping[str, Any] | None) -> Iterable[dict[str, Any]]:
+        limit = self.config.get("max_duration")
+        for record in super().request_records(context):
+            yield record
+            if limit is not None and time.monotonic() - self._started > float(limit):
+                self.logger.info("max_duration reached for %s; the next run resumes here",
+                                 self.name)
+                return
+
+
+class ProjectsStream(GitLabStream):
+    name = "projects"
+    primary_keys = ("id",)
+    records_jsonpath = "$"
+
+    def post_process(self, row: dict[str, Any],
+                     context: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        row.pop("project", None)
+        return row
+
+
+class UpdatedStream(GitLabStream):
+    """Pipelines, merge requests, issues: ``updated_after``, oldest change first."""
+
+    primary_keys = ("id",)
+    replication_key = "updated_at"
+    is_sorted = True
+
+    def get_url_params(self, context: Mapping[str, Any] | None,
+                       next_page_token: Any) -> dict[str, Any]:
+        params = super().get_url_params(context, next_page_token)
+        if not next_page_token:
+            params.update({"order_by": "updated_at", "sort": "asc"})
+            start = self.get_starting_replication_key_value(context) or \
+                self.config.get("start_date")
+            if start:
+                params["updated_after"] = start
+        return params
+
+
+class PipelinesStream(UpdatedStream):
+    name = "pipelines"
+    resource = "pipelines"
+
+
+class MergeRequestsStream(UpdatedStream):
+    name = "merge_requests"
+    resource = "merge_requests"
+
+    def get_url_params(self, context: Mapping[str, Any] | None,
+                       next_page_token: Any) -> dict[str, Any]:
+        params = super().get_url_params(context, next_page_token)
+        params.setdefault("state", "all")
+        return params
+
+
+class IssuesStream(MergeRequestsStream):
+    name = "issues"
+    resource = "issues"
+
+
+class ProjectPathStream(GitLabStream):
+    """Streams whose records do not say which project they belong to."""
+
+    def post_process(self, row: dict[str, Any],
+                     context: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        row["project_path"] = unquote((context or {}).get("project", ""))
+        return row
+
+
+class MembersStream(ProjectPathStream):
+    name = "members"
+    resource = "members/all"
+    primary_keys = ("project_path", "id")
+
+
+class JobsStream(ProjectPathStream):
+    name = "jobs"
+    resource = "jobs"
+    primary_keys = ("id",)
+
+
+STREAMS = [ProjectsStream, PipelinesStream, JobsStream, MergeRequestsStream, IssuesStream,
+           MembersStream]
