@@ -22,13 +22,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"observes {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    demo = commands.add_parser(
-        "demo", help="run a short pipeline on sample data with local defaults",
-        description="Run sample GitLab CI jobs through observes-infer, save the Singer output, "
-        "the inferred schema and the state under the local data folder (./observes-data, or "
-        "$OBSERVES_DATA_DIR), and print what landed. Needs no network.",
+    commands.add_parser(
+        "demo", help="run the GitLab job against a sample GitLab into a local DuckDB",
+        description="Start a sample GitLab on loopback, run the GitLab job (tap-gitlab | "
+        "target-redshift) into a DuckDB file under the local data folder (./observes-data, "
+        "or $OBSERVES_DATA_DIR) with its state saved there, and print what landed. Needs no "
+        "network; a second run fetches only what changed.",
     )
-    demo.add_argument("--records", type=int, default=1000, help="sample records (default 1000)")
 
     run = commands.add_parser(
         "run", help="run a job: its tap piped into its target, with state",
@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "demo":
             from observes_singer.demo import run_demo
 
-            return run_demo(args.records, sys.stdout)
+            return run_demo(sys.stdout)
     except (StateError, StorageError, JobError) as exc:
         print(f"observes: error: {exc}", file=sys.stderr)
         return 1

@@ -1,101 +1,70 @@
-"""``observes demo``: the pipeline on sample data, all local.
+"""``observes demo``: the GitLab job, end to end, on this machine alone.
 
-Sample GitLab CI jobs (raw JSON, no schema) go through the same inference as
-``observes-infer``, then through target-redshift into a local DuckDB warehouse. The
-Singer output, the inferred schema and the committed state land under the local data
-folder, which stands in for the buckets.
+A sample GitLab (the loopback server tap-gitlab's tests use) starts in-process; the
+job runner pipes tap-gitlab into target-redshift, which upserts into a DuckDB file
+under the local data folder, and the committed state lands next to it. A second run
+picks up from that state and fetches only what changed.
 """
 
 from __future__ import annotations
 
 import io
+import sys
 import tempfile
-from collections import Counter
+from pathlib import Path
 from typing import IO
 
 import orjson
 
 from observes_singer.defaults import data_dir, local_bucket
-from observes_singer.infer.cache import dump_schema_cache
-from observes_singer.infer.cli import Inference
-from observes_singer.messages import SchemaMessage, StateMessage, read_messages
-from observes_singer.samples import gitlab_job
+from observes_singer.jobs import Job, Step
+from observes_singer.runner import run_job
 from observes_singer.state import StateStore
-from observes_singer.storage import BlobStore
 
-STATE_EVERY = 250
-
-
-def _sample_input(records: int) -> bytes:
-    lines = []
-    for n in range(records):
-        lines.append(orjson.dumps({"stream": "jobs", "record": gitlab_job(n)}))
-        if (n + 1) % STATE_EVERY == 0 or n + 1 == records:
-            state = {"bookmarks": {"jobs": {"last_id": gitlab_job(n)["id"]}}}
-            lines.append(orjson.dumps({"type": "STATE", "value": state}))
-    return b"\n".join(lines) + b"\n"
+DEMO_TOKEN = "glpat-demo"  # noqa: S105 - the sample server's own token
 
 
-def run_demo(records: int, out: IO[str]) -> int:
-    blobs = BlobStore()
-    output_url = str(local_bucket("observes.etl-data") / "demo" / "jobs.singer.jsonl")
-    schema_url = str(local_bucket("observes.cache") / "demo" / "jobs.json")
-    state_url = str(local_bucket("observes.state") / "demo.json")
+def run_demo(out: IO[str], projects: int = 2, pipelines: int = 150) -> int:
+    from tap_gitlab.sample_server import GitLabServer, SampleGitLab
 
-    inference = Inference(keys={"jobs": ["id"]}, datetime_formats=[], max_properties=1000,
-                          cached=None, bare_stream=None)
-    raw = _sample_input(records)
-    with tempfile.TemporaryFile(prefix="observes-demo-") as spool:
-        inference.spool(iter(io.BytesIO(raw)), spool)
-        with blobs.open_write(output_url) as target:
-            inference.replay(spool, target)
-    blobs.write_bytes(schema_url, dump_schema_cache(inference.schemas()))
-
-    counts: Counter[str] = Counter()
-    last_state = None
-    columns = 0
-    with blobs.open_read(output_url) as singer:
-        for message in read_messages(singer):
-            counts[message.type] += 1
-            if isinstance(message, StateMessage):
-                last_state = message.value
-            elif isinstance(message, SchemaMessage):
-                columns = len(message.schema.get("properties", {}))
     warehouse = data_dir() / "warehouse.duckdb"
-    tables = _load_warehouse(output_url, warehouse, state_url)
+    state_url = str(local_bucket("observes.state") / "gitlab-demo.json")
+    log = io.StringIO()
+    output = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - read back on failure
+    with output, GitLabServer(SampleGitLab(projects, pipelines, DEMO_TOKEN)) as server:
+        names = [p.path for p in server.data.projects]
+        job = Job(
+            name="gitlab-demo", path=Path("<demo>"), description="sample GitLab into DuckDB",
+            tap=Step([sys.executable, "-m", "tap_gitlab.tap"],
+                     {"api_url": server.url, "private_token": DEMO_TOKEN, "projects": names}),
+            target=Step([sys.executable, "-m", "target_redshift.cli"],
+                        {"url": f"duckdb://{warehouse}", "load_method": "upsert"}),
+            state_url=state_url,
+        )
+        code = run_job(job, log=log, stderr=output)
+        calls = len(server.requests)
+        output.seek(0)
+        details = output.read()
+    if code != 0:
+        out.write(details[-5000:] + log.getvalue())
+        print(f"Observes demo failed (exit {code}); the messages above say why.", file=out)
+        return code
+    print(f"Observes demo: the GitLab job against a sample GitLab ({len(names)} projects, "
+          f"{calls} API calls), all local under {data_dir()}", file=out)
+    print(f"  warehouse  {warehouse} (DuckDB, schema main)", file=out)
+    for table, rows in _tables(warehouse):
+        print(f"             {table:<34} {rows:>7} rows", file=out)
+    state = StateStore(state_url).get() or {}
+    print(f"  state      {state_url} ({len(orjson.dumps(state))} bytes of bookmarks)", file=out)
+    print("Run it again: only what changed is fetched. For real data:", file=out)
+    print("  GITLAB_TOKEN=... GITLAB_PROJECT=group/project "
+          "WAREHOUSE_URL=redshift://user:pass@host:5439/db observes run gitlab", file=out)
+    return 0
 
-    print(f"Observes demo: {records} sample GitLab CI jobs, all local under {data_dir()}", file=out)
-    print(f"  Singer output  {output_url}", file=out)
-    print("                 " + ", ".join(f"{n} {t}" for t, n in sorted(counts.items())), file=out)
-    print(f"  schema cache   {schema_url} ({columns} top-level fields)", file=out)
-    print(f"  warehouse      {warehouse} (DuckDB, schema main)", file=out)
-    for name, rows in tables:
-        print(f"                 {name:<28} {rows:>7} rows", file=out)
-    saved = StateStore(state_url, blobs).get()
-    print(f"  state          {state_url} -> {orjson.dumps(saved).decode()}", file=out)
-    print(f"Look inside: duckdb {warehouse} (or python -c \"import duckdb; print(duckdb.connect("
-          f"'{warehouse}').sql('select * from jobs limit 5'))\")", file=out)
-    print("For real data: target-redshift --config warehouse.json with url "
-          "redshift://user:pass@host:5439/db (see README).", file=out)
-    return 0 if last_state is not None else 1
 
-
-def _load_warehouse(singer_url: str, path: object, state_url: str) -> list[tuple[str, int]]:
-    """Load the Singer output into the DuckDB file with target-redshift, saving its state."""
+def _tables(path: Path) -> list[tuple[str, int]]:
     import duckdb
-    from target_redshift.config import load_config
-    from target_redshift.dialects.duckdb import DuckDBDialect
-    from target_redshift.loader import Loader
 
-    config = load_config({"url": f"duckdb://{path}", "state_url": state_url})
-    dialect = DuckDBDialect(config.database)
-    loader = Loader(config, dialect, io.BytesIO(), StateStore(state_url), "demo",
-                    log=io.StringIO())
-    try:
-        with open(singer_url, "rb") as singer:
-            loader.run(singer)
-    finally:
-        dialect.close()
     connection = duckdb.connect(str(path), read_only=True)
     try:
         names = [r[0] for r in connection.execute(

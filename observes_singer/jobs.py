@@ -13,9 +13,9 @@ command = ["target-redshift"]
 config = { url = "${WAREHOUSE_URL}", load_method = "upsert" }
 ```
 
-Secrets are referenced as ``${NAME}`` and taken from the environment when the job
-runs; they are never written in the file, and a missing one is an error that names
-the variable (and never shows a value).
+Secrets are referenced as ``${NAME}`` (or ``${NAME:-default}``) and taken from the
+environment when the job runs; they are never written in the file, and a missing one
+is an error that names the variable (and never shows a value).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from typing import Any
 from observes_singer.defaults import local_bucket
 
 JOBS_DIR_ENV = "OBSERVES_JOBS_DIR"
-_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
 class JobError(Exception):
@@ -97,6 +97,7 @@ def load_job(reference: str) -> Job:
     state_url = raw.get("state_url") or str(local_bucket("observes.state") / f"{name}.json")
     if not isinstance(state_url, str):
         raise JobError(f"{path}: state_url must be a string")
+    state_url = resolve_secrets(state_url, f"{path}: state_url")
     return Job(name=name, path=path, description=str(raw.get("description", "")),
                tap=_step(raw.get("tap"), f"{path}: tap"),
                target=_step(raw.get("target"), f"{path}: target"), state_url=state_url)
@@ -107,10 +108,12 @@ def resolve_secrets(value: Any, where: str, environ: Mapping[str, str] | None = 
     env: Mapping[str, str] = os.environ if environ is None else environ
     if isinstance(value, str):
         def replace(match: re.Match[str]) -> str:
-            name = match.group(1)
-            if name not in env:
-                raise JobError(f"{where}: the environment variable {name} is not set")
-            return env[name]
+            name, default = match.group(1), match.group(2)
+            if name in env:
+                return env[name]
+            if default is not None:
+                return default
+            raise JobError(f"{where}: the environment variable {name} is not set")
 
         return _REFERENCE.sub(replace, value)
     if isinstance(value, dict):

@@ -79,8 +79,12 @@ def _stop(process: subprocess.Popen[bytes], grace: float = 30.0) -> int:
     return process.wait()
 
 
-def run_job(job: Job, blobs: BlobStore | None = None, log: IO[str] = sys.stderr) -> int:
-    """Run a job once; returns the exit code for the ``observes`` command."""
+def run_job(job: Job, blobs: BlobStore | None = None, log: IO[str] = sys.stderr,
+            stderr: IO[Any] | None = None) -> int:
+    """Run a job once; returns the exit code for the ``observes`` command.
+
+    The tap's and the target's stderr go to ``stderr`` (default: this process's).
+    """
     tap_config = resolve_secrets(job.tap.config, f"{job.path}: tap.config")
     target_config = resolve_secrets(job.target.config, f"{job.path}: target.config")
     store = StateStore(job.state_url, blobs or BlobStore())
@@ -96,14 +100,15 @@ def run_job(job: Job, blobs: BlobStore | None = None, log: IO[str] = sys.stderr)
               f"{'saved state' if state is not None else 'no state'} ({job.state_url})",
               file=log)
         try:
-            tap = subprocess.Popen(tap_argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
+            tap = subprocess.Popen(tap_argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                   stderr=stderr)
         except FileNotFoundError:
             print(f"observes: job {job.name}: tap command not found: {job.tap.command[0]}",
                   file=log)
             return 127
         try:
             target = subprocess.Popen(target_argv, stdin=subprocess.PIPE,
-                                      stdout=subprocess.PIPE)
+                                      stdout=subprocess.PIPE, stderr=stderr)
         except FileNotFoundError:
             _stop(tap)
             print(f"observes: job {job.name}: target command not found: "

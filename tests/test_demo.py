@@ -10,23 +10,27 @@ import duckdb
 import orjson
 
 
-def test_demo_runs_the_pipeline_locally_and_again(tmp_path: Path) -> None:
+def test_demo_runs_the_gitlab_job_locally_and_again(tmp_path: Path) -> None:
+    outputs = []
     for _ in range(2):
-        result = subprocess.run([sys.executable, "-m", "observes_singer.cli", "demo",
-                                 "--records", "300"], cwd=tmp_path, capture_output=True,
-                                timeout=120, check=False)
-        assert result.returncode == 0, result.stderr.decode()
-    out = result.stdout.decode()
-    assert "300 sample GitLab CI jobs" in out
+        result = subprocess.run([sys.executable, "-m", "observes_singer.cli", "demo"],
+                                cwd=tmp_path, capture_output=True, timeout=300, check=False)
+        assert result.returncode == 0, result.stdout.decode() + result.stderr.decode()
+        outputs.append(result.stdout.decode())
+    assert "the GitLab job against a sample GitLab (2 projects" in outputs[0]
     data = tmp_path / "observes-data"
     connection = duckdb.connect(str(data / "warehouse.duckdb"), read_only=True)
     try:
-        assert connection.execute("SELECT count(*) FROM jobs").fetchone() == (300,)
-        assert connection.execute("SELECT count(DISTINCT _sdc_root_id) FROM jobs__artifacts"
-                                  ).fetchone() == (300,)
+        counts = dict(connection.execute(
+            "SELECT 'pipelines', count(*) FROM pipelines UNION ALL "
+            "SELECT 'jobs', count(*) FROM jobs UNION ALL "
+            "SELECT 'distinct jobs', count(DISTINCT id) FROM jobs").fetchall())
     finally:
         connection.close()
-    state = orjson.loads((data / "observes.state" / "demo.json").read_bytes())
-    assert state == {"bookmarks": {"jobs": {"last_id": 5_000_299}}}
-    cache = orjson.loads((data / "observes.cache" / "demo" / "jobs.json").read_bytes())
-    assert cache["streams"]["jobs"]["key_properties"] == ["id"]
+    assert counts == {"pipelines": 300, "jobs": 300, "distinct jobs": 300}
+    state = orjson.loads((data / "observes.state" / "gitlab-demo.json").read_bytes())
+    assert "pipelines" in state["bookmarks"]
+    # The second run found the bookmarks and asked for less.
+    first_calls = int(outputs[0].split(" API calls")[0].rsplit(", ", 1)[1])
+    second_calls = int(outputs[1].split(" API calls")[0].rsplit(", ", 1)[1])
+    assert second_calls < first_calls / 10

@@ -167,3 +167,42 @@ def test_a_target_that_fails_saves_no_state(tmp_path: Path) -> None:
     assert "field id: \"two\" is not an integer" in result.stderr
     assert "tap exited 0, target exited 1" in result.stderr
     assert not (tmp_path / "state" / "sample.json").exists()
+
+
+def test_the_gitlab_job_twice_against_the_loopback_gitlab(tmp_path: Path) -> None:
+    from tap_gitlab.sample_server import GitLabServer, SampleGitLab
+
+    repo_jobs = Path(__file__).resolve().parents[1] / "jobs"
+    warehouse = tmp_path / "gitlab.duckdb"
+    with GitLabServer(SampleGitLab(projects=1, pipelines=120, token="glpat-e2e")) as server:
+        env = {"OBSERVES_JOBS_DIR": str(repo_jobs), "GITLAB_API_URL": server.url,
+               "GITLAB_TOKEN": "glpat-e2e", "GITLAB_PROJECT": "observes/project-0",
+               "WAREHOUSE_URL": f"duckdb://{warehouse}", "WAREHOUSE_SCHEMA": "main",
+               "OBSERVES_STATE_URL": str(tmp_path / "state" / "gitlab.json"),
+               "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"]}
+        first = observes(tmp_path, "run", "gitlab", env=env)
+        assert first.returncode == 0, first.stderr[-3000:]
+        project = server.data.projects[0]
+        server.data.touch_pipeline(project, 5, "success", minutes=500_000)
+        server.data.add_pipeline(project, 500, minutes=500_001)
+        calls_before = len(server.requests)
+        second = observes(tmp_path, "run", "gitlab", env=env)
+        assert second.returncode == 0, second.stderr[-3000:]
+        second_calls = [path for path, _ in server.requests[calls_before:]]
+    connection = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        def count(sql: str) -> int:
+            row = connection.execute(sql).fetchone()
+            return int(row[0]) if row else -1
+
+        assert count("SELECT count(*) FROM pipelines") == 121
+        assert count("SELECT count(DISTINCT id) FROM pipelines") == 121
+        assert count("SELECT count(*) FROM jobs") == 121
+        assert count("SELECT count(*) FROM jobs WHERE status = 'success' AND "
+                     f"pipeline__id = {project.pipelines[5]['id']}") == 1
+        assert count("SELECT count(*) FROM merge_requests") == 40
+    finally:
+        connection.close()
+    # The second run asked only for what changed: two pipelines, so two job lists.
+    assert sum(1 for path in second_calls if path.endswith("/jobs")) == 2
+    assert sum(1 for path in second_calls if path.endswith("/pipelines")) == 1

@@ -51,8 +51,9 @@ def test_every_stream_with_paging(tmp_path: Path, gitlab: GitLabServer) -> None:
     counts = Counter(m["stream"] for m in messages if m["type"] == "RECORD")
     assert counts == {"projects": 2, "pipelines": 500, "jobs": 500, "merge_requests": 166,
                       "issues": 166, "members": 8}
-    # 250 pipelines a project are three pages of 100
-    assert gitlab.calls("/pipelines") == 6
+    # 250 pipelines a project are three pages of 100; then one call per pipeline for jobs
+    assert sum(1 for path, _ in gitlab.requests if path.endswith("/pipelines")) == 6
+    assert sum(1 for path, _ in gitlab.requests if path.endswith("/jobs")) == 500
     first = [m["type"] for m in messages if m.get("stream") == "pipelines"]
     assert first[0] == "SCHEMA"
     pipelines = records(messages, "pipelines")
@@ -88,6 +89,12 @@ def test_second_run_fetches_only_what_changed(tmp_path: Path, gitlab: GitLabServ
     changed = records(messages, "pipelines")
     assert sorted(p["id"] for p in changed) == sorted([project.pipelines[3]["id"],
                                                        project.pipelines[-1]["id"]])
+    # The job of the pipeline that changed is fetched again, with its new status.
+    jobs = {j["pipeline"]["id"]: j for j in records(messages, "jobs")}
+    assert set(jobs) == {p["id"] for p in changed}
+    assert jobs[project.pipelines[3]["id"]]["status"] == "success"
+    state = last_state(messages)
+    assert len(json.dumps(state["bookmarks"].get("jobs", {}))) < 200  # no per-pipeline state
 
 
 def test_rate_limit_is_honoured(tmp_path: Path) -> None:

@@ -129,10 +129,14 @@ class SampleGitLab:
         })
 
     def touch_pipeline(self, project: Project, index: int, status: str, minutes: int) -> None:
-        """A pipeline that changed: new status, updated later than everything else."""
+        """A pipeline whose job changed: new status, updated later than everything else."""
         pipeline = project.pipelines[index]
         pipeline["status"] = status
         pipeline["updated_at"] = _iso(_EPOCH + timedelta(minutes=minutes))
+        for job in project.jobs:
+            if job["pipeline"]["id"] == pipeline["id"]:
+                job["status"] = status
+                job["pipeline"]["status"] = status
 
     def project(self, reference: str) -> Project | None:
         for project in self.projects:
@@ -229,6 +233,11 @@ class GitLabServer(ThreadingHTTPServer):
             handler.reply(404, {"message": "404 Project Not Found"})
             return
         resource = "/".join(segments[2:])
+        if len(segments) == 5 and segments[2] == "pipelines" and segments[4] == "jobs":
+            pipeline = int(segments[3]) if segments[3].isdigit() else -1
+            jobs = [j for j in project.jobs if j["pipeline"]["id"] == pipeline]
+            self._page(handler, parts.path, query, sorted(jobs, key=lambda j: -j["id"]))
+            return
         if resource == "":
             handler.reply(200, project.as_dict())
             return

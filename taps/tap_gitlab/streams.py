@@ -7,7 +7,7 @@ import time
 from collections.abc import Generator, Iterable, Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, quote, unquote
+from urllib.parse import parse_qsl, unquote
 
 import requests
 from singer_sdk.authenticators import APIKeyAuthenticator
@@ -59,7 +59,8 @@ class GitLabStream(RESTStream[Any]):
 
     @property
     def path(self) -> str:  # type: ignore[override]
-        return f"/projects/{{project}}/{self.resource}" if self.resource else "/projects/{project}"
+        base = "/projects/{project_path}"
+        return f"{base}/{self.resource}" if self.resource else base
 
     @property
     def authenticator(self) -> APIKeyAuthenticator:
@@ -68,7 +69,9 @@ class GitLabStream(RESTStream[Any]):
 
     @property
     def partitions(self) -> list[dict[str, Any]]:
-        return [{"project": quote(str(p), safe="")} for p in self.config.get("projects", [])]
+        """One per project; singer-sdk adds ``project_path`` to each record, and encodes it
+        in the URL."""
+        return [{"project_path": str(p)} for p in self.config.get("projects", [])]
 
     def get_new_paginator(self) -> BoundedPaginator:
         return BoundedPaginator(self.config.get("max_pages"))
@@ -123,11 +126,6 @@ class ProjectsStream(GitLabStream):
     primary_keys = ("id",)
     records_jsonpath = "$"
 
-    def post_process(self, row: dict[str, Any],
-                     context: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        row.pop("project", None)
-        return row
-
 
 class UpdatedStream(GitLabStream):
     """Pipelines, merge requests, issues: ``updated_after``, oldest change first."""
@@ -152,6 +150,10 @@ class PipelinesStream(UpdatedStream):
     name = "pipelines"
     resource = "pipelines"
 
+    def get_child_context(self, record: dict[str, Any],
+                          context: Mapping[str, Any] | None) -> dict[str, Any]:
+        return {"project_path": (context or {})["project_path"], "pipeline_id": record["id"]}
+
 
 class MergeRequestsStream(UpdatedStream):
     name = "merge_requests"
@@ -169,25 +171,43 @@ class IssuesStream(MergeRequestsStream):
     resource = "issues"
 
 
-class ProjectPathStream(GitLabStream):
-    """Streams whose records do not say which project they belong to."""
-
-    def post_process(self, row: dict[str, Any],
-                     context: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        row["project_path"] = unquote((context or {}).get("project", ""))
-        return row
-
-
-class MembersStream(ProjectPathStream):
+class MembersStream(GitLabStream):
     name = "members"
     resource = "members/all"
     primary_keys = ("project_path", "id")
 
 
-class JobsStream(ProjectPathStream):
+class JobsStream(GitLabStream):
+    """A changed pipeline's jobs, fetched again each time the pipeline changes.
+
+    GitLab bumps a pipeline's ``updated_at`` whenever one of its jobs changes status,
+    so a job that was running at the last run is fetched again once it finishes,
+    and the pipelines' bookmark is the only one jobs need.
+    """
+
     name = "jobs"
-    resource = "jobs"
+    resource = "pipelines/{pipeline_id}/jobs"
     primary_keys = ("id",)
+    parent_stream_type = PipelinesStream
+    state_partitioning_keys: list[str] = []
+
+    def post_process(self, row: dict[str, Any],
+                     context: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        # No state partition here (the pipelines' bookmark covers jobs), so singer-sdk
+        # does not add the context to the records: do it.
+        row.setdefault("project_path", (context or {}).get("project_path"))
+        row.setdefault("pipeline_id", (context or {}).get("pipeline_id"))
+        return row
+
+    @property
+    def partitions(self) -> None:  # type: ignore[override]
+        return None
+
+    def get_url_params(self, context: Mapping[str, Any] | None,
+                       next_page_token: Any) -> dict[str, Any]:
+        params = super().get_url_params(context, next_page_token)
+        params["include_retried"] = "true"
+        return params
 
 
 STREAMS = [ProjectsStream, PipelinesStream, JobsStream, MergeRequestsStream, IssuesStream,
