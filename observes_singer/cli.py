@@ -40,6 +40,20 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("job", metavar="JOB")
     run.add_argument("--endpoint-url", metavar="URL", help="S3 endpoint for the state URL")
 
+    cancel = commands.add_parser(
+        "cancel-stuck-jobs", help="cancel GitLab CI jobs stuck in created, pending or running",
+        description="Cancel the CI jobs of GitLab projects that have been created, pending or "
+        "running for longer than --older-than (default 8h), printing each. The token comes "
+        "from GITLAB_TOKEN.",
+    )
+    cancel.add_argument("--project", action="append", required=True, metavar="PATH_OR_ID",
+                        help="project to look at (repeatable)")
+    cancel.add_argument("--older-than", default="8h", metavar="DURATION",
+                        help="age since the job was created: 8h, 90m, 2d (default 8h)")
+    cancel.add_argument("--dry-run", action="store_true", help="list, do not cancel")
+    cancel.add_argument("--api-url", default="https://gitlab.com/api/v4", metavar="URL",
+                        help="GitLab's API root (default https://gitlab.com/api/v4)")
+
     state = commands.add_parser("state", help="inspect or reset a saved Singer state",
                                 description="Read, write or remove the state document of a "
                                 "job, or at a storage URL (s3://bucket/key, file:///path or a "
@@ -93,12 +107,39 @@ def _state_command(args: argparse.Namespace, stdin: IO[bytes], stdout: IO[bytes]
     return 0
 
 
+def _cancel_command(args: argparse.Namespace) -> int:
+    import os
+
+    from tap_gitlab.cancel import CancelError, GitLabClient, cancel_stuck_jobs, parse_duration
+
+    token = os.environ.get("GITLAB_TOKEN")
+    if not token:
+        print("observes: error: set GITLAB_TOKEN to a token with the api scope", file=sys.stderr)
+        return 1
+    try:
+        older_than = parse_duration(args.older_than)
+    except ValueError as exc:
+        print(f"observes: error: --older-than: {exc}", file=sys.stderr)
+        return 2
+    try:
+        count = cancel_stuck_jobs(GitLabClient(args.api_url, token), args.project, older_than,
+                                  args.dry_run, sys.stdout)
+    except CancelError as exc:
+        print(f"observes: error: {exc}", file=sys.stderr)
+        return 1
+    verb = "would cancel" if args.dry_run else "cancelled"
+    print(f"observes: {verb} {count} job(s) older than {args.older_than}", file=sys.stderr)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         if args.command == "state":
             return _state_command(args, sys.stdin.buffer, sys.stdout.buffer)
+        if args.command == "cancel-stuck-jobs":
+            return _cancel_command(args)
         if args.command == "run":
             from observes_singer.runner import run_job
 

@@ -154,6 +154,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self.server.handle_get(self)
 
+    def do_POST(self) -> None:
+        self.server.handle_post(self)
+
     def reply(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
         data = json.dumps(body).encode()
         self.send_response(status)
@@ -204,9 +207,32 @@ class GitLabServer(ThreadingHTTPServer):
 
     # -- routing ---------------------------------------------------------------------------
 
+    def handle_post(self, handler: _Handler) -> None:
+        """``POST /projects/:id/jobs/:job_id/cancel``, the one write the tools use."""
+        parts = urlsplit(handler.path)
+        with self.data.lock:
+            self.requests.append((f"POST {parts.path}", {}))
+        if handler.headers.get("PRIVATE-TOKEN") != self.data.token:
+            handler.reply(401, {"message": "401 Unauthorized"})
+            return
+        segments = parts.path.removeprefix(API).strip("/").split("/")
+        project = self.data.project(unquote(segments[1])) if len(segments) == 5 else None
+        if project is None or segments[2] != "jobs" or segments[4] != "cancel":
+            handler.reply(404, {"message": "404 Not Found"})
+            return
+        for job in project.jobs:
+            if str(job["id"]) == segments[3]:
+                if job["status"] in ("created", "pending", "running"):
+                    job["status"] = "canceled"
+                handler.reply(201, job)
+                return
+        handler.reply(404, {"message": "404 Job Not Found"})
+
     def handle_get(self, handler: _Handler) -> None:
         parts = urlsplit(handler.path)
-        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        raw_query = parse_qs(parts.query)
+        query = {k: v[-1] for k, v in raw_query.items()}
+        scopes = raw_query.get("scope[]", [])
         with self.data.lock:
             self.requests.append((parts.path, query))
             self._served += 1
@@ -242,6 +268,8 @@ class GitLabServer(ThreadingHTTPServer):
             handler.reply(200, project.as_dict())
             return
         items = self._collection(project, resource, query)
+        if items is not None and resource == "jobs" and scopes:
+            items = [j for j in items if j["status"] in scopes]
         if items is None:
             handler.reply(404, {"message": "404 Not Found"})
             return

@@ -1,0 +1,79 @@
+"""`observes cancel-stuck-jobs` against the loopback GitLab."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from tap_gitlab.cancel import parse_duration
+from tap_gitlab.sample_server import GitLabServer, SampleGitLab
+
+TOKEN = "glpat-cancel"
+
+
+@pytest.fixture
+def gitlab() -> Iterator[GitLabServer]:
+    with GitLabServer(SampleGitLab(projects=1, pipelines=12, token=TOKEN)) as server:
+        project = server.data.projects[0]
+        fresh = dict(project.jobs[2])  # a running job that started a minute ago
+        fresh.update({"id": 1, "created_at": (datetime.now(UTC) - timedelta(minutes=1))
+                      .strftime("%Y-%m-%dT%H:%M:%S.000Z")})
+        project.jobs.append(fresh)
+        yield server
+
+
+def cancel(server: GitLabServer, *args: str, token: str = TOKEN
+           ) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "GITLAB_TOKEN": token}
+    return subprocess.run([sys.executable, "-m", "observes_singer.cli", "cancel-stuck-jobs",
+                           "--api-url", server.url, "--project", "observes/project-0", *args],
+                          capture_output=True, text=True, env=env, timeout=60, check=False)
+
+
+def statuses(server: GitLabServer) -> dict[int, str]:
+    return {job["id"]: job["status"] for job in server.data.projects[0].jobs}
+
+
+def test_dry_run_lists_without_cancelling(gitlab: GitLabServer) -> None:
+    before = statuses(gitlab)
+    result = cancel(gitlab, "--dry-run")
+    assert result.returncode == 0, result.stderr
+    running_old = [i for i, s in before.items() if s == "running" and i != 1]
+    assert len(result.stdout.splitlines()) == len(running_old) == 3
+    assert all(line.startswith("would cancel observes/project-0 job ")
+               for line in result.stdout.splitlines())
+    assert statuses(gitlab) == before
+    assert not any(path.startswith("POST") for path, _ in gitlab.requests)
+
+
+def test_cancels_only_jobs_older_than_the_threshold(gitlab: GitLabServer) -> None:
+    result = cancel(gitlab, "--older-than", "8h")
+    assert result.returncode == 0, result.stderr
+    after = statuses(gitlab)
+    assert after[1] == "running"  # a minute old: left alone
+    assert [s for i, s in after.items() if i != 1].count("running") == 0
+    assert len([line for line in result.stdout.splitlines() if "-> canceled" in line]) == 3
+    assert "cancelled 3 job(s) older than 8h" in result.stderr
+    assert TOKEN not in result.stdout + result.stderr
+
+
+def test_wrong_token_and_bad_duration(gitlab: GitLabServer) -> None:
+    denied = cancel(gitlab, token="glpat-nope")
+    assert denied.returncode == 1
+    assert "project observes/project-0: GitLab answered 401" in denied.stderr
+    assert "glpat-nope" not in denied.stderr
+    bad = cancel(gitlab, "--older-than", "soon")
+    assert bad.returncode == 2
+    assert "'soon' is not a duration" in bad.stderr
+
+
+def test_durations() -> None:
+    assert parse_duration("8h") == timedelta(hours=8)
+    assert parse_duration("1h30m") == timedelta(minutes=90)
+    assert parse_duration("2d") == timedelta(days=2)
+    with pytest.raises(ValueError):
+        parse_duration("8 hours")
