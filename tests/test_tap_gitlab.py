@@ -134,3 +134,13 @@ def test_auth_and_missing_projects_are_named(tmp_path: Path, gitlab: GitLabServe
     hint = "expired or revoked" if token != TOKEN else "no such project"
     assert hint in stderr
     assert token not in stderr
+
+
+def test_groups_expand_to_their_projects(tmp_path: Path, gitlab: GitLabServer) -> None:
+    code, messages, stderr = run_tap(tmp_path, gitlab, projects=[], groups=["observes"])
+    assert code == 0, stderr[-2000:]
+    assert sorted(p["path_with_namespace"] for p in records(messages, "projects")) == [
+        "observes/project-0", "observes/project-1"]
+    code, _, stderr = run_tap(tmp_path, gitlab, projects=[], groups=["nobody"])
+    assert code != 0
+    assert "404 from GitLab for group nobody" in stderr

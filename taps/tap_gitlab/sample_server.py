@@ -251,6 +251,15 @@ class GitLabServer(ThreadingHTTPServer):
                 return
         path = parts.path.removeprefix(API)
         segments = path.strip("/").split("/")
+        if len(segments) == 3 and segments[0] == "groups" and segments[2] == "projects":
+            group = unquote(segments[1])
+            members = [p.as_dict() for p in self.data.projects
+                       if p.path.startswith(group + "/")]
+            if not members:
+                handler.reply(404, {"message": "404 Group Not Found"})
+                return
+            self._page(handler, parts.path, query, members)
+            return
         if len(segments) < 2 or segments[0] != "projects":
             handler.reply(404, {"message": "404 Not Found"})
             return

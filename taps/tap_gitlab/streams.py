@@ -71,7 +71,7 @@ class GitLabStream(RESTStream[Any]):
     def partitions(self) -> list[dict[str, Any]]:
         """One per project; singer-sdk adds ``project_path`` to each record, and encodes it
         in the URL."""
-        return [{"project_path": str(p)} for p in self.config.get("projects", [])]
+        return [{"project_path": p} for p in self._tap.project_paths()]  # type: ignore[attr-defined]
 
     def get_new_paginator(self) -> BoundedPaginator:
         return BoundedPaginator(self.config.get("max_pages"))
@@ -212,3 +212,29 @@ class JobsStream(GitLabStream):
 
 STREAMS = [ProjectsStream, PipelinesStream, JobsStream, MergeRequestsStream, IssuesStream,
            MembersStream]
+
+
+def list_group_projects(config: Mapping[str, Any], group: str) -> list[str]:
+    """The paths of a group's projects, subgroups included, following GitLab's pages."""
+    api = str(config.get("api_url") or DEFAULT_API_URL).rstrip("/")
+    session = requests.Session()
+    session.headers["PRIVATE-TOKEN"] = str(config["private_token"])
+    url: str | None = f"{api}/groups/{group.replace('/', '%2F')}/projects"
+    params: dict[str, Any] | None = {"include_subgroups": "true", "per_page": 100,
+                                     "archived": "false"}
+    paths: list[str] = []
+    while url:
+        for attempt in range(5):
+            response = session.get(url, params=params, timeout=60)
+            if response.status_code == 429 or response.status_code >= 500:
+                wait = response.headers.get("Retry-After", "")
+                time.sleep(int(wait) if wait.isdigit() else 2**attempt)
+                continue
+            break
+        if response.status_code >= 400:
+            hint = HINTS.get(response.status_code, response.reason or "")
+            raise FatalAPIError(f"{response.status_code} from GitLab for group {group}: "
+                                f"{hint.replace('project', 'group')}")
+        paths += [project["path_with_namespace"] for project in response.json()]
+        url, params = response.links.get("next", {}).get("url"), None
+    return paths

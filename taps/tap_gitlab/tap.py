@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from singer_sdk import Tap
 from singer_sdk import typing as th
+from singer_sdk.exceptions import ConfigValidationError
 
-from tap_gitlab.streams import DEFAULT_API_URL, STREAMS, GitLabStream
+from tap_gitlab.streams import DEFAULT_API_URL, STREAMS, GitLabStream, list_group_projects
 
 
 class TapGitLab(Tap):
@@ -15,8 +16,10 @@ class TapGitLab(Tap):
                     description="GitLab's REST API v4 root; any self-hosted instance works"),
         th.Property("private_token", th.StringType, required=True, secret=True,
                     description="A token with read_api, sent as PRIVATE-TOKEN"),
-        th.Property("projects", th.ArrayType(th.StringType), required=True,
+        th.Property("projects", th.ArrayType(th.StringType),
                     description="Project paths (group/project) or ids"),
+        th.Property("groups", th.ArrayType(th.StringType),
+                    description="Groups whose projects (subgroups included) are extracted"),
         th.Property("start_date", th.DateTimeType,
                     description="Only what changed since then, on a first run"),
         th.Property("max_pages", th.IntegerType,
@@ -26,8 +29,21 @@ class TapGitLab(Tap):
                     description="Seconds a stream may run before it stops cleanly"),
     ).to_dict()
 
+    _projects: list[str] | None = None
+
     def discover_streams(self) -> list[GitLabStream]:
         return [stream(tap=self) for stream in STREAMS]
+
+    def project_paths(self) -> list[str]:
+        """The configured projects, then every project of the configured groups, once."""
+        if self._projects is None:
+            found = [str(p) for p in self.config.get("projects") or []]
+            for group in self.config.get("groups") or []:
+                found += [p for p in list_group_projects(self.config, group) if p not in found]
+            if not found:
+                raise ConfigValidationError("tap-gitlab needs projects or groups to read")
+            self._projects = found
+        return self._projects
 
 
 def main() -> None:
