@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -20,13 +22,15 @@ def item(n: int, updated: str, name: str | None = None) -> dict[str, Any]:
 
 
 def write_job(tmp_path: Path, *, load_method: str = "upsert", fail_after: int | None = None,
-              token: str = "${SOURCE_TOKEN}") -> Path:
+              token: str = "${SOURCE_TOKEN}", pause: float = 0) -> Path:
     jobs = tmp_path / "jobs"
     jobs.mkdir(exist_ok=True)
     tap_config: dict[str, Any] = {"source": str(tmp_path / "source.json"), "stream": "items",
                                   "token": token}
     if fail_after is not None:
         tap_config["fail_after"] = fail_after
+    if pause:
+        tap_config["pause"] = pause
     job = jobs / "sample.toml"
     job.write_text(f"""
 description = "sample items into the local warehouse"
@@ -206,3 +210,25 @@ def test_the_gitlab_job_twice_against_the_loopback_gitlab(tmp_path: Path) -> Non
     # The second run asked only for what changed: two pipelines, so two job lists.
     assert sum(1 for path in second_calls if path.endswith("/jobs")) == 2
     assert sum(1 for path in second_calls if path.endswith("/pipelines")) == 1
+
+
+def test_ctrl_c_stops_both_sides_and_saves_nothing(tmp_path: Path) -> None:
+    source = tmp_path / "source.json"
+    source.write_text(json.dumps([item(1, "2026-11-01T00:00:00Z")]))
+    write_job(tmp_path, load_method="replace")
+    assert observes(tmp_path, "run", "sample").returncode == 0
+    saved = (tmp_path / "state" / "sample.json").read_bytes()
+    source.write_text(json.dumps([item(n, f"2026-11-{n:02d}T00:00:00Z") for n in range(2, 30)]))
+    write_job(tmp_path, load_method="replace", pause=0.2)
+    environment = {**os.environ, "OBSERVES_JOBS_DIR": str(tmp_path / "jobs"),
+                   "SOURCE_TOKEN": "x"}
+    process = subprocess.Popen([sys.executable, "-m", "observes_singer.cli", "run", "sample"],
+                               cwd=tmp_path, env=environment, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+    time.sleep(2.0)
+    os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C does to the foreground group
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "interrupted; nothing saved" in stderr
+    assert rows(tmp_path) == [(1, "item 1")]
+    assert (tmp_path / "state" / "sample.json").read_bytes() == saved

@@ -144,3 +144,12 @@ def test_groups_expand_to_their_projects(tmp_path: Path, gitlab: GitLabServer) -
     code, _, stderr = run_tap(tmp_path, gitlab, projects=[], groups=["nobody"])
     assert code != 0
     assert "404 from GitLab for group nobody" in stderr
+
+
+def test_dropped_connections_are_retried(tmp_path: Path, gitlab: GitLabServer) -> None:
+    gitlab.failures.extend([("/issues", 0), ("/pipelines", 0)])
+    code, messages, stderr = run_tap(tmp_path, gitlab)
+    assert code == 0, stderr[-2000:]
+    assert len(records(messages, "issues")) == 166
+    assert len(records(messages, "pipelines")) == 500
+    assert gitlab.failures == []

@@ -12,6 +12,7 @@ injected server errors. Every request is logged so that tests can count calls.
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -178,7 +179,8 @@ class GitLabServer(ThreadingHTTPServer):
         self.data = data or SampleGitLab()
         self.requests: list[tuple[str, dict[str, str]]] = []
         self.rate_limit = rate_limit  # requests answered before one 429 (0: never)
-        self.failures: list[tuple[str, int]] = []  # (path part, status) to answer once each
+        # (path part, status) to answer once each; status 0 drops the connection instead
+        self.failures: list[tuple[str, int]] = []
         self._served = 0
         self._thread: threading.Thread | None = None
 
@@ -247,6 +249,10 @@ class GitLabServer(ThreadingHTTPServer):
         for index, (part, status) in enumerate(self.failures):
             if part in parts.path:
                 del self.failures[index]
+                if status == 0:  # the connection drops with no answer at all
+                    handler.close_connection = True
+                    handler.connection.shutdown(socket.SHUT_RDWR)
+                    return
                 handler.reply(status, {"message": f"{status} Internal Server Error"})
                 return
         path = parts.path.removeprefix(API)

@@ -1,6 +1,6 @@
 """A small real tap for job tests: emits the items of a JSON file as Singer messages.
 
-Config: ``{"source": PATH, "stream": NAME, "fail_after": N}``. With ``--state`` it
+Config: ``{"source": PATH, "stream": NAME, "fail_after": N, "pause": SECONDS}``. With ``--state`` it
 resumes after the bookmarked ``updated`` value (items sorted by it), emits a STATE
 after every item, and with ``fail_after`` it exits 3 after that many items, the
 way a tap dies half way through a source. Each run appends the ids it emitted to
@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 
 
@@ -40,6 +41,7 @@ def main() -> int:
             "updated": item["updated"]}}}}) + "\n")
         out.flush()
         emitted.append(item["id"])
+        time.sleep(config.get("pause", 0))
         if config.get("fail_after") == count:
             print("sample tap: the source went away", file=sys.stderr)
             return 3
