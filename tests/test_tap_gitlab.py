@@ -153,3 +153,14 @@ def test_dropped_connections_are_retried(tmp_path: Path, gitlab: GitLabServer) -
     assert len(records(messages, "issues")) == 166
     assert len(records(messages, "pipelines")) == 500
     assert gitlab.failures == []
+
+
+def test_long_queries_restart_before_the_offset_cap(tmp_path: Path, gitlab: GitLabServer) -> None:
+    code, messages, stderr = run_tap(tmp_path, gitlab, offset_page_limit=1)
+    assert code == 0, stderr[-2000:]
+    pipelines = records(messages, "pipelines")
+    assert {p["id"] for p in pipelines} == {p["id"] for project in gitlab.data.projects
+                                            for p in project.pipelines}
+    pages = [query for path, query in gitlab.requests if path.endswith("/pipelines")]
+    assert all(int(q.get("page", 1)) == 1 for q in pages)  # never past the first offset
+    assert sum(1 for q in pages if "updated_after" in q) >= 4

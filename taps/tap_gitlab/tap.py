@@ -27,6 +27,9 @@ class TapGitLab(Tap):
                     "resumes where this one stopped"),
         th.Property("max_duration", th.NumberType,
                     description="Seconds a stream may run before it stops cleanly"),
+        th.Property("offset_page_limit", th.IntegerType, default=400,
+                    description="Pages of one offset-paged query before it restarts from the "
+                    "last record's updated_at (GitLab caps offset paging)"),
     ).to_dict()
 
     _projects: list[str] | None = None
