@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import time
 from collections.abc import Generator, Iterable, Mapping
 from dataclasses import dataclass
@@ -17,7 +18,17 @@ from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 from singer_sdk.pagination import HeaderLinkPaginator
 from singer_sdk.streams import RESTStream
 
-SCHEMAS = Path(__file__).resolve().parents[2] / "schemas" / "gitlab"
+
+def _schemas_dir() -> Path:
+    """``schemas/gitlab`` of the source tree, or where a wheel installs it."""
+    for candidate in (Path(__file__).resolve().parents[2] / "schemas" / "gitlab",
+                      Path(sys.prefix) / "share" / "observes" / "schemas" / "gitlab"):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError("tap-gitlab's stream schemas (schemas/gitlab) are not installed")
+
+
+SCHEMAS = _schemas_dir()
 DEFAULT_API_URL = "https://gitlab.com/api/v4"
 
 HINTS = {
