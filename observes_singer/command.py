@@ -83,6 +83,18 @@ def run_main(prog: str, body: Callable[[], int], errors: tuple[type[BaseExceptio
         return 1
 
 
+def check_settings(raw: Any, known: dict[str, str], error: type[Exception] = ValueError
+                   ) -> dict[str, Any]:
+    """``raw`` as a settings object, refusing anything but an object of known keys."""
+    if not isinstance(raw, dict):
+        raise error("the configuration must be a JSON object")
+    unknown = sorted(set(raw) - set(known))
+    if unknown:
+        raise error(f"unknown configuration key {unknown[0]!r}; known keys: "
+                    f"{', '.join(known)}")
+    return raw
+
+
 def positive_int(raw: dict[str, Any], key: str, default: int,
                  error: type[Exception] = ValueError) -> int:
     value = raw.get(key, default)

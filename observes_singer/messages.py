@@ -277,10 +277,6 @@ class MessageWriter:
         if isinstance(message, StateMessage):
             self._out.flush()
 
-    def write_raw(self, line: bytes) -> None:
-        """Write an already encoded message line (it must end with a newline)."""
-        self._out.write(line)
-
     def write_record(self, stream: str, record: dict[str, Any]) -> None:
         self._out.write(
             orjson.dumps(

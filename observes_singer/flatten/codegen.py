@@ -266,11 +266,7 @@ class _Generator:
                 self.column_index[id(column)] = (ti, ci)
 
     def where(self, table: Table, column: Column) -> str:
-        prefix = self.display(table)
-        name = ".".join(column.path)
-        if prefix and name:
-            return f"{prefix}.{name}"
-        return prefix or name or "value"
+        return self.path_where(table, column.path) or "value"
 
     def display(self, table: Table) -> str:
         if table.parent is None:

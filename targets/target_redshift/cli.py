@@ -90,7 +90,7 @@ def run(args: argparse.Namespace, stdin: IO[bytes], stdout: IO[bytes], log: IO[s
     state_store = StateStore(config.state_url, blobs) if config.state_url else None
     started = time.monotonic()
     dialect = open_dialect(config, run_id)
-    loader = Loader(config, dialect, stdout, state_store, run_id, log,
+    loader = Loader(config, dialect, stdout, state_store, run_id,
                     source=args.input or "stdin")
     try:
         if args.input:

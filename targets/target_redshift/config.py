@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from observes_singer.command import positive_int
+from observes_singer.command import check_settings, positive_int
 
 LOAD_METHODS = ("replace", "upsert", "append")
 DEFAULT_DUCKDB_FILE = "observes.duckdb"
@@ -147,12 +147,7 @@ def _method(value: Any, where: str) -> str:
 
 
 def load_config(raw: dict[str, Any], cwd: Path | None = None) -> TargetConfig:
-    if not isinstance(raw, dict):
-        raise ConfigError("the configuration must be a JSON object")
-    unknown = sorted(set(raw) - set(CONFIG_KEYS))
-    if unknown:
-        raise ConfigError(f"unknown configuration key {unknown[0]!r}; known keys: "
-                          f"{', '.join(CONFIG_KEYS)}")
+    raw = check_settings(raw, CONFIG_KEYS, ConfigError)
     url = raw.get("url")
     default_url = url is None
     if url is None:

@@ -18,7 +18,6 @@ transaction, so STATE is emitted at the end; otherwise after each committed batc
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -33,6 +32,7 @@ from observes_singer.flatten.plan import (
     StreamPlan,
     Table,
     compile_stream,
+    row_columns,
 )
 from observes_singer.messages import (
     ActivateVersionMessage,
@@ -50,6 +50,8 @@ from target_redshift.sqltypes import SqlType, covers, widen
 
 ID_TYPE = SqlType(Kind.STRING, 32)
 INT_TYPE = SqlType(Kind.INTEGER)
+METADATA_TYPES = {"_sdc_id": ID_TYPE, "_sdc_parent_id": ID_TYPE, "_sdc_root_id": ID_TYPE,
+                  "_sdc_index": INT_TYPE, "_sdc_table_version": INT_TYPE}
 STAGING_PREFIX = "_observes_stage_"
 BATCH_PREFIX = "_observes_batch_"
 
@@ -92,14 +94,12 @@ _NO_STATE = object()
 
 class Loader:
     def __init__(self, config: TargetConfig, dialect: Dialect, out: IO[bytes],
-                 state_store: StateStore | None, run_id: str, log: IO[str] = sys.stderr,
-                 source: str = "stdin") -> None:
+                 state_store: StateStore | None, run_id: str, source: str = "stdin") -> None:
         self.config = config
         self.dialect = dialect
         self.out = out
         self.state_store = state_store
         self.run_id = run_id
-        self.log = log
         self.source = source
         self.schema = config.schema
         self.streams: dict[str, StreamLoad] = {}
@@ -108,7 +108,6 @@ class Loader:
         self.long_transaction = False
         self.pending_state: Any = _NO_STATE
         self.buffered_records = 0
-        self.buffered_bytes = 0
         self.notes: list[str] = []
         self.states_emitted = 0
 
@@ -253,24 +252,21 @@ class Loader:
     # -- buffers to tables -----------------------------------------------------------------
 
     def wanted_columns(self, stream: StreamLoad, index: int) -> dict[str, SqlType]:
+        """The table's columns in the flattener's row order, typed and sized as seen so far."""
         plan = stream.plan
         table = plan.tables[index]
         maxes = stream.compiled.max_bytes
         sized = self.dialect.sized_varchar
-        columns: dict[str, SqlType] = {"_sdc_id": ID_TYPE}
-        if table.is_root:
-            columns["_sdc_table_version"] = INT_TYPE
-        else:
-            columns.update({"_sdc_parent_id": ID_TYPE, "_sdc_root_id": ID_TYPE,
-                            "_sdc_index": INT_TYPE, "_sdc_table_version": INT_TYPE})
-            root_columns = plan.root.columns
+        typed: dict[str, SqlType] = dict(METADATA_TYPES)
+        root_columns = plan.root.columns
+        if not table.is_root:
             for name, column in zip(plan.key_column_names, plan.key_columns, strict=True):
                 size = maxes[0][root_columns.index(column)]
-                columns[name] = self.sql_type(column.kind, column.scale, size, sized)
+                typed[name] = self.sql_type(column.kind, column.scale, size, sized)
         for i, column in enumerate(table.columns):
-            columns[column.name] = self.sql_type(column.kind, column.scale, maxes[index][i],
-                                                 sized)
-        return columns
+            typed[column.name] = self.sql_type(column.kind, column.scale, maxes[index][i],
+                                               sized)
+        return {name: typed[name] for name in row_columns(plan, table)}
 
     @staticmethod
     def sql_type(kind: Kind, scale: int, size: int, sized: bool) -> SqlType:
@@ -310,7 +306,6 @@ class Loader:
         for stream in self.streams.values():
             self.flush_stream(stream)
         self.buffered_records = 0
-        self.buffered_bytes = 0
         if not self.long_transaction:
             self.dialect.commit()
             if self.pending_state is not _NO_STATE:

@@ -63,7 +63,7 @@ def run(args: argparse.Namespace, stdin: IO[bytes], stdout: IO[bytes], log: IO[s
     blobs = BlobStore(endpoint_url=config.endpoint_url)
     state_store = StateStore(config.state_url, blobs) if config.state_url else None
     loader = S3Loader(config, blobs, stdout, state_store, run_id, started,
-                      source=args.input or "stdin", log=log)
+                      source=args.input or "stdin")
     clock = time.monotonic()
     if args.input:
         with open(args.input, "rb") as handle:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from observes_singer.command import positive_int
+from observes_singer.command import check_settings, positive_int
 from observes_singer.defaults import local_bucket
 
 FORMATS = ("jsonl", "csv", "singer")
@@ -63,12 +63,7 @@ def _choice(raw: dict[str, Any], key: str, choices: tuple[str, ...], default: st
 
 
 def load_config(raw: Any, cwd: Path | None = None) -> S3TargetConfig:
-    if not isinstance(raw, dict):
-        raise ConfigError("the configuration must be a JSON object")
-    unknown = sorted(set(raw) - set(CONFIG_KEYS))
-    if unknown:
-        raise ConfigError(f"unknown configuration key {unknown[0]!r}; known keys: "
-                          f"{', '.join(CONFIG_KEYS)}")
+    raw = check_settings(raw, CONFIG_KEYS, ConfigError)
     url = raw.get("url")
     default_url = url is None
     if url is None:

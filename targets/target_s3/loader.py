@@ -10,7 +10,6 @@ vouch for records in objects that a failed run leaves unlisted.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -49,6 +48,7 @@ class StreamState:
     schema: dict[str, Any]
     key_properties: list[str]
     compiled: CompiledStream | None = None  # csv only
+    columns: list[list[str]] = field(default_factory=list)  # csv: each table's row columns
     records: int = 0
 
 
@@ -61,7 +61,7 @@ class RunSummary:
 class S3Loader:
     def __init__(self, config: S3TargetConfig, blobs: BlobStore, out: IO[bytes],
                  state_store: StateStore | None, run_id: str, started: datetime,
-                 source: str = "stdin", log: IO[str] = sys.stderr) -> None:
+                 source: str = "stdin") -> None:
         self.config = config
         self.blobs = blobs
         self.out = out
@@ -69,7 +69,6 @@ class S3Loader:
         self.run_id = run_id
         self.started = started
         self.source = source
-        self.log = log
         self.streams: dict[str, StreamState] = {}
         self.parts: dict[tuple[str, str, str], Part] = {}  # (stream, table, partition path)
         self.part_numbers: dict[tuple[str, str, str], int] = {}
@@ -111,23 +110,23 @@ class S3Loader:
                                        "before its SCHEMA", raw, self.source)
                 stream.records += 1
                 if singer:
-                    self._write_singer(raw, line_no)
+                    self._write_singer(raw)
                 else:
                     self._write_record(stream, message.record, line_no)
             elif isinstance(message, SchemaMessage):
                 self._on_schema(message, raw)
                 if singer:
-                    self._write_singer(raw, line_no)
+                    self._write_singer(raw)
             elif isinstance(message, StateMessage):
                 if singer:
-                    self._write_singer(raw, line_no)
+                    self._write_singer(raw)
                 self.pending_state = message.value
             elif isinstance(message, ActivateVersionMessage):
                 if message.stream not in self.streams:
                     raise MessageError(line_no, f"ACTIVATE_VERSION for stream "
                                        f"{message.stream!r} before its SCHEMA", raw, self.source)
                 if singer:
-                    self._write_singer(raw, line_no)
+                    self._write_singer(raw)
             elif isinstance(message, BatchMessage):
                 raise MessageError(line_no, "BATCH messages are not supported by target-s3",
                                    raw, self.source)
@@ -150,9 +149,11 @@ class S3Loader:
             compiled = compile_plan(plan, self.run_id)
             if known is not None:
                 # New columns: the stream's open files end here and new ones start.
-                self._drain(known, None, message.line_no)
+                self._drain(known, None)
                 self._close_stream(message.stream)
         stream = StreamState(message.stream, message.schema, message.key_properties, compiled)
+        if compiled is not None:
+            stream.columns = [row_columns(compiled.plan, t) for t in compiled.plan.tables]
         if known is not None:
             stream.records = known.records
         self.streams[message.stream] = stream
@@ -179,7 +180,7 @@ class S3Loader:
         partition = self._partition(record, stream.name, line_no)
         if stream.compiled is None:
             data = orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
-            self._part(stream.name, stream.name, partition, line_no).write(data, 1)
+            self._part(stream.name, stream.name, partition).write(data, 1)
             return
         compiled = stream.compiled
         try:
@@ -190,33 +191,33 @@ class S3Loader:
         # Rows are handed to the parts in blocks; a partitioned record's rows at once,
         # since the next record may belong elsewhere.
         if partition is not None or len(compiled.buffers[0]) >= DRAIN_ROWS:
-            self._drain(stream, partition, line_no)
+            self._drain(stream, partition)
 
-    def _drain(self, stream: StreamState, partition: datetime | None, line_no: int) -> None:
+    def _drain(self, stream: StreamState, partition: datetime | None) -> None:
         compiled = stream.compiled
         if compiled is None:
             return
         plan = compiled.plan
-        for table, buffer in zip(plan.tables, compiled.buffers, strict=True):
+        for table, buffer, columns in zip(plan.tables, compiled.buffers, stream.columns,
+                                          strict=True):
             if not buffer:
                 continue
-            columns = row_columns(plan, table)
             start = 0
             while start < len(buffer):
-                part = self._part(stream.name, table.name, partition, line_no, columns)
+                part = self._part(stream.name, table.name, partition, columns)
                 room = max(1, self.config.max_rows - part.rows)
                 block = buffer[start:start + room]
                 part.write("".join(block).encode("utf-8"), len(block))
                 start += len(block)
             buffer.clear()
 
-    def _write_singer(self, raw: bytes, line_no: int) -> None:
+    def _write_singer(self, raw: bytes) -> None:
         data = raw if raw.endswith(b"\n") else raw + b"\n"
-        self._part(SINGER, SINGER, None, line_no).write(data, 1)
+        self._part(SINGER, SINGER, None).write(data, 1)
 
     # -- parts -----------------------------------------------------------------------------
 
-    def _part(self, stream: str, table: str, partition: datetime | None, line_no: int,
+    def _part(self, stream: str, table: str, partition: datetime | None,
               columns: list[str] | None = None) -> Part:
         """The open object for these rows, starting the next part at the limits."""
         # Rows go together when their keys differ only by the part number.
@@ -273,7 +274,7 @@ class S3Loader:
 
     def _finish(self) -> None:
         for stream in self.streams.values():
-            self._drain(stream, None, 0)
+            self._drain(stream, None)
         for key in list(self.parts):
             part = self.parts.pop(key)
             self.summary.objects.append(part.close())

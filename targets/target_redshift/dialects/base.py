@@ -240,13 +240,6 @@ class Dialect(ABC):
             return None
         return {str(name): parse_type(str(kind), length) for name, kind, length in rows}
 
-    def tables_like(self, schema: str, prefix: str) -> list[str]:
-        rows = self.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
-            (schema,),
-        )
-        return sorted(str(r[0]) for r in rows if str(r[0]).startswith(prefix))
-
     # -- DDL -------------------------------------------------------------------------------
 
     def create_schema(self, schema: str) -> None:
