@@ -9,6 +9,7 @@ from typing import IO
 import orjson
 
 from observes_singer import __version__
+from observes_singer.command import run_main
 from observes_singer.jobs import JobError, load_job
 from observes_singer.state import StateError, StateStore, parse_state
 from observes_singer.storage import BlobStore, StorageError
@@ -132,32 +133,27 @@ def _cancel_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "state":
+        return _state_command(args, sys.stdin.buffer, sys.stdout.buffer)
+    if args.command == "cancel-stuck-jobs":
+        return _cancel_command(args)
+    if args.command == "run":
+        from observes_singer.runner import run_job
+
+        return run_job(load_job(args.job), BlobStore(endpoint_url=args.endpoint_url))
+    from observes_singer.demo import run_demo
+
+    return run_demo(sys.stdout)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    try:
-        if args.command == "state":
-            return _state_command(args, sys.stdin.buffer, sys.stdout.buffer)
-        if args.command == "cancel-stuck-jobs":
-            return _cancel_command(args)
-        if args.command == "run":
-            from observes_singer.runner import run_job
-
-            return run_job(load_job(args.job), BlobStore(endpoint_url=args.endpoint_url))
-        if args.command == "demo":
-            from observes_singer.demo import run_demo
-
-            return run_demo(sys.stdout)
-    except (StateError, StorageError, JobError) as exc:
-        print(f"observes: error: {exc}", file=sys.stderr)
-        return 1
-    except FileNotFoundError as exc:
-        print(f"observes: error: {exc.filename}: no such file", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130
-    parser.print_help()
-    return 2
+    if args.command is None:
+        parser.print_help()
+        return 2
+    return run_main("observes", lambda: _dispatch(args), (StateError, StorageError, JobError))
 
 
 if __name__ == "__main__":
