@@ -113,16 +113,15 @@ def flatten_to_csv(source: Path, folder: Path) -> dict[str, str]:
                     names = row_columns(plan, table)
                     columns[table.name] = ", ".join(f'"{n}"' for n in names)
                     (folder / f"{table.name}.cols").write_text(columns[table.name])
-                    handles[table.name] = (folder / f"{table.name}.csv").open("w")
+                    handles[table.name] = (folder / f"{table.name}.csv").open("wb")
             elif isinstance(message, RecordMessage) and compiled is not None:
                 compiled.flatten(message.record, message.line_no, "\\N")
-                for table, buffer in zip(compiled.plan.tables, compiled.buffers, strict=True):
-                    if len(buffer) > 5000:
-                        handles[table.name].writelines(buffer)
-                        buffer.clear()
+                for index, table in enumerate(compiled.plan.tables):
+                    if compiled.rows(index) > 5000:
+                        handles[table.name].write(compiled.take(index)[0])
     assert compiled is not None
-    for table, buffer in zip(compiled.plan.tables, compiled.buffers, strict=True):
-        handles[table.name].writelines(buffer)
+    for index, table in enumerate(compiled.plan.tables):
+        handles[table.name].write(compiled.take(index)[0])
         handles[table.name].close()
     return columns
 

@@ -104,9 +104,11 @@ def test_cut_utf8_never_splits_a_character() -> None:
 
 
 def flatten_one(schema: dict[str, Any], record: dict[str, Any]) -> list[list[str]]:
+    """Each table's rows, as lines."""
     compiled = compile_plan(compile_stream("s", schema, []), "run")
     compiled.flatten(record, 1, "\\N")
-    return compiled.buffers
+    tables = range(len(compiled.plan.tables))
+    return [compiled.take(i)[0].decode().splitlines(keepends=True) for i in tables]
 
 
 def test_csv_tokens() -> None:

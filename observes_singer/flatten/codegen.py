@@ -15,6 +15,7 @@ of PostgreSQL's and Redshift's COPY and of DuckDB's reader alike (with ``NULL AS
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -143,6 +144,19 @@ def _timestamp(value: Any, where: str) -> str:
     return moment.isoformat(" ")
 
 
+def _timestamp_any(value: Any, where: str) -> str:
+    """The generated code's date-time conversion, inline fast path included, as a function."""
+    if value is None:
+        return NULL
+    if value.__class__ is str and value[-1:] == "Z" and value[4:20:3] in ("--T::.", "--T::Z"):
+        try:
+            datetime.fromisoformat(value)
+            return value[:10] + " " + value[11:-1]
+        except ValueError:
+            pass
+    return _timestamp(value, where)
+
+
 def _date(value: Any, where: str) -> str:
     if value is None:
         return NULL
@@ -192,16 +206,73 @@ class _Source:
         return f"{prefix}{self.counter}"
 
 
-@dataclass
 class CompiledStream:
-    """A stream's compiled flattener with its buffers and running measurements."""
+    """A stream's compiled flattener and the CSV rows it has made, one buffer per table.
 
-    plan: StreamPlan
+    ``flatten(record, line, version)`` checks a record and appends its rows;
+    ``take(table)`` hands them over as UTF-8 bytes. ``max_bytes`` holds, per table and
+    column, the longest string seen so far (for VARCHAR sizes).
+    """
+
     flatten: Callable[[dict[str, Any], int, str], None]
-    buffers: list[list[str]]  # per table, CSV lines
-    max_bytes: list[list[int]]  # per table, per column: longest string seen, in bytes
-    stats: FlattenStats
-    source: str  # the generated code, for debugging
+
+    def __init__(self, plan: StreamPlan, max_bytes: list[list[int]],
+                 stats: FlattenStats) -> None:
+        self.plan = plan
+        self.max_bytes = max_bytes
+        self.stats = stats
+
+    def rows(self, table: int) -> int:
+        """How many rows wait in a table's buffer."""
+        raise NotImplementedError
+
+    def take(self, table: int, limit: int = -1) -> tuple[bytes, int, int]:
+        """The first ``limit`` (all when negative) waiting rows of a table, removed.
+
+        Returns the rows as UTF-8 CSV without NUL characters (no warehouse stores them
+        in text), how many rows that is, and how many of them had NULs removed.
+        """
+        raise NotImplementedError
+
+    def pending(self) -> bool:
+        """Whether any table has rows waiting."""
+        return any(self.rows(i) for i in range(len(self.plan.tables)))
+
+
+class PythonStream(CompiledStream):
+    """The flattener as generated Python code; the reference for the native one."""
+
+    def __init__(self, plan: StreamPlan, max_bytes: list[list[int]], stats: FlattenStats,
+                 flatten: Callable[[dict[str, Any], int, str], None],
+                 buffers: list[list[str]], source: str) -> None:
+        super().__init__(plan, max_bytes, stats)
+        self.flatten = flatten
+        self.buffers = buffers  # per table, CSV lines
+        self.source = source  # the generated code, for debugging
+
+    def rows(self, table: int) -> int:
+        return len(self.buffers[table])
+
+    def take(self, table: int, limit: int = -1) -> tuple[bytes, int, int]:
+        buffer = self.buffers[table]
+        if limit < 0 or limit >= len(buffer):
+            lines = buffer[:]
+            buffer.clear()
+        else:
+            lines = buffer[:limit]
+            del buffer[:limit]
+        data, damaged = encode_rows(lines)
+        return data, len(lines), damaged
+
+
+def encode_rows(lines: list[str]) -> tuple[bytes, int]:
+    """The rows as UTF-8 CSV without NUL characters, and how many rows had any."""
+    data = "".join(lines)
+    damaged = 0
+    if "\x00" in data:
+        damaged = sum(1 for line in lines if "\x00" in line)
+        data = data.replace("\x00", "")
+    return data.encode("utf-8"), damaged
 
 
 def _scalar(src: _Source, column: Column, value: str, token: str, where: str, maxes: str,
@@ -412,38 +483,47 @@ def _columns_of(node: Node) -> list[Column]:
     return []
 
 
-def compile_plan(plan: StreamPlan, run_id: str) -> CompiledStream:
-    """Generate and compile the flattener of one stream plan."""
+@dataclass
+class Helpers:
+    """The slow paths and bookkeeping a stream's flattener calls, bound to its stats."""
+
+    stats: FlattenStats
+
+    def extra(self, obj: dict[str, Any], known: frozenset[str], where: str) -> None:
+        for key in obj.keys() - known:
+            if obj[key] is not None:
+                label = f"{where}.{key}" if where != "(record)" else key
+                self.stats.unknown_fields[label] += 1
+
+    def cut(self, text: str, where: str) -> str:
+        self.stats.cut[where] += 1
+        return cut_utf8(text)
+
+    @staticmethod
+    def missing_key(name: str) -> None:
+        raise BadValue(name, None, "is missing: it is a key property of the stream")
+
+    @staticmethod
+    def as_json(value: Any) -> str:
+        return orjson.dumps(value).decode()
+
+
+def compile_python(plan: StreamPlan, run_id: str) -> PythonStream:
+    """Generate and compile the flattener of one stream plan as Python code."""
     generator = _Generator(plan)
     source = generator.generate()
     buffers: list[list[str]] = [[] for _ in plan.tables]
     max_bytes: list[list[int]] = [[0] * len(t.columns) for t in plan.tables]
     stats = FlattenStats()
+    helpers = Helpers(stats)
     stream = plan.stream
-
-    def extra(obj: dict[str, Any], known: frozenset[str], where: str) -> None:
-        for key in obj.keys() - known:
-            if obj[key] is not None:
-                label = f"{where}.{key}" if where != "(record)" else key
-                stats.unknown_fields[label] += 1
-
-    def cut(text: str, where: str) -> str:
-        stats.cut[where] += 1
-        return cut_utf8(text)
-
-    def missing_key(name: str) -> None:
-        raise BadValue(name, None, "is missing: it is a key property of the stream")
-
-    def as_json(value: Any) -> str:
-        return orjson.dumps(value).decode()
-
     namespace: dict[str, Any] = {
         "_N": NULL, "_str": str, "_repr": repr, "_len": len, "_hash": xxh3_128_hexdigest,
         "_integer": _integer, "_number": _number, "_decimal": _decimal, "_boolean": _boolean,
         "_timestamp": _timestamp, "_fromiso": datetime.fromisoformat, "_date": _date,
         "_string": _string, "_object": _object,
-        "_list": _list, "_json": as_json, "_cut": cut, "_extra": extra,
-        "_missing_key": missing_key,
+        "_list": _list, "_json": helpers.as_json, "_cut": helpers.cut, "_extra": helpers.extra,
+        "_missing_key": helpers.missing_key,
         "_stream_prefix": stream + "\x1f", "_run_prefix": f"{stream}\x1f{run_id}\x1f",
         **generator.constants,
     }
@@ -452,4 +532,19 @@ def compile_plan(plan: StreamPlan, run_id: str) -> CompiledStream:
         namespace[f"m{i}"] = max_bytes[i]
     code = compile(source, f"<flatten {stream}>", "exec")
     exec(code, namespace)  # noqa: S102 - our own generated code, built from identifiers we quote
-    return CompiledStream(plan, namespace["flatten"], buffers, max_bytes, stats, source)
+    return PythonStream(plan, max_bytes, stats, namespace["flatten"], buffers, source)
+
+
+def compile_plan(plan: StreamPlan, run_id: str, native: bool | None = None) -> CompiledStream:
+    """The stream's flattener: the native one when it is built, else generated Python.
+
+    ``native`` forces the choice; by default the environment variable
+    ``OBSERVES_FLATTENER=python`` picks the Python one.
+    """
+    from observes_singer.flatten import native as native_module
+
+    if native is None:
+        native = native_module.AVAILABLE and os.environ.get("OBSERVES_FLATTENER") != "python"
+    if native:
+        return native_module.compile_native(plan, run_id)
+    return compile_python(plan, run_id)

@@ -313,29 +313,28 @@ class Loader:
 
     def flush_stream(self, stream: StreamLoad) -> None:
         plan = stream.plan
-        buffers = stream.compiled.buffers
+        compiled = stream.compiled
         stream.batch_keys = set()
         if stream.method == "upsert":
-            if any(buffers):
+            if compiled.pending():
                 self.upsert(stream)
             return
         for index, table in enumerate(plan.tables):
             load = self.tables[table.name]
             wanted = self.wanted_columns(stream, index)
             self.ensure_columns(load, wanted)
-            lines = buffers[index]
-            if lines:
+            if compiled.rows(index):
                 assert load.columns is not None
-                damaged = self.dialect.load_rows(self.schema, load.load_name, list(wanted),
-                                                 [load.columns[c] for c in wanted], lines)
-                load.rows += len(lines)
+                data, rows, damaged = compiled.take(index)
+                self.dialect.load_rows(self.schema, load.load_name, list(wanted),
+                                       [load.columns[c] for c in wanted], data, rows)
+                load.rows += rows
                 load.nul_rows += damaged
-                lines.clear()
 
     def upsert(self, stream: StreamLoad) -> None:
         dialect = self.dialect
         plan = stream.plan
-        buffers = stream.compiled.buffers
+        compiled = stream.compiled
         temps: list[tuple[TableLoad, str, list[str]]] = []
         for index, table in enumerate(plan.tables):
             load = self.tables[table.name]
@@ -346,11 +345,11 @@ class Loader:
             temp = f"{BATCH_PREFIX}{index}"
             dialect.drop_temporary(temp)
             dialect.create_table("", temp, types, temporary=True)
-            if buffers[index]:
-                load.nul_rows += dialect.load_rows("", temp, list(wanted), list(types.values()),
-                                                   buffers[index])
-                load.rows += len(buffers[index])
-                buffers[index].clear()
+            if compiled.rows(index):
+                data, rows, damaged = compiled.take(index)
+                dialect.load_rows("", temp, list(wanted), list(types.values()), data, rows)
+                load.rows += rows
+                load.nul_rows += damaged
             temps.append((load, temp, list(wanted)))
         root_temp = dialect.temp_name(temps[0][1])
         for index, (load, _, _) in enumerate(temps):

@@ -82,6 +82,8 @@ def run(args: argparse.Namespace, stdin: IO[bytes], stdout: IO[bytes], log: IO[s
             for where, count in sorted(stats.unknown_fields.items()):
                 print(f"  {name}.{where}: {count} values not written (field not in the "
                       "schema)", file=log)
+        for table, count in sorted(stream.nul_rows.items()):
+            print(f"  {table}: NUL characters removed from {count} rows", file=log)
     return 0
 
 

@@ -10,6 +10,7 @@ vouch for records in objects that a failed run leaves unlisted.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -50,6 +51,7 @@ class StreamState:
     compiled: CompiledStream | None = None  # csv only
     columns: list[list[str]] = field(default_factory=list)  # csv: each table's row columns
     records: int = 0
+    nul_rows: Counter[str] = field(default_factory=Counter)  # csv: table -> rows with NUL removed
 
 
 @dataclass
@@ -190,7 +192,7 @@ class S3Loader:
                             f"{exc}") from None
         # Rows are handed to the parts in blocks; a partitioned record's rows at once,
         # since the next record may belong elsewhere.
-        if partition is not None or len(compiled.buffers[0]) >= DRAIN_ROWS:
+        if partition is not None or compiled.rows(0) >= DRAIN_ROWS:
             self._drain(stream, partition)
 
     def _drain(self, stream: StreamState, partition: datetime | None) -> None:
@@ -198,18 +200,14 @@ class S3Loader:
         if compiled is None:
             return
         plan = compiled.plan
-        for table, buffer, columns in zip(plan.tables, compiled.buffers, stream.columns,
-                                          strict=True):
-            if not buffer:
-                continue
-            start = 0
-            while start < len(buffer):
+        for index, (table, columns) in enumerate(zip(plan.tables, stream.columns, strict=True)):
+            while compiled.rows(index):
                 part = self._part(stream.name, table.name, partition, columns)
                 room = max(1, self.config.max_rows - part.rows)
-                block = buffer[start:start + room]
-                part.write("".join(block).encode("utf-8"), len(block))
-                start += len(block)
-            buffer.clear()
+                data, rows, damaged = compiled.take(index, room)
+                part.write(data, rows)
+                if damaged:
+                    stream.nul_rows[table.name] += damaged
 
     def _write_singer(self, raw: bytes) -> None:
         data = raw if raw.endswith(b"\n") else raw + b"\n"

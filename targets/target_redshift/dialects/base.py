@@ -51,16 +51,6 @@ def parse_type(data_type: str, length: int | None = None) -> SqlType:
     return SqlType(Kind.STRING, 65535)
 
 
-def encode_rows(lines: list[str]) -> tuple[bytes, int]:
-    """The rows as UTF-8 CSV without NUL characters, and how many rows had any."""
-    data = "".join(lines)
-    damaged = 0
-    if "\x00" in data:
-        damaged = sum(1 for line in lines if "\x00" in line)
-        data = data.replace("\x00", "")
-    return data.encode("utf-8"), damaged
-
-
 class BackgroundLoads:
     """One worker thread running load jobs in order; its first error is raised to the caller.
 
@@ -162,19 +152,14 @@ class Dialect(ABC):
         return self._execute(sql, params)
 
     def load_rows(self, schema: str, table: str, columns: list[str], types: list[SqlType],
-                  lines: list[str]) -> int:
-        """Append CSV rows (one line each, ``\\N`` is NULL) to a table, in the open transaction.
+                  data: bytes, rows: int) -> None:
+        """Append ``rows`` CSV rows (UTF-8, ``\\N`` is NULL) to a table, in the open transaction.
 
-        An empty ``schema`` names a temporary table. The rows are taken at once (the
-        caller may reuse ``lines``) and loaded in the background. NUL characters, which
-        no warehouse stores in text, are removed; returns how many rows had any.
+        An empty ``schema`` names a temporary table. The rows are loaded in the background.
         """
-        data, damaged = encode_rows(lines)
-        count = len(lines)
         self.statements += 1
-        self._loads.submit(lambda: self._load(schema, table, columns, types, data, count),
+        self._loads.submit(lambda: self._load(schema, table, columns, types, data, rows),
                            len(data))
-        return damaged
 
     def commit(self) -> None:
         self._loads.drain()
