@@ -3,22 +3,27 @@
 For each input size it prints records per second and peak RSS of:
 
 - ``orjson floor``: a process that only parses every line with ``orjson.loads``;
-- ``bare COPY floor``: a process that COPYs the already-flattened rows (the same CSV
-  the target produces, made before the clock starts) into the same tables;
+- ``bare COPY floor``: a process that COPYs the already-flattened rows (the same rows,
+  in PostgreSQL's text format, that the target produces, made before the clock starts)
+  into the same tables;
 - ``target-redshift``: the real target, ``--config`` pointing at the same server,
   flattening and checking every value.
 
 Every measured program runs as its own process, reaped with ``wait4`` so that its
-peak RSS is its own. PostgreSQL is the embedded server of the test bench.
+peak RSS is its own. PostgreSQL is the embedded server of the test bench. With
+``--repeat N`` the three run in turn N times (the target into a fresh database each
+time) and the median is printed after the single runs: on a shared 2-core machine
+one run can be 20% off the next.
 
 Usage: python benchmarks/bench_target_redshift.py [--records 100000,1000000]
-       [--dialect postgres|duckdb] [--profile]
+       [--repeat 1] [--dialect postgres|duckdb] [--profile]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -84,11 +89,11 @@ COPY_FLOOR = """
 import os, sys, psycopg
 conninfo, folder = sys.argv[1], sys.argv[2]
 with psycopg.connect(conninfo) as conn:
-    for name in sorted(n for n in os.listdir(folder) if n.endswith(".csv")):
-        table = name[:-4]
+    for name in sorted(n for n in os.listdir(folder) if n.endswith(".rows")):
+        table = name[:-5]
         cols = open(os.path.join(folder, table + ".cols")).read()
         with conn.cursor() as cur, cur.copy(
-            f'COPY bench_floor."{table}" ({cols}) FROM STDIN WITH (FORMAT csv, NULL \\'\\\\N\\')'
+            f'COPY bench_floor."{table}" ({cols}) FROM STDIN'
         ) as copy, open(os.path.join(folder, name), "rb") as data:
             while block := data.read(1 << 20):
                 copy.write(block)
@@ -96,8 +101,8 @@ with psycopg.connect(conninfo) as conn:
 """
 
 
-def flatten_to_csv(source: Path, folder: Path) -> dict[str, str]:
-    """The target's own rows for the input, as CSV files per table (outside the clock)."""
+def flatten_to_rows(source: Path, folder: Path) -> dict[str, str]:
+    """The target's own rows for the input, in PostgreSQL's text format, a file per table."""
     from observes_singer.messages import RecordMessage, SchemaMessage, read_messages
 
     handles = {}
@@ -108,12 +113,12 @@ def flatten_to_csv(source: Path, folder: Path) -> dict[str, str]:
             if isinstance(message, SchemaMessage):
                 plan = compile_stream(message.stream, message.schema, message.key_properties,
                                       max_identifier_bytes=63)
-                compiled = compile_plan(plan, "bench")
+                compiled = compile_plan(plan, "bench", text=True)
                 for table in plan.tables:
                     names = row_columns(plan, table)
                     columns[table.name] = ", ".join(f'"{n}"' for n in names)
                     (folder / f"{table.name}.cols").write_text(columns[table.name])
-                    handles[table.name] = (folder / f"{table.name}.csv").open("wb")
+                    handles[table.name] = (folder / f"{table.name}.rows").open("wb")
             elif isinstance(message, RecordMessage) and compiled is not None:
                 compiled.flatten(message.record, message.line_no, "\\N")
                 for index, table in enumerate(compiled.plan.tables):
@@ -128,13 +133,14 @@ def flatten_to_csv(source: Path, folder: Path) -> dict[str, str]:
 
 def report(label: str, records: int, seconds: float, peak: float) -> None:
     print(f"  {label:<22} {records / seconds:>10,.0f} records/s  {seconds:7.2f} s  "
-          f"peak RSS {peak:6.1f} MB")
+          f"peak RSS {peak:6.1f} MB", flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--records", default="100000,1000000")
+    parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--dialect", choices=("postgres", "duckdb"), default="postgres")
     parser.add_argument("--profile", action="store_true",
                         help="also profile the target in-process on the first size")
@@ -143,42 +149,65 @@ def main() -> None:
 
     from tests.support.postgres import EmbeddedPostgres
 
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "targets") + os.pathsep + str(ROOT)}
     with EmbeddedPostgres() as server, tempfile.TemporaryDirectory() as work_dir:
         work = Path(work_dir)
         for size in sizes:
-            database = server.create_database("bench")
             source = work / f"jobs-{size}.jsonl"
             make_input(source, size)
             mb = source.stat().st_size / 1e6
             print(f"{size:,} GitLab job records ({mb:,.0f} MB of Singer messages), "
                   f"into {args.dialect}:")
-            seconds, peak, _ = measure([sys.executable, "-c", PARSE_FLOOR, str(source)])
-            report("orjson floor", size, seconds, peak)
-
+            floor_db = server.create_database("floor")
+            rows = work / "rows"
             if args.dialect == "postgres":
-                rows = work / "rows"
                 rows.mkdir(exist_ok=True)
-                columns = flatten_to_csv(source, rows)
-                _create_floor_tables(database, rows, columns, source)
-                seconds, peak, _ = measure([sys.executable, "-c", COPY_FLOOR,
-                                            database.conninfo, str(rows)])
-                report("bare COPY floor", size, seconds, peak)
-                for item in rows.iterdir():
-                    item.unlink()
+                columns = flatten_to_rows(source, rows)
+                _create_floor_tables(floor_db, rows, columns, source)
+            results: dict[str, list[tuple[float, float]]] = {}
+            for _ in range(args.repeat):
+                seconds, peak, _ = measure([sys.executable, "-c", PARSE_FLOOR, str(source)])
+                report("orjson floor", size, seconds, peak)
+                results.setdefault("orjson floor", []).append((seconds, peak))
+                if args.dialect == "postgres":
+                    _truncate_floor_tables(floor_db, columns)
+                    seconds, peak, _ = measure([sys.executable, "-c", COPY_FLOOR,
+                                                floor_db.conninfo, str(rows)])
+                    report("bare COPY floor", size, seconds, peak)
+                    results.setdefault("bare COPY floor", []).append((seconds, peak))
 
-            config = work / "config.json"
-            url = database.uri if args.dialect == "postgres" else f"duckdb://{work}/b.duckdb"
-            config.write_bytes(orjson.dumps({"url": url, "schema": "bench"}))
-            env = {**os.environ, "PYTHONPATH": str(ROOT / "targets") + os.pathsep + str(ROOT)}
-            seconds, peak, stderr = measure(
-                [sys.executable, "-m", "target_redshift.cli", "--config", str(config)],
-                stdin_path=source, env=env)
-            report("target-redshift", size, seconds, peak)
-            print("    " + "\n    ".join(stderr.strip().splitlines()[-5:]))
+                database = server.create_database("bench")
+                config = work / "config.json"
+                url = (database.uri if args.dialect == "postgres"
+                       else f"duckdb://{work}/b-{database.name}.duckdb")
+                config.write_bytes(orjson.dumps({"url": url, "schema": "bench"}))
+                seconds, peak, stderr = measure(
+                    [sys.executable, "-m", "target_redshift.cli", "--config", str(config)],
+                    stdin_path=source, env=env)
+                report("target-redshift", size, seconds, peak)
+                results.setdefault("target-redshift", []).append((seconds, peak))
+                print("    " + "\n    ".join(stderr.strip().splitlines()[-5:]))
+                server.drop_database(database.name)
+            if args.repeat > 1:
+                print(f"  median of {args.repeat} runs (peak RSS: the largest):")
+                for label, runs in results.items():
+                    report(label, size, statistics.median(s for s, _ in runs),
+                           max(p for _, p in runs))
             if args.profile and size == sizes[0]:
                 _profile(config, source)
             source.unlink()
-            server.drop_database(database.name)
+            if rows.exists():
+                for item in rows.iterdir():
+                    item.unlink()
+            server.drop_database(floor_db.name)
+
+
+def _truncate_floor_tables(database: Any, columns: dict[str, str]) -> None:
+    import psycopg
+
+    with psycopg.connect(database.conninfo, autocommit=True) as conn:
+        for table in columns:
+            conn.execute(f'TRUNCATE bench_floor."{table}"'.encode())
 
 
 def _create_floor_tables(database: Any, rows: Path, columns: dict[str, str],

@@ -38,6 +38,8 @@ typedef struct Node {
 typedef struct {
     char *data;
     Py_ssize_t len, cap;
+    char sep;            /* ',' (CSV) or '\t' (PostgreSQL's text format) */
+    int text;            /* strings escaped PostgreSQL's way instead of quoted */
     Py_ssize_t *ends;    /* end offset of each row */
     Py_ssize_t rows, ends_cap;
     Py_ssize_t *nul;     /* indices of rows that had NUL characters removed */
@@ -65,8 +67,10 @@ typedef struct {
     PyObject *helpers[H_COUNT];
     const char *stream_prefix, *run_prefix;
     Py_ssize_t stream_prefix_len, run_prefix_len;
+    int text;            /* rows in PostgreSQL's text format, else CSV */
     Buffer scratch;      /* hash input */
-    Buffer keytok;       /* the key tokens of the current record, each followed by ',' */
+    Buffer keytok;       /* the key tokens of the current record as CSV, each followed by ',' */
+    Buffer keyrow;       /* the same tokens in the rows' format, each followed by its separator */
 } Flattener;
 
 typedef struct {
@@ -94,6 +98,8 @@ static int reserve(Buffer *b, Py_ssize_t extra) {
 }
 
 static inline int put(Buffer *b, const char *s, Py_ssize_t n) {
+    if (n == 0)
+        return 0;
     if (reserve(b, n) < 0)
         return -1;
     memcpy(b->data + b->len, s, n);
@@ -104,7 +110,7 @@ static inline int put(Buffer *b, const char *s, Py_ssize_t n) {
 /* Bytes with NUL characters left out (no warehouse stores them in text); kept when
  * had_nul is NULL (key tokens, which the id hash sees as they are). */
 static int put_without_nul(Buffer *b, const char *s, Py_ssize_t n, int *had_nul) {
-    if (had_nul == NULL || memchr(s, 0, n) == NULL)
+    if (n == 0 || had_nul == NULL || memchr(s, 0, n) == NULL)
         return put(b, s, n);
     if (reserve(b, n) < 0)
         return -1;
@@ -117,8 +123,46 @@ static int put_without_nul(Buffer *b, const char *s, Py_ssize_t n, int *had_nul)
     return 0;
 }
 
-/* A CSV string token: quoted, quotes doubled, followed by ','. */
+/* What PostgreSQL's text format escapes; NUL is left out. */
+static unsigned char text_special[256];
+
+static void init_text_special(void) {
+    text_special[(unsigned char)'\\'] = '\\';
+    text_special[(unsigned char)'\n'] = 'n';
+    text_special[(unsigned char)'\r'] = 'r';
+    text_special[(unsigned char)'\t'] = 't';
+    text_special[0] = 1;
+}
+
+/* A string in PostgreSQL's text format, followed by the separator. */
+static int put_text(Buffer *b, const char *s, Py_ssize_t n, int *had_nul) {
+    if (reserve(b, 2 * n + 1) < 0)
+        return -1;
+    char *out = b->data + b->len;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        unsigned char special = text_special[c];
+        if (!special) {
+            *out++ = (char)c;
+        } else if (c == 0) {
+            if (had_nul != NULL)
+                *had_nul = 1;
+            else
+                *out++ = 0;
+        } else {
+            *out++ = '\\';
+            *out++ = (char)special;
+        }
+    }
+    *out++ = b->sep;
+    b->len = out - b->data;
+    return 0;
+}
+
+/* A string token: CSV (quoted, quotes doubled) or text format, followed by the separator. */
 static int put_quoted(Buffer *b, const char *s, Py_ssize_t n, int *had_nul) {
+    if (b->text)
+        return put_text(b, s, n, had_nul);
     if (reserve(b, 2 * n + 3) < 0)
         return -1;
     char *out = b->data + b->len;
@@ -140,7 +184,7 @@ static int put_quoted(Buffer *b, const char *s, Py_ssize_t n, int *had_nul) {
         }
     }
     *out++ = '"';
-    *out++ = ',';
+    *out++ = b->sep;
     b->len = out - b->data;
     return 0;
 }
@@ -169,9 +213,12 @@ static inline int put_int(Buffer *b, long long value, char end) {
     return 0;
 }
 
-static inline int put_null(Buffer *b) { return put(b, "\\N,", 3); }
+static inline int put_sep(Buffer *b) { return put(b, &b->sep, 1); }
 
-/* A token a Python helper returned (already in CSV form), followed by ','. */
+static inline int put_null(Buffer *b) { return put(b, "\\N", 2) < 0 ? -1 : put_sep(b); }
+
+/* A token a Python helper returned (a number, date or date-time: the same in both formats),
+ * followed by the separator. */
 static int put_token(Buffer *b, PyObject *token, int *had_nul) {
     if (token == NULL)
         return -1;
@@ -184,7 +231,7 @@ static int put_token(Buffer *b, PyObject *token, int *had_nul) {
     const char *s = PyUnicode_AsUTF8AndSize(token, &n);
     int rc = s == NULL ? -1 : put_without_nul(b, s, n, had_nul);
     Py_DECREF(token);
-    return rc < 0 ? -1 : put(b, ",", 1);
+    return rc < 0 ? -1 : put_sep(b);
 }
 
 static int end_row(Buffer *b, Py_ssize_t start, int had_nul) {
@@ -292,7 +339,7 @@ static int scalar(Ctx *c, Table *t, Buffer *b, Node *node, PyObject *v, int *had
             int overflow;
             long long value = PyLong_AsLongLongAndOverflow(v, &overflow);
             if (!overflow && !(value == -1 && PyErr_Occurred()))
-                return put_int(b, value, ',');
+                return put_int(b, value, b->sep);
             if (PyErr_Occurred())
                 return -1;
         }
@@ -308,13 +355,13 @@ static int scalar(Ctx *c, Table *t, Buffer *b, Node *node, PyObject *v, int *had
                 return -1;
             int rc = put(b, text, (Py_ssize_t)strlen(text));
             PyMem_Free(text);
-            return rc < 0 ? -1 : put(b, ",", 1);
+            return rc < 0 ? -1 : put_sep(b);
         }
         if (PyLong_CheckExact(v)) {
             int overflow;
             long long value = PyLong_AsLongLongAndOverflow(v, &overflow);
             if (!overflow && !(value == -1 && PyErr_Occurred()))
-                return put_int(b, value, ',');
+                return put_int(b, value, b->sep);
             if (PyErr_Occurred())
                 return -1;
             return put_token(b, PyObject_Str(v), had_nul);
@@ -328,9 +375,9 @@ static int scalar(Ctx *c, Table *t, Buffer *b, Node *node, PyObject *v, int *had
         if (v == Py_None)
             return put_null(b);
         if (v == Py_True)
-            return put(b, "true,", 5);
+            return put(b, "true", 4) < 0 ? -1 : put_sep(b);
         if (v == Py_False)
-            return put(b, "false,", 6);
+            return put(b, "false", 5) < 0 ? -1 : put_sep(b);
         return complain(f, H_BOOLEAN, v, node->where);
     case K_TIMESTAMP:
         if (v == Py_None)
@@ -345,7 +392,7 @@ static int scalar(Ctx *c, Table *t, Buffer *b, Node *node, PyObject *v, int *had
                 memcpy(out, s, 10);
                 out[10] = ' ';
                 memcpy(out + 11, s + 11, n - 12);
-                out[n - 1] = ',';
+                out[n - 1] = b->sep;
                 b->len += n;
                 return 0;
             }
@@ -414,6 +461,27 @@ static int scalar(Ctx *c, Table *t, Buffer *b, Node *node, PyObject *v, int *had
 static int table_row(Ctx *c, Py_ssize_t index, PyObject *key, PyObject *item,
                      const char *pid, const char *rid, Py_ssize_t position);
 
+/* A key's CSV token (as the id hash sees it) in the rows' format, NUL kept. */
+static int put_key_token(Buffer *b, const char *token, Py_ssize_t n) {
+    if (!b->text || n < 2 || token[0] != '"')
+        return put(b, token, n) < 0 ? -1 : put_sep(b);
+    /* Unquote, then escape for the text format. */
+    char *plain = PyMem_Malloc(n);
+    if (plain == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    Py_ssize_t len = 0;
+    for (Py_ssize_t i = 1; i < n - 1; i++) {
+        plain[len++] = token[i];
+        if (token[i] == '"')
+            i++;
+    }
+    int rc = put_text(b, plain, len, NULL);
+    PyMem_Free(plain);
+    return rc;
+}
+
 static int walk(Ctx *c, Table *t, Buffer *b, Node *node, PyObject *v, const char *sid,
                 const char *rid, int *had_nul) {
     Flattener *f = c->f;
@@ -425,7 +493,8 @@ static int walk(Ctx *c, Table *t, Buffer *b, Node *node, PyObject *v, const char
             if (reserve(b, 3 * node->ncols) < 0)
                 return -1;
             for (Py_ssize_t i = 0; i < node->ncols; i++) {
-                memcpy(b->data + b->len, "\\N,", 3);
+                memcpy(b->data + b->len, "\\N", 2);
+                b->data[b->len + 2] = b->sep;
                 b->len += 3;
             }
             return 0;
@@ -537,14 +606,14 @@ static int table_row(Ctx *c, Py_ssize_t index, PyObject *key, PyObject *item,
     if (reserve(b, 3 * (ID_LEN + 1) + 24) < 0)
         return -1;
     memcpy(b->data + b->len, sid, ID_LEN);
-    b->data[b->len + ID_LEN] = ',';
+    b->data[b->len + ID_LEN] = b->sep;
     memcpy(b->data + b->len + ID_LEN + 1, pid, ID_LEN);
-    b->data[b->len + 2 * ID_LEN + 1] = ',';
+    b->data[b->len + 2 * ID_LEN + 1] = b->sep;
     memcpy(b->data + b->len + 2 * ID_LEN + 2, rid, ID_LEN);
-    b->data[b->len + 3 * ID_LEN + 2] = ',';
+    b->data[b->len + 3 * ID_LEN + 2] = b->sep;
     b->len += 3 * (ID_LEN + 1);
-    if (put_int(b, position, ',') < 0 || put(b, c->ver, c->ver_len) < 0 || put(b, ",", 1) < 0 ||
-        put_without_nul(b, f->keytok.data, f->keytok.len, &had_nul) < 0)
+    if (put_int(b, position, b->sep) < 0 || put(b, c->ver, c->ver_len) < 0 || put_sep(b) < 0 ||
+        put_without_nul(b, f->keyrow.data, f->keyrow.len, &had_nul) < 0)
         goto fail;
     if (key != NULL && scalar(c, t, b, &t->key, key, &had_nul) < 0)
         goto fail;
@@ -571,7 +640,9 @@ static void free_buffer(Buffer *b) {
     PyMem_Free(b->data);
     PyMem_Free(b->ends);
     PyMem_Free(b->nul);
-    memset(b, 0, sizeof(*b));
+    b->data = NULL;
+    b->ends = b->nul = NULL;
+    b->len = b->cap = b->rows = b->ends_cap = b->nnul = b->nul_cap = 0;
 }
 
 /*
@@ -664,6 +735,7 @@ static void Flattener_dealloc(Flattener *self) {
     }
     free_buffer(&self->scratch);
     free_buffer(&self->keytok);
+    free_buffer(&self->keyrow);
     for (int i = 0; i < H_COUNT; i++)
         Py_XDECREF(self->helpers[i]);
     Py_XDECREF(self->spec);
@@ -671,7 +743,7 @@ static void Flattener_dealloc(Flattener *self) {
 }
 
 /*
- * Flattener(tables, keys, helpers, stream_prefix, run_prefix)
+ * Flattener(tables, keys, helpers, stream_prefix, run_prefix, text=False)
  *   tables: ((is_map, path, node, maxes, key_where), ...), root first
  *   keys: ((name, kind, column, scale), ...)
  *   helpers: the Python callables, in the order of the H_ constants
@@ -679,13 +751,18 @@ static void Flattener_dealloc(Flattener *self) {
 static int Flattener_init(Flattener *self, PyObject *args, PyObject *kwargs) {
     (void)kwargs;
     PyObject *tables, *keys, *helpers, *stream_prefix, *run_prefix;
+    int text = 0;
     if (self->spec != NULL) {
         PyErr_SetString(PyExc_TypeError, "a Flattener is initialised once");
         return -1;
     }
-    if (!PyArg_ParseTuple(args, "O!O!O!SS", &PyTuple_Type, &tables, &PyTuple_Type, &keys,
-                          &PyTuple_Type, &helpers, &stream_prefix, &run_prefix))
+    if (!PyArg_ParseTuple(args, "O!O!O!SS|p", &PyTuple_Type, &tables, &PyTuple_Type, &keys,
+                          &PyTuple_Type, &helpers, &stream_prefix, &run_prefix, &text))
         return -1;
+    self->text = text;
+    self->scratch.sep = self->keytok.sep = ',';
+    self->keyrow.sep = text ? '\t' : ',';
+    self->keyrow.text = text;
     if (PyTuple_GET_SIZE(helpers) != H_COUNT || PyTuple_GET_SIZE(tables) < 1) {
         PyErr_SetString(PyExc_TypeError, "wrong number of helpers or no tables");
         return -1;
@@ -711,6 +788,8 @@ static int Flattener_init(Flattener *self, PyObject *args, PyObject *kwargs) {
         if (!PyArg_ParseTuple(PyTuple_GET_ITEM(tables, i), "py#OO!O", &t->is_map, &t->path,
                               &t->path_len, &node, &PyList_Type, &t->maxes, &key_where))
             return -1;
+        t->buf.sep = text ? '\t' : ',';
+        t->buf.text = text;
         if (parse_node(node, &t->node) < 0)
             return -1;
         if (t->is_map) {
@@ -765,7 +844,9 @@ static PyObject *Flattener_flatten(Flattener *self, PyObject *const *args, Py_ss
     int had_nul = 0;
     char sid[ID_LEN + 1];
 
+    Buffer *keyrow = &self->keyrow;
     keytok->len = 0;
+    keyrow->len = 0;
     scratch->len = 0;
     if (self->nkeys) {
         if (put(scratch, self->stream_prefix, self->stream_prefix_len) < 0)
@@ -791,7 +872,11 @@ static PyObject *Flattener_flatten(Flattener *self, PyObject *const *args, Py_ss
                 return NULL;
             if (i && put(scratch, "\x1f", 1) < 0)
                 return NULL;
-            if (put(scratch, keytok->data + from, keytok->len - from - 1) < 0)
+            const char *token = keytok->data + from;
+            Py_ssize_t token_len = keytok->len - from - 1;
+            if (put(scratch, token, token_len) < 0)
+                return NULL;
+            if (put_key_token(keyrow, token, token_len) < 0)
                 return NULL;
         }
     } else {
@@ -826,11 +911,11 @@ static PyObject *Flattener_flatten(Flattener *self, PyObject *const *args, Py_ss
         rc = -1;
     } else {
         memcpy(b->data + b->len, sid, ID_LEN);
-        b->data[b->len + ID_LEN] = ',';
+        b->data[b->len + ID_LEN] = b->sep;
         b->len += ID_LEN + 1;
         rc = put(b, c.ver, c.ver_len);
         if (rc == 0)
-            rc = put(b, ",", 1);
+            rc = put_sep(b);
         if (rc == 0)
             rc = walk(&c, root, b, &root->node, record, sid, sid, &had_nul);
         if (rc == 0)
@@ -939,6 +1024,7 @@ static struct PyModuleDef module = {
 };
 
 PyMODINIT_FUNC PyInit__native(void) {
+    init_text_special();
     if (PyType_Ready(&FlattenerType) < 0)
         return NULL;
     PyObject *m = PyModule_Create(&module);

@@ -10,7 +10,9 @@ to cut, a bad value) go to helper functions.
 Rows come out as CSV lines (RFC 4180; strings always quoted, NULL as an unquoted
 ``\N`` so that it differs from the empty string in every loader), the input format
 of PostgreSQL's and Redshift's COPY and of DuckDB's reader alike (with ``NULL AS
-'\N'``). Each table's lines are appended to its buffer.
+'\N'``). Each table's lines are appended to its buffer. For PostgreSQL they can be
+in its own text format instead (tab-separated, backslash escapes), which its COPY
+reads in about a third less time than CSV.
 """
 
 from __future__ import annotations
@@ -39,7 +41,9 @@ from observes_singer.flatten.plan import (
 )
 
 VARCHAR_MAX_BYTES = 65535
-NULL = "\\N"  # the CSV token of SQL NULL
+NULL = "\\N"  # the token of SQL NULL, in CSV and in PostgreSQL's text format
+# PostgreSQL's text format escapes backslash, newline, carriage return and tab.
+TEXT_ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
 
@@ -276,9 +280,18 @@ def encode_rows(lines: list[str]) -> tuple[bytes, int]:
 
 
 def _scalar(src: _Source, column: Column, value: str, token: str, where: str, maxes: str,
-            index: int) -> None:
+            index: int, text: bool = False, csv_token: str | None = None) -> None:
+    """Emit code checking ``value`` and setting ``token``.
+
+    ``text`` writes strings in PostgreSQL's text format instead of CSV; ``csv_token``
+    also gets the CSV form (a key's, which its id hash reads in either format).
+    """
     kind = column.kind
     w = repr(where)
+    if csv_token is not None and kind not in (Kind.STRING, Kind.JSON):
+        _scalar(src, column, value, token, where, maxes, index, text)
+        src.add(f"{csv_token} = {token}")
+        return
     if kind is Kind.INTEGER:
         src.add(f"if {value} is None: {token} = _N")
         src.add(f"elif {value}.__class__ is int and {INT64_MIN} <= {value} <= {INT64_MAX}: "
@@ -321,14 +334,24 @@ def _scalar(src: _Source, column: Column, value: str, token: str, where: str, ma
         src.add(f"    if n > {VARCHAR_MAX_BYTES}: {value} = _cut({value}, {w}); "
                 f"n = {VARCHAR_MAX_BYTES}")
         src.add(f"    {maxes}[{index}] = n")
-        src.add(f"if '\"' in {value}: {value} = {value}.replace('\"', '\"\"')")
-        src.add(f"{token} = '\"' + {value} + '\"'")
+        if text:
+            if csv_token is not None:
+                src.add(f"{csv_token} = '\"' + {value}.replace('\"', '\"\"') + '\"'")
+            src.add(f"if '\\\\' in {value} or '\\n' in {value} or '\\r' in {value} "
+                    f"or '\\t' in {value}: {value} = {value}.translate(_TEXT)")
+            src.add(f"{token} = {value}")
+        else:
+            src.add(f"if '\"' in {value}: {value} = {value}.replace('\"', '\"\"')")
+            src.add(f"{token} = '\"' + {value} + '\"'")
+            if csv_token is not None:
+                src.add(f"{csv_token} = {token}")
         src.indent -= 1
 
 
 class _Generator:
-    def __init__(self, plan: StreamPlan) -> None:
+    def __init__(self, plan: StreamPlan, text: bool = False) -> None:
         self.plan = plan
+        self.text = text
         self.src = _Source()
         self.table_index = {id(t): i for i, t in enumerate(plan.tables)}
         self.column_index: dict[int, tuple[int, int]] = {}
@@ -359,7 +382,7 @@ class _Generator:
             ti, ci = self.column_index[id(node.column)]
             token = tokens[id(node.column)]
             _scalar(src, node.column, value, token, self.where(table, node.column),
-                    f"m{ti}", ci)
+                    f"m{ti}", ci, self.text)
             return
         if isinstance(node, ObjectNode):
             known = src.var("K")
@@ -424,8 +447,8 @@ class _Generator:
                 src.add(f"kv = r.get({name!r})")
                 src.add(f"if kv is None: _missing_key({name!r})")
                 _scalar(src, column, "kv", f"k{i}", name, f"m{index}",
-                        self.column_index[id(column)][1])
-                key_tokens.append(f"k{i}")
+                        self.column_index[id(column)][1], self.text, f"h{i}")
+                key_tokens.append(f"h{i}")
             if key_tokens:
                 joined = "\\x1f".join("{" + k + "}" for k in key_tokens)
                 src.add(f"sid = _hash(f'{{_stream_prefix}}{joined}'.encode())")
@@ -449,7 +472,7 @@ class _Generator:
                 key_column = table.columns[0]
                 src.add("kk = x[0]")
                 _scalar(src, key_column, "kk", tokens[id(key_column)], self.where(table,
-                        key_column), f"m{index}", 0)
+                        key_column), f"m{index}", 0, self.text)
                 src.add("xv = x[1]")
                 self.node(table, table.node.properties["value"], "xv", tokens, ids)
             else:
@@ -458,7 +481,8 @@ class _Generator:
             row = ["{sid}", "{pid}", "{rid}", "{i}", "{ver}", *key_fields] + [
                 "{" + tokens[id(c)] + "}" for c in table.columns
             ]
-        src.add(f"w{index}(f{','.join(row) + chr(10)!r})")
+        separator = "\t" if self.text else ","
+        src.add(f"w{index}(f{separator.join(row) + chr(10)!r})")
         src.indent -= 1
         src.add("")
 
@@ -508,9 +532,9 @@ class Helpers:
         return orjson.dumps(value).decode()
 
 
-def compile_python(plan: StreamPlan, run_id: str) -> PythonStream:
+def compile_python(plan: StreamPlan, run_id: str, text: bool = False) -> PythonStream:
     """Generate and compile the flattener of one stream plan as Python code."""
-    generator = _Generator(plan)
+    generator = _Generator(plan, text)
     source = generator.generate()
     buffers: list[list[str]] = [[] for _ in plan.tables]
     max_bytes: list[list[int]] = [[0] * len(t.columns) for t in plan.tables]
@@ -518,7 +542,7 @@ def compile_python(plan: StreamPlan, run_id: str) -> PythonStream:
     helpers = Helpers(stats)
     stream = plan.stream
     namespace: dict[str, Any] = {
-        "_N": NULL, "_str": str, "_repr": repr, "_len": len, "_hash": xxh3_128_hexdigest,
+        "_N": NULL, "_TEXT": TEXT_ESCAPES, "_len": len, "_hash": xxh3_128_hexdigest,
         "_integer": _integer, "_number": _number, "_decimal": _decimal, "_boolean": _boolean,
         "_timestamp": _timestamp, "_fromiso": datetime.fromisoformat, "_date": _date,
         "_string": _string, "_object": _object,
@@ -535,10 +559,12 @@ def compile_python(plan: StreamPlan, run_id: str) -> PythonStream:
     return PythonStream(plan, max_bytes, stats, namespace["flatten"], buffers, source)
 
 
-def compile_plan(plan: StreamPlan, run_id: str, native: bool | None = None) -> CompiledStream:
+def compile_plan(plan: StreamPlan, run_id: str, text: bool = False,
+                 native: bool | None = None) -> CompiledStream:
     """The stream's flattener: the native one when it is built, else generated Python.
 
-    ``native`` forces the choice; by default the environment variable
+    Rows are CSV, or PostgreSQL's text format when ``text`` is true. ``native`` forces
+    the choice of flattener; by default the environment variable
     ``OBSERVES_FLATTENER=python`` picks the Python one.
     """
     from observes_singer.flatten import native as native_module
@@ -546,5 +572,5 @@ def compile_plan(plan: StreamPlan, run_id: str, native: bool | None = None) -> C
     if native is None:
         native = native_module.AVAILABLE and os.environ.get("OBSERVES_FLATTENER") != "python"
     if native:
-        return native_module.compile_native(plan, run_id)
-    return compile_python(plan, run_id)
+        return native_module.compile_native(plan, run_id, text)
+    return compile_python(plan, run_id, text)

@@ -99,8 +99,8 @@ class _Spec(_Generator):
         return (False, path, self.spec(table, table.node), maxes, None)
 
 
-def compile_native(plan: StreamPlan, run_id: str) -> NativeStream:
-    """The C flattener of one stream plan."""
+def compile_native(plan: StreamPlan, run_id: str, text: bool = False) -> NativeStream:
+    """The C flattener of one stream plan; rows in PostgreSQL's text format if ``text``."""
     if _native is None:
         raise RuntimeError("the native flattener is not built")
     builder = _Spec(plan)
@@ -115,5 +115,5 @@ def compile_native(plan: StreamPlan, run_id: str) -> NativeStream:
                  helpers.missing_key, xxh3_128_hexdigest)
     stream = plan.stream
     flattener = _native.Flattener(tables, keys, functions, f"{stream}\x1f".encode(),
-                          f"{stream}\x1f{run_id}\x1f".encode())
+                          f"{stream}\x1f{run_id}\x1f".encode(), text)
     return NativeStream(plan, max_bytes, stats, flattener)

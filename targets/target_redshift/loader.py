@@ -217,7 +217,7 @@ class Loader:
             method = "append"
         if method == "replace":
             self.long_transaction = True
-        compiled = compile_plan(plan, self.run_id)
+        compiled = compile_plan(plan, self.run_id, text=self.dialect.row_format == "text")
         self.all_stats.append(compiled)
         self.notes += [n for n in plan.notes if n not in self.notes]
         stream = StreamLoad(name, method, message.schema, message.key_properties, plan,

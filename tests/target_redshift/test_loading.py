@@ -63,8 +63,8 @@ NESTED_SCHEMA = {
 }
 
 NESTED_RECORDS = [
-    {"id": 1, "name": "línea\tcon\ttabs\ny saltos \"comillas\" \\N", "owner": {
-        "id": 7, "address": {"city": "Medellín"}}, "tags": ["a", "", "ñ"],
+    {"id": 1, "name": "línea\tcon\ttabs\ny saltos \"comillas\" \\N \\ \r\n", "owner": {
+        "id": 7, "address": {"city": "Medellín"}}, "tags": ["a", "", "ñ", "\\N", "back\\slash"],
      "grid": [[1, 2], [], [3]], "parts": [{"sku": "x", "qty": 2, "notes": ["n1", "n2"]},
                                           {"sku": "y", "qty": None, "notes": []}],
      "labels": {"team": 3, "weird key \"q\"": 4}, "at": "2026-11-28T05:00:00.123456+05:00",
@@ -76,7 +76,10 @@ NESTED_RECORDS = [
 ]
 
 
-def test_round_trip_rebuilds_the_nested_records(warehouse: Warehouse) -> None:
+@pytest.mark.parametrize("flattener", ["native", "python"])
+def test_round_trip_rebuilds_the_nested_records(warehouse: Warehouse, flattener: str,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OBSERVES_FLATTENER", flattener)
     plan = compile_stream("orders", NESTED_SCHEMA, ["id"])
     result = run_target(warehouse, [schema_message("orders", NESTED_SCHEMA, ["id"]),
                                     *[record("orders", r) for r in NESTED_RECORDS],

@@ -124,6 +124,8 @@ class Dialect(ABC):
     sized_varchar = True
     #: the longest identifier the database keeps whole
     max_identifier_bytes = 127
+    #: the rows' format: "csv", or "text" (PostgreSQL's tab-separated COPY format)
+    row_format = "csv"
 
     def __init__(self) -> None:
         self.statements = 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
 from typing import Any
 
 import psycopg
@@ -13,8 +15,9 @@ from target_redshift.sqltypes import SqlType
 
 
 def copy_statement(target: str, columns: list[str]) -> str:
+    """COPY in PostgreSQL's text format, which it reads faster than CSV."""
     cols = ", ".join(quote(c) for c in columns)
-    return f"COPY {target} ({cols}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
+    return f"COPY {target} ({cols}) FROM STDIN"
 
 
 class PostgresDialect(Dialect):
@@ -38,8 +41,10 @@ class PostgresDialect(Dialect):
             raise WarehouseError(f"cannot connect to PostgreSQL at {database.host}:"
                                  f"{database.port}/{database.database}: "
                                  f"{_first_line(exc)}") from None
+        widen_send_buffer(self.conn)
 
     max_identifier_bytes = 63
+    row_format = "text"
 
     def _execute(self, sql: str, params: tuple[Any, ...] | None = None) -> list[tuple[Any, ...]]:
         try:
@@ -70,6 +75,24 @@ class PostgresDialect(Dialect):
 
     def _close(self) -> None:
         self.conn.close()
+
+
+SEND_BUFFER_BYTES = 4 * 1024 * 1024
+
+
+def widen_send_buffer(conn: psycopg.Connection[Any]) -> None:
+    """Let the socket take 4 MB of COPY data at a time (where the system allows it).
+
+    The loads thread needs the GIL again each time the socket has room, and the
+    flattening thread holds it for up to 5 ms at a time: with the usual 200 KB Unix
+    socket buffer, COPY ran at a quarter of its speed (32 against 130 MB/s).
+    """
+    with contextlib.suppress(OSError, ValueError):
+        sock = socket.socket(fileno=conn.pgconn.socket)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
+        finally:
+            sock.detach()
 
 
 def _first_line(exc: BaseException) -> str:
