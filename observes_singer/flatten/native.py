@@ -43,6 +43,9 @@ except ImportError:  # pragma: no cover - the build had no C compiler
     _native = None  # type: ignore[assignment]
 
 AVAILABLE = _native is not None
+#: said once on stderr by the targets when the extension is missing
+MISSING_NOTE = ("the C flattener is not built (no C compiler when the package was "
+                "installed); using the Python one, about 3 times slower")
 
 SCALAR, OBJECT, LIST, MAP = range(4)
 KIND_CODES = {Kind.INTEGER: 0, Kind.NUMBER: 1, Kind.DECIMAL: 2, Kind.BOOLEAN: 3,

@@ -13,6 +13,7 @@ import orjson
 
 from observes_singer import __version__
 from observes_singer.command import About, run_main
+from observes_singer.flatten import native
 from observes_singer.messages import MessageError
 from observes_singer.state import StateError, StateStore
 from observes_singer.storage import BlobStore, StorageError
@@ -85,6 +86,8 @@ def run(args: argparse.Namespace, stdin: IO[bytes], stdout: IO[bytes], log: IO[s
     if config.default_url:
         print(f"{PROG}: no url configured: loading the local DuckDB file "
               f"{config.database.path}", file=log)
+    if not native.AVAILABLE:
+        print(f"{PROG}: {native.MISSING_NOTE}", file=log)
     run_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
     blobs = BlobStore(endpoint_url=config.endpoint_url)
     state_store = StateStore(config.state_url, blobs) if config.state_url else None

@@ -14,6 +14,7 @@ import orjson
 
 from observes_singer import __version__
 from observes_singer.command import About, run_main
+from observes_singer.flatten import native
 from observes_singer.messages import MessageError
 from observes_singer.state import StateError, StateStore
 from observes_singer.storage import BlobStore, StorageError
@@ -58,6 +59,8 @@ def run(args: argparse.Namespace, stdin: IO[bytes], stdout: IO[bytes], log: IO[s
     config = load_config(raw)
     if config.default_url:
         print(f"{PROG}: no url configured: writing to the local folder {config.url}", file=log)
+    if config.format == "csv" and not native.AVAILABLE:
+        print(f"{PROG}: {native.MISSING_NOTE}", file=log)
     started = datetime.now(UTC)
     run_id = started.strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
     blobs = BlobStore(endpoint_url=config.endpoint_url)

@@ -14,6 +14,8 @@ from target_redshift.config import Database
 from target_redshift.dialects.base import Dialect, WarehouseError
 from target_redshift.sqltypes import SqlType
 
+DUCKDB_MEMORY_LIMIT = "256MB"
+
 
 class DuckDBDialect(Dialect):
     name = "duckdb"
@@ -23,7 +25,10 @@ class DuckDBDialect(Dialect):
         super().__init__()
         os.makedirs(os.path.dirname(database.path) or ".", exist_ok=True)
         try:
-            self.conn = duckdb.connect(database.path)
+            # DuckDB keeps every block it writes cached up to 80% of the machine's
+            # memory; a cap keeps the target's memory flat as the input grows.
+            self.conn = duckdb.connect(database.path,
+                                       config={"memory_limit": DUCKDB_MEMORY_LIMIT})
         except duckdb.Error as exc:
             raise WarehouseError(f"cannot open DuckDB file {database.path}: {exc}") from None
         self.conn.execute("BEGIN TRANSACTION")
