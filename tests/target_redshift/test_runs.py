@@ -115,6 +115,32 @@ def test_dropped_connection_is_a_clear_error(request: pytest.FixtureRequest,
     assert {0, 1} <= {r["id"] for r in warehouse.rows("t")}
 
 
+def test_database_in_another_encoding_gets_the_text_right(
+        postgres_server: Any, tmp_path: Path) -> None:
+    from tests.support.warehouses import Warehouse
+    from tests.target_redshift.conftest import SCHEMA, _postgres
+
+    name = f"latin1_{time.time_ns()}"
+    with psycopg.connect(postgres_server.uri, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name} ENCODING 'LATIN1' LC_COLLATE 'C' "
+                      "LC_CTYPE 'C' TEMPLATE template0".encode())
+    try:
+        database = postgres_server.database(name)
+        warehouse = Warehouse("postgres", {"url": database.uri, "schema": SCHEMA},
+                              _postgres(database.conninfo), SCHEMA, tmp_path)
+        messages = [
+            {"type": "SCHEMA", "stream": "t", "key_properties": ["id"], "schema": {
+                "type": "object", "properties": {"id": {"type": "integer"},
+                                                 "name": {"type": "string"}}}},
+            {"type": "RECORD", "stream": "t", "record": {"id": 1, "name": "ñandú\tcafé"}},
+        ]
+        result = run_target(warehouse, messages)
+        assert result.returncode == 0, result.stderr
+        assert [r["name"] for r in warehouse.rows("t")] == ["ñandú\tcafé"]
+    finally:
+        postgres_server.drop_database(name)
+
+
 def test_sigterm_rolls_back_and_exits_cleanly(fast_warehouse: Warehouse) -> None:
     assert run_target(fast_warehouse, head() + records(0, 1)).returncode == 0
     process = start_target(fast_warehouse, batch_size_records=100)

@@ -26,6 +26,8 @@ class PostgresDialect(Dialect):
     def __init__(self, database: Database) -> None:
         super().__init__()
         options: dict[str, Any] = dict(database.options)
+        # Rows are UTF-8 whatever the database's encoding; PostgreSQL converts them.
+        options.setdefault("client_encoding", "UTF8")
         try:
             self.conn = psycopg.connect(
                 host=database.host,
