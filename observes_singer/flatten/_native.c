@@ -234,34 +234,28 @@ static int put_token(Buffer *b, PyObject *token, int *had_nul) {
     return rc < 0 ? -1 : put_sep(b);
 }
 
-static int end_row(Buffer *b, Py_ssize_t start, int had_nul) {
-    (void)start;
-    b->data[b->len - 1] = '\n';
-    if (b->rows == b->ends_cap) {
-        Py_ssize_t cap = b->ends_cap ? b->ends_cap * 2 : 4096;
-        Py_ssize_t *ends = PyMem_Realloc(b->ends, cap * sizeof(Py_ssize_t));
-        if (ends == NULL) {
+/* Append to a growable array of offsets or row numbers. */
+static int push(Py_ssize_t **items, Py_ssize_t *count, Py_ssize_t *cap, Py_ssize_t value) {
+    if (*count == *cap) {
+        Py_ssize_t grown = *cap ? *cap * 2 : 1024;
+        Py_ssize_t *more = PyMem_Realloc(*items, grown * sizeof(Py_ssize_t));
+        if (more == NULL) {
             PyErr_NoMemory();
             return -1;
         }
-        b->ends = ends;
-        b->ends_cap = cap;
+        *items = more;
+        *cap = grown;
     }
-    if (had_nul) {
-        if (b->nnul == b->nul_cap) {
-            Py_ssize_t cap = b->nul_cap ? b->nul_cap * 2 : 64;
-            Py_ssize_t *nul = PyMem_Realloc(b->nul, cap * sizeof(Py_ssize_t));
-            if (nul == NULL) {
-                PyErr_NoMemory();
-                return -1;
-            }
-            b->nul = nul;
-            b->nul_cap = cap;
-        }
-        b->nul[b->nnul++] = b->rows;
-    }
-    b->ends[b->rows++] = b->len;
+    (*items)[(*count)++] = value;
     return 0;
+}
+
+/* The row's last separator becomes its newline; remember where it ends. */
+static int end_row(Buffer *b, int had_nul) {
+    b->data[b->len - 1] = '\n';
+    if (had_nul && push(&b->nul, &b->nnul, &b->nul_cap, b->rows) < 0)
+        return -1;
+    return push(&b->ends, &b->rows, &b->ends_cap, b->len);
 }
 
 /* -- helpers ------------------------------------------------------------------------- */
@@ -329,6 +323,17 @@ static int plain_utc_timestamp(const char *s, Py_ssize_t n) {
 
 /* -- the walk ------------------------------------------------------------------------ */
 
+/* An int that fits 64 bits, and the separator: 1 when written, 0 when it does not fit. */
+static int put_int64(Buffer *b, PyObject *v) {
+    int overflow;
+    long long value = PyLong_AsLongLongAndOverflow(v, &overflow);
+    if (value == -1 && PyErr_Occurred())
+        return -1;
+    if (overflow)
+        return 0;
+    return put_int(b, value, b->sep) < 0 ? -1 : 1;
+}
+
 static int scalar(Ctx *c, Table *t, Buffer *b, Node *node, PyObject *v, int *had_nul) {
     Flattener *f = c->f;
     switch (node->kind) {
@@ -336,12 +341,9 @@ static int scalar(Ctx *c, Table *t, Buffer *b, Node *node, PyObject *v, int *had
         if (v == Py_None)
             return put_null(b);
         if (PyLong_CheckExact(v)) {
-            int overflow;
-            long long value = PyLong_AsLongLongAndOverflow(v, &overflow);
-            if (!overflow && !(value == -1 && PyErr_Occurred()))
-                return put_int(b, value, b->sep);
-            if (PyErr_Occurred())
-                return -1;
+            int rc = put_int64(b, v);
+            if (rc != 0)
+                return rc < 0 ? -1 : 0;
         }
         return put_token(b, PyObject_CallFunctionObjArgs(f->helpers[H_INTEGER], v,
                                                          node->where, NULL), had_nul);
@@ -358,12 +360,9 @@ static int scalar(Ctx *c, Table *t, Buffer *b, Node *node, PyObject *v, int *had
             return rc < 0 ? -1 : put_sep(b);
         }
         if (PyLong_CheckExact(v)) {
-            int overflow;
-            long long value = PyLong_AsLongLongAndOverflow(v, &overflow);
-            if (!overflow && !(value == -1 && PyErr_Occurred()))
-                return put_int(b, value, b->sep);
-            if (PyErr_Occurred())
-                return -1;
+            int rc = put_int64(b, v);
+            if (rc != 0)
+                return rc < 0 ? -1 : 0;
             return put_token(b, PyObject_Str(v), had_nul);
         }
         return complain(f, H_NUMBER, v, node->where);
@@ -619,7 +618,7 @@ static int table_row(Ctx *c, Py_ssize_t index, PyObject *key, PyObject *item,
         goto fail;
     if (walk(c, t, b, &t->node, item, sid, rid, &had_nul) < 0)
         goto fail;
-    return end_row(b, start, had_nul);
+    return end_row(b, had_nul);
 fail:
     b->len = start;
     return -1;
@@ -905,7 +904,6 @@ static PyObject *Flattener_flatten(Flattener *self, PyObject *const *args, Py_ss
         marks[2 * i] = self->tables[i].buf.len;
         marks[2 * i + 1] = self->tables[i].buf.rows;
     }
-    Py_ssize_t start = b->len;
     int rc = 0;
     if (reserve(b, ID_LEN + 1) < 0) {
         rc = -1;
@@ -919,7 +917,7 @@ static PyObject *Flattener_flatten(Flattener *self, PyObject *const *args, Py_ss
         if (rc == 0)
             rc = walk(&c, root, b, &root->node, record, sid, sid, &had_nul);
         if (rc == 0)
-            rc = end_row(b, start, had_nul);
+            rc = end_row(b, had_nul);
     }
     if (rc < 0) {
         for (Py_ssize_t i = 0; i < self->ntables; i++) {
