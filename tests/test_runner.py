@@ -106,12 +106,17 @@ def rows_tags(tmp_path: Path) -> list[tuple[Any, ...]]:
         connection.close()
 
 
-def test_a_tap_that_fails_half_way_changes_nothing(tmp_path: Path) -> None:
+def first_replace_run(tmp_path: Path) -> tuple[Path, bytes]:
+    """One good replace run of one item: the source file and the state it saved."""
     source = tmp_path / "source.json"
     source.write_text(json.dumps([item(1, "2026-11-01T00:00:00Z")]))
     write_job(tmp_path, load_method="replace")
     assert observes(tmp_path, "run", "sample").returncode == 0
-    saved = (tmp_path / "state" / "sample.json").read_bytes()
+    return source, (tmp_path / "state" / "sample.json").read_bytes()
+
+
+def test_a_tap_that_fails_half_way_changes_nothing(tmp_path: Path) -> None:
+    source, saved = first_replace_run(tmp_path)
 
     source.write_text(json.dumps([item(n, f"2026-11-{n:02d}T00:00:00Z") for n in range(2, 9)]))
     write_job(tmp_path, load_method="replace", fail_after=4)
@@ -213,11 +218,7 @@ def test_the_gitlab_job_twice_against_the_loopback_gitlab(tmp_path: Path) -> Non
 
 
 def test_ctrl_c_stops_both_sides_and_saves_nothing(tmp_path: Path) -> None:
-    source = tmp_path / "source.json"
-    source.write_text(json.dumps([item(1, "2026-11-01T00:00:00Z")]))
-    write_job(tmp_path, load_method="replace")
-    assert observes(tmp_path, "run", "sample").returncode == 0
-    saved = (tmp_path / "state" / "sample.json").read_bytes()
+    source, saved = first_replace_run(tmp_path)
     source.write_text(json.dumps([item(n, f"2026-11-{n:02d}T00:00:00Z") for n in range(2, 30)]))
     write_job(tmp_path, load_method="replace", pause=0.2)
     environment = {**os.environ, "OBSERVES_JOBS_DIR": str(tmp_path / "jobs"),

@@ -16,6 +16,7 @@ from observes_singer.flatten.codegen import (
     FlattenStats,
     Helpers,
     _boolean,
+    _columns_of,
     _date,
     _decimal,
     _Generator,
@@ -67,13 +68,6 @@ class NativeStream(CompiledStream):
 class _Spec(_Generator):
     """Builds the tuples; the error locations come from the Python generator's rules."""
 
-    def count_columns(self, node: Node) -> int:
-        if isinstance(node, ScalarNode):
-            return 1
-        if isinstance(node, ObjectNode):
-            return sum(self.count_columns(child) for child in node.properties.values())
-        return 0
-
     def spec(self, table: Table, node: Node, path: tuple[str, ...] = ()) -> tuple[Any, ...]:
         if isinstance(node, ScalarNode):
             column = node.column
@@ -85,7 +79,7 @@ class _Spec(_Generator):
             children = tuple(self.spec(table, child, (*path, name))
                              for name, child in node.properties.items())
             return (OBJECT, self.path_where(table, path) or "(record)", names, children,
-                    frozenset(names), self.count_columns(node))
+                    frozenset(names), len(_columns_of(node)))
         if isinstance(node, ListNode | MapNode):
             sub = node.table
             op = MAP if isinstance(node, MapNode) else LIST
