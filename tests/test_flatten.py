@@ -139,3 +139,18 @@ def test_csv_tokens() -> None:
 def test_bad_values_name_the_field(schema: dict[str, Any], value: Any, message: str) -> None:
     with pytest.raises(BadValue, match=message.replace("(", r"\(")):
         flatten_one({"type": "object", "properties": {"v": schema}}, {"v": value})
+
+
+def test_table_and_column_names_do_not_depend_on_property_order() -> None:
+    props = {
+        "a": {"type": "object", "properties": {"b": {"type": "array", "items": {}}}},
+        "a__b": {"type": "array", "items": {"type": "string"}},
+        "userId": {"type": "integer"}, "user_id": {"type": "string"},
+    }
+    names = []
+    for ordered in (props, dict(reversed(props.items()))):
+        plan = compile_stream("s", {"type": "object", "properties": ordered}, [])
+        names.append((sorted((t.origin, t.name) for t in plan.tables),
+                      sorted((c.path, c.name) for c in plan.root.columns)))
+    assert names[0] == names[1]
+    assert len({name for _, name in names[0][0]}) == 3

@@ -13,7 +13,13 @@ from typing import Any
 import pytest
 
 from observes_singer.flatten import native
-from observes_singer.flatten.codegen import BadValue, CompiledStream, compile_plan
+from observes_singer.flatten.codegen import (
+    BadValue,
+    CompiledStream,
+    Inexact,
+    Repeat,
+    compile_plan,
+)
 from observes_singer.flatten.plan import StreamPlan, compile_stream
 
 pytestmark = pytest.mark.skipif(not native.AVAILABLE, reason="the C flattener is not built")
@@ -30,7 +36,7 @@ SCHEMA: dict[str, Any] = {
         "day": {"type": ["null", "string"], "format": "date"},
         "text": {"type": ["null", "string"]},
         "any": {},
-        "user": {"type": ["null", "object"], "properties": {
+        "user": {"type": ["null", "object"], "required": ["name"], "properties": {
             "name": {"type": ["null", "string"]},
             "address": {"type": ["null", "object"], "properties": {
                 "city": {"type": ["null", "string"]}, "zip": {"type": ["null", "integer"]}}},
@@ -44,6 +50,8 @@ SCHEMA: dict[str, Any] = {
         "labels": {"type": ["null", "object"], "additionalProperties": {"type": "integer"}},
         "meta": {"type": ["null", "object"], "additionalProperties": {
             "type": "object", "properties": {"v": {"type": ["null", "string"]}}}},
+        "attrs": {"type": ["null", "object"], "properties": {"a": {"type": ["null", "integer"]}},
+                  "additionalProperties": {"type": ["null", "string"]}},
     },
 }
 
@@ -62,13 +70,15 @@ def random_record(rng: random.Random, n: int) -> dict[str, Any]:
     record: dict[str, Any] = {"id": n}
     options: dict[str, Any] = {
         "code": lambda: rng.choice(STRINGS),
-        "n": lambda: rng.choice([0.1, -2.5e-9, 1e300, 3, -(2**70), 2**63, 1.0, 0.0]),
+        "n": lambda: rng.choice([0.1, -2.5e-9, 1e300, 3, -(2**70), 2**63, 1.0, 0.0, 2**60,
+                                 2**60 + 1, 2.0**70, -(2**53) - 1]),
         "price": lambda: rng.choice([12.34, 5, 0.1, -7.25]),
         "ok": lambda: rng.choice([True, False]),
         "at": lambda: rng.choice(TIMESTAMPS),
         "day": lambda: rng.choice(["2026-11-28", "2024-02-29"]),
         "text": lambda: "".join(rng.choice(STRINGS) for _ in range(rng.randrange(4))),
-        "any": lambda: rng.choice([{"a": [1, "x"]}, [1, 2], 5, "s", 1.5, True, "tab\t"]),
+        "any": lambda: rng.choice([{"a": [1, "x"]}, [1, 2], 5, "s", 1.5, True, "tab\t",
+                                   [2.0**70], 2**70, 1e-5]),
         "user": lambda: {"name": rng.choice(STRINGS),
                          "address": maybe({"city": maybe(rng.choice(STRINGS)),
                                            "zip": maybe(rng.randrange(-5, 99999))}),
@@ -82,6 +92,9 @@ def random_record(rng: random.Random, n: int) -> dict[str, Any]:
         "labels": lambda: {rng.choice(STRINGS): rng.randrange(9) for _ in range(rng.randrange(3))},
         "meta": lambda: {f"k{i}": {"v": maybe(rng.choice(STRINGS))}
                          for i in range(rng.randrange(3))},
+        "attrs": lambda: {"a": maybe(rng.randrange(9)),
+                          **{rng.choice(STRINGS): maybe(rng.choice(STRINGS))
+                             for _ in range(rng.randrange(3))}},
     }
     for name, make in options.items():
         roll = rng.random()
@@ -96,6 +109,14 @@ def random_record(rng: random.Random, n: int) -> dict[str, Any]:
 def both(plan: StreamPlan, text: bool) -> tuple[CompiledStream, CompiledStream]:
     return (compile_plan(plan, "run-1", text=text, native=False),
             compile_plan(plan, "run-1", text=text, native=True))
+
+
+def flatten(compiled: CompiledStream, record: dict[str, Any], line: int, version: str) -> None:
+    """As the targets do: a record that may hold a rounded integer is flattened exactly."""
+    try:
+        compiled.flatten(record, line, version)
+    except Inexact:
+        compiled.flatten_exact(record, record, line, version)
 
 
 def handed_over(compiled: CompiledStream) -> list[tuple[bytes, int, int]]:
@@ -114,7 +135,7 @@ def test_same_rows_sizes_and_counts(text: bool, keys: list[str]) -> None:
             record["code"] = rng.choice(STRINGS)
         version = rng.choice(["\\N", "17"])
         for compiled in (python, c):
-            compiled.flatten(record, n + 2, version)
+            flatten(compiled, record, n + 2, version)
         if n % 700 == 0:  # hand over part of the rows now and then, as target-s3 does
             for i in range(len(plan.tables)):
                 assert python.take(i, 5) == c.take(i, 5)
@@ -124,6 +145,7 @@ def test_same_rows_sizes_and_counts(text: bool, keys: list[str]) -> None:
     assert python.max_bytes == c.max_bytes
     assert python.stats == c.stats
     assert python.stats.unknown_fields  # the extras were seen and counted
+    assert python.stats.rounded["n"] and python.stats.sub_microsecond["at"]
 
 
 @pytest.mark.parametrize("text", [False, True], ids=["csv", "text"])
@@ -146,7 +168,8 @@ BAD = [
     {"at": 5}, {"day": "2026-13-01"}, {"text": 5}, {"user": []}, {"user": {"name": 3}},
     {"user": {"address": {"zip": "x"}}}, {"tags": "a"}, {"tags": [1]}, {"grid": [["x"]]},
     {"grid": [1]}, {"parts": [{"sku": 1, "qty": 1}]}, {"parts": [{"sku": "a", "qty": "1"}]},
-    {"labels": []}, {"labels": {"a": "b"}}, {"meta": {"k": 1}},
+    {"labels": []}, {"labels": {"a": "b"}}, {"meta": {"k": 1}}, {"user": {"address": None}},
+    {"attrs": {"a": 1, "b": 2}}, {"attrs": []},
 ]
 
 
@@ -178,3 +201,35 @@ def test_missing_key_and_a_record_that_is_not_an_object() -> None:
             compiled.flatten({"code": "x"}, 1, "\\N")
         with pytest.raises(BadValue, match=r"field \(record\): \[1\] is not an object"):
             compiled.flatten([1], 1, "\\N")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("dedup", ["batch", "run"])
+def test_repeated_keys_are_seen_the_same_way(dedup: str) -> None:
+    schema = {"type": "object", "properties": {
+        "n": {"type": "number"}, "at": {"type": "string", "format": "date-time"},
+        "tags": {"type": "array", "items": {"type": "string"}}}}
+    plan = compile_stream("s", schema, ["n", "at"])
+    results = []
+    for native_flag in (False, True):
+        compiled = compile_plan(plan, "run-1", native=native_flag, dedup=dedup)
+        events: list[Any] = []
+        spellings = [(1, "2026-01-01T00:00:00Z"), (1.0, "2026-01-01T01:00:00+01:00"),
+                     (2, "2026-01-01T00:00:00.000Z"), (2.0, "2026-01-01T00:00:00.000000Z"),
+                     (3, "2026-01-01T00:00:00.5Z")]
+        for line, (n, at) in enumerate(spellings * 2):
+            try:
+                compiled.flatten({"n": n, "at": at, "tags": ["x"]}, line, "\\N")
+                events.append("ok")
+            except Repeat:
+                events.append(("repeat", compiled.next_batch(),
+                               [compiled.take(i)[1] for i in range(2)]))
+                compiled.flatten({"n": n, "at": at, "tags": ["x"]}, line, "\\N")
+        events.append(compiled.next_batch())
+        results.append(events)
+    assert results[0] == results[1]
+    repeats = [e for e in results[0] if isinstance(e, tuple)]
+    # 1 / 1.0 at the same instant, then 2 / 2.0 with .000 and .000000, are one key each.
+    assert [e[2] for e in repeats[:2]] == [[1, 1], [2, 2]]
+    if dedup == "run":
+        assert results[0][-1] == [] or all(len(i) == 32 for i in results[0][-1])
+        assert any(e[1] for e in repeats[1:]) or results[0][-1]

@@ -18,11 +18,16 @@ enum { K_INTEGER, K_NUMBER, K_DECIMAL, K_BOOLEAN, K_TIMESTAMP, K_DATE, K_STRING,
 enum { OP_SCALAR, OP_OBJECT, OP_LIST, OP_MAP };
 enum {
     H_INTEGER, H_NUMBER, H_DECIMAL, H_BOOLEAN, H_TIMESTAMP, H_DATE, H_STRING, H_OBJECT,
-    H_LIST, H_JSON, H_CUT, H_EXTRA, H_MISSING_KEY, H_HASH, H_COUNT
+    H_LIST, H_JSON, H_CUT, H_EXTRA, H_MISSING_KEY, H_HASH, H_REQUIRED, H_KEY, H_BIG_FLOAT,
+    H_ROUNDED, H_SEE, H_COUNT
 };
 
 #define VARCHAR_MAX_BYTES 65535
 #define ID_LEN 32
+/* orjson reads integer literals past 2**64 as floats: such a float may be a rounded one. */
+#define BIG_FLOAT 18446744073709551616.0
+/* Integers past 2**53 may not survive a DOUBLE PRECISION column. */
+#define EXACT_DOUBLE 9007199254740992LL
 
 typedef struct Node {
     int op, kind, col, table;
@@ -33,6 +38,9 @@ typedef struct Node {
     struct Node *children;
     PyObject *known;     /* OBJECT: frozenset of the names (borrowed) */
     Py_ssize_t ncols;    /* OBJECT: columns under it, all NULL when it is null */
+    PyObject *required;  /* OBJECT: tuple of required names, NULL when none (borrowed) */
+    int extras;          /* OBJECT: table of the other keys' key/value rows, 0 when none */
+    PyObject *kind_name; /* key nodes: the kind's name for the key helper (borrowed) */
 } Node;
 
 typedef struct {
@@ -351,8 +359,11 @@ static int scalar(Ctx *c, Table *t, Buffer *b, Node *node, PyObject *v, int *had
         if (v == Py_None)
             return put_null(b);
         if (PyFloat_CheckExact(v)) {
-            char *text = PyOS_double_to_string(PyFloat_AS_DOUBLE(v), 'r', 0,
-                                               Py_DTSF_ADD_DOT_0, NULL);
+            double d = PyFloat_AS_DOUBLE(v);
+            if (!(d > -BIG_FLOAT && d < BIG_FLOAT))
+                return put_token(b, PyObject_CallFunctionObjArgs(f->helpers[H_BIG_FLOAT], v,
+                                                                 node->where, NULL), had_nul);
+            char *text = PyOS_double_to_string(d, 'r', 0, Py_DTSF_ADD_DOT_0, NULL);
             if (text == NULL)
                 return -1;
             int rc = put(b, text, (Py_ssize_t)strlen(text));
@@ -360,10 +371,14 @@ static int scalar(Ctx *c, Table *t, Buffer *b, Node *node, PyObject *v, int *had
             return rc < 0 ? -1 : put_sep(b);
         }
         if (PyLong_CheckExact(v)) {
-            int rc = put_int64(b, v);
-            if (rc != 0)
-                return rc < 0 ? -1 : 0;
-            return put_token(b, PyObject_Str(v), had_nul);
+            int overflow;
+            long long value = PyLong_AsLongLongAndOverflow(v, &overflow);
+            if (value == -1 && PyErr_Occurred())
+                return -1;
+            if (!overflow && value >= -EXACT_DOUBLE && value <= EXACT_DOUBLE)
+                return put_int(b, value, b->sep);
+            return put_token(b, PyObject_CallFunctionObjArgs(f->helpers[H_ROUNDED], v,
+                                                             node->where, NULL), had_nul);
         }
         return complain(f, H_NUMBER, v, node->where);
     case K_DECIMAL:
@@ -500,9 +515,25 @@ static int walk(Ctx *c, Table *t, Buffer *b, Node *node, PyObject *v, const char
         }
         if (!PyDict_CheckExact(v))
             return complain(f, H_OBJECT, v, node->where);
+        if (node->required != NULL) {
+            for (Py_ssize_t r = 0; r < PyTuple_GET_SIZE(node->required); r++) {
+                int has = PyDict_Contains(v, PyTuple_GET_ITEM(node->required, r));
+                if (has < 0)
+                    return -1;
+                if (!has) {
+                    PyObject *r = PyObject_CallFunctionObjArgs(f->helpers[H_REQUIRED], v,
+                                                               node->required, node->where,
+                                                               NULL);
+                    Py_XDECREF(r);
+                    if (r != NULL)
+                        PyErr_SetString(PyExc_RuntimeError, "a missing field did not raise");
+                    return -1;
+                }
+            }
+        }
         Py_ssize_t size = PyDict_GET_SIZE(v), found = 0;
-        int extra_reported = 0;
-        if (size > node->nprops) {
+        int extra_reported = node->extras != 0;
+        if (!extra_reported && size > node->nprops) {
             PyObject *r = PyObject_CallFunctionObjArgs(f->helpers[H_EXTRA], v, node->known,
                                                        node->where, NULL);
             if (r == NULL)
@@ -525,7 +556,25 @@ static int walk(Ctx *c, Table *t, Buffer *b, Node *node, PyObject *v, const char
             if (rc < 0)
                 return -1;
         }
-        if (!extra_reported && found < size) {
+        if (node->extras != 0 && found < size) {
+            /* The keys not in the properties: rows of the object's key/value table. */
+            PyObject *key, *item;
+            Py_ssize_t pos = 0, i = 0;
+            while (PyDict_Next(v, &pos, &key, &item)) {
+                int known = PySet_Contains(node->known, key);
+                if (known < 0)
+                    return -1;
+                if (known)
+                    continue;
+                Py_INCREF(key);
+                Py_INCREF(item);
+                int rc = table_row(c, node->extras, key, item, sid, rid, i++);
+                Py_DECREF(key);
+                Py_DECREF(item);
+                if (rc < 0)
+                    return -1;
+            }
+        } else if (!extra_reported && found < size) {
             PyObject *r = PyObject_CallFunctionObjArgs(f->helpers[H_EXTRA], v, node->known,
                                                        node->where, NULL);
             if (r == NULL)
@@ -647,7 +696,7 @@ static void free_buffer(Buffer *b) {
 /*
  * Node specs:
  *   (0, kind, column, where, scale)            a scalar
- *   (1, where, names, children, known, ncols)  an object
+ *   (1, where, names, children, known, ncols, required, extras)  an object
  *   (2, table, where)                          a list: rows of a child table
  *   (3, table, where)                          a map: rows of a child table
  */
@@ -665,11 +714,13 @@ static int parse_node(PyObject *spec, Node *node) {
             return -1;
         return 0;
     case OP_OBJECT: {
-        PyObject *names, *children;
-        if (!PyArg_ParseTuple(spec, "iUO!O!O!n", &node->op, &node->where, &PyTuple_Type,
+        PyObject *names, *children, *required;
+        if (!PyArg_ParseTuple(spec, "iUO!O!O!nO!i", &node->op, &node->where, &PyTuple_Type,
                               &names, &PyTuple_Type, &children, &PyFrozenSet_Type,
-                              &node->known, &node->ncols))
+                              &node->known, &node->ncols, &PyTuple_Type, &required,
+                              &node->extras))
             return -1;
+        node->required = PyTuple_GET_SIZE(required) ? required : NULL;
         Py_ssize_t n = PyTuple_GET_SIZE(names);
         if (PyTuple_GET_SIZE(children) != n) {
             PyErr_SetString(PyExc_TypeError, "names and children differ in length");
@@ -710,6 +761,9 @@ static int check_node(Flattener *self, Node *node, Py_ssize_t ncols) {
     if ((node->op == OP_LIST || node->op == OP_MAP) &&
         (node->table <= 0 || node->table >= self->ntables))
         goto bad;
+    if (node->op == OP_OBJECT && (node->extras < 0 || node->extras >= self->ntables ||
+                                  (node->extras != 0 && !self->tables[node->extras].is_map)))
+        goto bad;
     if (node->op == OP_OBJECT)
         for (Py_ssize_t i = 0; i < node->nprops; i++)
             if (check_node(self, &node->children[i], ncols) < 0)
@@ -744,7 +798,7 @@ static void Flattener_dealloc(Flattener *self) {
 /*
  * Flattener(tables, keys, helpers, stream_prefix, run_prefix, text=False)
  *   tables: ((is_map, path, node, maxes, key_where), ...), root first
- *   keys: ((name, kind, column, scale), ...)
+ *   keys: ((name, kind, column, scale, kind_name), ...)
  *   helpers: the Python callables, in the order of the H_ constants
  */
 static int Flattener_init(Flattener *self, PyObject *args, PyObject *kwargs) {
@@ -812,8 +866,8 @@ static int Flattener_init(Flattener *self, PyObject *args, PyObject *kwargs) {
     for (Py_ssize_t i = 0; i < nkeys; i++) {
         Node *k = &self->keys[i];
         k->op = OP_SCALAR;
-        if (!PyArg_ParseTuple(PyTuple_GET_ITEM(keys, i), "UiiO", &self->key_names[i], &k->kind,
-                              &k->col, &k->scale))
+        if (!PyArg_ParseTuple(PyTuple_GET_ITEM(keys, i), "UiiOU", &self->key_names[i], &k->kind,
+                              &k->col, &k->scale, &k->kind_name))
             return -1;
         k->where = self->key_names[i];
         if (check_node(self, k, PyList_GET_SIZE(self->tables[0].maxes)) < 0)
@@ -864,8 +918,15 @@ static PyObject *Flattener_flatten(Flattener *self, PyObject *const *args, Py_ss
             }
             /* Tokens keep NUL here, as the hash sees them; rows drop it. */
             Py_ssize_t from = keytok->len;
+            Node *key = &self->keys[i];
             Py_INCREF(value);
-            int rc = scalar(&c, root, keytok, &self->keys[i], value, NULL);
+            int rc;
+            if (key->kind == K_NUMBER || key->kind == K_TIMESTAMP)
+                /* One spelling per key: 1 and 1.0, or .000Z and Z, hash the same. */
+                rc = put_token(keytok, PyObject_CallFunctionObjArgs(
+                    self->helpers[H_KEY], value, key->where, key->kind_name, NULL), NULL);
+            else
+                rc = scalar(&c, root, keytok, key, value, NULL);
             Py_DECREF(value);
             if (rc < 0)
                 return NULL;
@@ -893,6 +954,16 @@ static PyObject *Flattener_flatten(Flattener *self, PyObject *const *args, Py_ss
     }
     if (make_id(self, sid) < 0)
         return NULL;
+    if (self->nkeys && self->helpers[H_SEE] != Py_None) {
+        PyObject *id = PyUnicode_FromStringAndSize(sid, ID_LEN);
+        if (id == NULL)
+            return NULL;
+        PyObject *r = PyObject_CallOneArg(self->helpers[H_SEE], id);
+        Py_DECREF(id);
+        if (r == NULL)
+            return NULL;
+        Py_DECREF(r);
+    }
 
     /* On an error every buffer goes back to where this record started. */
     Py_ssize_t stack_marks[16];

@@ -17,9 +17,11 @@ reads in about a third less time than CSV.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -46,6 +48,19 @@ NULL = "\\N"  # the token of SQL NULL, in CSV and in PostgreSQL's text format
 TEXT_ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
+#: orjson reads integer literals past 2**64 as floats: an integral float this large may
+#: be such a literal, rounded, so the record is read again exactly (see :class:`Inexact`).
+BIG_FLOAT = 2.0**64
+#: integers past 2**53 may not survive a DOUBLE PRECISION column
+EXACT_DOUBLE = 2**53
+
+
+class Inexact(Exception):
+    """The record may hold an integer that orjson rounded: parse its line exactly, retry."""
+
+
+class Repeat(Exception):
+    """The record's key was already seen in the batch: load the batch first, then retry."""
 
 
 class BadValue(ValueError):
@@ -72,6 +87,8 @@ class FlattenStats:
 
     cut: Counter[str] = field(default_factory=Counter)  # "table.column" -> values cut
     unknown_fields: Counter[str] = field(default_factory=Counter)  # "stream: a.b" -> values
+    rounded: Counter[str] = field(default_factory=Counter)  # field -> integers made doubles
+    sub_microsecond: Counter[str] = field(default_factory=Counter)  # field -> digits cut
 
 
 # -- slow paths, called from generated code ------------------------------------------------
@@ -114,8 +131,15 @@ def _parse_datetime(text: str) -> datetime | None:
         return None
 
 
-def _timestamp(value: Any, where: str) -> str:
-    """An ISO 8601 date-time as naive UTC text; offsets are applied, naive means UTC."""
+_FRACTION = re.compile(r"\d\d:\d\d:\d\d[.,](\d+)")
+
+
+def _timestamp(value: Any, where: str, stats: FlattenStats | None = None) -> str:
+    """An ISO 8601 date-time as naive UTC text; offsets are applied, naive means UTC.
+
+    Warehouses keep microseconds: digits past the sixth are cut (as Python's own parser
+    does) and, when any of them is not zero, counted in ``stats``.
+    """
     if value is None:
         return NULL
     if value.__class__ is not str:
@@ -140,7 +164,14 @@ def _timestamp(value: Any, where: str) -> str:
             if body is not None and (
                 len(body) == 19 or (body[19] == "." and body[20:].isdigit())
             ):
+                if len(body) > 26:
+                    if stats is not None and body[26:].strip("0"):
+                        stats.sub_microsecond[where] += 1
+                    body = body[:26]
                 return body[:10] + " " + body[11:]
+    fraction = _FRACTION.search(value)
+    if fraction is not None and fraction.group(1)[6:].strip("0") and stats is not None:
+        stats.sub_microsecond[where] += 1
     if zone is not None:
         moment = moment.astimezone(UTC).replace(tzinfo=None)
     if not 1 <= moment.year <= 9999:
@@ -148,17 +179,42 @@ def _timestamp(value: Any, where: str) -> str:
     return moment.isoformat(" ")
 
 
-def _timestamp_any(value: Any, where: str) -> str:
+def _timestamp_key(token: str) -> str:
+    """A converted date-time in one spelling: no trailing zeros in the fraction."""
+    if "." in token:
+        token = token.rstrip("0").rstrip(".")
+    return token
+
+
+def _number_key(value: Any) -> str:
+    """A number in one spelling for hashing a key: ``1`` and ``1.0`` are the same."""
+    if value.__class__ is float and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _has_big_float(value: Any) -> bool:
+    if value.__class__ is float:
+        return value.is_integer() and abs(value) >= BIG_FLOAT
+    if value.__class__ is dict:
+        return any(_has_big_float(v) for v in value.values())
+    if value.__class__ is list:
+        return any(_has_big_float(v) for v in value)
+    return False
+
+
+def _timestamp_any(value: Any, where: str, stats: FlattenStats | None = None) -> str:
     """The generated code's date-time conversion, inline fast path included, as a function."""
     if value is None:
         return NULL
-    if value.__class__ is str and value[-1:] == "Z" and value[4:20:3] in ("--T::.", "--T::Z"):
+    if value.__class__ is str and value[-1:] == "Z" and value[4:20:3] in ("--T::.", "--T::Z") \
+            and len(value) <= 27:
         try:
             datetime.fromisoformat(value)
             return value[:10] + " " + value[11:-1]
         except ValueError:
             pass
-    return _timestamp(value, where)
+    return _timestamp(value, where, stats)
 
 
 def _date(value: Any, where: str) -> str:
@@ -221,10 +277,46 @@ class CompiledStream:
     flatten: Callable[[dict[str, Any], int, str], None]
 
     def __init__(self, plan: StreamPlan, max_bytes: list[list[int]],
-                 stats: FlattenStats) -> None:
+                 helpers: Helpers) -> None:
         self.plan = plan
         self.max_bytes = max_bytes
-        self.stats = stats
+        self.helpers = helpers
+        self.stats = helpers.stats
+
+    def flatten_exact(self, rough: dict[str, Any], exact: dict[str, Any], line: int,
+                      version: str) -> None:
+        """Flatten a record again after :class:`Inexact`, from its line parsed exactly.
+
+        The attempt that raised may have counted things (unknown fields, cuts) before it
+        stopped: it is replayed on ``rough`` (the record as first parsed) into scratch
+        counters, which are taken back off, so that every value is counted once.
+        """
+        helpers = self.helpers
+        registry = helpers.registry
+        if registry is not None:
+            registry.undo()
+        counted, helpers.stats = helpers.stats, FlattenStats()
+        try:
+            self.flatten(rough, line, version)
+        except Inexact:
+            pass
+        finally:
+            partial, helpers.stats = helpers.stats, counted
+        if registry is not None:
+            registry.undo()
+        for name in vars(partial):
+            getattr(counted, name).subtract(getattr(partial, name))
+            getattr(counted, name).__iadd__(Counter())  # drop what fell to zero
+        helpers.exact = True
+        try:
+            self.flatten(exact, line, version)
+        finally:
+            helpers.exact = False
+
+    def next_batch(self) -> list[str]:
+        """Close the batch of a deduplicating stream: the keys earlier batches loaded."""
+        registry = self.helpers.registry
+        return registry.next_batch() if registry is not None else []
 
     def rows(self, table: int) -> int:
         """How many rows wait in a table's buffer."""
@@ -246,10 +338,10 @@ class CompiledStream:
 class PythonStream(CompiledStream):
     """The flattener as generated Python code; the reference for the native one."""
 
-    def __init__(self, plan: StreamPlan, max_bytes: list[list[int]], stats: FlattenStats,
+    def __init__(self, plan: StreamPlan, max_bytes: list[list[int]], helpers: Helpers,
                  flatten: Callable[[dict[str, Any], int, str], None],
                  buffers: list[list[str]], source: str) -> None:
-        super().__init__(plan, max_bytes, stats)
+        super().__init__(plan, max_bytes, helpers)
         self.flatten = flatten
         self.buffers = buffers  # per table, CSV lines
         self.source = source  # the generated code, for debugging
@@ -299,7 +391,10 @@ def _scalar(src: _Source, column: Column, value: str, token: str, where: str, ma
         src.add(f"else: {token} = _integer({value}, {w})")
     elif kind is Kind.NUMBER:
         src.add(f"if {value} is None: {token} = _N")
-        src.add(f"elif {value}.__class__ is float or {value}.__class__ is int: {token} = {value}")
+        src.add(f"elif {value}.__class__ is float: {token} = {value} if {-BIG_FLOAT!r} < "
+                f"{value} < {BIG_FLOAT!r} else _bigfloat({value}, {w})")
+        src.add(f"elif {value}.__class__ is int: {token} = {value} if {-EXACT_DOUBLE} <= "
+                f"{value} <= {EXACT_DOUBLE} else _rounded({value}, {w})")
         src.add(f"else: {token} = _number({value}, {w})")
     elif kind is Kind.DECIMAL:
         src.add(f"{token} = _decimal({value}, {w}, {column.scale})")
@@ -313,7 +408,7 @@ def _scalar(src: _Source, column: Column, value: str, token: str, where: str, ma
         src.add(f"if {value} is None: {token} = _N")
         # Positions 4, 7, 10, 13, 16 and 19 hold the separators "--T::" and "." or "Z".
         src.add(f"elif {value}.__class__ is str and {value}[-1:] == 'Z' and "
-                f"{value}[4:20:3] in ('--T::.', '--T::Z'):")
+                f"{value}[4:20:3] in ('--T::.', '--T::Z') and _len({value}) < 28:")
         src.add("    try:")
         src.add(f"        _fromiso({value}); {token} = {value}[:10] + ' ' + {value}[11:-1]")
         src.add("    except ValueError:")
@@ -349,9 +444,10 @@ def _scalar(src: _Source, column: Column, value: str, token: str, where: str, ma
 
 
 class _Generator:
-    def __init__(self, plan: StreamPlan, text: bool = False) -> None:
+    def __init__(self, plan: StreamPlan, text: bool = False, dedup: bool = False) -> None:
         self.plan = plan
         self.text = text
+        self.dedup = dedup
         self.src = _Source()
         self.table_index = {id(t): i for i, t in enumerate(plan.tables)}
         self.column_index: dict[int, tuple[int, int]] = {}
@@ -397,7 +493,22 @@ class _Generator:
             src.add(f"elif {obj}.__class__ is not dict: _object({obj}, {where!r})")
             src.add("else:")
             src.indent += 1
-            src.add(f"if not {obj}.keys() <= {known}: _extra({obj}, {known}, {where!r})")
+            if node.required:
+                required = src.var("R")
+                self.constants[required] = node.required
+                src.add(f"if not {required} <= {obj}.keys(): _required({obj}, {required}, "
+                        f"{where!r})")
+            if node.extras is None:
+                src.add(f"if not {obj}.keys() <= {known}: _extra({obj}, {known}, {where!r})")
+            else:
+                extras = self.table_index[id(node.extras)]
+                position, name_var = src.var("j"), src.var("e")
+                src.add(f"if not {obj}.keys() <= {known}:")
+                src.add(f"    {position} = 0")
+                src.add(f"    for {name_var} in {obj}:")
+                src.add(f"        if {name_var} not in {known}:")
+                src.add(f"            _t{extras}(({name_var}, {obj}[{name_var}]), {ids}, "
+                        f"{position}); {position} += 1")
             for name, child in node.properties.items():
                 item = src.var("v" if isinstance(child, ScalarNode) else "o")
                 src.add(f"{item} = {obj}.get({name!r})")
@@ -446,12 +557,18 @@ class _Generator:
                 name = column.path[0]
                 src.add(f"kv = r.get({name!r})")
                 src.add(f"if kv is None: _missing_key({name!r})")
-                _scalar(src, column, "kv", f"k{i}", name, f"m{index}",
-                        self.column_index[id(column)][1], self.text, f"h{i}")
+                if column.kind in (Kind.NUMBER, Kind.TIMESTAMP):
+                    # One spelling per key: 1 and 1.0, or .000Z and Z, hash the same.
+                    src.add(f"h{i} = k{i} = _key(kv, {name!r}, {column.kind.value!r})")
+                else:
+                    _scalar(src, column, "kv", f"k{i}", name, f"m{index}",
+                            self.column_index[id(column)][1], self.text, f"h{i}")
                 key_tokens.append(f"h{i}")
             if key_tokens:
                 joined = "\\x1f".join("{" + k + "}" for k in key_tokens)
                 src.add(f"sid = _hash(f'{{_stream_prefix}}{joined}'.encode())")
+                if self.dedup:
+                    src.add("_see(sid)")
             else:
                 src.add("sid = _hash(f'{_run_prefix}{line}'.encode())")
             ids = f"sid, sid, ver{key_args}"
@@ -507,11 +624,61 @@ def _columns_of(node: Node) -> list[Column]:
     return []
 
 
+class KeyRegistry:
+    """The keys (root ids) a keyed stream's records had, for "one row per key".
+
+    A key seen again within the batch raises :class:`Repeat` before the record makes
+    any row, so the loader loads the batch first and the later version wins. With
+    ``run_wide``, a key that an earlier batch of the run loaded is listed in
+    ``replaced``, so that its rows go before the batch is loaded (a full refresh holds
+    every batch of the run). Earlier batches are remembered as 64-bit fingerprints of
+    the ids: a fingerprint shared by two keys only costs a delete that finds nothing.
+    """
+
+    def __init__(self, run_wide: bool) -> None:
+        self.run_wide = run_wide
+        self.batch: set[str] = set()
+        self.earlier: set[int] = set()
+        self.replaced: list[str] = []
+        self.last: str | None = None
+
+    def see(self, sid: str) -> None:
+        if sid in self.batch:
+            raise Repeat(sid)
+        self.batch.add(sid)
+        self.last = sid
+        if self.run_wide and self.earlier and hash(sid) in self.earlier:
+            self.replaced.append(sid)
+
+    def undo(self) -> None:
+        """Forget the last key seen: its record failed and is flattened again."""
+        sid = self.last
+        if sid is not None:
+            self.batch.discard(sid)
+            if self.replaced and self.replaced[-1] == sid:
+                self.replaced.pop()
+            self.last = None
+
+    def next_batch(self) -> list[str]:
+        """Close the batch; returns the keys it held that earlier batches loaded."""
+        replaced, self.replaced = self.replaced, []
+        if self.run_wide:
+            self.earlier.update(map(hash, self.batch))
+        self.batch = set()
+        return replaced
+
+
 @dataclass
 class Helpers:
-    """The slow paths and bookkeeping a stream's flattener calls, bound to its stats."""
+    """The slow paths and bookkeeping a stream's flattener calls, bound to its stats.
+
+    ``exact`` is set while a record parsed with exact integers is flattened: floats are
+    then what the input said, and :class:`Inexact` is not raised.
+    """
 
     stats: FlattenStats
+    registry: KeyRegistry | None = None
+    exact: bool = False
 
     def extra(self, obj: dict[str, Any], known: frozenset[str], where: str) -> None:
         for key in obj.keys() - known:
@@ -528,26 +695,86 @@ class Helpers:
         raise BadValue(name, None, "is missing: it is a key property of the stream")
 
     @staticmethod
-    def as_json(value: Any) -> str:
-        return orjson.dumps(value).decode()
+    def required(obj: dict[str, Any], required: Iterable[str], where: str) -> None:
+        missing = sorted(set(required) - obj.keys())
+        field = f"{where}.{missing[0]}" if where != "(record)" else missing[0]
+        raise BadValue(field, None, "is missing: the schema requires it")
+
+    def as_json(self, value: Any) -> str:
+        try:
+            text = orjson.dumps(value)
+        except TypeError:  # an integer past 64 bits, read exactly
+            return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+        if not self.exact and b"e" in text and _has_big_float(value):
+            raise Inexact
+        return text.decode()
+
+    def integer(self, value: Any, where: str) -> str:
+        self.check_float(value)
+        return _integer(value, where)
+
+    def decimal(self, value: Any, where: str, scale: int) -> str:
+        self.check_float(value)
+        return _decimal(value, where, scale)
+
+    def big_float(self, value: float, where: str) -> str:
+        self.check_float(value)
+        return repr(value)
+
+    def rounded(self, value: int, where: str) -> str:
+        """An integer for a DOUBLE PRECISION column; counted when it does not fit exactly."""
+        if float(value) != value:
+            self.stats.rounded[where] += 1
+        return str(value)
+
+    def check_float(self, value: Any) -> None:
+        if not self.exact and value.__class__ is float and value.is_integer() \
+                and abs(value) >= BIG_FLOAT:
+            raise Inexact
+
+    def timestamp(self, value: Any, where: str) -> str:
+        return _timestamp(value, where, self.stats)
+
+    def timestamp_any(self, value: Any, where: str) -> str:
+        return _timestamp_any(value, where, self.stats)
+
+    def key(self, value: Any, where: str, kind: str) -> str:
+        """A number or date-time key's token, spelled one way whatever the input's way."""
+        if kind == Kind.TIMESTAMP.value:
+            return _timestamp_key(_timestamp(value, where, self.stats))
+        if value.__class__ is float:
+            self.check_float(value)
+        elif value.__class__ is not int:
+            _number(value, where)
+        return _number_key(value)
 
 
-def compile_python(plan: StreamPlan, run_id: str, text: bool = False) -> PythonStream:
+def _helpers(dedup: str | None) -> Helpers:
+    if dedup not in (None, "batch", "run"):
+        raise ValueError(f"dedup must be None, 'batch' or 'run', not {dedup!r}")
+    registry = KeyRegistry(run_wide=dedup == "run") if dedup else None
+    return Helpers(FlattenStats(), registry)
+
+
+def compile_python(plan: StreamPlan, run_id: str, text: bool = False,
+                   dedup: str | None = None) -> PythonStream:
     """Generate and compile the flattener of one stream plan as Python code."""
-    generator = _Generator(plan, text)
+    helpers = _helpers(dedup if plan.key_columns else None)
+    generator = _Generator(plan, text, helpers.registry is not None)
     source = generator.generate()
     buffers: list[list[str]] = [[] for _ in plan.tables]
     max_bytes: list[list[int]] = [[0] * len(t.columns) for t in plan.tables]
-    stats = FlattenStats()
-    helpers = Helpers(stats)
     stream = plan.stream
     namespace: dict[str, Any] = {
         "_N": NULL, "_TEXT": TEXT_ESCAPES, "_len": len, "_hash": xxh3_128_hexdigest,
-        "_integer": _integer, "_number": _number, "_decimal": _decimal, "_boolean": _boolean,
-        "_timestamp": _timestamp, "_fromiso": datetime.fromisoformat, "_date": _date,
-        "_string": _string, "_object": _object,
-        "_list": _list, "_json": helpers.as_json, "_cut": helpers.cut, "_extra": helpers.extra,
-        "_missing_key": helpers.missing_key,
+        "_integer": helpers.integer, "_number": _number, "_decimal": helpers.decimal,
+        "_boolean": _boolean, "_timestamp": helpers.timestamp,
+        "_fromiso": datetime.fromisoformat, "_date": _date, "_string": _string,
+        "_object": _object, "_list": _list, "_json": helpers.as_json, "_cut": helpers.cut,
+        "_extra": helpers.extra, "_missing_key": helpers.missing_key,
+        "_required": helpers.required, "_bigfloat": helpers.big_float,
+        "_rounded": helpers.rounded, "_key": helpers.key,
+        "_see": helpers.registry.see if helpers.registry else None,
         "_stream_prefix": stream + "\x1f", "_run_prefix": f"{stream}\x1f{run_id}\x1f",
         **generator.constants,
     }
@@ -556,21 +783,34 @@ def compile_python(plan: StreamPlan, run_id: str, text: bool = False) -> PythonS
         namespace[f"m{i}"] = max_bytes[i]
     code = compile(source, f"<flatten {stream}>", "exec")
     exec(code, namespace)  # noqa: S102 - our own generated code, built from identifiers we quote
-    return PythonStream(plan, max_bytes, stats, namespace["flatten"], buffers, source)
+    generated = namespace["flatten"]
+
+    def flatten(record: dict[str, Any], line: int, version: str) -> None:
+        """The generated flattener; a record that fails leaves no rows (as in C)."""
+        marks = [len(buffer) for buffer in buffers]
+        try:
+            generated(record, line, version)
+        except BaseException:
+            for buffer, mark in zip(buffers, marks, strict=True):
+                del buffer[mark:]
+            raise
+
+    return PythonStream(plan, max_bytes, helpers, flatten, buffers, source)
 
 
 def compile_plan(plan: StreamPlan, run_id: str, text: bool = False,
-                 native: bool | None = None) -> CompiledStream:
+                 native: bool | None = None, dedup: str | None = None) -> CompiledStream:
     """The stream's flattener: the native one when it is built, else generated Python.
 
     Rows are CSV, or PostgreSQL's text format when ``text`` is true. ``native`` forces
     the choice of flattener; by default the environment variable
-    ``OBSERVES_FLATTENER=python`` picks the Python one.
+    ``OBSERVES_FLATTENER=python`` picks the Python one. ``dedup`` ("batch" or "run")
+    keeps one row per key of a keyed stream (see :class:`KeyRegistry`).
     """
     from observes_singer.flatten import native as native_module
 
     if native is None:
         native = native_module.AVAILABLE and os.environ.get("OBSERVES_FLATTENER") != "python"
     if native:
-        return native_module.compile_native(plan, run_id, text)
-    return compile_python(plan, run_id, text)
+        return native_module.compile_native(plan, run_id, text, dedup)
+    return compile_python(plan, run_id, text, dedup)

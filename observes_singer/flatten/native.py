@@ -13,19 +13,16 @@ from xxhash import xxh3_128_hexdigest
 
 from observes_singer.flatten.codegen import (
     CompiledStream,
-    FlattenStats,
     Helpers,
     _boolean,
     _columns_of,
     _date,
-    _decimal,
     _Generator,
-    _integer,
+    _helpers,
     _list,
     _number,
     _object,
     _string,
-    _timestamp_any,
 )
 from observes_singer.flatten.plan import (
     Kind,
@@ -56,9 +53,9 @@ KIND_CODES = {Kind.INTEGER: 0, Kind.NUMBER: 1, Kind.DECIMAL: 2, Kind.BOOLEAN: 3,
 class NativeStream(CompiledStream):
     """A stream flattened by the C extension, rows kept in its own buffers."""
 
-    def __init__(self, plan: StreamPlan, max_bytes: list[list[int]], stats: FlattenStats,
+    def __init__(self, plan: StreamPlan, max_bytes: list[list[int]], helpers: Helpers,
                  flattener: _native.Flattener) -> None:
-        super().__init__(plan, max_bytes, stats)
+        super().__init__(plan, max_bytes, helpers)
         self.native = flattener
         self.flatten = flattener.flatten
         self.rows = flattener.rows  # type: ignore[method-assign]
@@ -78,8 +75,10 @@ class _Spec(_Generator):
             names = tuple(node.properties)
             children = tuple(self.spec(table, child, (*path, name))
                              for name, child in node.properties.items())
+            extras = self.table_index[id(node.extras)] if node.extras is not None else 0
             return (OBJECT, self.path_where(table, path) or "(record)", names, children,
-                    frozenset(names), len(_columns_of(node)))
+                    frozenset(names), len(_columns_of(node)), tuple(sorted(node.required)),
+                    extras)
         if isinstance(node, ListNode | MapNode):
             sub = node.table
             op = MAP if isinstance(node, MapNode) else LIST
@@ -96,21 +95,23 @@ class _Spec(_Generator):
         return (False, path, self.spec(table, table.node), maxes, None)
 
 
-def compile_native(plan: StreamPlan, run_id: str, text: bool = False) -> NativeStream:
+def compile_native(plan: StreamPlan, run_id: str, text: bool = False,
+                   dedup: str | None = None) -> NativeStream:
     """The C flattener of one stream plan; rows in PostgreSQL's text format if ``text``."""
     if _native is None:
         raise RuntimeError("the native flattener is not built")
     builder = _Spec(plan)
     max_bytes: list[list[int]] = [[0] * len(t.columns) for t in plan.tables]
-    stats = FlattenStats()
-    helpers = Helpers(stats)
+    helpers = _helpers(dedup if plan.key_columns else None)
     tables = tuple(builder.table_spec(t, m) for t, m in zip(plan.tables, max_bytes, strict=True))
-    keys = tuple((c.path[0], KIND_CODES[c.kind], builder.column_index[id(c)][1], c.scale)
-                 for c in plan.key_columns)
-    functions = (_integer, _number, _decimal, _boolean, _timestamp_any, _date, _string,
-                 _object, _list, helpers.as_json, helpers.cut, helpers.extra,
-                 helpers.missing_key, xxh3_128_hexdigest)
+    keys = tuple((c.path[0], KIND_CODES[c.kind], builder.column_index[id(c)][1], c.scale,
+                  c.kind.value) for c in plan.key_columns)
+    functions = (helpers.integer, _number, helpers.decimal, _boolean, helpers.timestamp_any,
+                 _date, _string, _object, _list, helpers.as_json, helpers.cut, helpers.extra,
+                 helpers.missing_key, xxh3_128_hexdigest, helpers.required, helpers.key,
+                 helpers.big_float, helpers.rounded,
+                 helpers.registry.see if helpers.registry is not None else None)
     stream = plan.stream
     flattener = _native.Flattener(tables, keys, functions, f"{stream}\x1f".encode(),
                           f"{stream}\x1f{run_id}\x1f".encode(), text)
-    return NativeStream(plan, max_bytes, stats, flattener)
+    return NativeStream(plan, max_bytes, helpers, flattener)

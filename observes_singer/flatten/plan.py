@@ -8,7 +8,11 @@ The rules (DESIGN.md, "The flattener"):
   a ``value`` column, object items flattened the same way, a list item becomes a
   grandchild table ``<child>__value``;
 - a free-form map (an object without ``properties``) becomes a child table of
-  ``key``/``value`` rows;
+  ``key``/``value`` rows; an object with ``properties`` and a schema for its
+  ``additionalProperties`` keeps columns for the properties and puts its other keys in
+  such a child table (the root included);
+- a table that would exceed the warehouse's column limit has its widest objects loaded
+  as key/value child tables instead, until it fits (each reported);
 - a value whose type the schema leaves open (no type, several types, ``anyOf`` that is
   not just "X or null") is a string column holding JSON text, so nothing is lost.
 """
@@ -25,9 +29,12 @@ from observes_singer.flatten.identifiers import (
     fit_length,
     normalise,
     resolve,
+    short_hash,
 )
 
 PATH_SEP = "\x1f"
+#: PostgreSQL's and Redshift's limit of columns in a table (DuckDB's is higher)
+MAX_COLUMNS = 1600
 
 
 class SchemaError(ValueError):
@@ -65,6 +72,8 @@ class ScalarNode:
 @dataclass
 class ObjectNode:
     properties: dict[str, Node]
+    required: frozenset[str] = frozenset()
+    extras: Table | None = None  # key/value rows of the keys not in ``properties``
 
 
 @dataclass
@@ -92,6 +101,7 @@ class Table:
     parent: Table | None = None
     columns: list[Column] = field(default_factory=list)
     children: list[Table] = field(default_factory=list)
+    origin: tuple[str, ...] = ()  # where its items are in the record: ("a", "[]", "b", "{}")
 
     @property
     def is_root(self) -> bool:
@@ -167,15 +177,26 @@ def _decimal_scale(multiple_of: Any, where: str) -> int | None:
 
 
 class _Builder:
-    def __init__(self, stream: str) -> None:
+    """Builds a stream's tables. ``as_maps`` names objects (by origin) to load as
+    key/value rows, ``spill`` properties (by the origin of their object) to load in the
+    object's key/value rows: both are how a table is kept within the column limit."""
+
+    def __init__(self, stream: str, as_maps: frozenset[tuple[str, ...]] = frozenset(),
+                 spill: dict[tuple[str, ...], frozenset[str]] | None = None) -> None:
         self.stream = stream
         self.tables: list[Table] = []
-        self.pending: dict[int, list[tuple[tuple[str, ...], Kind, int]]] = {}
+        self.as_maps = as_maps
+        self.spill = spill or {}
+        #: objects with columns, by origin: (table, origin, column count)
+        self.objects: list[tuple[Table, tuple[str, ...], int]] = []
 
     def table(self, name: str, path: tuple[str, ...], parent: Table | None,
               is_map: bool = False) -> Table:
+        origin: tuple[str, ...] = ()
+        if parent is not None:
+            origin = (*parent.origin, *path, "{}" if is_map else "[]")
         table = Table(name=name, stream=self.stream, path=path, node=ObjectNode({}),
-                      is_map=is_map, parent=parent)
+                      is_map=is_map, parent=parent, origin=origin)
         self.tables.append(table)
         if parent is not None:
             parent.children.append(table)
@@ -194,13 +215,7 @@ class _Builder:
         else:
             (kind,) = types
         if kind == "object":
-            props = simple.schema.get("properties")
-            if props is None:
-                return self.map(simple.schema, table, path, where)
-            if not isinstance(props, dict):
-                raise SchemaError(f"{where}: 'properties' must be an object")
-            return ObjectNode({name: self.node(sub, table, (*path, name))
-                               for name, sub in props.items()})
+            return self.object(simple.schema, table, path, where)
         if kind == "array":
             return self.list(simple.schema.get("items"), table, path)
         if kind == "integer":
@@ -219,6 +234,38 @@ class _Builder:
             return self.scalar(table, path, Kind.DATE)
         return self.scalar(table, path, Kind.STRING)
 
+    def object(self, schema: dict[str, Any], table: Table, path: tuple[str, ...],
+               where: str) -> Node:
+        props = schema.get("properties")
+        origin = (*table.origin, *path)
+        if props is not None and not isinstance(props, dict):
+            raise SchemaError(f"{where}: 'properties' must be an object")
+        if origin in self.as_maps:
+            return self.map(_as_map_schema(schema), table, path, where)
+        if props is None and (path or not table.is_root):
+            return self.map(schema, table, path, where)
+        required = schema.get("required", [])
+        if not isinstance(required, list) or not all(isinstance(r, str) for r in required):
+            raise SchemaError(f"{where}: 'required' must be a list of property names")
+        spilled = self.spill.get(origin, frozenset())
+        before = len(table.columns)
+        node = ObjectNode({name: self.node(sub, table, (*path, name))
+                           for name, sub in (props or {}).items() if name not in spilled},
+                          frozenset(required))
+        self.objects.append((table, origin, len(table.columns) - before))
+        extra = schema.get("additionalProperties")
+        if spilled or isinstance(extra, dict) or props is None:
+            value_schema = extra if isinstance(extra, dict) else {}
+            if spilled:
+                value_schema = _common_schema([(props or {})[n] for n in sorted(spilled)]
+                                              + ([extra] if isinstance(extra, dict) else []))
+            if extra is False and not spilled and props is None:
+                raise SchemaError(f"{where}: an object with neither properties nor "
+                                  "additionalProperties can hold nothing")
+            node.extras = self.map_table({"additionalProperties": value_schema}, table, path,
+                                         where)
+        return node
+
     def scalar(self, table: Table, path: tuple[str, ...], kind: Kind, scale: int = 0) -> Node:
         column = Column(name="", path=path, kind=kind, scale=scale)
         table.columns.append(column)
@@ -236,16 +283,36 @@ class _Builder:
 
     def map(self, schema: dict[str, Any], table: Table, path: tuple[str, ...],
             where: str) -> Node:
+        if schema.get("additionalProperties", {}) is False:
+            raise SchemaError(f"{where}: an object with neither properties nor "
+                              "additionalProperties can hold nothing")
+        return MapNode(self.map_table(schema, table, path, where))
+
+    def map_table(self, schema: dict[str, Any], table: Table, path: tuple[str, ...],
+                  where: str) -> Table:
         child = self.table(self.child_name(table, path), path, table, is_map=True)
         key = Column(name="key", path=("key",), kind=Kind.STRING)
         child.columns.append(key)
         extra = schema.get("additionalProperties", {})
-        if extra is False:
-            raise SchemaError(f"{where}: an object with neither properties nor "
-                              "additionalProperties can hold nothing")
         value = self.node(extra if isinstance(extra, dict) else {}, child, ())
         child.node = ObjectNode({"key": ScalarNode(key), "value": value})
-        return MapNode(child)
+        return child
+
+
+def _as_map_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """An object's schema as a free-form map: the value schema its properties share."""
+    props = schema.get("properties") or {}
+    extra = schema.get("additionalProperties")
+    values = list(props.values()) + ([extra] if isinstance(extra, dict) else [])
+    return {"type": "object", "additionalProperties": _common_schema(values)}
+
+
+def _common_schema(schemas: list[Any]) -> Any:
+    """The schema all of ``schemas`` are, or ``{}`` (any value, kept as JSON text)."""
+    if not schemas:
+        return {}
+    first = schemas[0]
+    return first if all(s == first for s in schemas[1:]) else {}
 
 
 METADATA_ROOT = ("_sdc_id", "_sdc_table_version")
@@ -265,41 +332,120 @@ def key_column_name(key: str, limit: int = MAX_IDENTIFIER_BYTES) -> str:
 
 def compile_stream(stream: str, schema: Any, key_properties: list[str],
                    root_name: str | None = None,
-                   max_identifier_bytes: int = MAX_IDENTIFIER_BYTES) -> StreamPlan:
+                   max_identifier_bytes: int = MAX_IDENTIFIER_BYTES,
+                   max_columns: int = MAX_COLUMNS) -> StreamPlan:
     """Compile a SCHEMA message's schema into the stream's tables.
 
-    ``root_name`` overrides the root table's name (to keep two streams apart);
-    identifiers are kept within ``max_identifier_bytes`` (Redshift 127, PostgreSQL 63).
+    ``root_name`` overrides the root table's name; identifiers are kept within
+    ``max_identifier_bytes`` (Redshift 127, PostgreSQL 63) and tables within
+    ``max_columns`` columns (both 1600): beyond it, the objects that make a table too wide
+    load as key/value child tables, each reported in the plan's notes.
     """
     limit = max_identifier_bytes
+    where = f"stream {stream!r}"
     if not isinstance(schema, dict):
-        raise SchemaError(f"stream {stream!r}: the schema must be a JSON object")
-    simple = _simplify(schema, f"stream {stream!r}")
+        raise SchemaError(f"{where}: the schema must be a JSON object")
+    simple = _simplify(schema, where)
     if simple.types and simple.types != {"object"}:
-        raise SchemaError(f"stream {stream!r}: a record schema must be of type object")
+        raise SchemaError(f"{where}: a record schema must be of type object")
     props = simple.schema.get("properties", {})
     if not isinstance(props, dict):
-        raise SchemaError(f"stream {stream!r}: 'properties' must be an object")
+        raise SchemaError(f"{where}: 'properties' must be an object")
     for key in key_properties:
         if key not in props:
-            raise SchemaError(f"stream {stream!r}: key property {key!r} is not in the schema")
+            raise SchemaError(f"{where}: key property {key!r} is not in the schema")
 
-    builder = _Builder(stream)
-    root = builder.table(root_name or fit_length(normalise(stream), stream, limit), (), None)
-    root.node = ObjectNode({name: builder.node(sub, root, (name,))
-                            for name, sub in props.items()})
+    as_maps: set[tuple[str, ...]] = set()
+    spill: dict[tuple[str, ...], frozenset[str]] = {}
+    while True:
+        builder = _Builder(stream, frozenset(as_maps), spill)
+        root = builder.table(root_name or fit_length(normalise(stream), stream, limit), (),
+                             None)
+        root.node = builder.object(simple.schema, root, (), f"{where}, field (record)")
+        wide = next((t for t in builder.tables
+                     if _metadata_count(t, key_properties) + len(t.columns) > max_columns),
+                    None)
+        if wide is None:
+            break
+        _narrow(builder, wide, key_properties, max_columns, as_maps, spill, where)
     notes = _name_columns(builder.tables, key_properties, limit)
     notes += _name_tables(builder.tables, limit)
+    notes += _wide_notes(builder.tables, as_maps, spill, max_columns)
     key_columns = []
     for key in key_properties:
-        node = root.node.properties[key] if isinstance(root.node, ObjectNode) else None
+        node = root.node.properties.get(key) if isinstance(root.node, ObjectNode) else None
         if not isinstance(node, ScalarNode) or node.column.kind in (Kind.JSON,):
-            raise SchemaError(f"stream {stream!r}: key property {key!r} must be a scalar "
+            raise SchemaError(f"{where}: key property {key!r} must be a scalar "
                               "(integer, number, string, boolean, date or date-time)")
         key_columns.append(node.column)
     key_names = [key_column_name(k, limit) for k in key_properties]
     return StreamPlan(stream, list(key_properties), root, builder.tables, key_columns,
                       key_names, notes)
+
+
+def _metadata_count(table: Table, keys: list[str]) -> int:
+    return len(METADATA_ROOT) if table.is_root else len(METADATA_CHILD) + len(keys)
+
+
+def _narrow(builder: _Builder, wide: Table, keys: list[str], max_columns: int,
+            as_maps: set[tuple[str, ...]], spill: dict[tuple[str, ...], frozenset[str]],
+            where: str) -> None:
+    """Make ``wide`` narrower for the next build.
+
+    The object with the fewest columns whose move to key/value rows alone makes the table
+    fit is moved; when none does, the widest one is, and the next build looks again.
+    When the table's own item has too many properties of its own, the ones past the limit
+    (in schema order, key properties kept) go to the item's key/value rows.
+    """
+    excess = _metadata_count(wide, keys) + len(wide.columns) - max_columns
+    key_origins = {(key,) for key in keys} if wide.is_root else set()
+    candidates = [(count, origin) for table, origin, count in builder.objects
+                  if table is wide and origin != wide.origin and count > 1
+                  and origin not in key_origins]
+    if candidates:
+        enough = [c for c in candidates if c[0] >= excess]
+        count, origin = min(enough) if enough else max(candidates)
+        as_maps.add(origin)
+        return
+    per_property: dict[str, int] = {}
+    for column in wide.columns:
+        if column.path and not (wide.is_map and column.path == ("key",)):
+            per_property[column.path[0]] = per_property.get(column.path[0], 0) + 1
+    budget = max_columns - _metadata_count(wide, keys) - (1 if wide.is_map else 0)
+    kept = sum(per_property.get(k, 0) for k in keys if wide.is_root)
+    moved = set(spill.get(wide.origin, frozenset()))
+    for name, count in per_property.items():
+        if wide.is_root and name in keys:
+            continue
+        if name in moved:
+            continue
+        if kept + count > budget:
+            moved.add(name)
+        else:
+            kept += count
+    if moved == set(spill.get(wide.origin, frozenset())):
+        raise SchemaError(f"{where}: table {wide.name!r} needs more than {max_columns} "
+                          "columns")
+    spill[wide.origin] = frozenset(moved)
+
+
+def _wide_notes(tables: list[Table], as_maps: set[tuple[str, ...]],
+                spill: dict[tuple[str, ...], frozenset[str]], max_columns: int) -> list[str]:
+    notes = []
+    for table in tables:
+        if not table.is_map:
+            continue
+        holder = table.origin[:-1]
+        if holder in as_maps:
+            notes.append(f"{'.'.join(holder)}: too many columns for one table (the "
+                         f"warehouse allows {max_columns}); loaded as key/value rows in "
+                         f"{table.name!r}")
+        if holder in spill and table.parent is not None:
+            names = sorted(spill[holder])
+            notes.append(f"{table.parent.name}: {len(names)} properties past the limit of "
+                         f"{max_columns} columns (from {names[0]!r}) loaded as key/value rows "
+                         f"in {table.name!r}")
+    return notes
 
 
 def _name_columns(tables: list[Table], keys: list[str], limit: int) -> list[str]:
@@ -317,17 +463,28 @@ def _name_columns(tables: list[Table], keys: list[str], limit: int) -> list[str]
 
 
 def _name_tables(tables: list[Table], limit: int) -> list[str]:
-    originals = [t.name for t in tables]
+    """Cut table names to the limit and tell colliding ones apart.
+
+    Whatever the order of the schema's properties, the same tables get the same names:
+    of the tables that would share a name, the one first by origin in the record keeps
+    it, the others get a hash of their origin.
+    """
+    groups: dict[str, list[Table]] = {}
     for table in tables:
         table.name = fit_length(table.name, table.name, limit)
-    seen: dict[str, int] = {}
+        groups.setdefault(table.name, []).append(table)
+    taken = set(groups)
     notes = []
-    for table, original in zip(tables, originals, strict=True):
-        if table.name in seen:
-            seen[table.name] += 1
-            renamed = fit_length(f"{table.name}_{seen[table.name]}", original, limit)
-            notes.append(f"table {original!r} collides with another; it is {renamed!r}")
+    for name, group in sorted(groups.items()):
+        if len(group) == 1:
+            continue
+        for table in sorted(group, key=lambda t: t.origin)[1:]:
+            origin = "/".join(table.origin)
+            renamed = fit_length(f"{name}_{short_hash(origin)}", origin, limit)
+            while renamed in taken:
+                renamed = fit_length(f"{renamed}_{short_hash(renamed)}", origin, limit)
+            taken.add(renamed)
+            notes.append(f"table {name!r} of {'.'.join(table.origin)} collides with "
+                         f"another; it is {renamed!r}")
             table.name = renamed
-        else:
-            seen[table.name] = 1
     return notes

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from observes_singer.command import check_settings, positive_int
+from observes_singer.flatten.identifiers import normalise
 
 LOAD_METHODS = ("replace", "upsert", "append")
 DEFAULT_DUCKDB_FILE = "observes.duckdb"
@@ -25,7 +26,8 @@ CONFIG_KEYS: dict[str, str] = {
     "schema": "target schema, created if missing (default: public; main for DuckDB)",
     "load_method": "replace (default: full refresh, swapped in atomically at the end), "
     "upsert (by key properties; streams without keys append) or append",
-    "streams": "per-stream overrides: {NAME: {load_method: ...}}",
+    "streams": "per-stream overrides: {NAME: {load_method: ..., table: ...}}; table names "
+    "the stream's root table (default: the stream name in lower snake case)",
     "state_url": "where to save the last committed STATE (s3://, file:// or a path)",
     "s3_staging": "Redshift only: {url: s3://bucket/prefix, iam_role: ARN | credentials: "
     "{aws_access_key_id, aws_secret_access_key, aws_session_token}, region, endpoint_url}; "
@@ -75,6 +77,7 @@ class TargetConfig:
     max_buffer_bytes: int
     endpoint_url: str | None
     default_url: bool
+    stream_tables: dict[str, str] = field(default_factory=dict)
 
     def method_for(self, stream: str) -> str:
         return self.stream_methods.get(stream, self.load_method)
@@ -163,12 +166,20 @@ def load_config(raw: dict[str, Any], cwd: Path | None = None) -> TargetConfig:
     if not isinstance(streams, dict):
         raise ConfigError("streams: must be an object {NAME: {load_method: ...}}")
     stream_methods = {}
+    stream_tables = {}
     for name, settings in streams.items():
-        if not isinstance(settings, dict) or set(settings) - {"load_method"}:
-            raise ConfigError(f"streams.{name}: only load_method can be set per stream")
+        if not isinstance(settings, dict) or set(settings) - {"load_method", "table"}:
+            raise ConfigError(f"streams.{name}: only load_method and table can be set per "
+                              "stream")
         if "load_method" in settings:
             stream_methods[name] = _method(settings["load_method"],
                                            f"streams.{name}.load_method")
+        if "table" in settings:
+            table = settings["table"]
+            if not isinstance(table, str) or not table or normalise(table) != table:
+                raise ConfigError(f"streams.{name}.table: must be a table name in lower "
+                                  "snake case ([a-z0-9_])")
+            stream_tables[name] = table
     state_url = raw.get("state_url")
     if state_url is not None and not isinstance(state_url, str):
         raise ConfigError("state_url: must be a string URL")
@@ -188,6 +199,7 @@ def load_config(raw: dict[str, Any], cwd: Path | None = None) -> TargetConfig:
         max_buffer_bytes=positive_int(raw, "max_buffer_bytes", 64 * 1024 * 1024, ConfigError),
         endpoint_url=endpoint,
         default_url=default_url,
+        stream_tables=stream_tables,
     )
 
 

@@ -10,7 +10,13 @@ Consistency, by load method (DESIGN.md, "Loading and consistency"):
   target rows with the same ``_sdc_id`` (root) or ``_sdc_root_id`` (children) are
   deleted and the batch inserted. A key seen twice in a batch closes the batch first,
   so the last version of a record wins.
-- ``append``: each batch is inserted and committed.
+- ``append``: each batch is inserted and committed; a stream with key properties is
+  upserted instead, so that it holds one row per key.
+
+A stream with key properties holds one row per key in every method: the flattener's
+key registry (``observes_singer.flatten.codegen.KeyRegistry``) closes a batch before a
+key repeats in it and, in ``replace`` mode, lists the keys an earlier batch of the run
+already staged, whose rows are deleted from the staging tables before the batch loads.
 
 While any ``replace`` stream is part of the run, everything stays in the one
 transaction, so STATE is emitted at the end; otherwise after each committed batch.
@@ -24,7 +30,13 @@ from typing import IO, Any
 
 import orjson
 
-from observes_singer.flatten.codegen import BadValue, CompiledStream, compile_plan
+from observes_singer.flatten.codegen import (
+    BadValue,
+    CompiledStream,
+    Inexact,
+    Repeat,
+    compile_plan,
+)
 from observes_singer.flatten.identifiers import fit_length, normalise, quote, short_hash
 from observes_singer.flatten.plan import (
     Kind,
@@ -42,6 +54,7 @@ from observes_singer.messages import (
     SchemaMessage,
     StateMessage,
     decode_message,
+    parse_line,
 )
 from observes_singer.state import StateStore
 from target_redshift.config import TargetConfig
@@ -83,8 +96,6 @@ class StreamLoad:
     plan: StreamPlan
     compiled: CompiledStream
     flatten: Any = None  # compiled.flatten, looked up once
-    upsert_keys: tuple[str, ...] = ()  # key properties when the stream upserts
-    batch_keys: set[tuple[Any, ...]] = field(default_factory=set)
     records: int = 0
     buffered: int = 0
 
@@ -141,18 +152,17 @@ class Loader:
                 if target is not None and record.__class__ is dict and (
                     version is None or version.__class__ is int
                 ):
-                    if target.upsert_keys:
-                        key = tuple(record.get(k) for k in target.upsert_keys)
-                        if key in target.batch_keys:
-                            self.buffered_records = buffered
-                            self.flush()
-                            buffered = buffered_bytes = 0
-                        target.batch_keys.add(key)
                     try:
                         target.flatten(record, line_no, null if version is None else str(version))
                     except BadValue as exc:
                         raise LoadError(f"stream {target.name!r}, {self.source} line {line_no}, "
                                         f"{exc}") from None
+                    except (Repeat, Inexact) as signal:
+                        self.buffered_records = buffered
+                        self.flatten_again(target, record, raw, line_no,
+                                           null if version is None else str(version), signal)
+                        if self.buffered_records == 0:
+                            buffered = buffered_bytes = 0
                     target.records += 1
                     buffered += 1
                     buffered_bytes += len(raw)
@@ -169,6 +179,24 @@ class Loader:
                 buffered_bytes = 0
         self.finish()
 
+    def flatten_again(self, stream: StreamLoad, record: dict[str, Any], raw: bytes,
+                      line_no: int, version: str, signal: Exception) -> None:
+        """The slow path of a record: its key repeats in the batch, or it may hold an
+        integer that orjson rounded (past 64 bits), so its line is read again exactly."""
+        try:
+            if isinstance(signal, Repeat):
+                self.flush()
+                try:
+                    stream.flatten(record, line_no, version)
+                    return
+                except Inexact:
+                    pass
+            exact = parse_line(raw, line_no, self.source, exact_integers=True)
+            stream.compiled.flatten_exact(record, exact.get("record"), line_no, version)
+        except BadValue as exc:
+            raise LoadError(f"stream {stream.name!r}, {self.source} line {line_no}, "
+                            f"{exc}") from None
+
     def dispatch(self, message: Any, raw: bytes) -> None:
         if isinstance(message, RecordMessage):
             # The fast path takes every RECORD of a known stream: this one has none.
@@ -177,6 +205,9 @@ class Loader:
         if isinstance(message, SchemaMessage):
             self.on_schema(message, raw)
         elif isinstance(message, StateMessage):
+            if self.state_store is not None and not isinstance(message.value, dict):
+                raise LoadError(f"{self.source} line {message.line_no}: a STATE whose value is "
+                                f"not a JSON object cannot be saved to {self.state_store.url}")
             self.pending_state = message.value
             if self.buffered_records == 0 and not self.long_transaction:
                 self.emit_state()
@@ -206,7 +237,9 @@ class Loader:
             if owner is not None and owner.stream != name:
                 raise LoadError(f"{self.source} line {message.line_no}: table {table.name!r} "
                                 f"of stream {name!r} is also a table of stream "
-                                f"{owner.stream!r}; rename one of the streams")
+                                f"{owner.stream!r}; rename one of the streams or give one "
+                                "its own table in the streams setting "
+                                f'({{"streams": {{"{name}": {{"table": "..."}}}}}})')
         if known:
             self.flush()
         method = self.config.method_for(name)
@@ -215,14 +248,19 @@ class Loader:
                 self.notes.append(f"stream {name!r} has no key properties: appended, "
                                   "not upserted")
             method = "append"
+        elif method == "append" and message.key_properties:
+            if not known:
+                self.notes.append(f"stream {name!r} has key properties: upserted, one row "
+                                  "per key")
+            method = "upsert"
         if method == "replace":
             self.long_transaction = True
-        compiled = compile_plan(plan, self.run_id, text=self.dialect.row_format == "text")
+        compiled = compile_plan(plan, self.run_id, text=self.dialect.row_format == "text",
+                                dedup="run" if method == "replace" else "batch")
         self.all_stats.append(compiled)
         self.notes += [n for n in plan.notes if n not in self.notes]
         stream = StreamLoad(name, method, message.schema, message.key_properties, plan,
-                            compiled, compiled.flatten,
-                            tuple(message.key_properties) if method == "upsert" else ())
+                            compiled, compiled.flatten)
         if known:
             stream.records = known.records
         self.streams[name] = stream
@@ -230,12 +268,15 @@ class Loader:
             self.table_load(stream, table)
 
     def root_name(self, stream: str) -> str:
+        """The stream's root table: a function of its name alone (or its ``table``
+        setting), so that a stream lands in the same table in every run whatever other
+        streams come, and in whichever order. Two streams that would share a table are
+        an error (see :meth:`on_schema`), never a silent rename."""
         limit = self.dialect.max_identifier_bytes
-        base = fit_length(normalise(stream), stream, limit)
-        owner = self.tables.get(base)
-        if owner is None or owner.stream == stream:
-            return base
-        return fit_length(f"{base}_{short_hash(stream)}", stream, limit)
+        chosen = self.config.stream_tables.get(stream)
+        if chosen is not None:
+            return fit_length(chosen, chosen, limit)
+        return fit_length(normalise(stream), stream, limit)
 
     def table_load(self, stream: StreamLoad, table: Table) -> TableLoad:
         existing = self.tables.get(table.name)
@@ -314,11 +355,13 @@ class Loader:
     def flush_stream(self, stream: StreamLoad) -> None:
         plan = stream.plan
         compiled = stream.compiled
-        stream.batch_keys = set()
+        replaced = compiled.next_batch()
         if stream.method == "upsert":
             if compiled.pending():
                 self.upsert(stream)
             return
+        if replaced:
+            self.delete_staged(stream, replaced)
         for index, table in enumerate(plan.tables):
             load = self.tables[table.name]
             wanted = self.wanted_columns(stream, index)
@@ -330,6 +373,19 @@ class Loader:
                                        [load.columns[c] for c in wanted], data, rows)
                 load.rows += rows
                 load.nul_rows += damaged
+
+    def delete_staged(self, stream: StreamLoad, ids: list[str]) -> None:
+        """Delete from a replace stream's staging tables the records with these root ids:
+        a later version of each is in the batch about to load."""
+        for start in range(0, len(ids), 1000):
+            listed = ", ".join(f"'{i}'" for i in ids[start:start + 1000])  # hex digests
+            for table in stream.plan.tables:
+                load = self.tables[table.name]
+                if load.columns is None:
+                    continue
+                match = "_sdc_id" if table.is_root else "_sdc_root_id"
+                target = self.dialect.qualified(self.schema, load.load_name)
+                self.dialect.execute(f'DELETE FROM {target} WHERE "{match}" IN ({listed})')
 
     def upsert(self, stream: StreamLoad) -> None:
         dialect = self.dialect
@@ -375,6 +431,10 @@ class Loader:
         self.flush_stream(stream)
         for table in stream.plan.tables:
             load = self.tables[table.name]
+            if load.columns is None and load.load_name == load.name:
+                # No record of the stream loaded in this run: the table may still hold
+                # older versions (an empty full-table sync in upsert mode).
+                load.columns = self.dialect.table_columns(self.schema, load.name)
             if load.columns is None:
                 continue
             self.dialect.execute(
@@ -431,6 +491,13 @@ class Loader:
             for where, count in sorted(stats.unknown_fields.items()):
                 lines.append(f"  {compiled.plan.stream}.{where}: {count} values not loaded "
                              "(field not in the schema)")
+            for where, count in sorted(stats.rounded.items()):
+                lines.append(f"  {compiled.plan.stream}.{where}: {count} integers rounded to "
+                             "DOUBLE PRECISION (beyond 2^53; declare the field an integer, "
+                             "or a number with multipleOf, to keep every digit)")
+            for where, count in sorted(stats.sub_microsecond.items()):
+                lines.append(f"  {compiled.plan.stream}.{where}: {count} date-times cut to "
+                             "microseconds (digits past the sixth)")
         lines += [f"  note: {note}" for note in self.notes]
         return lines
 
