@@ -749,17 +749,21 @@ class Helpers:
         return _number_key(value)
 
 
-def _helpers(dedup: str | None) -> Helpers:
+def _helpers(dedup: str | None, registry: KeyRegistry | None = None) -> Helpers:
     if dedup not in (None, "batch", "run"):
         raise ValueError(f"dedup must be None, 'batch' or 'run', not {dedup!r}")
-    registry = KeyRegistry(run_wide=dedup == "run") if dedup else None
+    if dedup is None:
+        registry = None
+    elif registry is None or registry.run_wide != (dedup == "run"):
+        registry = KeyRegistry(run_wide=dedup == "run")
     return Helpers(FlattenStats(), registry)
 
 
 def compile_python(plan: StreamPlan, run_id: str, text: bool = False,
-                   dedup: str | None = None) -> PythonStream:
+                   dedup: str | None = None, registry: KeyRegistry | None = None
+                   ) -> PythonStream:
     """Generate and compile the flattener of one stream plan as Python code."""
-    helpers = _helpers(dedup if plan.key_columns else None)
+    helpers = _helpers(dedup if plan.key_columns else None, registry)
     generator = _Generator(plan, text, helpers.registry is not None)
     source = generator.generate()
     buffers: list[list[str]] = [[] for _ in plan.tables]
@@ -799,18 +803,20 @@ def compile_python(plan: StreamPlan, run_id: str, text: bool = False,
 
 
 def compile_plan(plan: StreamPlan, run_id: str, text: bool = False,
-                 native: bool | None = None, dedup: str | None = None) -> CompiledStream:
+                 native: bool | None = None, dedup: str | None = None,
+                 registry: KeyRegistry | None = None) -> CompiledStream:
     """The stream's flattener: the native one when it is built, else generated Python.
 
     Rows are CSV, or PostgreSQL's text format when ``text`` is true. ``native`` forces
     the choice of flattener; by default the environment variable
     ``OBSERVES_FLATTENER=python`` picks the Python one. ``dedup`` ("batch" or "run")
-    keeps one row per key of a keyed stream (see :class:`KeyRegistry`).
+    keeps one row per key of a keyed stream (see :class:`KeyRegistry`); ``registry``
+    carries the keys seen so far over to a stream's new schema.
     """
     from observes_singer.flatten import native as native_module
 
     if native is None:
         native = native_module.AVAILABLE and os.environ.get("OBSERVES_FLATTENER") != "python"
     if native:
-        return native_module.compile_native(plan, run_id, text, dedup)
-    return compile_python(plan, run_id, text, dedup)
+        return native_module.compile_native(plan, run_id, text, dedup, registry)
+    return compile_python(plan, run_id, text, dedup, registry)

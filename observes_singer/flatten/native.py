@@ -14,6 +14,7 @@ from xxhash import xxh3_128_hexdigest
 from observes_singer.flatten.codegen import (
     CompiledStream,
     Helpers,
+    KeyRegistry,
     _boolean,
     _columns_of,
     _date,
@@ -96,13 +97,14 @@ class _Spec(_Generator):
 
 
 def compile_native(plan: StreamPlan, run_id: str, text: bool = False,
-                   dedup: str | None = None) -> NativeStream:
+                   dedup: str | None = None, registry: KeyRegistry | None = None
+                   ) -> NativeStream:
     """The C flattener of one stream plan; rows in PostgreSQL's text format if ``text``."""
     if _native is None:
         raise RuntimeError("the native flattener is not built")
     builder = _Spec(plan)
     max_bytes: list[list[int]] = [[0] * len(t.columns) for t in plan.tables]
-    helpers = _helpers(dedup if plan.key_columns else None)
+    helpers = _helpers(dedup if plan.key_columns else None, registry)
     tables = tuple(builder.table_spec(t, m) for t, m in zip(plan.tables, max_bytes, strict=True))
     keys = tuple((c.path[0], KIND_CODES[c.kind], builder.column_index[id(c)][1], c.scale,
                   c.kind.value) for c in plan.key_columns)

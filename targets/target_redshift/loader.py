@@ -255,8 +255,10 @@ class Loader:
             method = "upsert"
         if method == "replace":
             self.long_transaction = True
+        # A new schema mid-run keeps the keys the run has seen (its batch was just loaded).
         compiled = compile_plan(plan, self.run_id, text=self.dialect.row_format == "text",
-                                dedup="run" if method == "replace" else "batch")
+                                dedup="run" if method == "replace" else "batch",
+                                registry=known.compiled.helpers.registry if known else None)
         self.all_stats.append(compiled)
         self.notes += [n for n in plan.notes if n not in self.notes]
         stream = StreamLoad(name, method, message.schema, message.key_properties, plan,

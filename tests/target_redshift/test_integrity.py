@@ -203,3 +203,14 @@ def test_a_record_wider_than_the_column_limit_loads(fast_warehouse: Warehouse) -
     rows = sorted(fast_warehouse.rows("fin__annual"), key=lambda r: r["key"])
     assert [r["key"] for r in rows] == dates[:3]
     assert rows[0]["item_3"] == 4.5
+
+
+def test_a_key_repeated_after_a_new_schema_keeps_one_row(fast_warehouse: Warehouse) -> None:
+    wider = {"type": "object", "properties": {**KEYED["properties"],
+                                              "extra": {"type": ["null", "integer"]}}}
+    messages = [schema_message("r", KEYED, ["id"]), record("r", {"id": 1, "v": "old"}),
+                schema_message("r", wider, ["id"]),
+                record("r", {"id": 1, "v": "new", "extra": 5})]
+    result = run_target(fast_warehouse, messages)
+    assert result.returncode == 0, result.stderr
+    assert [(r["id"], r["v"], r["extra"]) for r in fast_warehouse.rows("r")] == [(1, "new", 5)]
