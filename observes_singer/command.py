@@ -2,8 +2,9 @@
 
 ``--about`` in singer-sdk's shape (JSON or Markdown), and a ``main`` wrapper that turns
 the expected failures into one ``PROG: error: ...`` line and an exit code: 1 for an
-error, 130 for an interruption (Ctrl-C, or SIGTERM from a job runner, which is treated
-the same), and a quiet exit when stdout is closed by the reader.
+error, 130 for an interruption (Ctrl-C, or SIGTERM from a job runner or SIGHUP from a
+closed terminal, which are treated the same), and a quiet exit when stdout is closed by
+the reader.
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ def run_main(prog: str, body: Callable[[], int], errors: tuple[type[BaseExceptio
              after_error: str = "", after_interrupt: str = "interrupted") -> int:
     """Run ``body`` with the common error handling; returns the exit code."""
     signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGHUP, _interrupt)
     try:
         return body()
     except errors as exc:

@@ -6,6 +6,18 @@ exited 0. A tap that fails half way must not look like a finished stream to the
 target (which would then commit, or swap in, partial data): the target is stopped
 with SIGTERM instead, and rolls back. The target's last STATE is saved only when both
 exited 0. Both processes' stderr go straight to the user.
+
+End of input alone is not trusted either: if the runner itself dies (SIGKILL, a crash)
+the target's stdin ends just the same. So the target also gets the read end
+of a control pipe (``OBSERVES_COMMIT_FD``, see ``observes_singer.commit_gate``) and the
+runner writes ``commit`` to it only after the tap exited 0 and all its output was
+delivered; a pipe closed without that word makes the target roll back. SIGHUP to the
+runner is an interruption like Ctrl-C and SIGTERM: both sides stopped, nothing saved.
+
+The configs (secrets included) and the state never touch a disk where ``memfd_create``
+exists (Linux): each is an anonymous in-memory file passed to its child as
+``/dev/fd/N``, gone when the last process holding it exits, SIGKILL or not. Elsewhere
+they go to a private temporary folder removed at the end.
 """
 
 from __future__ import annotations
@@ -17,11 +29,14 @@ import subprocess
 import sys
 import tempfile
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
 import orjson
 
+from observes_singer.commit_gate import ENV as COMMIT_FD_ENV
+from observes_singer.commit_gate import GO_AHEAD
 from observes_singer.jobs import Job, resolve_secrets
 from observes_singer.state import StateStore
 from observes_singer.storage import BlobStore
@@ -49,11 +64,112 @@ class _StateReader(threading.Thread):
                 self.states += 1
 
 
-def _write_private(path: Path, value: Any) -> str:
+def _write_private(path: Path, data: bytes) -> str:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as handle:
-        handle.write(orjson.dumps(value))
+        handle.write(data)
     return str(path)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _in_memory(name: str, data: bytes) -> int | None:
+    """An anonymous in-memory file holding ``data``, or None where there is none.
+
+    The descriptor is close-on-exec: only the child it is passed to (``pass_fds``)
+    gets it, and the child opening ``/dev/fd/N`` reads it from the start, any number of
+    times.
+    """
+    if not hasattr(os, "memfd_create"):
+        return None
+    try:
+        fd = os.memfd_create(name)
+    except OSError:  # a kernel or sandbox without it
+        return None
+    try:
+        _write_all(fd, data)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+class _Configs:
+    """The children's config and state files: in memory, else in a private folder."""
+
+    def __init__(self, stack: contextlib.ExitStack) -> None:
+        self.stack = stack
+        self.folder: Path | None = None
+        self.open: list[int] = []
+        stack.callback(self.close)
+
+    def add(self, name: str, value: Any, fds: list[int]) -> str:
+        """Write ``value`` as JSON; returns the path for the child, adds its fd to ``fds``."""
+        data = orjson.dumps(value)
+        fd = _in_memory(name, data)
+        if fd is not None:
+            self.open.append(fd)
+            fds.append(fd)
+            return f"/dev/fd/{fd}"
+        if self.folder is None:
+            self.folder = Path(self.stack.enter_context(
+                tempfile.TemporaryDirectory(prefix="observes-run-")))
+        return _write_private(self.folder / name, data)
+
+    def close(self, fds: list[int] | None = None) -> None:
+        """Close the runner's copies (of ``fds``, or all): the children hold their own."""
+        for fd in list(self.open if fds is None else fds):
+            if fd in self.open:
+                self.open.remove(fd)
+                os.close(fd)
+
+
+class _ControlPipe:
+    """The pipe on which the target is told that its input is complete."""
+
+    def __init__(self) -> None:
+        self.read, self.write = os.pipe()  # both close-on-exec; the read end is passed
+
+    def close_read(self) -> None:
+        """Close the runner's copy of the read end (the target holds its own)."""
+        if self.read >= 0:
+            os.close(self.read)
+            self.read = -1
+
+    def go_ahead(self) -> None:
+        """Tell the target its input is complete: it may commit."""
+        if self.write >= 0:
+            with contextlib.suppress(BrokenPipeError):  # the target is gone already
+                os.write(self.write, GO_AHEAD)
+        self.close()
+
+    def close(self) -> None:
+        """Close both ends; without the go-ahead first, the target rolls back."""
+        self.close_read()
+        if self.write >= 0:
+            os.close(self.write)
+            self.write = -1
+
+
+@contextlib.contextmanager
+def _hangup_interrupts() -> Iterator[None]:
+    """SIGHUP (a closed terminal) interrupts the run as Ctrl-C and SIGTERM do."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(*_: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGHUP, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGHUP, previous)
 
 
 def _pump(source: IO[bytes], sink: IO[bytes]) -> bool:
@@ -89,52 +205,68 @@ def run_job(job: Job, blobs: BlobStore | None = None, log: IO[str] = sys.stderr,
     target_config = resolve_secrets(job.target.config, f"{job.path}: target.config")
     store = StateStore(job.state_url, blobs or BlobStore())
     state = store.get()
-    with tempfile.TemporaryDirectory(prefix="observes-run-") as work:
-        tap_argv = [*job.tap.command, "--config",
-                    _write_private(Path(work) / "tap.json", tap_config)]
+    with _hangup_interrupts(), contextlib.ExitStack() as stack:
+        configs = _Configs(stack)
+        tap_fds: list[int] = []
+        target_fds: list[int] = []
+        tap_argv = [*job.tap.command, "--config", configs.add("tap.json", tap_config, tap_fds)]
         if state is not None:
-            tap_argv += ["--state", _write_private(Path(work) / "state.json", state)]
+            tap_argv += ["--state", configs.add("state.json", state, tap_fds)]
         target_argv = [*job.target.command, "--config",
-                       _write_private(Path(work) / "target.json", target_config)]
+                       configs.add("target.json", target_config, target_fds)]
         print(f"observes: job {job.name}: starting from "
               f"{'saved state' if state is not None else 'no state'} ({job.state_url})",
               file=log)
+        tap: subprocess.Popen[bytes] | None = None
+        target: subprocess.Popen[bytes] | None = None
         try:
-            tap = subprocess.Popen(tap_argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                   stderr=stderr)
-        except FileNotFoundError:
-            print(f"observes: job {job.name}: tap command not found: {job.tap.command[0]}",
-                  file=log)
-            return 127
-        try:
-            target = subprocess.Popen(target_argv, stdin=subprocess.PIPE,
-                                      stdout=subprocess.PIPE, stderr=stderr)
-        except FileNotFoundError:
-            _stop(tap)
-            print(f"observes: job {job.name}: target command not found: "
-                  f"{job.target.command[0]}", file=log)
-            return 127
-        assert tap.stdout is not None and target.stdin is not None
-        assert target.stdout is not None
-        reader = _StateReader(target.stdout)
-        reader.start()
-        try:
+            try:
+                tap = subprocess.Popen(tap_argv, stdin=subprocess.DEVNULL,
+                                       stdout=subprocess.PIPE, stderr=stderr, pass_fds=tap_fds)
+            except FileNotFoundError:
+                print(f"observes: job {job.name}: tap command not found: "
+                      f"{job.tap.command[0]}", file=log)
+                return 127
+            configs.close(tap_fds)
+            control = _ControlPipe()
+            stack.callback(control.close)
+            try:
+                target = subprocess.Popen(
+                    target_argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                    stderr=stderr, pass_fds=[*target_fds, control.read],
+                    env={**os.environ, COMMIT_FD_ENV: str(control.read)})
+            except FileNotFoundError:
+                _stop(tap)
+                print(f"observes: job {job.name}: target command not found: "
+                      f"{job.target.command[0]}", file=log)
+                return 127
+            configs.close()
+            control.close_read()
+            assert tap.stdout is not None and target.stdin is not None
+            assert target.stdout is not None
+            reader = _StateReader(target.stdout)
+            reader.start()
             delivered = _pump(tap.stdout, target.stdin)
             tap_code = tap.wait() if delivered else _stop(tap)
             if tap_code == 0 and delivered:
                 with contextlib.suppress(BrokenPipeError):
-                    target.stdin.close()  # end of input: the target may commit now
+                    target.stdin.close()  # end of input, and then ...
+                control.go_ahead()  # ... the word that it is complete: it may commit now
                 target_code = target.wait()
             else:
-                target_code = _stop(target)  # before its input ends: it rolls back
+                control.close()  # no go-ahead: whatever happens next, it rolls back
+                target_code = _stop(target)  # before its input ends
                 with contextlib.suppress(BrokenPipeError):
                     target.stdin.close()
-        except KeyboardInterrupt:
-            _stop(target)
-            _stop(tap)
-            print(f"observes: job {job.name}: interrupted; nothing saved", file=log)
+            reader.join()
+        except KeyboardInterrupt:  # Ctrl-C, SIGTERM (see observes_singer.command), SIGHUP
+            if target is not None:
+                _stop(target)
+            if tap is not None:
+                _stop(tap)
+            with contextlib.suppress(OSError):  # the terminal may be gone (SIGHUP)
+                print(f"observes: job {job.name}: interrupted; nothing saved", file=log)
             return 130
-        reader.join()
     if tap_code != 0 or target_code != 0:
         print(f"observes: job {job.name} failed: tap exited {tap_code}, target exited "
               f"{target_code}; the state at {job.state_url} is unchanged", file=log)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -22,7 +23,8 @@ def item(n: int, updated: str, name: str | None = None) -> dict[str, Any]:
 
 
 def write_job(tmp_path: Path, *, load_method: str = "upsert", fail_after: int | None = None,
-              token: str = "${SOURCE_TOKEN}", pause: float = 0) -> Path:
+              token: str = "${SOURCE_TOKEN}", pause: float = 0,
+              tap_command: list[str] | None = None) -> Path:
     jobs = tmp_path / "jobs"
     jobs.mkdir(exist_ok=True)
     tap_config: dict[str, Any] = {"source": str(tmp_path / "source.json"), "stream": "items",
@@ -37,7 +39,7 @@ description = "sample items into the local warehouse"
 state_url = "{tmp_path / 'state' / 'sample.json'}"
 
 [tap]
-command = {json.dumps([sys.executable, str(SAMPLE_TAP)])}
+command = {json.dumps(tap_command or [sys.executable, str(SAMPLE_TAP)])}
 config = {toml_inline(tap_config)}
 
 [target]
@@ -233,3 +235,225 @@ def test_ctrl_c_stops_both_sides_and_saves_nothing(tmp_path: Path) -> None:
     assert "interrupted; nothing saved" in stderr
     assert rows(tmp_path) == [(1, "item 1")]
     assert (tmp_path / "state" / "sample.json").read_bytes() == saved
+
+
+SECRET = b"tok-3141592"  # the SOURCE_TOKEN of observes(): it reaches the tap's config
+GATE_MESSAGE = "input ended without the runner's go-ahead"
+
+# Runs the command in argv as a child subreaper: the runner's children, orphaned when
+# the runner is killed, are reaped here, and every exit is reported as a JSON line.
+REAPER = """
+import ctypes, json, os, subprocess, sys
+ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+log = open(sys.argv[1], "wb")
+runner = subprocess.Popen(sys.argv[2:], stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+print(json.dumps({"runner": runner.pid}), flush=True)
+while True:
+    try:
+        pid, status = os.wait()
+    except ChildProcessError:
+        break
+    print(json.dumps({"pid": pid, "code": os.waitstatus_to_exitcode(status)}), flush=True)
+"""
+
+
+def files_holding(folder: Path, needle: bytes) -> list[Path]:
+    found = []
+    for path in folder.rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            with contextlib.suppress(OSError):  # gone while we looked
+                if needle in path.read_bytes():
+                    found.append(path)
+    return found
+
+
+def children(pid: int) -> dict[int, str]:
+    """The live child processes of ``pid``, with their command lines."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            stat = (entry / "stat").read_text()
+            if int(stat[stat.rindex(")") + 2:].split()[1]) == pid:
+                found[int(entry.name)] = (entry / "cmdline").read_bytes().replace(
+                    b"\0", b" ").decode()
+    return found
+
+
+def wait_for(condition: Any, what: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+def test_a_killed_runner_commits_nothing_and_leaves_no_secret(tmp_path: Path) -> None:
+    source, saved = first_replace_run(tmp_path)
+    source.write_text(json.dumps([item(n, f"2026-11-{n:02d}T00:00:00Z") for n in range(2, 30)]))
+    progress = tmp_path / "tap-output.jsonl"  # a copy of what the tap wrote, to watch
+    tap = (f'"{sys.executable}" "{SAMPLE_TAP}" "$@" | tee "{progress}"')
+    write_job(tmp_path, load_method="replace", pause=0.3, tap_command=["sh", "-c", tap, "tap"])
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    environment = {**os.environ, "OBSERVES_JOBS_DIR": str(tmp_path / "jobs"),
+                   "SOURCE_TOKEN": SECRET.decode(), "TMPDIR": str(temp)}
+    log = tmp_path / "run.log"
+    reaper = subprocess.Popen(
+        [sys.executable, "-c", REAPER, str(log), sys.executable, "-m", "observes_singer.cli",
+         "run", "sample"], cwd=tmp_path, env=environment, stdout=subprocess.PIPE, text=True)
+    try:
+        assert reaper.stdout is not None
+        runner = json.loads(reaper.stdout.readline())["runner"]
+        wait_for(lambda: progress.exists() and progress.read_text().count('"RECORD"') >= 3,
+                 "the first records")
+        time.sleep(0.5)  # and into the target, through the runner
+        target = [pid for pid, cmd in children(runner).items() if "target_redshift" in cmd]
+        assert len(target) == 1, children(runner)
+        # The configs and the state are in memory, passed as /dev/fd/N: nothing on disk.
+        assert "--config /dev/fd/" in children(runner)[target[0]]
+        assert files_holding(tmp_path, SECRET) == []
+        os.kill(runner, signal.SIGKILL)  # the runner only: its children live on
+        reports, _ = reaper.communicate(timeout=60)
+    finally:
+        if reaper.poll() is None:
+            reaper.kill()
+            reaper.wait()
+    codes = {r["pid"]: r["code"] for r in map(json.loads, reports.splitlines())}
+    assert codes[runner] == -signal.SIGKILL
+    assert codes[target[0]] == 1  # the target ended on its own, non-zero
+    stderr = log.read_text()
+    assert f"target-redshift: error: {GATE_MESSAGE} (observes run stopped before the tap " \
+        "finished)" in stderr
+    # One line from the target, not a traceback (the tap's broken pipe may follow it).
+    assert stderr.split("target-redshift: error: ")[1].splitlines()[1].startswith(
+        "target-redshift: ")
+    assert rows(tmp_path) == [(1, "item 1")]  # yesterday's table, whole
+    assert (tmp_path / "state" / "sample.json").read_bytes() == saved
+    assert files_holding(tmp_path, SECRET) == []
+    assert list(temp.iterdir()) == []
+
+
+def test_sighup_stops_both_sides_and_saves_nothing(tmp_path: Path) -> None:
+    source, saved = first_replace_run(tmp_path)
+    source.write_text(json.dumps([item(n, f"2026-11-{n:02d}T00:00:00Z") for n in range(2, 30)]))
+    write_job(tmp_path, load_method="replace", pause=0.2)
+    environment = {**os.environ, "OBSERVES_JOBS_DIR": str(tmp_path / "jobs"),
+                   "SOURCE_TOKEN": "x"}
+    process = subprocess.Popen([sys.executable, "-m", "observes_singer.cli", "run", "sample"],
+                               cwd=tmp_path, env=environment, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+    time.sleep(2.0)
+    os.kill(process.pid, signal.SIGHUP)  # the runner only, as when its terminal closes
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "interrupted; nothing saved" in stderr
+    assert rows(tmp_path) == [(1, "item 1")]
+    assert (tmp_path / "state" / "sample.json").read_bytes() == saved
+
+
+def test_without_memfd_the_configs_go_to_a_private_folder_removed_after(tmp_path: Path
+                                                                        ) -> None:
+    (tmp_path / "source.json").write_text(json.dumps([item(1, "2026-11-01T00:00:00Z")]))
+    write_job(tmp_path)
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    environment = {**os.environ, "OBSERVES_JOBS_DIR": str(tmp_path / "jobs"),
+                   "SOURCE_TOKEN": SECRET.decode(), "TMPDIR": str(temp)}
+    program = ("import os, sys\ndel os.memfd_create\nfrom observes_singer.cli import main\n"
+               "sys.exit(main(sys.argv[1:]))")
+    for _ in range(2):  # the second run passes a state too
+        result = subprocess.run([sys.executable, "-c", program, "run", "sample"],
+                                cwd=tmp_path, env=environment, capture_output=True, text=True,
+                                timeout=120, check=False)
+        assert result.returncode == 0, result.stderr
+    assert rows(tmp_path) == [(1, "item 1")]
+    assert list(temp.iterdir()) == []
+
+
+def run_target(tmp_path: Path, module: str, config: dict[str, Any], records: list[int], *,
+               commit_word: bytes | None = None, fd_value: str | None = None
+               ) -> subprocess.CompletedProcess[str]:
+    """Run a target on SCHEMA + RECORDs + STATE; with ``commit_word``, behind a control
+    pipe whose writer sent that word and closed (``b""``: closed with no word)."""
+    (tmp_path / "target.json").write_text(json.dumps(config))
+    schema = {"type": "object", "properties": {"id": {"type": "integer"},
+                                               "name": {"type": "string"}}}
+    lines = [{"type": "SCHEMA", "stream": "items", "schema": schema, "key_properties": ["id"]}]
+    lines += [{"type": "RECORD", "stream": "items", "record": {"id": n, "name": f"item {n}"}}
+              for n in records]
+    lines.append({"type": "STATE", "value": {"bookmarks": {"items": {"last": records[-1]}}}})
+    environment = {k: v for k, v in os.environ.items() if k != "OBSERVES_COMMIT_FD"}
+    pass_fds: list[int] = []
+    read = None
+    if commit_word is not None:
+        read, write = os.pipe()
+        os.write(write, commit_word)
+        os.close(write)
+        pass_fds.append(read)
+        environment["OBSERVES_COMMIT_FD"] = str(read)
+    if fd_value is not None:
+        environment["OBSERVES_COMMIT_FD"] = fd_value
+    try:
+        return subprocess.run(
+            [sys.executable, "-m", module, "--config", str(tmp_path / "target.json")],
+            input="".join(json.dumps(line) + "\n" for line in lines), capture_output=True,
+            text=True, env=environment, pass_fds=pass_fds, timeout=120, check=False)
+    finally:
+        if read is not None:
+            os.close(read)
+
+
+def last_state(stdout: str) -> Any:
+    """The last state a target wrote: a bare value, or a STATE message's."""
+    last = json.loads(stdout.splitlines()[-1])
+    return last["value"] if last.get("type") == "STATE" and "value" in last else last
+
+
+def test_target_redshift_commits_only_on_the_go_ahead(tmp_path: Path) -> None:
+    config = {"url": f"duckdb://{tmp_path / 'warehouse.duckdb'}", "load_method": "replace"}
+    plain = run_target(tmp_path, "target_redshift.cli", config, [1])  # no gate: as before
+    assert plain.returncode == 0, plain.stderr
+    assert last_state(plain.stdout) == {"bookmarks": {"items": {"last": 1}}}
+    assert rows(tmp_path) == [(1, "item 1")]
+
+    for word in (b"", b"commit", b"commit\ncommit\n", b"abort\n"):
+        refused = run_target(tmp_path, "target_redshift.cli", config, [2, 3],
+                             commit_word=word)
+        assert refused.returncode == 1, (word, refused.stderr)
+        assert f"target-redshift: error: {GATE_MESSAGE}" in refused.stderr
+        assert "Traceback" not in refused.stderr
+        assert refused.stdout == ""  # no STATE
+        assert rows(tmp_path) == [(1, "item 1")]
+
+    for value, problem in (("three", "is not a file descriptor number"),
+                           ("987", "is not an open file descriptor")):
+        bad = run_target(tmp_path, "target_redshift.cli", config, [2, 3], fd_value=value)
+        assert bad.returncode == 1
+        assert f"target-redshift: error: OBSERVES_COMMIT_FD={value!r} {problem}" in bad.stderr
+        assert rows(tmp_path) == [(1, "item 1")]
+
+    allowed = run_target(tmp_path, "target_redshift.cli", config, [2, 3],
+                         commit_word=b"commit\n")
+    assert allowed.returncode == 0, allowed.stderr
+    assert last_state(allowed.stdout) == {"bookmarks": {"items": {"last": 3}}}
+    assert rows(tmp_path) == [(2, "item 2"), (3, "item 3")]
+
+
+def test_target_s3_writes_its_manifest_only_on_the_go_ahead(tmp_path: Path) -> None:
+    bucket = tmp_path / "bucket"
+    config = {"url": str(bucket)}
+    refused = run_target(tmp_path, "target_s3.cli", config, [1, 2], commit_word=b"")
+    assert refused.returncode == 1, refused.stderr
+    assert f"target-s3: error: {GATE_MESSAGE}" in refused.stderr
+    assert refused.stdout == ""
+    assert not (bucket / "_manifests").exists()
+
+    allowed = run_target(tmp_path, "target_s3.cli", config, [1, 2], commit_word=b"commit\n")
+    assert allowed.returncode == 0, allowed.stderr
+    assert last_state(allowed.stdout) == {"bookmarks": {"items": {"last": 2}}}
+    assert len(list((bucket / "_manifests").glob("*.json"))) == 1
+
+    plain = run_target(tmp_path, "target_s3.cli", config, [3])
+    assert plain.returncode == 0, plain.stderr
+    assert len(list((bucket / "_manifests").glob("*.json"))) == 2

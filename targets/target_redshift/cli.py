@@ -13,6 +13,7 @@ import orjson
 
 from observes_singer import __version__
 from observes_singer.command import About, run_main
+from observes_singer.commit_gate import InputIncomplete, gated
 from observes_singer.flatten import native
 from observes_singer.messages import MessageError
 from observes_singer.state import StateError, StateStore
@@ -98,9 +99,9 @@ def run(args: argparse.Namespace, stdin: IO[bytes], stdout: IO[bytes], log: IO[s
     try:
         if args.input:
             with open(args.input, "rb") as handle:
-                loader.run(handle)
+                loader.run(gated(handle))
         else:
-            loader.run(stdin)
+            loader.run(gated(stdin))
     except BaseException:
         dialect.rollback()
         dialect.close()
@@ -121,7 +122,8 @@ def main(argv: list[str] | None = None) -> int:
         return ABOUT.print(args.format)
     return run_main(
         PROG, lambda: run(args, sys.stdin.buffer, sys.stdout.buffer, sys.stderr),
-        (ConfigError, MessageError, LoadError, WarehouseError, StateError, StorageError),
+        (ConfigError, MessageError, LoadError, WarehouseError, StateError, StorageError,
+         InputIncomplete),
         after_error="nothing of this run was committed after the last STATE it emitted",
         after_interrupt="interrupted; the open transaction was rolled back")
 

@@ -14,6 +14,7 @@ import orjson
 
 from observes_singer import __version__
 from observes_singer.command import About, run_main
+from observes_singer.commit_gate import InputIncomplete, gated
 from observes_singer.flatten import native
 from observes_singer.messages import MessageError
 from observes_singer.state import StateError, StateStore
@@ -70,9 +71,9 @@ def run(args: argparse.Namespace, stdin: IO[bytes], stdout: IO[bytes], log: IO[s
     clock = time.monotonic()
     if args.input:
         with open(args.input, "rb") as handle:
-            summary = loader.run(handle)
+            summary = loader.run(gated(handle))
     else:
-        summary = loader.run(stdin)
+        summary = loader.run(gated(stdin))
     rows = sum(o.rows for o in summary.objects)
     print(f"{PROG}: wrote {len(summary.objects)} objects ({rows} rows) in "
           f"{time.monotonic() - clock:.1f} s; manifest {summary.manifest_url}", file=log)
@@ -96,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         return ABOUT.print(args.about_format)
     return run_main(
         PROG, lambda: run(args, sys.stdin.buffer, sys.stdout.buffer, sys.stderr),
-        (ConfigError, MessageError, LoadError, StateError, StorageError),
+        (ConfigError, MessageError, LoadError, StateError, StorageError, InputIncomplete),
         after_error="no manifest was written for this run",
         after_interrupt="interrupted; unfinished objects were dropped")
 
