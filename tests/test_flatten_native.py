@@ -233,3 +233,20 @@ def test_repeated_keys_are_seen_the_same_way(dedup: str) -> None:
     if dedup == "run":
         assert results[0][-1] == [] or all(len(i) == 32 for i in results[0][-1])
         assert any(e[1] for e in repeats[1:]) or results[0][-1]
+
+
+def test_fingerprint_sets_agree() -> None:
+    from xxhash import xxh3_128_hexdigest
+
+    from observes_singer.flatten._native import FingerprintSet
+    from observes_singer.flatten.codegen import Fingerprints
+
+    ids = [xxh3_128_hexdigest(str(n).encode()) for n in range(5000)] + ["0" * 32]
+    c, python = FingerprintSet(), Fingerprints()
+    for fingerprints in (c, python):
+        fingerprints.update(ids[::2])
+    assert [i in c for i in ids] == [i in python for i in ids] == \
+        [n % 2 == 0 for n in range(len(ids))]
+    assert len(c) == len(python) == len(ids[::2])
+    with pytest.raises(ValueError, match="16 hex digits"):
+        c.update(["not an id"])

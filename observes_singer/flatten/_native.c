@@ -12,6 +12,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <stdint.h>
 #include <string.h>
 
 enum { K_INTEGER, K_NUMBER, K_DECIMAL, K_BOOLEAN, K_TIMESTAMP, K_DATE, K_STRING, K_JSON };
@@ -1088,18 +1089,149 @@ static PyTypeObject FlattenerType = {
     .tp_methods = Flattener_methods,
 };
 
+/* -- FingerprintSet ------------------------------------------------------------------ */
+
+/*
+ * The root ids a full refresh has staged, as 64-bit fingerprints (the first 16 hex
+ * digits of the xxh3-128 id) in an open-addressing table: 8 to 16 bytes a key where a
+ * Python set of ints takes about 60. Two ids sharing a fingerprint only cost a delete
+ * that finds nothing (see KeyRegistry in codegen.py).
+ */
+typedef struct {
+    PyObject_HEAD
+    uint64_t *slots;     /* 0 is an empty slot */
+    Py_ssize_t cap, used;
+} FingerprintSet;
+
+static int fingerprint(PyObject *id, uint64_t *out) {
+    if (!PyUnicode_Check(id) || !PyUnicode_IS_ASCII(id) || PyUnicode_GET_LENGTH(id) < 16) {
+        PyErr_SetString(PyExc_ValueError, "an id must be at least 16 hex digits");
+        return -1;
+    }
+    const char *s = (const char *)PyUnicode_DATA(id);
+    uint64_t value = 0;
+    for (int i = 0; i < 16; i++) {
+        char ch = s[i];
+        int digit = ch >= '0' && ch <= '9' ? ch - '0'
+                  : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
+        if (digit < 0) {
+            PyErr_SetString(PyExc_ValueError, "an id must be at least 16 hex digits");
+            return -1;
+        }
+        value = value << 4 | (uint64_t)digit;
+    }
+    *out = value ? value : 1;
+    return 0;
+}
+
+static Py_ssize_t fp_slot(uint64_t *slots, Py_ssize_t cap, uint64_t fp) {
+    Py_ssize_t i = (Py_ssize_t)(fp & (uint64_t)(cap - 1));
+    while (slots[i] != 0 && slots[i] != fp)
+        i = (i + 1) & (cap - 1);
+    return i;
+}
+
+static int fp_grow(FingerprintSet *self) {
+    Py_ssize_t cap = self->cap ? self->cap * 2 : 1024;
+    uint64_t *slots = PyMem_Calloc(cap, sizeof(uint64_t));
+    if (slots == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < self->cap; i++)
+        if (self->slots[i])
+            slots[fp_slot(slots, cap, self->slots[i])] = self->slots[i];
+    PyMem_Free(self->slots);
+    self->slots = slots;
+    self->cap = cap;
+    return 0;
+}
+
+static int fp_add(FingerprintSet *self, PyObject *id) {
+    uint64_t fp;
+    if (fingerprint(id, &fp) < 0)
+        return -1;
+    if ((self->used + 1) * 2 > self->cap && fp_grow(self) < 0)
+        return -1;
+    Py_ssize_t i = fp_slot(self->slots, self->cap, fp);
+    if (self->slots[i] == 0) {
+        self->slots[i] = fp;
+        self->used++;
+    }
+    return 0;
+}
+
+static PyObject *FingerprintSet_update(FingerprintSet *self, PyObject *ids) {
+    PyObject *iterator = PyObject_GetIter(ids);
+    if (iterator == NULL)
+        return NULL;
+    PyObject *id;
+    while ((id = PyIter_Next(iterator)) != NULL) {
+        int rc = fp_add(self, id);
+        Py_DECREF(id);
+        if (rc < 0) {
+            Py_DECREF(iterator);
+            return NULL;
+        }
+    }
+    Py_DECREF(iterator);
+    if (PyErr_Occurred())
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+static int FingerprintSet_contains(FingerprintSet *self, PyObject *id) {
+    uint64_t fp;
+    if (fingerprint(id, &fp) < 0)
+        return -1;
+    if (self->cap == 0)
+        return 0;
+    return self->slots[fp_slot(self->slots, self->cap, fp)] == fp;
+}
+
+static Py_ssize_t FingerprintSet_len(FingerprintSet *self) { return self->used; }
+
+static void FingerprintSet_dealloc(FingerprintSet *self) {
+    PyMem_Free(self->slots);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyMethodDef FingerprintSet_methods[] = {
+    {"update", (PyCFunction)FingerprintSet_update, METH_O,
+     "update(ids): add the fingerprints of these ids"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PySequenceMethods FingerprintSet_sequence = {
+    .sq_length = (lenfunc)FingerprintSet_len,
+    .sq_contains = (objobjproc)FingerprintSet_contains,
+};
+
+static PyTypeObject FingerprintSetType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "observes_singer.flatten._native.FingerprintSet",
+    .tp_basicsize = sizeof(FingerprintSet),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "A set of ids kept as 64-bit fingerprints.",
+    .tp_new = PyType_GenericNew,
+    .tp_dealloc = (destructor)FingerprintSet_dealloc,
+    .tp_methods = FingerprintSet_methods,
+    .tp_as_sequence = &FingerprintSet_sequence,
+};
+
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "_native", "The flattener's hot loop in C.", -1, NULL,
 };
 
 PyMODINIT_FUNC PyInit__native(void) {
     init_text_special();
-    if (PyType_Ready(&FlattenerType) < 0)
+    if (PyType_Ready(&FlattenerType) < 0 || PyType_Ready(&FingerprintSetType) < 0)
         return NULL;
     PyObject *m = PyModule_Create(&module);
     if (m == NULL)
         return NULL;
-    if (PyModule_AddObjectRef(m, "Flattener", (PyObject *)&FlattenerType) < 0) {
+    if (PyModule_AddObjectRef(m, "Flattener", (PyObject *)&FlattenerType) < 0 ||
+        PyModule_AddObjectRef(m, "FingerprintSet", (PyObject *)&FingerprintSetType) < 0) {
         Py_DECREF(m);
         return NULL;
     }

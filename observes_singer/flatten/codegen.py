@@ -624,6 +624,22 @@ def _columns_of(node: Node) -> list[Column]:
     return []
 
 
+class Fingerprints:
+    """The C ``FingerprintSet`` in Python: ids kept as their first 64 bits."""
+
+    def __init__(self) -> None:
+        self.values: set[int] = set()
+
+    def update(self, ids: Iterable[str]) -> None:
+        self.values.update(int(i[:16], 16) or 1 for i in ids)
+
+    def __contains__(self, id: object) -> bool:
+        return isinstance(id, str) and (int(id[:16], 16) or 1) in self.values
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+
 class KeyRegistry:
     """The keys (root ids) a keyed stream's records had, for "one row per key".
 
@@ -632,13 +648,18 @@ class KeyRegistry:
     ``run_wide``, a key that an earlier batch of the run loaded is listed in
     ``replaced``, so that its rows go before the batch is loaded (a full refresh holds
     every batch of the run). Earlier batches are remembered as 64-bit fingerprints of
-    the ids: a fingerprint shared by two keys only costs a delete that finds nothing.
+    the ids (8 to 16 bytes a key in the C set): a fingerprint shared by two keys only
+    costs a delete that finds nothing.
     """
 
     def __init__(self, run_wide: bool) -> None:
+        try:
+            from observes_singer.flatten._native import FingerprintSet
+        except ImportError:  # pragma: no cover - the build had no C compiler
+            FingerprintSet = Fingerprints  # type: ignore[misc,assignment]
         self.run_wide = run_wide
         self.batch: set[str] = set()
-        self.earlier: set[int] = set()
+        self.earlier = FingerprintSet()
         self.replaced: list[str] = []
         self.last: str | None = None
 
@@ -647,7 +668,7 @@ class KeyRegistry:
             raise Repeat(sid)
         self.batch.add(sid)
         self.last = sid
-        if self.run_wide and self.earlier and hash(sid) in self.earlier:
+        if self.run_wide and sid in self.earlier:
             self.replaced.append(sid)
 
     def undo(self) -> None:
@@ -663,7 +684,7 @@ class KeyRegistry:
         """Close the batch; returns the keys it held that earlier batches loaded."""
         replaced, self.replaced = self.replaced, []
         if self.run_wide:
-            self.earlier.update(map(hash, self.batch))
+            self.earlier.update(self.batch)
         self.batch = set()
         return replaced
 
