@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -82,7 +83,7 @@ def test_a_state_that_cannot_be_saved_fails_before_the_commit(fast_warehouse: Wa
     assert result.returncode == 1
     assert "line 3: a STATE whose value is not a JSON object" in result.stderr
     assert by_id(fast_warehouse, "r") == [(1, "old")]
-    assert orjson.loads(open(state_url, "rb").read()) == {"r": 1}
+    assert orjson.loads(Path(state_url).read_bytes()) == {"r": 1}
 
 
 def test_a_missing_required_field_is_an_error(fast_warehouse: Warehouse) -> None:
@@ -134,7 +135,7 @@ def test_integers_beyond_64_bits_keep_their_digits_or_fail(fast_warehouse: Wareh
     assert result.returncode == 0, result.stderr
     rows = {r["id"]: r for r in fast_warehouse.rows("b")}
     assert rows[1]["open"] == str(huge)
-    assert rows[2]["open"] == '{"x":[%d]}' % huge
+    assert rows[2]["open"] == f'{{"x":[{huge}]}}'
     assert float(rows[3]["open"]) == 1e300
     assert "b.n: 1 integers rounded to DOUBLE PRECISION" in result.stderr
     bad = lines + b'{"type":"RECORD","stream":"b","record":{"id":4,"big":%d}}\n' % huge
