@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import jsonschema  # type: ignore[import-untyped]
 import orjson
 import pytest
 
@@ -312,3 +313,186 @@ def test_a_closed_pipe_is_reported_once() -> None:
     stderr = proc.stderr.read().decode()
     assert "output closed before everything was written" in stderr
     assert "Traceback" not in stderr and "Exception ignored" not in stderr
+
+
+# -- wide objects: common keys stay properties, the tail is additionalProperties -----------
+
+def _valid(schema: dict[str, Any], records: list[dict[str, Any]]) -> None:
+    """Every record fits the schema, by an independent JSON Schema validator."""
+    validator = jsonschema.Draft7Validator(schema)
+    for record in records:
+        validator.validate(record)
+
+
+def test_wide_root_keeps_common_keys_and_the_key_as_properties() -> None:
+    # a, b, c and id are in every record; each record also has a key of its own.
+    lines = [{"stream": "jobs", "record": {"a": n, "b": f"b{n}", "c": True, "id": n,
+                                           f"custom_{n}": n * 10}} for n in range(6)]
+    out = messages(run_infer(lines, "--key", "jobs=id", "--max-properties", "2"))
+    assert out[0]["key_properties"] == ["id"]
+    # At most two kept: the key first, then the most frequent (first seen on ties).
+    assert out[0]["schema"] == {"type": "object",
+                                "properties": {"a": {"type": "integer"},
+                                               "id": {"type": "integer"}},
+                                "additionalProperties": {"type": "string"}}
+    records = [m["record"] for m in out[1:]]
+    assert records == [{"a": n, "b": f"b{n}", "c": "true", "id": n, f"custom_{n}": str(n * 10)}
+                       for n in range(6)]
+    _valid(out[0]["schema"], records)
+
+
+def test_wide_keeps_keys_in_at_least_half_of_the_objects() -> None:
+    lines = []
+    for n in range(10):
+        record: dict[str, Any] = {"id": n, f"only_{n}": n}
+        if n < 5:
+            record["half"] = n  # in 5 of 10: kept
+        if n < 4:
+            record["fewer"] = n  # in 4 of 10: tail
+        if n % 3 == 0:
+            record["nulls"] = None  # tail values may be null
+        lines.append({"stream": "s", "record": record})
+    out = messages(run_infer(lines, "--max-properties", "3"))
+    assert out[0]["schema"] == {"type": "object",
+                                "properties": {"id": {"type": "integer"},
+                                               "half": {"type": ["null", "integer"]}},
+                                "additionalProperties": {"type": ["null", "integer"]}}
+    assert [m["record"] for m in out[1:]] == [line["record"] for line in lines]
+
+
+def test_wide_nested_object_keeps_properties_and_coerces_its_tail() -> None:
+    lines = [{"stream": "s", "record": {"id": n, "attrs": {
+        "color": "red", "size": n, f"extra_{n}": n if n % 2 else f"text {n}"}}}
+        for n in range(4)]
+    out = messages(run_infer(lines, "--max-properties", "3"))
+    assert out[0]["schema"]["properties"]["attrs"] == {
+        "type": "object",
+        "properties": {"color": {"type": "string"}, "size": {"type": "integer"}},
+        "additionalProperties": {"type": "string"},  # integers and strings widen to string
+    }
+    assert out[1:] == [{"type": "RECORD", "stream": "s", "record": {"id": n, "attrs": {
+        "color": "red", "size": n, f"extra_{n}": str(n) if n % 2 else f"text {n}"}}}
+        for n in range(4)]
+    _valid(out[0]["schema"], [m["record"] for m in out[1:]])
+
+
+def test_an_object_seen_once_with_too_many_keys_is_a_map() -> None:
+    # One object cannot tell structure from data: no key is common to two of them.
+    schema = infer([{"id": 1, "by_day": {f"2026-11-{d:02d}": d for d in range(1, 29)}}],
+                   max_properties=10)
+    assert schema["properties"]["by_day"] == {"type": "object",
+                                              "additionalProperties": {"type": "integer"}}
+
+
+def test_wide_object_memory_stays_bounded_and_late_keys_are_kept() -> None:
+    inferrer = SchemaInferrer(max_properties=4, keep=["id"])
+    records = []
+    for n in range(3000):
+        record: dict[str, Any] = {"id": n, "name": f"n{n}"}
+        record.update({f"k{n}_{i}": i for i in range(5)})  # five keys of its own
+        if n >= 1000:
+            record["late"] = n  # a field that appears a third of the way in: 2000 of 3000
+        if n == 3 or n >= 1400:
+            # Rare at first (folded into the tail), then in most records: kept, and
+            # widened with the tail, since its early value went there.
+            record["back"] = "early" if n == 3 else n
+        records.append(record)
+        inferrer.add(record)
+        assert inferrer.root.properties is not None
+        assert len(inferrer.root.properties) <= 60  # not 15,000 keys
+    schema = inferrer.schema()
+    assert schema == {"type": "object",
+                      "properties": {"id": {"type": "integer"},
+                                     "name": {"type": "string"},
+                                     "late": {"type": ["null", "integer"]},
+                                     "back": {"type": ["null", "string"]}},
+                      "additionalProperties": {"type": "string"}}
+    assert inferrer.needs_coercion()
+    coerced = [inferrer.coerce(r) for r in records]
+    assert coerced[3]["back"] == "early" and coerced[2000]["back"] == "2000"
+    assert coerced[2000]["late"] == 2000
+    _valid(schema, coerced)
+
+
+def test_cached_wide_schema_round_trips_and_a_new_tail_key_fits(tmp_path: Path) -> None:
+    cache = str(tmp_path / "wide.json")
+    lines = [{"stream": "s", "record": {"id": n, "name": f"n{n}", f"k{n}": n}}
+             for n in range(5)]
+    first = messages(run_infer(lines, "--key", "s=id", "--max-properties", "2",
+                               "--save-schema", cache))
+    schema = first[0]["schema"]
+    assert schema == {"type": "object",
+                      "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
+                      "additionalProperties": {"type": "integer"}}
+    saved = orjson.loads(Path(cache).read_bytes())
+    assert saved == {"streams": {"s": {"schema": schema, "key_properties": ["id"]}}}
+    assert messages(run_infer(lines, "--schema-cache", cache)) == first
+    new_key = [*lines, {"stream": "s", "record": {"id": 9, "name": "x", "never_seen": 7}}]
+    again = messages(run_infer(new_key, "--schema-cache", cache))
+    assert again[-1]["record"] == {"id": 9, "name": "x", "never_seen": 7}
+    for record, reason in [({"id": 9, "name": "x", "never_seen": "seven"},
+                            "never_seen: 'seven' is not of type integer"),
+                           ({"id": 9, "name": 5}, "name: 5 is not of type string")]:
+        bad = run_infer([*lines, {"stream": "s", "record": record}], "--schema-cache", cache)
+        assert bad.returncode == 1
+        assert bad.stdout == b""
+        assert f"line 6: stream 's': record does not fit the cached schema ({reason})" \
+            in bad.stderr.decode()
+
+
+# -- repeated key values --------------------------------------------------------------------
+
+def test_repeated_key_values_are_reported_per_stream() -> None:
+    lines = [{"stream": "jobs", "record": {"id": n % 4, "v": n}} for n in range(7)]
+    lines += [{"stream": "pairs", "record": {"a": 1, "b": n % 2}} for n in range(3)]
+    lines += [{"stream": "fine", "record": {"id": n}} for n in range(3)]
+    lines += [{"stream": "objects", "record": {"id": {"x": [1, n // 2]}}} for n in range(2)]
+    result = run_infer(lines, "--key", "jobs=id", "--key", "pairs=a,b", "--key", "fine=id",
+                       "--key", "objects=id")
+    out = messages(result)
+    assert [m["record"] for m in out if m["type"] == "RECORD"] == [x["record"] for x in lines]
+    assert result.stderr.decode().splitlines() == [
+        "observes-infer: stream 'jobs': 3 records repeat a value of key id (first: line 5)",
+        "observes-infer: stream 'pairs': 1 record repeats a value of key a,b (first: line 10)",
+        "observes-infer: stream 'objects': 1 record repeats a value of key id (first: line 15)",
+        "observes-infer: 15 records, streams: jobs, pairs, fine, objects",
+    ]
+
+
+def test_repeated_keys_are_also_reported_with_a_cached_schema(tmp_path: Path) -> None:
+    cache = tmp_path / "c.json"
+    cache.write_bytes(orjson.dumps({"streams": {"s": {"schema": {
+        "type": "object", "properties": {"id": {"type": "string"}}}, "key_properties": ["id"]}}}))
+    result = run_infer([{"stream": "s", "record": {"id": x}} for x in "abab"],
+                       "--schema-cache", str(cache))
+    assert result.returncode == 0
+    assert "observes-infer: stream 's': 2 records repeat a value of key id (first: line 3)" \
+        in result.stderr.decode()
+
+
+# -- date formats ---------------------------------------------------------------------------
+
+def test_extra_format_without_a_time_gives_dates() -> None:
+    lines = [{"stream": "s", "record": {"d": "28/11/2026", "iso": "28/11/2026", "m": "28/11/2026"}},
+             {"stream": "s", "record": {"d": "01/02/2000", "iso": "2026-11-29",
+                                        "m": "2026-11-29T05:00:00Z"}}]
+    out = messages(run_infer(lines, "--datetime-format", "%d/%m/%Y",
+                             "--datetime-format", "%d/%m/%Y %H:%M"))
+    props = out[0]["schema"]["properties"]
+    assert props["d"] == {"type": "string", "format": "date"}
+    assert props["iso"] == {"type": "string", "format": "date"}
+    assert props["m"] == {"type": "string"}  # a date and a date-time: plain strings
+    assert [m["record"] for m in out[1:]] == [
+        {"d": "2026-11-28", "iso": "2026-11-28", "m": "28/11/2026"},
+        {"d": "2000-02-01", "iso": "2026-11-29", "m": "2026-11-29T05:00:00Z"},
+    ]
+
+
+def test_extra_formats_with_and_without_a_time_part() -> None:
+    from observes_singer.infer.schema import has_time_part
+
+    assert not has_time_part("%d/%m/%Y")
+    assert not has_time_part("%Y%m%d %%H")  # a literal "%H"
+    assert has_time_part("%d/%m/%Y %H:%M")
+    assert has_time_part("%d.%m.%y %I%p")
+    assert has_time_part("%Y-%m-%d%z")

@@ -25,8 +25,10 @@ enum {
 
 #define VARCHAR_MAX_BYTES 65535
 #define ID_LEN 32
-/* orjson reads integer literals past 2**64 as floats: such a float may be a rounded one. */
+/* orjson reads integer literals past 2**64 - 1 or below -2**63 as floats: such a float
+ * may be a rounded one. */
 #define BIG_FLOAT 18446744073709551616.0
+#define LOW_FLOAT -9223372036854775808.0
 /* Integers past 2**53 may not survive a DOUBLE PRECISION column. */
 #define EXACT_DOUBLE 9007199254740992LL
 
@@ -361,7 +363,7 @@ static int scalar(Ctx *c, Table *t, Buffer *b, Node *node, PyObject *v, int *had
             return put_null(b);
         if (PyFloat_CheckExact(v)) {
             double d = PyFloat_AS_DOUBLE(v);
-            if (!(d > -BIG_FLOAT && d < BIG_FLOAT))
+            if (!(d > LOW_FLOAT && d < BIG_FLOAT))
                 return put_token(b, PyObject_CallFunctionObjArgs(f->helpers[H_BIG_FLOAT], v,
                                                                  node->where, NULL), had_nul);
             char *text = PyOS_double_to_string(d, 'r', 0, Py_DTSF_ADD_DOT_0, NULL);

@@ -48,9 +48,11 @@ NULL = "\\N"  # the token of SQL NULL, in CSV and in PostgreSQL's text format
 TEXT_ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
-#: orjson reads integer literals past 2**64 as floats: an integral float this large may
-#: be such a literal, rounded, so the record is read again exactly (see :class:`Inexact`).
+#: orjson reads integer literals past 2**64 - 1 or below -2**63 as floats: an integral
+#: float that far out may be such a literal, rounded, so the record is read again exactly
+#: (see :class:`Inexact`).
 BIG_FLOAT = 2.0**64
+LOW_FLOAT = -(2.0**63)
 #: integers past 2**53 may not survive a DOUBLE PRECISION column
 EXACT_DOUBLE = 2**53
 
@@ -195,7 +197,7 @@ def _number_key(value: Any) -> str:
 
 def _has_big_float(value: Any) -> bool:
     if value.__class__ is float:
-        return value.is_integer() and abs(value) >= BIG_FLOAT
+        return value.is_integer() and not LOW_FLOAT < value < BIG_FLOAT
     if value.__class__ is dict:
         return any(_has_big_float(v) for v in value.values())
     if value.__class__ is list:
@@ -391,7 +393,7 @@ def _scalar(src: _Source, column: Column, value: str, token: str, where: str, ma
         src.add(f"else: {token} = _integer({value}, {w})")
     elif kind is Kind.NUMBER:
         src.add(f"if {value} is None: {token} = _N")
-        src.add(f"elif {value}.__class__ is float: {token} = {value} if {-BIG_FLOAT!r} < "
+        src.add(f"elif {value}.__class__ is float: {token} = {value} if {LOW_FLOAT!r} < "
                 f"{value} < {BIG_FLOAT!r} else _bigfloat({value}, {w})")
         src.add(f"elif {value}.__class__ is int: {token} = {value} if {-EXACT_DOUBLE} <= "
                 f"{value} <= {EXACT_DOUBLE} else _rounded({value}, {w})")
@@ -750,7 +752,7 @@ class Helpers:
 
     def check_float(self, value: Any) -> None:
         if not self.exact and value.__class__ is float and value.is_integer() \
-                and abs(value) >= BIG_FLOAT:
+                and not LOW_FLOAT < value < BIG_FLOAT:
             raise Inexact
 
     def timestamp(self, value: Any, where: str) -> str:

@@ -53,12 +53,34 @@ class InferError(Exception):
 
 
 class _Stream:
-    __slots__ = ("inferrer", "key_properties", "name")
+    __slots__ = ("first_repeat", "inferrer", "key_properties", "name", "repeats", "seen")
 
     def __init__(self, name: str, inferrer: SchemaInferrer | None, keys: list[str]) -> None:
         self.name = name
         self.inferrer = inferrer
         self.key_properties = keys
+        # Key values seen so far (pass one only), and the records that repeated one.
+        self.seen: set[Any] = set()
+        self.repeats = 0
+        self.first_repeat = 0  # line of the first record that repeated a key value
+
+    def repeat_note(self) -> str | None:
+        """The line that reports repeated key values, if any record repeated one."""
+        if not self.repeats:
+            return None
+        records = "1 record repeats" if self.repeats == 1 else f"{self.repeats} records repeat"
+        return (f"{PROG}: stream {self.name!r}: {records} a value of key "
+                f"{','.join(self.key_properties)} (first: line {self.first_repeat})")
+
+
+def _key_part(value: Any) -> Any:
+    """A key value as a set member; objects and lists (unhashable) as canonical JSON."""
+    if type(value) is dict or type(value) is list:
+        try:
+            return ("json", orjson.dumps(value, option=orjson.OPT_SORT_KEYS))
+        except TypeError:  # an integer beyond 64 bits inside
+            return ("json", json.dumps(value, sort_keys=True, separators=(",", ":")))
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -177,8 +199,9 @@ class Inference:
                                    "run without --schema-cache to infer it", raw)
             stream = _Stream(name, None, self.cached[name].key_properties)
         else:
-            inferrer = SchemaInferrer(self.datetime_formats, self.max_properties)
-            stream = _Stream(name, inferrer, self.keys.get(name, []))
+            keys = self.keys.get(name, [])
+            inferrer = SchemaInferrer(self.datetime_formats, self.max_properties, keep=keys)
+            stream = _Stream(name, inferrer, keys)
         self.streams[name] = stream
         return stream
 
@@ -190,10 +213,25 @@ class Inference:
                                                   "record": record}))
             return
         stream = self._stream(name, raw, line_no)
-        for key in stream.key_properties:
-            if record.get(key) is None:
-                raise self._error(line_no, f"stream {name!r}: record has no key property "
-                                   f"{key!r}", raw)
+        keys = stream.key_properties
+        if keys:
+            for key in keys:
+                if record.get(key) is None:
+                    raise self._error(line_no, f"stream {name!r}: record has no key property "
+                                       f"{key!r}", raw)
+            if len(keys) == 1:
+                value = record[keys[0]]
+                if type(value) is dict or type(value) is list:
+                    value = _key_part(value)
+            else:
+                value = tuple(_key_part(record[key]) for key in keys)
+            seen = stream.seen
+            if value in seen:
+                stream.repeats += 1
+                if not stream.first_repeat:
+                    stream.first_repeat = line_no
+            else:
+                seen.add(value)
         if stream.inferrer is not None:
             stream.inferrer.add(record)
         else:
@@ -284,9 +322,15 @@ def run(args: argparse.Namespace, stdin: IO[bytes], stdout: IO[bytes]) -> int:
                 inference.spool(iter(handle), spool, source=args.input)
         else:
             inference.spool(iter(stdin), spool)
+        for stream in inference.streams.values():
+            stream.seen = set()  # pass two does not need the key values
         inference.replay(spool, stdout)
     if args.save_schema:
         blobs.write_bytes(args.save_schema, dump_schema_cache(inference.schemas()))
+    for stream in inference.streams.values():
+        note = stream.repeat_note()
+        if note:
+            print(note, file=sys.stderr)
     streams = ", ".join(inference.streams) or "none"
     print(f"{PROG}: {inference.records} records, streams: {streams}", file=sys.stderr)
     return 0

@@ -10,6 +10,7 @@ vouch for records in objects that a failed run leaves unlisted.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from typing import IO, Any
 
 import orjson
 
-from observes_singer.flatten.codegen import BadValue, CompiledStream, compile_plan
+from observes_singer.flatten.codegen import BadValue, CompiledStream, Inexact, compile_plan
 from observes_singer.flatten.plan import SchemaError, compile_stream, row_columns
 from observes_singer.messages import (
     ActivateVersionMessage,
@@ -28,6 +29,7 @@ from observes_singer.messages import (
     SchemaMessage,
     StateMessage,
     decode_message,
+    parse_line,
 )
 from observes_singer.state import StateStore
 from observes_singer.storage import BlobStore
@@ -41,6 +43,14 @@ DRAIN_ROWS = 1000
 
 class LoadError(Exception):
     """The input cannot be written; the message says where (stream, line, field)."""
+
+
+def _dumps_line(value: Any) -> bytes:
+    """A JSON line; integers beyond 64 bits (which orjson refuses) as their exact digits."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_APPEND_NEWLINE)
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
 
 
 @dataclass
@@ -114,7 +124,7 @@ class S3Loader:
                 if singer:
                     self._write_singer(raw)
                 else:
-                    self._write_record(stream, message.record, line_no)
+                    self._write_record(stream, message.record, line_no, raw)
             elif isinstance(message, SchemaMessage):
                 self._on_schema(message, raw)
                 if singer:
@@ -122,7 +132,8 @@ class S3Loader:
             elif isinstance(message, StateMessage):
                 if singer:
                     self._write_singer(raw)
-                self.pending_state = message.value
+                # STATE lines are few: read again, keeping integers beyond 64 bits exact.
+                self.pending_state = self._exact(raw, line_no)["value"]
             elif isinstance(message, ActivateVersionMessage):
                 if message.stream not in self.streams:
                     raise MessageError(line_no, f"ACTIVATE_VERSION for stream "
@@ -173,20 +184,38 @@ class S3Loader:
                 moment = None
         if moment is None:
             raise LoadError(f"stream {stream!r}, {self.source} line {line_no}, field {name}: "
-                            f"{orjson.dumps(value).decode()} is not a date-time to partition by")
+                            f"{_dumps_line(value).decode().strip()[:80]} is not a date-time "
+                            "to partition by")
         if moment.tzinfo is not None:
             moment = moment.astimezone(UTC)
         return moment
 
-    def _write_record(self, stream: StreamState, record: dict[str, Any], line_no: int) -> None:
-        partition = self._partition(record, stream.name, line_no)
+    def _exact(self, raw: bytes, line_no: int) -> Any:
+        """The line parsed again with integers beyond 64 bits kept exact (orjson makes them
+        floats). Only a line with a run of 19 or more digits is parsed by the slower
+        standard module."""
+        return parse_line(raw, line_no, self.source, exact_integers=True)
+
+    def _write_record(self, stream: StreamState, record: dict[str, Any], line_no: int,
+                      raw: bytes) -> None:
         if stream.compiled is None:
             data = orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
+            # orjson writes an integer it read beyond 64 bits (then a float) with an
+            # exponent: only such a line, with a "+", can need reading again.
+            if b"+" in data and b"e+" in data:
+                record = self._exact(raw, line_no)["record"]
+                data = _dumps_line(record)
+            partition = self._partition(record, stream.name, line_no)
             self._part(stream.name, stream.name, partition).write(data, 1)
             return
+        partition = self._partition(record, stream.name, line_no)
         compiled = stream.compiled
         try:
-            compiled.flatten(record, line_no, "\\N")
+            try:
+                compiled.flatten(record, line_no, "\\N")
+            except Inexact:  # a value may be an integer orjson rounded: read it exactly
+                exact = self._exact(raw, line_no)["record"]
+                compiled.flatten_exact(record, exact, line_no, "\\N")
         except BadValue as exc:
             raise LoadError(f"stream {stream.name!r}, {self.source} line {line_no}, "
                             f"{exc}") from None
@@ -265,8 +294,7 @@ class S3Loader:
             if not isinstance(value, dict):
                 raise LoadError("cannot save a STATE whose value is not a JSON object")
             self.state_store.put(value)
-        self.out.write(orjson.dumps({"type": "STATE", "value": value},
-                                    option=orjson.OPT_APPEND_NEWLINE))
+        self.out.write(_dumps_line({"type": "STATE", "value": value}))
         self.out.flush()
         self.states_emitted += 1
 

@@ -258,3 +258,84 @@ def test_byte_limit_starts_new_parts_and_state_is_saved(place: Place) -> None:
     assert all(size < 40_000 + 2_000 for size in sizes)  # a part ends after the row that fills it
     assert sum(o["rows"] for o in manifest["objects"]) == 100
     assert orjson.loads(Path(state_url).read_bytes()) == {"upto": 79}
+
+
+# -- integers beyond 64 bits ----------------------------------------------------------------
+
+BIG_SCHEMA = {"type": "object", "properties": {"id": {"type": "integer"},
+                                               "n": {"type": ["null", "integer"]},
+                                               "open": {}, "at": {"type": ["null", "string"]}}}
+
+
+def big_input(*records: bytes, state: bytes = b'{"upto":1}') -> bytes:
+    schema = orjson.dumps({"type": "SCHEMA", "stream": "big", "schema": BIG_SCHEMA,
+                           "key_properties": ["id"]})
+    lines = [schema] + [b'{"type":"RECORD","stream":"big","record":' + r + b"}"
+                        for r in records]
+    return b"\n".join([*lines, b'{"type":"STATE","value":' + state + b"}"]) + b"\n"
+
+
+def test_jsonl_keeps_the_digits_of_integers_beyond_64_bits(tmp_path: Path) -> None:
+    place = Place(str(tmp_path / "b"), BlobStore(), None, tmp_path)
+    records = [
+        b'{"id":1,"n":123456789012345678901234567890,"open":[-98765432109876543210987]}',
+        b'{"id":2,"n":-9223372036854775809,"open":{"x":18446744073709551616,"f":1e20}}',
+        b'{"id":3,"n":18446744073709551615,"open":null,"at":"x+y"}',  # 64 bits unsigned
+        b'{"id":4,"n":-9223372036854775808,"open":2.5e+30,"at":"a\\u00e9"}',
+    ]
+    result = run_s3(place, big_input(*records, state=b'{"cursor":99999999999999999999999}'))
+    assert result.returncode == 0, result.stderr
+    (manifest,) = place.manifests()
+    (entry,) = manifest["objects"]
+    assert place.read(entry["url"]) == (
+        b'{"id":1,"n":123456789012345678901234567890,"open":[-98765432109876543210987]}\n'
+        b'{"id":2,"n":-9223372036854775809,"open":{"x":18446744073709551616,"f":1e+20}}\n'
+        b'{"id":3,"n":18446744073709551615,"open":null,"at":"x+y"}\n'
+        b'{"id":4,"n":-9223372036854775808,"open":2.5e+30,"at":"a\xc3\xa9"}\n')
+    assert result.stdout == b'{"type":"STATE","value":{"cursor":99999999999999999999999}}\n'
+
+
+def test_singer_format_keeps_integers_beyond_64_bits(tmp_path: Path) -> None:
+    place = Place(str(tmp_path / "b"), BlobStore(), None, tmp_path)
+    data = big_input(b'{"id":1,"n":123456789012345678901234567890}')
+    result = run_s3(place, data, format="singer")
+    assert result.returncode == 0, result.stderr
+    (manifest,) = place.manifests()
+    assert b"".join(place.read(o["url"]) for o in manifest["objects"]) == data
+
+
+@pytest.mark.parametrize("digits", ["123456789012345678901234567890", "18446744073709551615",
+                                    "9223372036854775808"])
+def test_csv_integer_beyond_64_bits_is_an_error(tmp_path: Path, digits: str) -> None:
+    place = Place(str(tmp_path / "b"), BlobStore(), None, tmp_path)
+    data = big_input(b'{"id":1,"n":5}', b'{"id":2,"n":' + digits.encode() + b"}")
+    result = run_s3(place, data, format="csv")
+    assert result.returncode == 1
+    assert (f"stream 'big', stdin line 3, field n: {digits} is outside the 64-bit integer "
+            "range (BIGINT)") in result.stderr.decode()
+    assert "Traceback" not in result.stderr.decode()
+    assert place.manifests() == []
+    assert result.stdout == b""
+
+
+def test_csv_negative_integer_beyond_64_bits_is_an_error(tmp_path: Path) -> None:
+    place = Place(str(tmp_path / "b"), BlobStore(), None, tmp_path)
+    result = run_s3(place, big_input(b'{"id":2,"n":-9223372036854775809}'), format="csv")
+    assert result.returncode == 1
+    assert ("stream 'big', stdin line 2, field n: -9223372036854775809 is outside the 64-bit "
+            "integer range (BIGINT)") in result.stderr.decode()
+
+
+def test_csv_open_field_keeps_integers_beyond_64_bits_as_text(tmp_path: Path) -> None:
+    place = Place(str(tmp_path / "b"), BlobStore(), None, tmp_path)
+    data = big_input(b'{"id":1,"open":{"x":123456789012345678901234567890,"f":1e20}}',
+                     b'{"id":2,"open":18446744073709551616}')
+    result = run_s3(place, data, format="csv")
+    assert result.returncode == 0, result.stderr
+    (manifest,) = place.manifests()
+    (entry,) = manifest["objects"]
+    header, *rows = place.read(entry["url"]).splitlines()
+    assert header == b"_sdc_id,_sdc_table_version,id,n,open,at"
+    assert [row.split(b",", 1)[1] for row in rows] == [  # after the id
+        b'\\N,1,\\N,"{""x"":123456789012345678901234567890,""f"":1e+20}",\\N',
+        b'\\N,2,\\N,"18446744073709551616",\\N']
