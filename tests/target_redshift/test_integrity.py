@@ -215,3 +215,23 @@ def test_a_key_repeated_after_a_new_schema_keeps_one_row(fast_warehouse: Warehou
     result = run_target(fast_warehouse, messages)
     assert result.returncode == 0, result.stderr
     assert [(r["id"], r["v"], r["extra"]) for r in fast_warehouse.rows("r")] == [(1, "new", 5)]
+
+
+def test_observes_infer_into_the_target_loses_no_key(fast_warehouse: Warehouse) -> None:
+    # Records keyed by data (a key per day): observes-infer makes the long tail a map,
+    # keeps the frequent keys and the --key as columns, and the target loads all of it.
+    import subprocess
+    import sys
+
+    raw = b"".join(orjson.dumps({"id": n, "name": f"n{n}",
+                                 **{f"2026-01-{d:02d}T{n}": d for d in range(1, 30)}}) + b"\n"
+                   for n in range(60))
+    inferred = subprocess.run(
+        [sys.executable, "-m", "observes_singer.infer.cli", "--stream", "daily", "--key",
+         "daily=id", "--max-properties", "50"], input=raw, capture_output=True, check=True)
+    result = run_target(fast_warehouse, inferred.stdout)
+    assert result.returncode == 0, result.stderr
+    assert "not loaded" not in result.stderr
+    assert sorted((r["id"], r["name"]) for r in fast_warehouse.rows("daily"))[:2] == [
+        (0, "n0"), (1, "n1")]
+    assert fast_warehouse.count("daily__value") == 60 * 29
