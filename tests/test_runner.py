@@ -14,6 +14,7 @@ from typing import Any
 
 import duckdb
 import orjson
+import pytest
 
 SAMPLE_TAP = Path(__file__).parent / "support" / "sample_tap.py"
 
@@ -219,7 +220,8 @@ def test_the_gitlab_job_twice_against_the_loopback_gitlab(tmp_path: Path) -> Non
     assert sum(1 for path in second_calls if path.endswith("/pipelines")) == 1
 
 
-def test_ctrl_c_stops_both_sides_and_saves_nothing(tmp_path: Path) -> None:
+@pytest.mark.parametrize("how", ["ctrl-c", "sighup"])
+def test_an_interruption_stops_both_sides_and_saves_nothing(tmp_path: Path, how: str) -> None:
     source, saved = first_replace_run(tmp_path)
     source.write_text(json.dumps([item(n, f"2026-11-{n:02d}T00:00:00Z") for n in range(2, 30)]))
     write_job(tmp_path, load_method="replace", pause=0.2)
@@ -229,7 +231,10 @@ def test_ctrl_c_stops_both_sides_and_saves_nothing(tmp_path: Path) -> None:
                                cwd=tmp_path, env=environment, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True, start_new_session=True)
     time.sleep(2.0)
-    os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C does to the foreground group
+    if how == "ctrl-c":
+        os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C does to the foreground group
+    else:
+        os.kill(process.pid, signal.SIGHUP)  # the runner only, as when its terminal closes
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr
     assert "interrupted; nothing saved" in stderr
@@ -332,24 +337,6 @@ def test_a_killed_runner_commits_nothing_and_leaves_no_secret(tmp_path: Path) ->
     assert (tmp_path / "state" / "sample.json").read_bytes() == saved
     assert files_holding(tmp_path, SECRET) == []
     assert list(temp.iterdir()) == []
-
-
-def test_sighup_stops_both_sides_and_saves_nothing(tmp_path: Path) -> None:
-    source, saved = first_replace_run(tmp_path)
-    source.write_text(json.dumps([item(n, f"2026-11-{n:02d}T00:00:00Z") for n in range(2, 30)]))
-    write_job(tmp_path, load_method="replace", pause=0.2)
-    environment = {**os.environ, "OBSERVES_JOBS_DIR": str(tmp_path / "jobs"),
-                   "SOURCE_TOKEN": "x"}
-    process = subprocess.Popen([sys.executable, "-m", "observes_singer.cli", "run", "sample"],
-                               cwd=tmp_path, env=environment, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, start_new_session=True)
-    time.sleep(2.0)
-    os.kill(process.pid, signal.SIGHUP)  # the runner only, as when its terminal closes
-    _, stderr = process.communicate(timeout=60)
-    assert process.returncode == 130, stderr
-    assert "interrupted; nothing saved" in stderr
-    assert rows(tmp_path) == [(1, "item 1")]
-    assert (tmp_path / "state" / "sample.json").read_bytes() == saved
 
 
 def test_without_memfd_the_configs_go_to_a_private_folder_removed_after(tmp_path: Path
