@@ -175,7 +175,10 @@ def _timestamp(value: Any, where: str, stats: FlattenStats | None = None) -> str
     if fraction is not None and fraction.group(1)[6:].strip("0") and stats is not None:
         stats.sub_microsecond[where] += 1
     if zone is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
+        try:
+            moment = moment.astimezone(UTC).replace(tzinfo=None)
+        except OverflowError:  # 0001-01-01T00:30:00+01:00 is before year 1 in UTC
+            raise BadValue(where, value, "is outside the supported years") from None
     if not 1 <= moment.year <= 9999:
         raise BadValue(where, value, "is outside the supported years")
     return moment.isoformat(" ")

@@ -146,7 +146,8 @@ class Loader:
                 raise MessageError(line_no, f"malformed JSON ({exc})", raw,
                                    self.source) from None
             if obj.__class__ is dict and obj.get("type") == "RECORD":
-                target = streams.get(obj.get("stream"))  # type: ignore[arg-type]
+                name = obj.get("stream")
+                target = streams.get(name) if name.__class__ is str else None
                 record = obj.get("record")
                 version = obj.get("version")
                 if target is not None and record.__class__ is dict and (

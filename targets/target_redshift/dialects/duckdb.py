@@ -23,7 +23,11 @@ class DuckDBDialect(Dialect):
 
     def __init__(self, database: Database) -> None:
         super().__init__()
-        os.makedirs(os.path.dirname(database.path) or ".", exist_ok=True)
+        try:
+            os.makedirs(os.path.dirname(database.path) or ".", exist_ok=True)
+        except OSError as exc:
+            raise WarehouseError(f"cannot create the folder of DuckDB file {database.path}: "
+                                 f"{exc.strerror}") from None
         try:
             # DuckDB keeps every block it writes cached up to 80% of the machine's
             # memory; a cap keeps the target's memory flat as the input grows.
