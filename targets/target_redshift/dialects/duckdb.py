@@ -1,10 +1,19 @@
-"""DuckDB, the embedded default: a local file, loaded with its CSV reader."""
+"""DuckDB, the embedded default: a local file, loaded with its CSV reader.
+
+Rows reach DuckDB through a CSV spool file. It holds row data, so it lives in a private
+folder (mode 0700, the file 0600) named with the process id; a run killed before it
+could clean up leaves that folder behind, and the next run removes every such folder
+whose process is gone.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
+import shutil
 import tempfile
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -15,6 +24,43 @@ from target_redshift.dialects.base import Dialect, WarehouseError
 from target_redshift.sqltypes import SqlType
 
 DUCKDB_MEMORY_LIMIT = "256MB"
+SPOOL_PREFIX = "target-redshift-spool-"
+_SPOOL_FOLDER = re.compile(re.escape(SPOOL_PREFIX) + r"(\d+)-")
+
+
+def _process_gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # another user's live process
+        return False
+    return False
+
+
+def remove_leftover_spools(parent: Path) -> list[Path]:
+    """Remove the spool folders of runs that were killed; returns what was removed."""
+    removed = []
+    with contextlib.suppress(OSError):
+        for entry in parent.iterdir():
+            match = _SPOOL_FOLDER.match(entry.name)
+            if match is None or not entry.is_dir() or entry.is_symlink():
+                continue
+            with contextlib.suppress(OSError):
+                if entry.stat().st_uid == os.getuid() and _process_gone(int(match.group(1))):
+                    shutil.rmtree(entry)
+                    removed.append(entry)
+    return removed
+
+
+def private_spool() -> tuple[Path, Path]:
+    """A new private folder and the path of the spool file inside it."""
+    parent = Path(tempfile.gettempdir())
+    remove_leftover_spools(parent)
+    folder = Path(tempfile.mkdtemp(prefix=f"{SPOOL_PREFIX}{os.getpid()}-", dir=parent))
+    spool = folder / "rows.csv"
+    os.close(os.open(spool, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    return folder, spool
 
 
 class DuckDBDialect(Dialect):
@@ -36,10 +82,7 @@ class DuckDBDialect(Dialect):
         except duckdb.Error as exc:
             raise WarehouseError(f"cannot open DuckDB file {database.path}: {exc}") from None
         self.conn.execute("BEGIN TRANSACTION")
-        self._spool = tempfile.NamedTemporaryFile(  # noqa: SIM115 - lives with the dialect
-            prefix="target-redshift-", suffix=".csv", delete=False
-        )
-        self._spool.close()
+        self._spool_folder, self._spool = private_spool()
 
     def _execute(self, sql: str, params: tuple[Any, ...] | None = None) -> list[tuple[Any, ...]]:
         if params:
@@ -54,11 +97,11 @@ class DuckDBDialect(Dialect):
 
     def _load(self, schema: str, table: str, columns: list[str], types: list[SqlType],
               data: bytes, rows: int) -> None:
-        with open(self._spool.name, "wb") as handle:
+        with open(self._spool, "wb") as handle:
             handle.write(data)
         target = self.qualified(schema, table) if schema else quote(table)
         cols = ", ".join(quote(c) for c in columns)
-        path = self._spool.name.replace("'", "''")
+        path = str(self._spool).replace("'", "''")
         try:
             self.conn.execute(
                 f"COPY {target} ({cols}) FROM '{path}' (FORMAT csv, HEADER false, "
@@ -81,8 +124,7 @@ class DuckDBDialect(Dialect):
         with contextlib.suppress(duckdb.Error):
             self.conn.execute("ROLLBACK")
         self.conn.close()
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(self._spool.name)
+        shutil.rmtree(self._spool_folder, ignore_errors=True)
 
     def widen_varchar(self, schema: str, table: str, column: str, sql_type: Any) -> None:
         """VARCHAR has no size in DuckDB: nothing to widen."""
