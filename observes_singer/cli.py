@@ -11,7 +11,7 @@ import orjson
 from observes_singer import __version__
 from observes_singer.command import run_main
 from observes_singer.jobs import JobError, load_job
-from observes_singer.state import StateError, StateStore, parse_state
+from observes_singer.state import StateError, StateStore, parse_state, tap_state
 from observes_singer.storage import BlobStore, StorageError
 
 
@@ -62,9 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
     state.add_argument("--endpoint-url", metavar="URL", help="S3 endpoint (for S3-compatible "
                        "stores); default AWS_ENDPOINT_URL")
     actions = state.add_subparsers(dest="action", metavar="ACTION", required=True)
-    get = actions.add_parser("get", help="print the state document (exit 3 if there is none)")
+    get = actions.add_parser("get", help="print the state document, the bare state value a "
+                             "target emits and a tap reads (exit 3 if there is none)")
     get.add_argument("url", metavar="JOB_OR_URL")
-    put = actions.add_parser("set", help="replace the state with a JSON document")
+    put = actions.add_parser("set", help="replace the state with a JSON document: a bare "
+                             "state, a STATE message or Meltano's {\"singer_state\": ...}; the "
+                             "bare value is saved")
     put.add_argument("url", metavar="JOB_OR_URL")
     put.add_argument("file", nargs="?", default="-", help="JSON file, or - for stdin (default)")
     clear = actions.add_parser("clear", help="remove the state (the next run starts over)")
@@ -99,7 +102,7 @@ def _state_command(args: argparse.Namespace, stdin: IO[bytes], stdout: IO[bytes]
         else:
             with open(args.file, "rb") as handle:
                 raw = handle.read()
-        store.put(parse_state(raw, source))
+        store.put(tap_state(parse_state(raw, source), source))
         print(f"observes: state saved to {args.url}", file=sys.stderr)
         return 0
     removed = store.clear()

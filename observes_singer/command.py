@@ -9,6 +9,7 @@ the reader.
 
 from __future__ import annotations
 
+import argparse
 import os
 import signal
 import sys
@@ -102,4 +103,17 @@ def positive_int(raw: dict[str, Any], key: str, default: int,
     value = raw.get(key, default)
     if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
         raise error(f"{key}: must be a positive integer, got {value!r}")
+    return value
+
+
+def positive_int_option(text: str) -> int:
+    """An ``argparse`` type: a whole number, 1 or more (``--max-properties 0``, ``-5`` or
+    ``ten`` are usage errors naming the option, exit 2)."""
+    try:
+        value = int(text.strip(), 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number, 1 or more, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number, 1 or more, got {text!r}")
     return value

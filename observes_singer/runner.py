@@ -38,14 +38,20 @@ import orjson
 from observes_singer.commit_gate import ENV as COMMIT_FD_ENV
 from observes_singer.commit_gate import GO_AHEAD
 from observes_singer.jobs import Job, resolve_secrets
-from observes_singer.state import StateStore
+from observes_singer.state import StateStore, bare_state
 from observes_singer.storage import BlobStore
 
 CHUNK = 1 << 20
 
 
 class _StateReader(threading.Thread):
-    """Reads the target's stdout and keeps the last STATE value it emitted."""
+    """Reads the target's stdout and keeps the last state it emitted.
+
+    A Singer target writes each state as the bare value, one JSON object a line (as
+    singer-sdk's targets do, and as Meltano reads them). A whole STATE message,
+    ``{"type": "STATE", "value": ...}``, as the targets here wrote before, counts as its
+    value. Lines that are not JSON objects are not states and are skipped.
+    """
 
     def __init__(self, stream: IO[bytes]) -> None:
         super().__init__(name="target-stdout", daemon=True)
@@ -56,11 +62,11 @@ class _StateReader(threading.Thread):
     def run(self) -> None:
         for line in self.stream:
             try:
-                message = orjson.loads(line)
+                document = orjson.loads(line)
             except orjson.JSONDecodeError:
                 continue
-            if isinstance(message, dict) and message.get("type") == "STATE":
-                self.state = message.get("value")
+            if isinstance(document, dict):
+                self.state = bare_state(document)
                 self.states += 1
 
 

@@ -3,6 +3,11 @@
 A missing document means "no state yet" (a first run). A document that exists but
 is not a JSON object is an error: silently starting over would re-extract
 everything, or worse, skip nothing and duplicate data downstream.
+
+The document is the bare state value, ``{"bookmarks": {...}}``: what a Singer target
+writes on stdout, one JSON object a line, and what a tap reads with ``--state``.
+``bare_state`` takes it out of the wrappings it may come in (a whole STATE message,
+Meltano's ``{"singer_state": ...}``), for the runner, ``observes state set`` and the taps.
 """
 
 from __future__ import annotations
@@ -70,4 +75,42 @@ def parse_state(raw: bytes, url: str) -> dict[str, Any]:
         raise StateError(
             f"{url}: state document must be a JSON object, found {type(value).__name__}; {hint}"
         )
+    return value
+
+
+MELTANO_STATE_KEY = "singer_state"
+
+
+def bare_state(document: Any) -> Any:
+    """The bare state value in ``document``, taken out of the wrappings it may come in.
+
+    - a bare state, ``{"bookmarks": {...}}``: itself (anything else not wrapped, too);
+    - a whole STATE message, ``{"type": "STATE", "value": V}``: ``V`` (what targets
+      wrote on stdout before they wrote bare values);
+    - Meltano's envelope, ``{"singer_state": V}``: ``V`` (what ``meltano state get``
+      prints; Meltano itself hands a tap ``V`` alone).
+
+    The wrappings nest: a Meltano project that ran the earlier targets holds
+    ``{"singer_state": {"type": "STATE", "value": V}}``, and that gives ``V`` too.
+    """
+    while isinstance(document, dict):
+        if document.get("type") == "STATE" and "value" in document:
+            document = document["value"]
+        elif MELTANO_STATE_KEY in document and "bookmarks" not in document:
+            document = document[MELTANO_STATE_KEY]
+        else:
+            break
+    return document
+
+
+def tap_state(document: Any, source: str = "--state") -> dict[str, Any]:
+    """The bare state a tap resumes from, from any form ``bare_state`` reads.
+
+    Raises ``StateError`` naming ``source`` when what is inside is not a JSON object.
+    """
+    value = bare_state(document)
+    if not isinstance(value, dict):
+        raise StateError(f"{source}: the state must be a JSON object ({{\"bookmarks\": "
+                         f"...}}), a STATE message or Meltano's {{\"singer_state\": ...}}; "
+                         f"found {type(value).__name__}")
     return value

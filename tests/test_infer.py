@@ -496,3 +496,20 @@ def test_extra_formats_with_and_without_a_time_part() -> None:
     assert has_time_part("%d/%m/%Y %H:%M")
     assert has_time_part("%d.%m.%y %I%p")
     assert has_time_part("%Y-%m-%d%z")
+
+
+@pytest.mark.parametrize("value", ["-5", "0", "ten", "1.5", "", "1e3", "-0"])
+def test_max_properties_must_be_a_positive_whole_number(value: str) -> None:
+    result = run_infer([{"stream": "s", "record": {"a": 1}}], f"--max-properties={value}")
+    assert result.returncode == 2
+    assert result.stdout == b""
+    stderr = result.stderr.decode()
+    errors = [line for line in stderr.splitlines() if "error" in line]
+    assert errors == [f"observes-infer: error: argument --max-properties: must be a whole "
+                      f"number, 1 or more, got {value!r}"], stderr
+    assert "Traceback" not in stderr
+
+
+def test_max_properties_of_one_is_accepted() -> None:
+    result = run_infer([{"stream": "s", "record": {"a": 1, "b": 2}}], "--max-properties", "1")
+    assert result.returncode == 0, result.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import signal
@@ -99,6 +100,20 @@ def test_two_runs_extract_only_what_changed(tmp_path: Path) -> None:
     state = observes(tmp_path, "state", "get", "sample")
     assert json.loads(state.stdout) == {"bookmarks": {"items": {
         "updated": "2026-11-04T00:00:00Z"}}}
+
+
+def test_the_runner_reads_bare_states_and_whole_state_messages() -> None:
+    from observes_singer.runner import _StateReader
+
+    lines = [b'{"bookmarks":{"items":{"updated":"1"}}}\n',  # what the targets write now
+             b"target: some chatter that is not JSON\n", b"[1, 2]\n", b"7\n",
+             b'{"type":"STATE","value":{"bookmarks":{"items":{"updated":"2"}}}}\n']
+    reader = _StateReader(io.BytesIO(b"".join(lines)))
+    reader.run()
+    assert (reader.states, reader.state) == (2, {"bookmarks": {"items": {"updated": "2"}}})
+    reader = _StateReader(io.BytesIO(b"".join([*lines[1:], lines[0]])))
+    reader.run()
+    assert (reader.states, reader.state) == (2, {"bookmarks": {"items": {"updated": "1"}}})
 
 
 def rows_tags(tmp_path: Path) -> list[tuple[Any, ...]]:
@@ -392,9 +407,10 @@ def run_target(tmp_path: Path, module: str, config: dict[str, Any], records: lis
 
 
 def last_state(stdout: str) -> Any:
-    """The last state a target wrote: a bare value, or a STATE message's."""
+    """The last state a target wrote: the bare value, as singer-sdk's targets write it."""
     last = json.loads(stdout.splitlines()[-1])
-    return last["value"] if last.get("type") == "STATE" and "value" in last else last
+    assert isinstance(last, dict) and "type" not in last, last  # not a whole STATE message
+    return last
 
 
 def test_target_redshift_commits_only_on_the_go_ahead(tmp_path: Path) -> None:

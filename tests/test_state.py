@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 import pytest
 
-from observes_singer.state import StateError, StateStore
+from observes_singer.state import StateError, StateStore, bare_state, tap_state
 from observes_singer.storage import BlobStore
 
 STATE = {"bookmarks": {"jobs": {"id": 42, "updated_at": "2026-11-28T00:00:00Z"}}}
@@ -112,3 +112,50 @@ def test_cli_reports_a_corrupt_state(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert result.stdout == b""
     assert b"observes: error:" in result.stderr and b"not valid JSON" in result.stderr
+
+
+MESSAGE = {"type": "STATE", "value": STATE}
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        STATE,  # what a target writes on stdout and the state store keeps
+        MESSAGE,  # a whole STATE message, as the targets wrote before
+        {"singer_state": STATE},  # Meltano's envelope (`meltano state get`)
+        {"singer_state": MESSAGE},  # what Meltano kept from the earlier targets
+    ],
+    ids=["bare", "message", "meltano", "meltano-message"],
+)
+def test_bare_state_from_every_form(document: dict[str, Any]) -> None:
+    assert bare_state(document) == STATE
+    assert tap_state(document) == STATE
+
+
+def test_bare_state_leaves_the_rest_alone() -> None:
+    assert bare_state({}) == {}
+    assert bare_state({"type": "RECORD", "value": 1}) == {"type": "RECORD", "value": 1}
+    assert bare_state({"type": "STATE"}) == {"type": "STATE"}  # no value: not a message
+    both = {"bookmarks": {}, "singer_state": {"x": 1}}  # a state that has such a key
+    assert bare_state(both) == both
+    assert bare_state({"type": "STATE", "value": [1]}) == [1]
+    with pytest.raises(StateError, match=r"--state: the state must be a JSON object.*found list"):
+        tap_state({"type": "STATE", "value": [1]})
+
+
+@pytest.mark.parametrize("document", [MESSAGE, {"singer_state": STATE}])
+def test_cli_state_set_saves_the_bare_value(tmp_path: Path, document: dict[str, Any]) -> None:
+    url = str(tmp_path / "state.json")
+    saved = observes("state", "set", url, stdin=orjson.dumps(document))
+    assert saved.returncode == 0, saved.stderr
+    assert orjson.loads(Path(url).read_bytes()) == STATE
+    got = observes("state", "get", url)
+    assert orjson.loads(got.stdout) == STATE
+
+
+def test_cli_state_set_refuses_a_message_without_an_object(tmp_path: Path) -> None:
+    url = str(tmp_path / "state.json")
+    bad = observes("state", "set", url, stdin=b'{"type": "STATE", "value": 3}')
+    assert bad.returncode == 1
+    assert b"stdin: the state must be a JSON object" in bad.stderr
+    assert not Path(url).exists()

@@ -29,7 +29,7 @@ from typing import IO, Any
 import orjson
 
 from observes_singer import __version__
-from observes_singer.command import run_main
+from observes_singer.command import positive_int_option, run_main
 from observes_singer.infer.cache import (
     SchemaCacheError,
     StreamSchema,
@@ -102,9 +102,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--datetime-format", action="append", default=[], metavar="FMT",
                         help="extra strptime format that counts as date-time (repeatable); "
                         "matching values are rewritten as ISO 8601")
-    parser.add_argument("--max-properties", type=int, default=1000, metavar="N",
-                        help="an object with more distinct keys is a free-form map "
-                        "(default: %(default)s)")
+    parser.add_argument("--max-properties", type=positive_int_option, default=1000,
+                        metavar="N", help="an object with more distinct keys (N: 1 or more) "
+                        "keeps its common keys as properties and the others in "
+                        "additionalProperties (default: %(default)s)")
     parser.add_argument("--schema-cache", metavar="URL",
                         help="use the cached schemas at URL instead of inferring; records "
                         "that do not fit are an error")

@@ -4,7 +4,8 @@ A job stuck for hours holds a runner and blocks its pipeline. This lists the job
 those states (GitLab's ``scope[]`` filter), keeps those created before the threshold,
 and cancels each one (``POST /projects/:id/jobs/:job_id/cancel``), printing a line per
 job. ``dry_run`` prints without cancelling. 429 and 5xx answers are retried, honouring
-``Retry-After``; the token is sent as ``PRIVATE-TOKEN`` and never printed.
+``Retry-After``; the token is sent as ``PRIVATE-TOKEN``, never printed, and never sent to
+another host than ``api_url``'s (a redirect there is an error).
 """
 
 from __future__ import annotations
@@ -19,9 +20,12 @@ from urllib.parse import quote
 
 import requests
 
+from tap_gitlab.session import ForeignHostError, GitLabSession
+
 STUCK_STATES = ("created", "pending", "running")
 _DURATION = re.compile(r"(\d+)\s*([smhd])")
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+MAX_DURATION_SECONDS = 36500 * 86400
 
 
 class CancelError(Exception):
@@ -29,11 +33,15 @@ class CancelError(Exception):
 
 
 def parse_duration(text: str) -> timedelta:
-    """``8h``, ``90m``, ``2d``, ``1h30m``."""
+    """``8h``, ``90m``, ``2d``, ``1h30m``: longer than zero (a zero threshold would cancel
+    jobs that have just started) and at most 100 years."""
     parts = _DURATION.findall(text.strip().lower())
     if not parts or "".join(n + u for n, u in parts) != re.sub(r"\s+", "", text.lower()):
         raise ValueError(f"{text!r} is not a duration like 8h, 90m or 2d")
-    return sum((timedelta(**{_UNITS[unit]: int(n)}) for n, unit in parts), timedelta())
+    seconds = sum(int(n) * _SECONDS[unit] for n, unit in parts)
+    if not 0 < seconds <= MAX_DURATION_SECONDS:
+        raise ValueError(f"{text!r} must be longer than 0s and at most 36500d")
+    return timedelta(seconds=seconds)
 
 
 @dataclass(frozen=True)
@@ -48,8 +56,7 @@ class StuckJob:
 class GitLabClient:
     def __init__(self, api_url: str, token: str, retries: int = 5) -> None:
         self.api_url = api_url.rstrip("/")
-        self.session = requests.Session()
-        self.session.headers["PRIVATE-TOKEN"] = token
+        self.session = GitLabSession(self.api_url, token)
         self.retries = retries
 
     def request(self, method: str, path: str, project: str, **kwargs: Any) -> requests.Response:
@@ -57,6 +64,8 @@ class GitLabClient:
             try:
                 response = self.session.request(method, self.api_url + path, timeout=60,
                                                 **kwargs)
+            except ForeignHostError as exc:
+                raise CancelError(f"project {project}: {exc}") from None
             except requests.ConnectionError:
                 if attempt == self.retries:
                     raise CancelError(f"project {project}: GitLab did not answer at "

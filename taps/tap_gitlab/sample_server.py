@@ -5,8 +5,9 @@ It speaks the parts of GitLab's API that tap-gitlab uses, the way GitLab does:
 (404 otherwise), offset pagination with ``per_page`` (at most 100), the ``X-Page``,
 ``X-Next-Page``, ``X-Total`` headers and ``Link`` rel="next", ``updated_after`` with
 ``order_by=updated_at&sort=asc`` on pipelines, merge requests and issues, jobs newest
-first, a rate limit answered with 429 and ``Retry-After``/``RateLimit-Reset``, and
-injected server errors. Every request is logged so that tests can count calls.
+first, a rate limit answered with 429 and ``Retry-After``/``RateLimit-Reset``, injected
+server errors and redirects. Every request is logged, headers too, so that tests can
+count calls and see what was sent.
 """
 
 from __future__ import annotations
@@ -181,13 +182,24 @@ class GitLabServer(ThreadingHTTPServer):
         self.rate_limit = rate_limit  # requests answered before one 429 (0: never)
         # (path part, status) to answer once each; status 0 drops the connection instead
         self.failures: list[tuple[str, int]] = []
+        # (path part, status, origin) to answer once each with that redirect to origin +
+        # the request's path and query, as a moved GitLab (or a proxy in front of one) would
+        self.redirects: list[tuple[str, int, str]] = []
+        # the origin (http://host:port) that Link: rel="next" URLs point to (default: this)
+        self.link_origin: str | None = None
+        # the headers of every request, in order (method, path, headers)
+        self.headers_seen: list[tuple[str, str, dict[str, str]]] = []
         self._served = 0
         self._thread: threading.Thread | None = None
 
     @property
-    def url(self) -> str:
+    def origin(self) -> str:
         host, port = self.server_address[:2]
-        return f"http://{host!s}:{port}{API}"
+        return f"http://{host!s}:{port}"
+
+    @property
+    def url(self) -> str:
+        return f"{self.origin}{API}"
 
     def start(self) -> GitLabServer:
         self._thread = threading.Thread(target=self.serve_forever, daemon=True)
@@ -209,11 +221,28 @@ class GitLabServer(ThreadingHTTPServer):
 
     # -- routing ---------------------------------------------------------------------------
 
+    def _redirected(self, handler: _Handler, method: str) -> bool:
+        """Record the request's headers; answer it with a redirect if one is set for it."""
+        with self.data.lock:
+            self.headers_seen.append((method, handler.path, dict(handler.headers.items())))
+        path = urlsplit(handler.path).path
+        with self.data.lock:
+            found = next((i for i, (part, _, _) in enumerate(self.redirects) if part in path),
+                         None)
+            if found is None:
+                return False
+            _, status, target = self.redirects.pop(found)
+        handler.reply(status, {"message": "moved"},
+                      {"Location": target.rstrip("/") + handler.path})
+        return True
+
     def handle_post(self, handler: _Handler) -> None:
         """``POST /projects/:id/jobs/:job_id/cancel``, the one write the tools use."""
         parts = urlsplit(handler.path)
         with self.data.lock:
             self.requests.append((f"POST {parts.path}", {}))
+        if self._redirected(handler, "POST"):
+            return
         if handler.headers.get("PRIVATE-TOKEN") != self.data.token:
             handler.reply(401, {"message": "401 Unauthorized"})
             return
@@ -239,6 +268,8 @@ class GitLabServer(ThreadingHTTPServer):
             self.requests.append((parts.path, query))
             self._served += 1
             served = self._served
+        if self._redirected(handler, "GET"):
+            return
         if handler.headers.get("PRIVATE-TOKEN") != self.data.token:
             handler.reply(401, {"message": "401 Unauthorized"})
             return
@@ -324,8 +355,7 @@ class GitLabServer(ThreadingHTTPServer):
         if page < pages:
             others = "&".join(f"{k}={quote(v, safe='')}" for k, v in query.items()
                               if k not in ("page", "per_page"))
-            host, port = self.server_address[:2]
-            link = (f"http://{host!s}:{port}{path}?{others}{'&' if others else ''}"
-                    f"page={page + 1}&per_page={per_page}")
+            link = (f"{self.link_origin or self.origin}{path}?{others}"
+                    f"{'&' if others else ''}page={page + 1}&per_page={per_page}")
             headers["Link"] = f'<{link}>; rel="next"'
         handler.reply(200, chunk, headers)

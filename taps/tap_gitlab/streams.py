@@ -18,6 +18,8 @@ from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 from singer_sdk.pagination import HeaderLinkPaginator
 from singer_sdk.streams import RESTStream
 
+from tap_gitlab.session import GitLabSession
+
 
 def _schemas_dir() -> Path:
     """``schemas/gitlab`` of the source tree, or where a wheel installs it."""
@@ -105,6 +107,13 @@ class GitLabStream(RESTStream[Any]):
     def path(self) -> str:  # type: ignore[override]
         base = "/projects/{project_path}"
         return f"{base}/{self.resource}" if self.resource else base
+
+    @property
+    def requests_session(self) -> requests.Session:
+        """A session that sends the token to api_url's host only (redirects included)."""
+        if not isinstance(self._requests_session, GitLabSession):
+            self._requests_session = GitLabSession(self.url_base)
+        return self._requests_session
 
     @property
     def authenticator(self) -> APIKeyAuthenticator:
@@ -269,8 +278,7 @@ STREAMS = [ProjectsStream, PipelinesStream, JobsStream, MergeRequestsStream, Iss
 def list_group_projects(config: Mapping[str, Any], group: str) -> list[str]:
     """The paths of a group's projects, subgroups included, following GitLab's pages."""
     api = str(config.get("api_url") or DEFAULT_API_URL).rstrip("/")
-    session = requests.Session()
-    session.headers["PRIVATE-TOKEN"] = str(config["private_token"])
+    session = GitLabSession(api, str(config["private_token"]))
     url: str | None = f"{api}/groups/{group.replace('/', '%2F')}/projects"
     params: dict[str, Any] | None = {"include_subgroups": "true", "per_page": 100,
                                      "archived": "false", "pagination": "keyset",

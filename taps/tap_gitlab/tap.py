@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from singer_sdk import Tap
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 
+from observes_singer.state import tap_state
+from tap_gitlab.settings import config_errors
 from tap_gitlab.streams import DEFAULT_API_URL, STREAMS, GitLabStream, list_group_projects
 
 
@@ -22,17 +26,37 @@ class TapGitLab(Tap):
                     description="Groups whose projects (subgroups included) are extracted"),
         th.Property("start_date", th.DateTimeType,
                     description="Only what changed since then, on a first run"),
-        th.Property("max_pages", th.IntegerType,
-                    description="Pages per stream and project in one run; the next run "
-                    "resumes where this one stopped"),
-        th.Property("max_duration", th.NumberType,
-                    description="Seconds a stream may run before it stops cleanly"),
-        th.Property("offset_page_limit", th.IntegerType, default=400,
+        th.Property("max_pages", th.IntegerType(minimum=1),
+                    description="Pages per stream and project in one run (1 or more); the "
+                    "next run resumes where this one stopped"),
+        th.Property("max_duration", th.NumberType(exclusive_minimum=0),
+                    description="Seconds a stream may run before it stops cleanly (more "
+                    "than 0)"),
+        th.Property("offset_page_limit", th.IntegerType(minimum=1), default=400,
                     description="Pages of one offset-paged query before it restarts from the "
                     "last record's updated_at (GitLab caps offset paging)"),
     ).to_dict()
 
     _projects: list[str] | None = None
+
+    def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
+        """singer-sdk's check of the settings, with messages that name the setting and
+        what it accepts, and never show the value of a secret one (singer-sdk's own
+        messages are jsonschema's, which quote the value)."""
+        schema = self.config_jsonschema
+        self.append_builtin_config(schema)
+        errors = config_errors(schema, self._config)
+        if errors and raise_errors:
+            raise ConfigValidationError("Config validation failed", errors=errors,
+                                        schema=schema)
+        if errors:
+            self.logger.warning("Config validation failed")
+        return errors
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        """Resume from ``--state`` in any form a Singer pipeline hands over: the bare state
+        (``{"bookmarks": ...}``), a whole STATE message, or Meltano's envelope."""
+        super().load_state(tap_state(state))
 
     def discover_streams(self) -> list[GitLabStream]:
         return [stream(tap=self) for stream in STREAMS]

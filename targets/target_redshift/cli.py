@@ -16,6 +16,7 @@ from observes_singer.command import About, run_main
 from observes_singer.commit_gate import InputIncomplete, gated
 from observes_singer.flatten import native
 from observes_singer.messages import MessageError
+from observes_singer.progress import Progress
 from observes_singer.state import StateError, StateStore
 from observes_singer.storage import BlobStore, StorageError
 from target_redshift.config import CONFIG_KEYS, ConfigError, TargetConfig, load_config
@@ -55,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def open_dialect(config: TargetConfig, run_id: str) -> Dialect:
+def open_dialect(config: TargetConfig, run_id: str, log: IO[str] | None = None) -> Dialect:
     dialect = config.database.dialect
     if dialect == "duckdb":
         from target_redshift.dialects.duckdb import DuckDBDialect
@@ -64,10 +65,11 @@ def open_dialect(config: TargetConfig, run_id: str) -> Dialect:
     if dialect == "postgres":
         from target_redshift.dialects.postgres import PostgresDialect
 
-        return PostgresDialect(config.database)
+        return PostgresDialect(config.database, config.lock_timeout, log)
     from target_redshift.dialects.redshift import RedshiftDialect
 
-    return RedshiftDialect(config.database, config.s3_staging, run_id, config.endpoint_url)
+    return RedshiftDialect(config.database, config.s3_staging, run_id, config.endpoint_url,
+                           config.lock_timeout, log)
 
 
 def read_config(path: str | None) -> TargetConfig:
@@ -93,15 +95,16 @@ def run(args: argparse.Namespace, stdin: IO[bytes], stdout: IO[bytes], log: IO[s
     blobs = BlobStore(endpoint_url=config.endpoint_url)
     state_store = StateStore(config.state_url, blobs) if config.state_url else None
     started = time.monotonic()
-    dialect = open_dialect(config, run_id)
+    dialect = open_dialect(config, run_id, log)
     loader = Loader(config, dialect, stdout, state_store, run_id,
                     source=args.input or "stdin")
     try:
-        if args.input:
-            with open(args.input, "rb") as handle:
-                loader.run(gated(handle))
-        else:
-            loader.run(gated(stdin))
+        with Progress(PROG, loader.progress, log):
+            if args.input:
+                with open(args.input, "rb") as handle:
+                    loader.run(gated(handle))
+            else:
+                loader.run(gated(stdin))
     except BaseException:
         dialect.rollback()
         dialect.close()

@@ -7,13 +7,15 @@ message: :func:`redact_url` is what logs and errors show.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qsl, unquote
 
 from observes_singer.command import check_settings, positive_int
 from observes_singer.flatten.identifiers import normalise
+from target_redshift.dialects.layout import Layout
 
 LOAD_METHODS = ("replace", "upsert", "append")
 DEFAULT_DUCKDB_FILE = "observes.duckdb"
@@ -22,12 +24,20 @@ CONFIG_KEYS: dict[str, str] = {
     "url": "redshift://user:pass@host:5439/db, postgresql://user:pass@host/db, or "
     "duckdb:///path/file.duckdb (default: a DuckDB file observes.duckdb in the working "
     "directory). Options ride in the query string: sslmode=disable|require|verify-ca|"
-    "verify-full, connect_timeout=SECONDS",
+    "verify-full, connect_timeout=SECONDS. Percent-encode the user name and password "
+    "(/ %2F, ? %3F, # %23, @ %40, % %25); the password never goes in the query string",
     "schema": "target schema, created if missing (default: public; main for DuckDB)",
     "load_method": "replace (default: full refresh, swapped in atomically at the end), "
     "upsert (by key properties; streams without keys append) or append",
-    "streams": "per-stream overrides: {NAME: {load_method: ..., table: ...}}; table names "
-    "the stream's root table (default: the stream name in lower snake case)",
+    "streams": "per-stream overrides: {NAME: {load_method, table, replace_in_place, "
+    "distkey, sortkey}}; table names the stream's root table (default: the stream name in "
+    "lower snake case); distkey (a column) and sortkey (a list of columns) lay out its root "
+    "table on Redshift (default: both _sdc_id; child tables by _sdc_root_id)",
+    "replace_in_place": "true: a full refresh deletes and inserts the rows inside the old "
+    "tables, in the run's transaction, so that views on them keep working (default false: "
+    "new tables swapped in, which views on them refuse)",
+    "lock_timeout": "seconds a statement may wait for a lock held by another session before "
+    "the run stops and rolls back (default: wait; a wait is reported every 30 s)",
     "state_url": "where to save the last committed STATE (s3://, file:// or a path)",
     "s3_staging": "Redshift only: {url: s3://bucket/prefix, iam_role: ARN | credentials: "
     "{aws_access_key_id, aws_secret_access_key, aws_session_token}, region, endpoint_url}; "
@@ -78,69 +88,195 @@ class TargetConfig:
     endpoint_url: str | None
     default_url: bool
     stream_tables: dict[str, str] = field(default_factory=dict)
+    replace_in_place: bool = False
+    stream_in_place: dict[str, bool] = field(default_factory=dict)
+    stream_layouts: dict[str, Layout] = field(default_factory=dict)
+    lock_timeout: float | None = None
 
     def method_for(self, stream: str) -> str:
         return self.stream_methods.get(stream, self.load_method)
 
+    def in_place_for(self, stream: str) -> bool:
+        return self.stream_in_place.get(stream, self.replace_in_place)
+
+    def layout_for(self, stream: str) -> Layout | None:
+        return self.stream_layouts.get(stream)
+
+
+SCHEMES = {"redshift": "redshift", "postgres": "postgres", "postgresql": "postgres",
+           "duckdb": "duckdb"}
+SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+# Query keys whose values are never shown (password, sslpassword, api_key, token, ...).
+_SECRET_WORDS = ("pass", "pwd", "secret", "token", "key", "credential", "auth")
+# Set by the target itself, from the URL's own parts: not accepted in the query.
+_RESERVED_OPTIONS = {"user": "the user name goes before the host: USER:PASSWORD@HOST",
+                     "dbname": "the database name is the path: HOST/DATABASE",
+                     "application_name": "target-redshift sets it"}
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*")
+_HOSTPORT = re.compile(r"(?P<host>\[[0-9A-Za-z:.%]*\]|[^:\[\]]*)(?::(?P<port>[^:]*))?")
+EXAMPLE = "redshift://USER:PASSWORD@HOST:5439/DATABASE"
+PERCENT_HINT = ("percent-encode the user name and password (/ as %2F, ? as %3F, # as %23, "
+                "@ as %40, % as %25)")
+
+
+@dataclass(frozen=True)
+class _Url:
+    """A URL cut the way RFC 3986 cuts it, before any decoding: the user info (``None``
+    without an ``@``), host and port, path and query."""
+
+    scheme: str
+    userinfo: str | None
+    hostport: str
+    path: str
+    query: str
+
+
+def _is_secret_key(key: str) -> bool:
+    return any(word in unquote(key).lower() for word in _SECRET_WORDS)
+
+
+def _cut(url: str) -> _Url:
+    """Cut ``url`` into its parts, or fail with a message that holds none of it but its
+    scheme: whatever does not parse may be a password cut in the wrong place."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or not _SCHEME.fullmatch(scheme):
+        raise ConfigError(f"url: not a database URL such as {EXAMPLE}, "
+                          "postgresql://USER:PASSWORD@HOST/DATABASE or duckdb:///PATH "
+                          "(the value is not shown: it may hold a password)")
+    if any(ord(c) < 32 or ord(c) == 127 for c in url):
+        raise ConfigError(f"url: {scheme}:// URL with a control character (a line break, tab, "
+                          "...): remove it, or percent-encode it (the value is not shown)")
+    if scheme.lower() == "duckdb":
+        body, _, query = rest.partition("#")[0].partition("?")
+        if "@" in body.split("/", 1)[0]:
+            raise ConfigError("url: a DuckDB URL names a file and takes no USER:PASSWORD@ "
+                              "(duckdb:///path/file.duckdb; the value is not shown)")
+        return _Url(scheme, None, "", body, query)
+    if "#" in rest:
+        raise ConfigError(f"url: {scheme}:// URL with a '#', which no part of a database URL "
+                          f"may hold as it is: {PERCENT_HINT} (the value is not shown)")
+    end = min((i for i in (rest.find("/"), rest.find("?")) if i >= 0), default=len(rest))
+    authority, tail = rest[:end], rest[end:]
+    if "@" in tail:
+        raise ConfigError(f"url: {scheme}:// URL with an '@' after a '/' or '?': the user name "
+                          f"or password seems to hold one of those; {PERCENT_HINT}, and an "
+                          "'@' in the database name or an option as %40 (the value is not "
+                          "shown)")
+    userinfo: str | None = None
+    if "@" in authority:
+        userinfo, _, authority = authority.rpartition("@")
+    path, _, query = tail.partition("?")
+    return _Url(scheme, userinfo, authority, path, query)
+
+
+def _shown(url: _Url) -> str:
+    """The URL as logs and errors show it: no password, no secret-looking query value, and
+    nothing after a ':' in the host part that is not a port number (without an '@', that
+    part may be a mistyped USER:PASSWORD)."""
+    credentials = ""
+    if url.scheme.lower() == "duckdb":  # a path (_cut refuses a USER:PASSWORD@ there)
+        shown = f"{url.scheme}://{url.path}"
+        return f"{shown}?{_shown_query(url.query)}" if url.query else shown
+    if url.userinfo is not None:
+        user, colon, _ = url.userinfo.partition(":")
+        credentials = f"{user}:***@" if colon else f"{user}@"
+    hostport = url.hostport
+    if url.userinfo is None:
+        match = _HOSTPORT.fullmatch(hostport)
+        port = match["port"] if match else None
+        if match is None or (port is not None and not (port.isascii() and port.isdigit())):
+            hostport = hostport.split(":", 1)[0] + ":***"
+    shown = f"{url.scheme}://{credentials}{hostport}{url.path}"
+    return f"{shown}?{_shown_query(url.query)}" if url.query else shown
+
+
+def _shown_query(query: str) -> str:
+    """``key=value`` pieces as they are, but ``***`` for the value of a secret-looking key
+    and for a piece without ``=`` (which may be the rest of a value holding an ``&``)."""
+    return "&".join(
+        "***" if "=" not in piece else
+        f"{piece.partition('=')[0]}=***" if _is_secret_key(piece.partition("=")[0]) else piece
+        for piece in query.split("&"))
+
 
 def redact_url(url: str) -> str:
-    """The URL with its password (and any secret-looking query value) replaced by ***."""
-    parts = urlsplit(url)
-    netloc = parts.netloc
-    if "@" in netloc:
-        credentials, host = netloc.rsplit("@", 1)
-        user = credentials.split(":", 1)[0]
-        netloc = f"{user}:***@{host}" if ":" in credentials else f"{user}@{host}"
-    query = "&".join(
-        f"{k}=***" if any(s in k.lower() for s in ("password", "secret", "token", "key")) else
-        f"{k}={v[0] if v else ''}"
-        for k, v in parse_qs(parts.query, keep_blank_values=True).items()
-    )
-    shown = f"{parts.scheme}://{netloc}{parts.path}"
-    return f"{shown}?{query}" if query else shown
+    """The URL with its password (and any secret-looking query value) replaced by ***;
+    a URL that cannot be cut safely shows only its scheme."""
+    try:
+        return _shown(_cut(url))
+    except ConfigError:
+        scheme, sep, _ = url.partition("://")
+        return f"{scheme}://***" if sep and _SCHEME.fullmatch(scheme) else "***"
+
+
+def _port(text: str, shown: str, where: str, hint: str = "") -> int:
+    if not (text.isascii() and text.isdigit()) or not 0 < int(text) < 65536:
+        raise ConfigError(f"url {shown}: {where} must be a number from 1 to 65535{hint}")
+    return int(text)
 
 
 def parse_database_url(url: str) -> Database:
-    shown = redact_url(url)
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    options = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
-    if scheme == "duckdb":
-        path = unquote(parts.netloc + parts.path)
-        if parts.netloc and not parts.path:
-            path = unquote(parts.netloc)
+    """The connection the URL describes. Every error names the URL as :func:`redact_url`
+    shows it, or not at all when it cannot be cut safely."""
+    cut = _cut(url)
+    shown = _shown(cut)
+    scheme = cut.scheme.lower()
+    if scheme not in SCHEMES:
+        raise ConfigError(f"url {shown}: unsupported scheme {scheme!r} (use redshift://, "
+                          "postgresql:// or duckdb://)")
+    pairs = parse_qsl(cut.query, keep_blank_values=True)
+    for key, _ in pairs:
+        if key.lower() == "password":
+            raise ConfigError(f"url {shown}: the password cannot ride in the query string "
+                              f"(?password=...): put it in the user-info part, {EXAMPLE}, and "
+                              f"{PERCENT_HINT}")
+    options = dict(pairs)
+    dialect = SCHEMES[scheme]
+    if dialect == "duckdb":
+        path = unquote(cut.path)
         if not path:
             raise ConfigError(f"url {shown}: a DuckDB URL needs a file (duckdb:///path/db)")
         return Database("duckdb", path=os.path.abspath(path), options=options)
-    dialects = {"redshift": "redshift", "postgres": "postgres", "postgresql": "postgres"}
-    if scheme not in dialects:
-        raise ConfigError(f"url {shown}: unsupported scheme {scheme!r} (use redshift://, "
-                          "postgresql:// or duckdb://)")
-    dialect = dialects[scheme]
-    try:
-        port = parts.port or int(options.pop("port", 0)) or (
-            5439 if dialect == "redshift" else 5432)
-    except ValueError:
-        raise ConfigError(f"url {shown}: the port is not a number") from None
-    options.pop("port", None)
-    host = parts.hostname or ""
-    if "host" in options and not host:
-        host = options.pop("host")
+    for key, why in _RESERVED_OPTIONS.items():
+        if key in options:
+            raise ConfigError(f"url {shown}: option {key} is not accepted: {why}")
+    match = _HOSTPORT.fullmatch(cut.hostport)
+    if match is None:
+        raise ConfigError(f"url {shown}: the host is not valid (one host name, IPv4 address "
+                          "or [IPv6] address, then :PORT)")
+    host = unquote(match["host"].strip("[]"))
+    port_text = match["port"]
+    option_port = options.pop("port", None)
+    option_host = options.pop("host", None)
+    if port_text:  # an empty port, as in host:/db, is the default one
+        port = _port(port_text, shown, "the port", "" if cut.userinfo is not None else
+                     " (USER:PASSWORD goes before an '@' and the host)")
+    elif option_port is not None:
+        port = _port(option_port, shown, "option port")
+    else:
+        port = 5439 if dialect == "redshift" else 5432
+    host = host or (option_host or "")
     if not host:
         raise ConfigError(f"url {shown}: no host")
-    database = unquote(parts.path.lstrip("/"))
+    if "sslmode" in options and options["sslmode"] not in SSL_MODES:
+        raise ConfigError(f"url {shown}: option sslmode must be one of {', '.join(SSL_MODES)}")
+    timeout = options.get("connect_timeout")
+    if timeout is not None and not (timeout.isascii() and timeout.isdigit() and int(timeout)):
+        raise ConfigError(f"url {shown}: option connect_timeout must be a whole number of "
+                          "seconds, 1 or more (leave it out to wait as long as it takes)")
+    database = unquote(cut.path.lstrip("/"))
     if not database:
         raise ConfigError(f"url {shown}: no database name (…/DBNAME)")
+    user, _, password = (cut.userinfo or "").partition(":")
     return Database(
         dialect,
         host=host,
         port=port,
-        user=unquote(parts.username or ""),
-        password=unquote(parts.password or ""),
+        user=unquote(user),
+        password=unquote(password),
         database=database,
         options=options,
     )
-
 
 
 def _method(value: Any, where: str) -> str:
@@ -167,10 +303,17 @@ def load_config(raw: dict[str, Any], cwd: Path | None = None) -> TargetConfig:
         raise ConfigError("streams: must be an object {NAME: {load_method: ...}}")
     stream_methods = {}
     stream_tables = {}
+    stream_in_place = {}
+    stream_layouts = {}
     for name, settings in streams.items():
-        if not isinstance(settings, dict) or set(settings) - {"load_method", "table"}:
-            raise ConfigError(f"streams.{name}: only load_method and table can be set per "
-                              "stream")
+        if not isinstance(settings, dict) or set(settings) - STREAM_SETTINGS:
+            raise ConfigError(f"streams.{name}: only {', '.join(sorted(STREAM_SETTINGS))} "
+                              "can be set per stream")
+        if "replace_in_place" in settings:
+            stream_in_place[name] = _flag(settings["replace_in_place"],
+                                          f"streams.{name}.replace_in_place")
+        if "distkey" in settings or "sortkey" in settings:
+            stream_layouts[name] = _layout(settings, f"streams.{name}")
         if "load_method" in settings:
             stream_methods[name] = _method(settings["load_method"],
                                            f"streams.{name}.load_method")
@@ -200,7 +343,39 @@ def load_config(raw: dict[str, Any], cwd: Path | None = None) -> TargetConfig:
         endpoint_url=endpoint,
         default_url=default_url,
         stream_tables=stream_tables,
+        replace_in_place=_flag(raw.get("replace_in_place", False), "replace_in_place"),
+        stream_in_place=stream_in_place,
+        stream_layouts=stream_layouts,
+        lock_timeout=_seconds(raw.get("lock_timeout"), "lock_timeout"),
     )
+
+
+STREAM_SETTINGS = {"load_method", "table", "replace_in_place", "distkey", "sortkey"}
+
+
+def _flag(value: Any, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where}: must be true or false, got {value!r}")
+    return value
+
+
+def _seconds(value: Any, where: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0 \
+            or value == float("inf"):
+        raise ConfigError(f"{where}: must be a number of seconds above 0, got {value!r}")
+    return float(value)
+
+
+def _layout(settings: dict[str, Any], where: str) -> Layout:
+    distkey = settings.get("distkey", "_sdc_id")
+    sortkey = settings.get("sortkey", [distkey] if distkey else [])
+    if not isinstance(distkey, str) or not distkey:
+        raise ConfigError(f"{where}.distkey: must be a column name")
+    if not isinstance(sortkey, list) or not all(isinstance(c, str) and c for c in sortkey):
+        raise ConfigError(f"{where}.sortkey: must be a list of column names")
+    return Layout(distkey, tuple(sortkey))
 
 
 def _staging(raw: Any, database: Database) -> S3Staging | None:

@@ -56,9 +56,11 @@ from observes_singer.messages import (
     decode_message,
     parse_line,
 )
+from observes_singer.progress import Snapshot
 from observes_singer.state import StateStore
 from target_redshift.config import TargetConfig
 from target_redshift.dialects.base import Dialect
+from target_redshift.dialects.layout import default_layout
 from target_redshift.sqltypes import SqlType, covers, widen
 
 ID_TYPE = SqlType(Kind.STRING, 32)
@@ -82,6 +84,7 @@ class TableLoad:
     load_name: str  # where rows go during the run (a staging name in replace mode)
     columns: dict[str, SqlType] | None = None  # as the table has them now
     rows: int = 0
+    held: int | None = None  # rows in the table after the run (upserted tables)
     nul_rows: int = 0  # rows whose text had NUL characters removed
     added: list[str] = field(default_factory=list)
     widened: list[str] = field(default_factory=list)
@@ -121,6 +124,8 @@ class Loader:
         self.buffered_records = 0
         self.notes: list[str] = []
         self.states_emitted = 0
+        self._progress_counts: dict[str, int] = {}
+        self._progress_stream = ""
 
     # -- the message loop ----------------------------------------------------------------
 
@@ -291,6 +296,11 @@ class Loader:
             load_name = table.name
         load = TableLoad(table.name, stream.name, load_name)
         self.tables[table.name] = load
+        layout = default_layout(table.is_root)
+        if table.is_root:
+            layout = self.config.layout_for(stream.name) or layout
+        self.dialect.layouts[table.name] = layout
+        self.dialect.layouts[load_name] = layout
         return load
 
     # -- buffers to tables -----------------------------------------------------------------
@@ -325,7 +335,8 @@ class Loader:
             if load.load_name == load.name:
                 existing = dialect.table_columns(self.schema, load.name)
             if existing is None:
-                dialect.create_table(self.schema, load.load_name, wanted)
+                dialect.create_table(self.schema, load.load_name, wanted,
+                                     layout=dialect.layouts.get(load.name))
                 load.columns = dict(wanted)
                 return
             load.columns = existing
@@ -403,7 +414,8 @@ class Loader:
             types = {c: load.columns[c] for c in wanted}
             temp = f"{BATCH_PREFIX}{index}"
             dialect.drop_temporary(temp)
-            dialect.create_table("", temp, types, temporary=True)
+            dialect.create_table("", temp, types, temporary=True,
+                                 layout=dialect.layouts.get(load.name))
             if compiled.rows(index):
                 data, rows, damaged = compiled.take(index)
                 dialect.load_rows("", temp, list(wanted), list(types.values()), data, rows)
@@ -453,14 +465,82 @@ class Loader:
         for stream in self.streams.values():
             self.flush_stream(stream)
         self.buffered_records = 0
-        for load in self.tables.values():
-            if load.load_name != load.name and load.columns is not None:
-                self.dialect.drop_table(self.schema, load.name)
-                self.dialect.rename_table(self.schema, load.load_name, load.name)
+        self.swap_in()
         self.dialect.commit()
         self.long_transaction = False
         if self.pending_state is not _NO_STATE:
             self.emit_state()
+        self.count_upserted()
+
+    def swap_in(self) -> None:
+        """Put the staged tables of a full refresh in place of the old ones.
+
+        Everything that can refuse is asked first (views that read a table make its
+        ``DROP`` fail), then each old table is dropped, the staged one renamed into its
+        place and given the old one's owner and grants, all in the run's transaction.
+        """
+        dialect = self.dialect
+        staged = [load for load in self.tables.values()
+                  if load.load_name != load.name and load.columns is not None]
+        in_place = [load for load in staged if self.config.in_place_for(load.stream)]
+        swaps = [load for load in staged if load not in in_place]
+        blocked = {load.name: views for load in swaps
+                   if (views := dialect.dependent_views(self.schema, load.name))}
+        if blocked:
+            listed = "; ".join(f"{self.schema}.{name} is read by {', '.join(views)}"
+                               for name, views in sorted(blocked.items()))
+            raise LoadError(f"cannot replace tables that views depend on ({listed}): set "
+                            '"replace_in_place": true (for all streams, or per stream in '
+                            "streams) to replace their rows inside the tables, which keeps "
+                            "the views, or drop the views")
+        for load in in_place:
+            self.replace_rows(load)
+        for load in swaps:
+            acl = dialect.table_acl(self.schema, load.name)
+            dialect.drop_table(self.schema, load.name)
+            dialect.rename_table(self.schema, load.load_name, load.name)
+            dialect.carry_over(self.schema, load.name, acl)
+
+    def replace_rows(self, load: TableLoad) -> None:
+        """A full refresh inside the old table: its rows deleted and the staged ones
+        inserted, in the run's transaction; views on it, its grants and owner stay."""
+        dialect = self.dialect
+        assert load.columns is not None
+        existing = dialect.table_columns(self.schema, load.name)
+        if existing is None:
+            dialect.rename_table(self.schema, load.load_name, load.name)
+            return
+        old = TableLoad(load.name, load.stream, load.name, columns=existing)
+        self.ensure_columns(old, load.columns)
+        load.added += old.added
+        load.widened += old.widened
+        target = dialect.qualified(self.schema, load.name)
+        cols = ", ".join(quote(c) for c in load.columns)
+        dialect.execute(f"DELETE FROM {target}")
+        dialect.execute(f"INSERT INTO {target} ({cols}) SELECT {cols} FROM "
+                        f"{dialect.qualified(self.schema, load.load_name)}")
+        dialect.drop_table(self.schema, load.load_name)
+
+    def count_upserted(self) -> None:
+        """How many rows each upserted table holds now, for the summary."""
+        for load in self.tables.values():
+            stream = self.streams.get(load.stream)
+            if stream is not None and stream.method == "upsert" and load.columns is not None:
+                rows = self.dialect.execute(
+                    f"SELECT count(*) FROM {self.dialect.qualified(self.schema, load.name)}")
+                load.held = int(rows[0][0])
+
+    def progress(self) -> Snapshot:
+        """What the run has done so far, for the progress line (read from another thread)."""
+        counts = {name: stream.records for name, stream in list(self.streams.items())}
+        moved = {name: count - self._progress_counts.get(name, 0)
+                 for name, count in counts.items()}
+        busiest = max(moved.items(), key=lambda item: item[1], default=("", 0))
+        if busiest[1] > 0:
+            self._progress_stream = busiest[0]
+        self._progress_counts = counts
+        rows = sum(load.rows for load in list(self.tables.values()))
+        return Snapshot(sum(counts.values()), rows, self._progress_stream)
 
     def emit_state(self) -> None:
         value = self.pending_state
@@ -470,15 +550,18 @@ class Loader:
                 raise LoadError("cannot save a STATE whose value is not a JSON object to "
                                 f"{self.state_store.url}")
             self.state_store.put(value)
-        self.out.write(orjson.dumps({"type": "STATE", "value": value},
-                                    option=orjson.OPT_APPEND_NEWLINE))
+        # The bare value, one JSON line, flushed: what singer-sdk's targets write and
+        # Meltano saves as the state it hands the tap next time.
+        self.out.write(orjson.dumps(value, option=orjson.OPT_APPEND_NEWLINE))
         self.out.flush()
         self.states_emitted += 1
 
     def summary(self) -> list[str]:
         lines = []
         for load in sorted(self.tables.values(), key=lambda t: t.name):
-            parts = [f"{load.rows} rows"]
+            parts = [f"{load.rows} rows written"]
+            if load.held is not None:
+                parts.append(f"{load.held} rows in the table")
             if load.added:
                 parts.append(f"columns added: {', '.join(load.added)}")
             if load.widened:

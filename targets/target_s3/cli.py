@@ -17,6 +17,7 @@ from observes_singer.command import About, run_main
 from observes_singer.commit_gate import InputIncomplete, gated
 from observes_singer.flatten import native
 from observes_singer.messages import MessageError
+from observes_singer.progress import Progress
 from observes_singer.state import StateError, StateStore
 from observes_singer.storage import BlobStore, StorageError
 from target_s3.config import CONFIG_KEYS, ConfigError, load_config
@@ -69,11 +70,12 @@ def run(args: argparse.Namespace, stdin: IO[bytes], stdout: IO[bytes], log: IO[s
     loader = S3Loader(config, blobs, stdout, state_store, run_id, started,
                       source=args.input or "stdin")
     clock = time.monotonic()
-    if args.input:
-        with open(args.input, "rb") as handle:
-            summary = loader.run(gated(handle))
-    else:
-        summary = loader.run(gated(stdin))
+    with Progress(PROG, loader.progress, log):
+        if args.input:
+            with open(args.input, "rb") as handle:
+                summary = loader.run(gated(handle))
+        else:
+            summary = loader.run(gated(stdin))
     rows = sum(o.rows for o in summary.objects)
     print(f"{PROG}: wrote {len(summary.objects)} objects ({rows} rows) in "
           f"{time.monotonic() - clock:.1f} s; manifest {summary.manifest_url}", file=log)
@@ -86,6 +88,11 @@ def run(args: argparse.Namespace, stdin: IO[bytes], stdout: IO[bytes], log: IO[s
             for where, count in sorted(stats.unknown_fields.items()):
                 print(f"  {name}.{where}: {count} values not written (field not in the "
                       "schema)", file=log)
+            for where, count in sorted(stats.rounded.items()):
+                print(f"  {name}.{where}: {count} integers past 2^53 in a number field "
+                      "(a warehouse's DOUBLE PRECISION would round them)", file=log)
+            for where, count in sorted(stats.sub_microsecond.items()):
+                print(f"  {name}.{where}: {count} date-times cut to microseconds", file=log)
         for table, count in sorted(stream.nul_rows.items()):
             print(f"  {table}: NUL characters removed from {count} rows", file=log)
     return 0

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from observes_singer.command import check_settings, positive_int
 from observes_singer.defaults import local_bucket
+from target_s3.keys import check_key
 
 FORMATS = ("jsonl", "csv", "singer")
 COMPRESSIONS = ("none", "gzip")
@@ -21,11 +23,13 @@ CONFIG_KEYS: dict[str, str] = {
     "compression": "none (default) or gzip",
     "key_template": "object keys below url; placeholders {stream}, {table}, {part}, "
     "{run_id}, {ext}, {date:%Y/%m/%d} (the run's UTC start) and {partition:%Y} (the "
-    f"record's partition_field); default {DEFAULT_KEY_TEMPLATE}",
+    f"record's partition_field); default {DEFAULT_KEY_TEMPLATE}. Stream and table names "
+    "are single segments: / \\ control characters and a leading . are percent-encoded",
     "partition_field": "top-level date-time field of the records that {partition} formats",
-    "max_rows_per_object": "rows per object before the next part starts (default 1000000)",
-    "max_bytes_per_object": "uncompressed bytes per object before the next part starts "
-    "(default 128 MiB)",
+    "max_rows_per_object": "rows per object before the next part starts, 1 or more "
+    "(default 1000000)",
+    "max_bytes_per_object": "uncompressed bytes per object before the next part starts, 1 "
+    "or more (default 128 MiB)",
     "state_url": "where to save the last STATE whose records are in complete objects",
     "endpoint_url": "S3 endpoint (S3-compatible stores, tests); default AWS_ENDPOINT_URL",
 }
@@ -62,6 +66,24 @@ def _choice(raw: dict[str, Any], key: str, choices: tuple[str, ...], default: st
 
 
 
+def _check_template(template: str) -> None:
+    """Render the template once with sample values: its placeholders must exist, and
+    its keys stay below url (names from the data are made safe segments when written)."""
+    moment = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    try:
+        key = template.format(stream="stream", table="table", part=1, run_id="run", ext="ext",
+                              date=moment, partition=moment).lstrip("/")
+    except KeyError as exc:
+        raise ConfigError(f"key_template {template!r}: unknown placeholder {{{exc.args[0]}}} "
+                          "(known: stream, table, part, run_id, ext, date, partition)") from None
+    except (ValueError, IndexError, AttributeError, TypeError) as exc:
+        raise ConfigError(f"key_template {template!r}: {exc}") from None
+    problem = check_key(key)
+    if problem:
+        raise ConfigError(f"key_template {template!r} gives keys such as {key!r}, which would "
+                          f"not stay below url: {problem}")
+
+
 def load_config(raw: Any, cwd: Path | None = None) -> S3TargetConfig:
     raw = check_settings(raw, CONFIG_KEYS, ConfigError)
     url = raw.get("url")
@@ -77,6 +99,7 @@ def load_config(raw: Any, cwd: Path | None = None) -> S3TargetConfig:
     partition_field = raw.get("partition_field")
     if "{partition" in template and not partition_field:
         raise ConfigError("key_template uses {partition}: set partition_field")
+    _check_template(template)
     for key in ("state_url", "endpoint_url", "partition_field"):
         if raw.get(key) is not None and not isinstance(raw[key], str):
             raise ConfigError(f"{key}: must be a string")

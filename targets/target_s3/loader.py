@@ -31,9 +31,11 @@ from observes_singer.messages import (
     decode_message,
     parse_line,
 )
+from observes_singer.progress import Snapshot
 from observes_singer.state import StateStore
 from observes_singer.storage import BlobStore
 from target_s3.config import S3TargetConfig
+from target_s3.keys import check_key, segment
 from target_s3.parts import Part, WrittenObject
 
 SINGER = "singer"
@@ -85,11 +87,21 @@ class S3Loader:
         self.parts: dict[tuple[str, str, str], Part] = {}  # (stream, table, partition path)
         self.part_numbers: dict[tuple[str, str, str], int] = {}
         self.used_urls: set[str] = set()
+        self.stream_segments: dict[str, str] = {}  # key segment -> the stream it names
         self.pending_state: Any = _NO_STATE
         self.summary = RunSummary()
+        self._current = ""
         self.states_emitted = 0
 
     # -- the loop --------------------------------------------------------------------------
+
+    def progress(self) -> Snapshot:
+        """Records read and rows written so far, for the progress line (another thread)."""
+        streams = list(self.streams.values())
+        records = sum(stream.records for stream in streams)
+        rows = sum(o.rows for o in list(self.summary.objects)) + sum(
+            part.rows for part in list(self.parts.values()))
+        return Snapshot(records, rows, self._current)
 
     def run(self, lines: Iterable[bytes]) -> RunSummary:
         try:
@@ -121,6 +133,7 @@ class S3Loader:
                     raise MessageError(line_no, f"RECORD for stream {message.stream!r} "
                                        "before its SCHEMA", raw, self.source)
                 stream.records += 1
+                self._current = stream.name
                 if singer:
                     self._write_singer(raw)
                 else:
@@ -152,6 +165,8 @@ class S3Loader:
         if known and known.schema == message.schema and \
                 known.key_properties == message.key_properties:
             return
+        if known is None:
+            self._claim_segment(message.stream, message.line_no)
         compiled = None
         if self.config.format == "csv":
             try:
@@ -170,6 +185,23 @@ class S3Loader:
         if known is not None:
             stream.records = known.records
         self.streams[message.stream] = stream
+
+    def _claim_segment(self, stream: str, line_no: int) -> None:
+        """Refuse a stream whose name would be written as another stream's key segment
+        (``a/b`` and ``a%2Fb``), before any of its records: they would share objects."""
+        template = self.config.key_template
+        if self.config.format == SINGER or not (
+                "{stream" in template or (self.config.format == "jsonl" and "{table" in template)):
+            return
+        try:
+            key = segment(stream)
+        except ValueError as exc:
+            raise LoadError(f"stream {stream!r}, {self.source} line {line_no}: {exc}") from None
+        other = self.stream_segments.setdefault(key, stream)
+        if other != stream:
+            raise LoadError(f"stream {stream!r}, {self.source} line {line_no}: its objects would "
+                            f"be written under {key!r}, like those of stream {other!r}; rename "
+                            "one of them (e.g. with a stream map)")
 
     def _partition(self, record: dict[str, Any], stream: str, line_no: int) -> datetime | None:
         name = self.config.partition_field
@@ -271,13 +303,21 @@ class S3Loader:
         return part
 
     def _render(self, stream: str, table: str, partition: datetime | None, number: int) -> str:
+        """The object's key below url; stream and table names as safe segments (keys.py)."""
+        template = self.config.key_template
         try:
-            key = self.config.key_template.format(
-                stream=stream, table=table, part=number, run_id=self.run_id,
-                ext=self.config.extension, date=self.started, partition=partition)
-        except (KeyError, ValueError, IndexError, AttributeError) as exc:
-            raise LoadError(f"key_template {self.config.key_template!r}: {exc}") from None
-        return key.lstrip("/")
+            key = template.format(
+                stream=segment(stream), table=segment(table), part=number,
+                run_id=self.run_id, ext=self.config.extension, date=self.started,
+                partition=partition).lstrip("/")
+        except (KeyError, ValueError, IndexError, AttributeError, TypeError) as exc:
+            raise LoadError(f"key_template {template!r}, stream {stream!r}: {exc}") from None
+        problem = check_key(key)
+        if problem:
+            raise LoadError(f"key_template {template!r} gives stream {stream!r} the key "
+                            f"{key!r}, which stays below url only if it is relative, with no "
+                            f"'.', '..' or empty segment, '\\' or control character: {problem}")
+        return key
 
     def _close(self, key: tuple[str, str, str]) -> None:
         part = self.parts.pop(key)
@@ -294,7 +334,9 @@ class S3Loader:
             if not isinstance(value, dict):
                 raise LoadError("cannot save a STATE whose value is not a JSON object")
             self.state_store.put(value)
-        self.out.write(_dumps_line({"type": "STATE", "value": value}))
+        # The bare value, one JSON line, flushed: what singer-sdk's targets write and
+        # Meltano saves as the state it hands the tap next time.
+        self.out.write(_dumps_line(value))
         self.out.flush()
         self.states_emitted += 1
 
@@ -334,7 +376,8 @@ class S3Loader:
                 tables.setdefault(written.table, []).append(written)
             redshift = {}
             for table, written_objects in tables.items():
-                url = f"{self.config.url}/_manifests/{self.run_id}/{table}.redshift.json"
+                url = (f"{self.config.url}/_manifests/{self.run_id}/{segment(table)}"
+                       ".redshift.json")
                 self.blobs.write_bytes(url, orjson.dumps({"entries": [
                     {"url": o.url, "mandatory": True,
                      "meta": {"content_length": o.content_length}} for o in written_objects

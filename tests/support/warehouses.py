@@ -78,7 +78,10 @@ class TargetRun:
 
     @property
     def states(self) -> list[Any]:
-        return [orjson.loads(line)["value"] for line in self.stdout.splitlines()]
+        """The states the target wrote on stdout: bare values, one JSON object a line."""
+        states = [orjson.loads(line) for line in self.stdout.splitlines()]
+        assert all(isinstance(s, dict) and "type" not in s for s in states), states
+        return states
 
 
 def encode(messages: list[dict[str, Any]] | bytes) -> bytes:

@@ -105,7 +105,7 @@ def test_gitlab_jobs_round_trip(warehouse: Warehouse) -> None:
     assert result.returncode == 0, result.stderr
     got = sorted(rebuild(warehouse, plan), key=lambda r: r["id"])
     assert got == [expected(plan, j) for j in jobs]
-    assert "analytics.jobs: 300 rows" in result.stderr
+    assert "analytics.jobs: 300 rows written" in result.stderr
     tags = sum(len(j["tag_list"]) for j in jobs)
     assert f"analytics.jobs__tag_list: {tags} rows" in result.stderr
 

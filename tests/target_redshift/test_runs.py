@@ -79,7 +79,7 @@ def test_emitted_state_is_never_ahead_of_committed_rows(fast_warehouse: Warehous
     line = process.stdout.readline()
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
-    upto = orjson.loads(line)["value"]["upto"]
+    upto = orjson.loads(line)["upto"]  # the bare state value
     loaded = {r["id"] for r in fast_warehouse.rows("t")}
     assert set(range(upto + 1)) <= loaded
 
@@ -224,3 +224,86 @@ def test_missing_input_file_is_named(tmp_path: Path) -> None:
     result = target("--input", str(tmp_path / "nope.jsonl"), cwd=tmp_path)
     assert result.returncode == 1
     assert f"{tmp_path / 'nope.jsonl'}: no such file" in result.stderr.decode()
+
+
+SECRET = "Sup3rS3cretX"
+
+# Malformed warehouse URLs, each holding SECRET where a password (or a piece of one) goes,
+# with a piece of the explanation each must give (None: not an error).
+BAD_URLS = [
+    (f"redshift://loader:pa/{SECRET}@db.example:5439/analytics", "percent-encode"),
+    (f"redshift://loader:pa?{SECRET}@db.example:5439/analytics", "percent-encode"),
+    (f"redshift://loader:pa#{SECRET}@db.example:5439/analytics", "percent-encode"),
+    (f"postgresql://loader:pa/{SECRET}@db.example/analytics", "percent-encode"),
+    (f"postgresql://loader:{SECRET}?a=b@db.example/analytics", "percent-encode"),
+    (f"postgresql://loader:1234/{SECRET}@db.example/analytics", "percent-encode"),
+    (f"postgresql://loader:5439/{SECRET}?x=1@db.example/analytics", "percent-encode"),
+    (f"postgresql://loader:{SECRET}@db.example/analytics?application_name=a@b", "%40"),
+    (f"redshift://loader:{SECRET}/analytics", "must be a number from 1 to 65535"),
+    (f"redshift://loader:{SECRET}", "must be a number from 1 to 65535"),
+    (f"postgresql://loader:{SECRET}@[::1/analytics", "the host is not valid"),
+    (f"postgresql://loader:{SECRET}@db.example:5439:5440/analytics", "the host is not valid"),
+    (f"postgresql://loader:{SECRET}@db.example:99999/analytics", "from 1 to 65535"),
+    (f"postgresql://loader:{SECRET}@db.example:port/analytics", "from 1 to 65535"),
+    (f"postgresql://loader:{SECRET}@db.example/analytics?port=x", "option port"),
+    (f"postgresql://loader:{SECRET}@db.example", "no database name"),
+    (f"postgresql://loader:{SECRET}@/analytics", "no host"),
+    (f"redshift://loader@db.example/analytics?password={SECRET}", "user-info part"),
+    (f"redshift://loader@db.example/analytics?sslmode=disable&PASSWORD={SECRET}",
+     "user-info part"),
+    (f"redshift://loader@db.example/analytics?password=a&{SECRET}", "user-info part"),
+    (f"postgresql://loader@db.example/analytics?sslpassword={SECRET}&sslmode=bogus",
+     "sslmode must be one of"),
+    (f"postgresql://loader:{SECRET}@db.example/analytics?connect_timeout=soon",
+     "connect_timeout must be a whole number"),
+    (f"redshift://loader:{SECRET}@db.example/analytics?connect_timeout=0",
+     "connect_timeout must be a whole number"),
+    (f"postgresql://loader:{SECRET}@db.example/analytics?user=other", "option user"),
+    (f"mysql://loader:{SECRET}@db.example/analytics", "unsupported scheme 'mysql'"),
+    (f"loader:{SECRET}@db.example/analytics", "not a database URL"),
+    (f"postgresql:/loader:{SECRET}@db.example/analytics", "not a database URL"),
+    (f"postgresql://loader:pa\n{SECRET}@db.example/analytics", "control character"),
+    (f"duckdb://loader:{SECRET}@/analytics", "takes no USER:PASSWORD@"),
+    (f"duckdb://loader:{SECRET}@host", "takes no USER:PASSWORD@"),
+    (f"duckdb:///w.duckdb?password={SECRET}", "user-info part"),
+    ("duckdb://./a@b/w.duckdb?token=x", None),  # an '@' further in the path is fine
+    # Well formed, so they get as far as connecting, which fails.
+    (f"postgresql://loader:pa%2F{SECRET}%23@127.0.0.1:1/analytics?connect_timeout=2",
+     "cannot connect to PostgreSQL at 127.0.0.1:1/analytics"),
+    (f"postgresql://loader:pa@{SECRET}@127.0.0.1:1/analytics?connect_timeout=2",
+     "cannot connect to PostgreSQL at 127.0.0.1:1/analytics"),
+    (f"redshift://loader:{SECRET}@127.0.0.1:1/analytics?sslmode=disable&connect_timeout=2",
+     "cannot connect to Redshift at 127.0.0.1:1/analytics"),
+]
+
+
+@pytest.mark.parametrize(("url", "message"), BAD_URLS)
+def test_a_malformed_url_never_shows_its_secret(tmp_path: Path, url: str,
+                                                message: str | None) -> None:
+    config = tmp_path / "c.json"
+    config.write_bytes(orjson.dumps({"url": url}))
+    result = target("--config", str(config), stdin=head(), cwd=tmp_path)
+    stdout, stderr = result.stdout.decode(), result.stderr.decode()
+    assert SECRET not in stdout and SECRET not in stderr, stderr
+    assert "Traceback" not in stderr
+    if message is None:
+        assert result.returncode == 0, stderr
+        return
+    assert result.returncode == 1, stderr
+    errors = [line for line in stderr.splitlines() if line.startswith("target-redshift: error:")]
+    assert len(errors) == 1, stderr
+    assert message in errors[0], stderr
+
+
+@pytest.mark.parametrize("setting", ["batch_size_records", "max_buffer_bytes"])
+@pytest.mark.parametrize("value", [0, -1, True, False, "100", 2.5, None, [10]])
+def test_numeric_settings_are_checked(tmp_path: Path, setting: str, value: Any) -> None:
+    path = tmp_path / "c.json"
+    path.write_bytes(orjson.dumps({"url": f"duckdb:///{tmp_path}/w.duckdb", setting: value}))
+    result = target("--config", str(path), stdin=head(), cwd=tmp_path)
+    assert result.returncode == 1
+    stderr = result.stderr.decode()
+    errors = [line for line in stderr.splitlines() if line.startswith("target-redshift: error:")]
+    assert len(errors) == 1 and errors[0].startswith(
+        f"target-redshift: error: {setting}: must be a positive integer, got "), stderr
+    assert not (tmp_path / "w.duckdb").exists()

@@ -96,8 +96,7 @@ def test_jsonl_records_come_back(place: Place, compression: str) -> None:
         assert entry["rows"] == body.count(b"\n")
         records += [orjson.loads(line) for line in body.splitlines()]
     assert records == [gitlab_job(n) for n in range(130)]
-    assert orjson.loads(result.stdout.splitlines()[-1]) == {"type": "STATE",
-                                                            "value": {"upto": 119}}
+    assert result.stdout.splitlines()[-1] == b'{"upto":119}'  # the bare value, one line
 
 
 def test_hive_partitions_from_a_record_field(tmp_path: Path) -> None:
@@ -292,7 +291,7 @@ def test_jsonl_keeps_the_digits_of_integers_beyond_64_bits(tmp_path: Path) -> No
         b'{"id":2,"n":-9223372036854775809,"open":{"x":18446744073709551616,"f":1e+20}}\n'
         b'{"id":3,"n":18446744073709551615,"open":null,"at":"x+y"}\n'
         b'{"id":4,"n":-9223372036854775808,"open":2.5e+30,"at":"a\xc3\xa9"}\n')
-    assert result.stdout == b'{"type":"STATE","value":{"cursor":99999999999999999999999}}\n'
+    assert result.stdout == b'{"cursor":99999999999999999999999}\n'
 
 
 def test_singer_format_keeps_integers_beyond_64_bits(tmp_path: Path) -> None:

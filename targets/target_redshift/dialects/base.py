@@ -6,16 +6,23 @@ or bound parameters, never spliced into SQL.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import queue
 import re
+import sys
 import threading
+import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import IO, Any, TypeVar
 
 from observes_singer.flatten.identifiers import quote
 from observes_singer.flatten.plan import Kind
+from target_redshift.dialects.layout import Layout
 from target_redshift.sqltypes import SqlType, varchar_size
+
+T = TypeVar("T")
 
 
 class WarehouseError(Exception):
@@ -116,6 +123,143 @@ class BackgroundLoads:
                 self._jobs.task_done()
 
 
+LOCK_LOG_ENV = "OBSERVES_LOCK_LOG_SECONDS"
+
+
+class StatementWatch:
+    """Watches the statement running now, so that a load never waits on a lock silently.
+
+    A statement still running after ``interval`` seconds (30 by default) is reported on
+    the log, again each interval, with the lock it waits for and who holds it when the
+    database says (:meth:`Dialect.lock_wait`, asked on a second connection). With
+    ``lock_timeout``, a statement confirmed to wait on a lock that long is cancelled,
+    where the database has no lock timeout of its own.
+    """
+
+    def __init__(self, dialect: Dialect, log: IO[str], lock_timeout: float | None) -> None:
+        self.dialect = dialect
+        self.log = log
+        self.lock_timeout = lock_timeout
+        raw = os.environ.get(LOCK_LOG_ENV, "")
+        try:
+            self.interval = float(raw) if raw else 30.0
+        except ValueError:
+            self.interval = 30.0
+        self.interval = self.interval if self.interval > 0 else 30.0
+        self.cancelled = False
+        self._current: tuple[float, str] | None = None
+        self._guard = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @contextlib.contextmanager
+    def running(self, sql: str) -> Iterator[None]:
+        with self._guard:
+            self._current = (time.monotonic(), sql)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="lock-watch",
+                                                daemon=True)
+                self._thread.start()
+        try:
+            yield
+        finally:
+            with self._guard:
+                self._current = None
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        tick = min(1.0, self.interval / 4)
+        watched: tuple[float, str] | None = None
+        next_log = 0.0
+        while not self._stop.wait(tick):
+            with self._guard:
+                current = self._current
+            if current is None:
+                watched = None
+                continue
+            if current is not watched:
+                watched, next_log = current, self.interval
+            waited = time.monotonic() - current[0]
+            timeout = self.lock_timeout
+            due_cancel = (timeout is not None and waited >= timeout
+                          and not self.dialect.native_lock_timeout and not self.cancelled)
+            if waited < next_log and not due_cancel:
+                continue
+            wait = self.dialect.lock_wait()
+            if due_cancel and wait is not None:
+                self.cancelled = True
+                self.dialect.cancel()
+                self._say(f"cancelled after {waited:.0f} s waiting for {wait} "
+                          f"(lock_timeout {timeout:g} s)")
+            elif waited >= next_log:
+                statement = " ".join(current[1].split())[:120]
+                what = f"for {wait}" if wait else "on the database"
+                self._say(f"waiting {waited:.0f} s {what}; running: {statement}")
+                next_log += self.interval
+
+    def _say(self, text: str) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            print(f"target-redshift: {self.dialect.scrub(text)}", file=self.log, flush=True)
+
+
+#: Who blocks a backend, in PostgreSQL (9.6 and later; also what the tests' Redshift
+#: stand-in runs on).
+PG_LOCK_WAIT = """
+SELECT w.relation::regclass::text, w.mode, b.pid, b.usename, b.application_name, b.state
+FROM pg_locks w
+LEFT JOIN LATERAL unnest(pg_blocking_pids(w.pid)) AS blocker(pid) ON true
+LEFT JOIN pg_stat_activity b ON b.pid = blocker.pid
+WHERE w.pid = %s AND NOT w.granted
+"""
+
+
+_ACL_ITEM = re.compile(r'"((?:[^"\\]|\\.)*)"|([^,{}]+)')
+_PRIVILEGES = {"r": "SELECT", "a": "INSERT", "w": "UPDATE", "d": "DELETE", "D": "TRUNCATE",
+               "x": "REFERENCES", "t": "TRIGGER"}
+
+
+def parse_acl(text: Any) -> list[str]:
+    """The items of an ``aclitem[]`` in its text form: ``{a=r/b,"group x=r/b"}``."""
+    if not text:
+        return []
+    return [quoted.replace('\\"', '"') if quoted else plain
+            for quoted, plain in _ACL_ITEM.findall(str(text)) if quoted or plain]
+
+
+def grants_of(items: list[str], owner: str) -> list[tuple[str, list[str]]]:
+    """``GRANT`` targets and privileges from acl items; the owner's own are implicit."""
+    grants = []
+    for item in items:
+        grantee, _, rest = item.partition("=")
+        letters = rest.split("/", 1)[0]
+        privileges = [_PRIVILEGES[ch] for ch in letters if ch in _PRIVILEGES]
+        if not privileges or grantee == owner:
+            continue
+        if not grantee:
+            target = "PUBLIC"
+        elif grantee.startswith("group "):
+            target = "GROUP " + quote(grantee[len("group "):])
+        else:
+            target = quote(grantee)
+        grants.append((target, privileges))
+    return grants
+
+
+def describe_lock_wait(rows: list[tuple[Any, ...]]) -> str | None:
+    """The rows of :data:`PG_LOCK_WAIT` (or the same columns) as one phrase."""
+    if not rows:
+        return None
+    relation, mode = rows[0][0], rows[0][1]
+    what = f"a lock on {relation} ({mode})" if relation else f"a lock ({mode})"
+    holders = [f"backend {pid} (user {user}, application {app or '-'}, {state or '-'})"
+               for _, _, pid, user, app, state in rows if pid is not None]
+    return f"{what} held by {', '.join(holders)}" if holders else what
+
+
 class Dialect(ABC):
     """One warehouse connection and the statements the loader runs on it."""
 
@@ -126,10 +270,27 @@ class Dialect(ABC):
     max_identifier_bytes = 127
     #: the rows' format: "csv", or "text" (PostgreSQL's tab-separated COPY format)
     row_format = "csv"
+    #: whether the database applies ``lock_timeout`` itself (else the watch cancels)
+    native_lock_timeout = False
 
-    def __init__(self) -> None:
+    def __init__(self, lock_timeout: float | None = None, log: IO[str] | None = None) -> None:
         self.statements = 0
         self._loads = BackgroundLoads()
+        self.lock_timeout = lock_timeout
+        self.watch = StatementWatch(self, log if log is not None else sys.stderr, lock_timeout)
+        #: the layout of each table the run writes, by name (kept when one is rebuilt)
+        self.layouts: dict[str, Layout] = {}
+
+    # -- lock waits (see StatementWatch) ---------------------------------------------------
+
+    def lock_wait(self) -> str | None:
+        """What the run's statement waits for ("a lock on s.t (Mode) held by backend
+        N (user, application, state)"), or None when it is not a lock wait or the
+        database cannot tell. Called from the watch thread."""
+        return None
+
+    def cancel(self) -> None:  # noqa: B027 - a database without a side connection
+        """Cancel the run's statement (from the watch thread)."""
 
     def scrub(self, message: str) -> str:
         """The message without any secret this connection knows of."""
@@ -151,7 +312,18 @@ class Dialect(ABC):
         """Run one statement; returns its rows (empty for statements without)."""
         self._loads.drain()
         self.statements += 1
-        return self._execute(sql, params)
+        with self.watch.running(sql):
+            return self._checked(lambda: self._execute(sql, params))
+
+    def _checked(self, run: Callable[[], T]) -> T:
+        try:
+            return run()
+        except WarehouseError as exc:
+            if self.watch.cancelled or (self.lock_timeout and "lock timeout" in str(exc)):
+                raise WarehouseError(f"{exc}; stopped: it waited on a lock held by another "
+                                     f"session longer than lock_timeout "
+                                     f"({self.lock_timeout:g} s)") from None
+            raise
 
     def load_rows(self, schema: str, table: str, columns: list[str], types: list[SqlType],
                   data: bytes, rows: int) -> None:
@@ -160,8 +332,12 @@ class Dialect(ABC):
         An empty ``schema`` names a temporary table. The rows are loaded in the background.
         """
         self.statements += 1
-        self._loads.submit(lambda: self._load(schema, table, columns, types, data, rows),
-                           len(data))
+
+        def load() -> None:
+            with self.watch.running(f"load of {rows} rows into {table}"):
+                self._checked(lambda: self._load(schema, table, columns, types, data, rows))
+
+        self._loads.submit(load, len(data))
 
     def commit(self) -> None:
         self._loads.drain()
@@ -174,6 +350,7 @@ class Dialect(ABC):
     def close(self) -> None:
         self._loads.drain(raise_error=False)
         self._loads.stop()
+        self.watch.stop()
         self._close()
 
     @abstractmethod
@@ -233,12 +410,17 @@ class Dialect(ABC):
         self.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(schema)}")
 
     def create_table(self, schema: str, table: str, columns: dict[str, SqlType],
-                     temporary: bool = False) -> None:
+                     temporary: bool = False, layout: Layout | None = None) -> None:
         body = ", ".join(f"{quote(c)} {self.type_sql(t)}" for c, t in columns.items())
+        tail = self.layout_sql(layout, columns)
         if temporary:
-            self.execute(f"CREATE TEMPORARY TABLE {quote(table)} ({body})")
+            self.execute(f"CREATE TEMPORARY TABLE {quote(table)} ({body}){tail}")
         else:
-            self.execute(f"CREATE TABLE {self.qualified(schema, table)} ({body})")
+            self.execute(f"CREATE TABLE {self.qualified(schema, table)} ({body}){tail}")
+
+    def layout_sql(self, layout: Layout | None, columns: dict[str, SqlType]) -> str:
+        """Where the database places a table's rows (Redshift's keys); nothing elsewhere."""
+        return ""
 
     def add_column(self, schema: str, table: str, column: str, sql_type: SqlType) -> None:
         self.execute(f"ALTER TABLE {self.qualified(schema, table)} ADD COLUMN {quote(column)} "
@@ -263,6 +445,49 @@ class Dialect(ABC):
 
     def drop_temporary(self, table: str) -> None:
         self.execute(f"DROP TABLE IF EXISTS {quote(table)}")
+
+    # -- what a replaced table carries over ----------------------------------------------
+
+    def table_acl(self, schema: str, table: str) -> tuple[str, list[str]] | None:
+        """The owner and access-privilege items (``grantee=arwd/grantor``) of a table, as
+        PostgreSQL's and Redshift's catalogues keep them; None where there are none."""
+        rows = self.execute(
+            "SELECT pg_get_userbyid(c.relowner), c.relacl::text, current_user "
+            "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.relname = %s", (schema, table))
+        if not rows:
+            return None
+        owner, acl, _ = rows[0]
+        return str(owner), parse_acl(acl)
+
+    def carry_over(self, schema: str, table: str, acl: tuple[str, list[str]] | None) -> None:
+        """Give a table built anew the owner and grants the one it replaces had."""
+        if acl is None:
+            return
+        owner, items = acl
+        target = self.qualified(schema, table)
+        for grantee, privileges in grants_of(items, owner):
+            self.execute(f"GRANT {', '.join(privileges)} ON {target} TO {grantee}")
+        current = self.execute("SELECT current_user")[0][0]
+        if owner != current and self.may_give_to(owner):
+            self.execute(f"ALTER TABLE {target} OWNER TO {quote(owner)}")
+
+    def may_give_to(self, owner: str) -> bool:
+        """Whether this session may make ``owner`` a table's owner (a member of it)."""
+        rows = self.execute("SELECT pg_has_role(%s, 'MEMBER')", (owner,))
+        return bool(rows and rows[0][0])
+
+    def dependent_views(self, schema: str, table: str) -> list[str]:
+        """Views that read the table (they make ``DROP TABLE`` fail)."""
+        rows = self.execute(
+            "SELECT DISTINCT vn.nspname || '.' || v.relname FROM pg_depend d "
+            "JOIN pg_rewrite r ON r.oid = d.objid JOIN pg_class v ON v.oid = r.ev_class "
+            "JOIN pg_namespace vn ON vn.oid = v.relnamespace "
+            "JOIN pg_class t ON t.oid = d.refobjid "
+            "JOIN pg_namespace tn ON tn.oid = t.relnamespace "
+            "WHERE tn.nspname = %s AND t.relname = %s AND v.oid <> t.oid ORDER BY 1",
+            (schema, table))
+        return [str(r[0]) for r in rows]
 
     def rename_table(self, schema: str, table: str, new_name: str) -> None:
         self.execute(f"ALTER TABLE {self.qualified(schema, table)} RENAME TO {quote(new_name)}")

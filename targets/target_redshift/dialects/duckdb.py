@@ -128,3 +128,11 @@ class DuckDBDialect(Dialect):
 
     def widen_varchar(self, schema: str, table: str, column: str, sql_type: Any) -> None:
         """VARCHAR has no size in DuckDB: nothing to widen."""
+
+    def table_acl(self, schema: str, table: str) -> tuple[str, list[str]] | None:
+        """DuckDB has no owners nor grants."""
+        return None
+
+    def dependent_views(self, schema: str, table: str) -> list[str]:
+        """DuckDB binds a view when it is read: dropping a table it reads is allowed."""
+        return []

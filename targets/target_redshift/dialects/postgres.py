@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import contextlib
 import socket
-from typing import Any
+from typing import IO, Any
 
 import psycopg
 
 from observes_singer.flatten.identifiers import quote
 from target_redshift.config import Database
-from target_redshift.dialects.base import Dialect, WarehouseError
+from target_redshift.dialects.base import (
+    PG_LOCK_WAIT,
+    Dialect,
+    WarehouseError,
+    describe_lock_wait,
+)
 from target_redshift.sqltypes import SqlType
 
 
@@ -22,28 +27,48 @@ def copy_statement(target: str, columns: list[str]) -> str:
 
 class PostgresDialect(Dialect):
     name = "postgres"
+    native_lock_timeout = True
 
-    def __init__(self, database: Database) -> None:
-        super().__init__()
+    def __init__(self, database: Database, lock_timeout: float | None = None,
+                 log: IO[str] | None = None) -> None:
+        super().__init__(lock_timeout, log)
         options: dict[str, Any] = dict(database.options)
         # Rows are UTF-8 whatever the database's encoding; PostgreSQL converts them.
         options.setdefault("client_encoding", "UTF8")
+        self._connect_args: dict[str, Any] = dict(
+            host=database.host, port=database.port, user=database.user or None,
+            password=database.password or None, dbname=database.database, **options)
         try:
-            self.conn = psycopg.connect(
-                host=database.host,
-                port=database.port,
-                user=database.user or None,
-                password=database.password or None,
-                dbname=database.database,
-                application_name="target-redshift",
-                autocommit=False,
-                **options,
-            )
+            self.conn = psycopg.connect(application_name="target-redshift", autocommit=False,
+                                        **self._connect_args)
         except psycopg.Error as exc:
             raise WarehouseError(f"cannot connect to PostgreSQL at {database.host}:"
                                  f"{database.port}/{database.database}: "
                                  f"{_first_line(exc)}") from None
         widen_send_buffer(self.conn)
+        self._pid = self.conn.info.backend_pid
+        self._side: psycopg.Connection[Any] | None = None
+        if lock_timeout is not None:
+            self.execute(f"SET lock_timeout = {int(lock_timeout * 1000)}")
+            self.commit()
+
+    def _side_connection(self) -> psycopg.Connection[Any]:
+        if self._side is None or self._side.closed:
+            self._side = psycopg.connect(application_name="target-redshift (lock watch)",
+                                         autocommit=True, connect_timeout=10,
+                                         **self._connect_args)
+        return self._side
+
+    def lock_wait(self) -> str | None:
+        try:
+            rows = self._side_connection().execute(PG_LOCK_WAIT, (self._pid,)).fetchall()
+        except psycopg.Error:
+            return None
+        return describe_lock_wait(rows)
+
+    def cancel(self) -> None:
+        with contextlib.suppress(psycopg.Error):
+            self._side_connection().execute("SELECT pg_cancel_backend(%s)", (self._pid,))
 
     max_identifier_bytes = 63
     row_format = "text"
@@ -77,6 +102,8 @@ class PostgresDialect(Dialect):
 
     def _close(self) -> None:
         self.conn.close()
+        if self._side is not None:
+            self._side.close()
 
 
 SEND_BUFFER_BYTES = 4 * 1024 * 1024

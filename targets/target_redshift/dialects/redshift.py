@@ -11,7 +11,7 @@ import contextlib
 import gzip
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import IO, Any
 
 import redshift_connector
 from redshift_connector.error import Error as DriverError
@@ -20,12 +20,28 @@ from observes_singer.flatten.identifiers import fit_length, quote
 from observes_singer.flatten.plan import Kind
 from observes_singer.storage import BlobStore, StorageError
 from target_redshift.config import Database, S3Staging
-from target_redshift.dialects.base import Dialect, WarehouseError
+from target_redshift.dialects.base import (
+    PG_LOCK_WAIT,
+    Dialect,
+    WarehouseError,
+    describe_lock_wait,
+)
+from target_redshift.dialects.layout import Layout
 from target_redshift.sqltypes import SqlType
 
 MAX_PARAMETERS = 32_000  # the protocol's bound is 32767
 MAX_INSERT_ROWS = 5_000
 _FIELD = re.compile(r'"((?:[^"]|"")*)"|([^,\n]*)')
+#: Who blocks a session, from Redshift's own view of transactions and their locks.
+REDSHIFT_LOCK_WAIT = """
+SELECT COALESCE(n.nspname || '.' || c.relname, w.relation::varchar), w.lock_mode, h.pid,
+       h.txn_owner, NULL, 'in a transaction since ' || h.txn_start::varchar
+FROM svv_transactions w
+JOIN svv_transactions h ON h.relation = w.relation AND h.granted AND h.pid <> w.pid
+LEFT JOIN pg_class c ON c.oid = w.relation
+LEFT JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE w.pid = %s AND NOT w.granted
+"""
 
 
 def parse_csv_rows(data: str) -> Iterator[list[str | None]]:
@@ -58,8 +74,9 @@ class RedshiftDialect(Dialect):
     name = "redshift"
 
     def __init__(self, database: Database, staging: S3Staging | None, run_id: str,
-                 endpoint_url: str | None = None) -> None:
-        super().__init__()
+                 endpoint_url: str | None = None, lock_timeout: float | None = None,
+                 log: IO[str] | None = None) -> None:
+        super().__init__(lock_timeout, log)
         options = dict(database.options)
         sslmode = options.pop("sslmode", "verify-ca")
         timeout = options.pop("connect_timeout", None)
@@ -87,7 +104,11 @@ class RedshiftDialect(Dialect):
                 f"cannot connect to Redshift at {database.host}:{database.port}/"
                 f"{database.database}: {exc}")) from None
         self.conn.autocommit = False
+        self._connect_kwargs = kwargs
+        self._side: Any = None
         self.max_identifier_bytes = self._identifier_limit()
+        self._pid = int(self.execute("SELECT pg_backend_pid()")[0][0])
+        self.commit()
         self.staging = staging
         self.run_id = run_id
         self._objects = 0
@@ -103,6 +124,32 @@ class RedshiftDialect(Dialect):
         except (WarehouseError, ValueError, IndexError):
             self.rollback()
             return 127
+
+    def _side_query(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        """A query on a second connection (the lock watch's), opened on first use."""
+        if self._side is None:
+            self._side = redshift_connector.connect(
+                **{**self._connect_kwargs, "application_name": "target-redshift (lock watch)"})
+            self._side.autocommit = True
+        cursor = self._side.cursor()
+        try:
+            cursor.execute(sql, params)
+            return [tuple(row) for row in cursor.fetchall()] if cursor.description else []
+        finally:
+            with contextlib.suppress(Exception):
+                cursor.close()
+
+    def lock_wait(self) -> str | None:
+        for query in (REDSHIFT_LOCK_WAIT, PG_LOCK_WAIT):
+            try:
+                return describe_lock_wait(self._side_query(query, (self._pid,)))
+            except Exception:  # noqa: S112 - the next query, then nothing to tell
+                continue
+        return None
+
+    def cancel(self) -> None:
+        with contextlib.suppress(Exception):
+            self._side_query("SELECT pg_cancel_backend(%s)", (self._pid,))
 
     def scrub(self, message: str) -> str:
         for secret in self._secrets:
@@ -190,15 +237,33 @@ class RedshiftDialect(Dialect):
         current[column] = sql_type
         copy = fit_length(f"{table}__observes_copy", table, self.max_identifier_bytes)
         self.drop_table(schema, copy)
-        self.create_table(schema, copy, current)
+        self.create_table(schema, copy, current, layout=self.layouts.get(table))
         names = ", ".join(quote(c) for c in current)
         values = ", ".join(
             f"CAST({quote(c)} AS {self.type_sql(t)})" if c == column else quote(c)
             for c, t in current.items())
         self.execute(f"INSERT INTO {self.qualified(schema, copy)} ({names}) "
                      f"SELECT {values} FROM {self.qualified(schema, table)}")
+        acl = self.table_acl(schema, table)
         self.drop_table(schema, table)
         self.rename_table(schema, copy, table)
+        self.carry_over(schema, table, acl)
+
+    def layout_sql(self, layout: Layout | None, columns: dict[str, SqlType]) -> str:
+        if layout is None:
+            return ""
+        tail = ""
+        if layout.distkey in columns:
+            tail += f" DISTKEY({quote(layout.distkey)})"
+        sort = [c for c in layout.sortkey if c in columns]
+        if sort:
+            tail += f" SORTKEY({', '.join(quote(c) for c in sort)})"
+        return tail
+
+    def may_give_to(self, owner: str) -> bool:
+        """Only a superuser may give a table away on Redshift."""
+        rows = self.execute("SELECT usesuper FROM pg_user WHERE usename = current_user")
+        return bool(rows and rows[0][0])
 
     def _commit(self) -> None:
         self.conn.commit()
@@ -211,3 +276,6 @@ class RedshiftDialect(Dialect):
     def _close(self) -> None:
         with contextlib.suppress(Exception):
             self.conn.close()
+        if self._side is not None:
+            with contextlib.suppress(Exception):
+                self._side.close()
