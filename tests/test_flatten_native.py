@@ -250,3 +250,27 @@ def test_fingerprint_sets_agree() -> None:
     assert len(c) == len(python) == len(ids[::2])
     with pytest.raises(ValueError, match="16 hex digits"):
         c.update(["not an id"])
+
+
+@pytest.mark.parametrize("text", [False, True], ids=["csv", "text"])
+@pytest.mark.parametrize("keys", [["id"], []], ids=["key", "keyless"])
+def test_a_list_in_chunks_gives_the_rows_of_the_whole_record(text: bool, keys: list[str]
+                                                             ) -> None:
+    plan = compile_stream("s", SCHEMA, keys)
+    parts = next(i for i, t in enumerate(plan.tables) if t.path == ("parts",))
+    rng = random.Random(3)
+    record = random_record(rng, 1)
+    record["parts"] = [{"sku": f"s{n}", "qty": n, "notes": [f"n{n}"] * (n % 3)}
+                       for n in range(25)]
+    shell = {**record, "parts": []}
+    whole = compile_plan(plan, "run-1", text=text, native=False)
+    flatten(whole, record, 5, "\\N")
+    expected = handed_over(whole)
+    for flag in (False, True):
+        chunked = compile_plan(plan, "run-1", text=text, native=flag)
+        flatten(chunked, shell, 5, "\\N")
+        for start in range(0, 25, 10):
+            chunked.extend(parts, record["parts"][start:start + 10], "\\N", start)
+        assert handed_over(chunked) == expected
+    with pytest.raises(ValueError, match="list's table"):
+        chunked.extend(0, [], "\\N", 0)

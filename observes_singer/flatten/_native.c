@@ -82,6 +82,7 @@ typedef struct {
     Buffer scratch;      /* hash input */
     Buffer keytok;       /* the key tokens of the current record as CSV, each followed by ',' */
     Buffer keyrow;       /* the same tokens in the rows' format, each followed by its separator */
+    char last_sid[ID_LEN + 1]; /* the id of the last record flattened, for extend() */
 } Flattener;
 
 typedef struct {
@@ -1004,8 +1005,59 @@ static PyObject *Flattener_flatten(Flattener *self, PyObject *const *args, Py_ss
     }
     if (marks != stack_marks)
         PyMem_Free(marks);
-    if (rc < 0)
+    if (rc < 0) {
+        self->last_sid[0] = 0;
         return NULL;
+    }
+    memcpy(self->last_sid, sid, ID_LEN + 1);
+    Py_RETURN_NONE;
+}
+
+/*
+ * extend(table, items, version, start): more items of a list of the last record
+ * flattened, as rows of that list's table (a child of the root), numbered from start.
+ * A record too large to parse whole is flattened without its largest lists, whose
+ * items then come here in chunks.
+ */
+static PyObject *Flattener_extend(Flattener *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, "extend(table, items, version, start) takes 4 "
+                                         "arguments");
+        return NULL;
+    }
+    Py_ssize_t index = PyLong_AsSsize_t(args[0]);
+    if (index == -1 && PyErr_Occurred())
+        return NULL;
+    if (index <= 0 || index >= self->ntables || self->tables[index].is_map) {
+        PyErr_SetString(PyExc_ValueError, "extend needs the index of a list's table");
+        return NULL;
+    }
+    if (!PyList_CheckExact(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "extend needs a list of items");
+        return NULL;
+    }
+    Py_ssize_t start = PyLong_AsSsize_t(args[3]);
+    if (start == -1 && PyErr_Occurred())
+        return NULL;
+    if (self->last_sid[0] == 0) {
+        PyErr_SetString(PyExc_RuntimeError, "extend follows a record that was flattened");
+        return NULL;
+    }
+    Ctx c = {self, NULL, 0};
+    c.ver = PyUnicode_AsUTF8AndSize(args[2], &c.ver_len);
+    if (c.ver == NULL)
+        return NULL;
+    char sid[ID_LEN + 1];
+    memcpy(sid, self->last_sid, ID_LEN + 1);
+    PyObject *items = args[1];
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(items); i++) {
+        PyObject *item = PyList_GET_ITEM(items, i);
+        Py_INCREF(item);
+        int rc = table_row(&c, index, NULL, item, sid, sid, start + i);
+        Py_DECREF(item);
+        if (rc < 0)
+            return NULL;
+    }
     Py_RETURN_NONE;
 }
 
@@ -1074,6 +1126,8 @@ static PyMethodDef Flattener_methods[] = {
     {"flatten", (PyCFunction)(void (*)(void))Flattener_flatten, METH_FASTCALL,
      "flatten(record, line, version): append the record's rows to the tables' buffers."},
     {"rows", (PyCFunction)Flattener_rows, METH_O, "rows(table): rows waiting in a buffer."},
+    {"extend", (PyCFunction)(void (*)(void))Flattener_extend, METH_FASTCALL,
+     "extend(table, items, version, start): more items of a list of the last record."},
     {"take", (PyCFunction)(void (*)(void))Flattener_take, METH_FASTCALL,
      "take(table, limit=-1) -> (csv bytes, rows, rows that had NUL removed)."},
     {NULL, NULL, 0, NULL},

@@ -318,6 +318,12 @@ class CompiledStream:
         finally:
             helpers.exact = False
 
+    def extend(self, table: int, items: list[Any], version: str, start: int) -> None:
+        """More items of a list of the last record flattened (a list of the root table),
+        as rows of ``table`` numbered from ``start``: how a record too large to parse
+        whole has its largest lists read in chunks."""
+        raise NotImplementedError
+
     def next_batch(self) -> list[str]:
         """Close the batch of a deduplicating stream: the keys earlier batches loaded."""
         registry = self.helpers.registry
@@ -350,9 +356,22 @@ class PythonStream(CompiledStream):
         self.flatten = flatten
         self.buffers = buffers  # per table, CSV lines
         self.source = source  # the generated code, for debugging
+        self.namespace: dict[str, Any] = {}
+        self.last: list[str] = []  # the last record's id and key tokens
 
     def rows(self, table: int) -> int:
         return len(self.buffers[table])
+
+    def extend(self, table: int, items: list[Any], version: str, start: int) -> None:
+        tables = self.plan.tables
+        if not 0 < table < len(tables) or tables[table].is_map:
+            raise ValueError("extend needs the index of a list's table")
+        if not self.last:
+            raise RuntimeError("extend follows a record that was flattened")
+        rows_of = self.namespace[f"_t{table}"]
+        sid, *keys = self.last
+        for position, item in enumerate(items, start):
+            rows_of(item, sid, sid, version, *keys, position)
 
     def take(self, table: int, limit: int = -1) -> tuple[bytes, int, int]:
         buffer = self.buffers[table]
@@ -576,6 +595,7 @@ class _Generator:
                     src.add("_see(sid)")
             else:
                 src.add("sid = _hash(f'{_run_prefix}{line}'.encode())")
+            src.add(f"_last[:] = (sid{', ' + keys if keys else ''},)")
             ids = f"sid, sid, ver{key_args}"
             self.node(table, table.node, "r", tokens, ids)
             row = ["{sid}", "{ver}"] + ["{" + tokens[id(c)] + "}" for c in table.columns]
@@ -795,8 +815,10 @@ def compile_python(plan: StreamPlan, run_id: str, text: bool = False,
     buffers: list[list[str]] = [[] for _ in plan.tables]
     max_bytes: list[list[int]] = [[0] * len(t.columns) for t in plan.tables]
     stream = plan.stream
+    last: list[str] = []
     namespace: dict[str, Any] = {
         "_N": NULL, "_TEXT": TEXT_ESCAPES, "_len": len, "_hash": xxh3_128_hexdigest,
+        "_last": last,
         "_integer": helpers.integer, "_number": _number, "_decimal": helpers.decimal,
         "_boolean": _boolean, "_timestamp": helpers.timestamp,
         "_fromiso": datetime.fromisoformat, "_date": _date, "_string": _string,
@@ -825,7 +847,10 @@ def compile_python(plan: StreamPlan, run_id: str, text: bool = False,
                 del buffer[mark:]
             raise
 
-    return PythonStream(plan, max_bytes, helpers, flatten, buffers, source)
+    stream_ = PythonStream(plan, max_bytes, helpers, flatten, buffers, source)
+    stream_.namespace = namespace
+    stream_.last = last
+    return stream_
 
 
 def compile_plan(plan: StreamPlan, run_id: str, text: bool = False,

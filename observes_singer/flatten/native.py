@@ -61,6 +61,7 @@ class NativeStream(CompiledStream):
         self.flatten = flattener.flatten
         self.rows = flattener.rows  # type: ignore[method-assign]
         self.take = flattener.take  # type: ignore[method-assign]
+        self.extend = flattener.extend  # type: ignore[method-assign]
 
 
 class _Spec(_Generator):

@@ -30,6 +30,7 @@ from typing import IO, Any
 
 import orjson
 
+from observes_singer.flatten import large
 from observes_singer.flatten.codegen import (
     BadValue,
     CompiledStream,
@@ -100,6 +101,7 @@ class StreamLoad:
     compiled: CompiledStream
     flatten: Any = None  # compiled.flatten, looked up once
     records: int = 0
+    streamed: int = 0  # records too large to parse whole, read in a stream
     buffered: int = 0
 
 
@@ -138,11 +140,17 @@ class Loader:
         limit_records = self.config.batch_size_records
         limit_bytes = self.config.max_buffer_bytes
         null = "\\N"
+        large_line = large.large_line_bytes()
         line_no = 0
         # Counters live in locals on the hot path and are handed back at each flush.
         buffered = buffered_bytes = 0
         for raw in lines:
             line_no += 1
+            if len(raw) >= large_line:
+                self.buffered_records = buffered
+                if self.large_record(raw, line_no):
+                    buffered = buffered_bytes = 0
+                    continue
             try:
                 obj = loads(raw)
             except decode_error as exc:
@@ -184,6 +192,55 @@ class Loader:
             if buffered == 0:
                 buffered_bytes = 0
         self.finish()
+
+    def large_record(self, raw: bytes, line_no: int) -> bool:
+        """A RECORD line too large to parse whole (see ``observes_singer.flatten.large``):
+        its shell flattened, then its lists in chunks, each chunk's rows loaded (not
+        committed) before the next. False when the line is not such a record (it is then
+        read as any other line)."""
+        try:
+            kind, name = large.head(raw)
+            stream = self.streams.get(name) if kind == "RECORD" and isinstance(name, str) \
+                else None
+            if stream is None:
+                return False
+            lists = large.root_lists(stream.plan)
+            if not lists:
+                return False
+            message = large.shell(raw, set(lists))
+        except large.Unstreamable:
+            return False
+        except large.LargeRecordError as exc:
+            raise MessageError(line_no, f"malformed JSON ({exc})", raw, self.source) from None
+        record, version = message.get("record"), message.get("version")
+        if not isinstance(record, dict) or not (version is None or type(version) is int):
+            return False
+        ver = "\\N" if version is None else str(version)
+        self.flush()  # the record starts a batch of its own
+        compiled = stream.compiled
+        compiled.helpers.exact = True  # the streaming parser reads every number exactly
+        try:
+            stream.flatten(record, line_no, ver)
+            # Its root row first: an upsert deletes the key's old rows with it, a full
+            # refresh an older version staged earlier in the run.
+            self.flush_stream(stream)
+            for prefix, table in lists.items():
+                start = 0
+                for chunk in large.chunks(raw, prefix):
+                    compiled.extend(table, chunk, ver, start)
+                    start += len(chunk)
+                    self.flush_stream(stream)
+        except BadValue as exc:
+            raise LoadError(f"stream {stream.name!r}, {self.source} line {line_no}, "
+                            f"{exc}") from None
+        except large.LargeRecordError as exc:
+            raise MessageError(line_no, f"malformed JSON ({exc})", raw, self.source) from None
+        finally:
+            compiled.helpers.exact = False
+        stream.records += 1
+        stream.streamed += 1
+        self.flush()
+        return True
 
     def flatten_again(self, stream: StreamLoad, record: dict[str, Any], raw: bytes,
                       line_no: int, version: str, signal: Exception) -> None:
@@ -271,6 +328,7 @@ class Loader:
                             compiled, compiled.flatten)
         if known:
             stream.records = known.records
+            stream.streamed = known.streamed
         self.streams[name] = stream
         for table in plan.tables:
             self.table_load(stream, table)
@@ -367,6 +425,7 @@ class Loader:
                 self.emit_state()
 
     def flush_stream(self, stream: StreamLoad) -> None:
+        """Load a stream's buffered rows (committed by :meth:`flush`)."""
         plan = stream.plan
         compiled = stream.compiled
         replaced = compiled.next_batch()
@@ -584,6 +643,10 @@ class Loader:
             for where, count in sorted(stats.sub_microsecond.items()):
                 lines.append(f"  {compiled.plan.stream}.{where}: {count} date-times cut to "
                              "microseconds (digits past the sixth)")
+        for stream in self.streams.values():
+            if stream.streamed:
+                lines.append(f"  {stream.name}: {stream.streamed} records too large to parse "
+                             "whole, read in a stream and loaded in chunks")
         lines += [f"  note: {note}" for note in self.notes]
         return lines
 
