@@ -9,7 +9,6 @@ nothing for it.
 
 from __future__ import annotations
 
-import os
 import sys
 import threading
 import time
@@ -17,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
 from typing import IO
+
+from observes_singer.env import positive_number
 
 ENV = "OBSERVES_PROGRESS_SECONDS"
 DEFAULT_SECONDS = 30.0
@@ -30,12 +31,7 @@ class Snapshot:
 
 
 def interval_from_env() -> float:
-    raw = os.environ.get(ENV, "")
-    try:
-        seconds = float(raw) if raw else DEFAULT_SECONDS
-    except ValueError:
-        return DEFAULT_SECONDS
-    return seconds if seconds > 0 else DEFAULT_SECONDS
+    return positive_number(ENV, DEFAULT_SECONDS)
 
 
 class Progress:

@@ -22,9 +22,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pytest
 from tap_gitlab.sample_server import GitLabServer, SampleGitLab
+
+from tests.support.gitlab_checks import assert_gitlab_loaded
 
 MELTANO_VERSION = "4.4.1"
 TOKEN = "glpat-meltano"
@@ -188,20 +189,7 @@ def test_meltano_runs_the_plugins_and_the_second_run_resumes(tmp_path: Path,
         state = stored_state(meltano, project_dir, "dev:tap-gitlab-to-target-s3")
         assert "type" not in state and "pipelines" in state["bookmarks"], state
 
-    connection = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        def count(sql: str) -> int:
-            row = connection.execute(sql).fetchone()
-            return int(row[0]) if row else -1
-
-        assert count("SELECT count(*) FROM pipelines") == 122
-        assert count("SELECT count(DISTINCT id) FROM pipelines") == 122
-        assert count("SELECT count(*) FROM jobs") == 122
-        assert count("SELECT count(*) FROM jobs WHERE status = 'success' AND "
-                     f"pipeline__id = {project.pipelines[5]['id']}") == 1
-        assert count("SELECT count(*) FROM merge_requests") == 40
-    finally:
-        connection.close()
+    assert_gitlab_loaded(warehouse, project, 122)
     # The second run asked only for what changed: two pipelines, so two job lists.
     assert sum(1 for path in second_calls if path.endswith("/jobs")) == 2
     assert sum(1 for path in second_calls if path.endswith("/pipelines")) == 1

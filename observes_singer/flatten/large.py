@@ -13,12 +13,12 @@ chunk of items and one chunk of rows.
 from __future__ import annotations
 
 import io
-import os
 from collections.abc import Iterator
 from typing import Any
 
 import ijson
 
+from observes_singer.env import positive_number
 from observes_singer.flatten.plan import ListNode, Node, ObjectNode, StreamPlan
 
 ENV = "OBSERVES_LARGE_RECORD_BYTES"
@@ -43,12 +43,7 @@ def _failure(exc: Exception) -> Exception:
 
 
 def large_line_bytes() -> int:
-    raw = os.environ.get(ENV, "")
-    try:
-        value = int(raw) if raw else DEFAULT_LARGE_LINE
-    except ValueError:
-        return DEFAULT_LARGE_LINE
-    return value if value > 0 else DEFAULT_LARGE_LINE
+    return int(positive_number(ENV, DEFAULT_LARGE_LINE))
 
 
 def root_lists(plan: StreamPlan) -> dict[str, int]:

@@ -7,7 +7,6 @@ or bound parameters, never spliced into SQL.
 from __future__ import annotations
 
 import contextlib
-import os
 import queue
 import re
 import sys
@@ -17,6 +16,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from typing import IO, Any, TypeVar
 
+from observes_singer.env import positive_number
 from observes_singer.flatten.identifiers import quote
 from observes_singer.flatten.plan import Kind
 from target_redshift.dialects.layout import Layout
@@ -140,12 +140,7 @@ class StatementWatch:
         self.dialect = dialect
         self.log = log
         self.lock_timeout = lock_timeout
-        raw = os.environ.get(LOCK_LOG_ENV, "")
-        try:
-            self.interval = float(raw) if raw else 30.0
-        except ValueError:
-            self.interval = 30.0
-        self.interval = self.interval if self.interval > 0 else 30.0
+        self.interval = positive_number(LOCK_LOG_ENV, 30.0)
         self.cancelled = False
         self._current: tuple[float, str] | None = None
         self._guard = threading.Lock()
