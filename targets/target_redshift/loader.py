@@ -60,7 +60,7 @@ from observes_singer.messages import (
 from observes_singer.progress import Snapshot
 from observes_singer.state import StateStore
 from target_redshift.config import TargetConfig
-from target_redshift.dialects.base import Dialect
+from target_redshift.dialects.base import Dialect, WarehouseError
 from target_redshift.dialects.layout import default_layout
 from target_redshift.sqltypes import SqlType, covers, widen
 
@@ -581,12 +581,17 @@ class Loader:
         dialect.drop_table(self.schema, load.load_name)
 
     def count_upserted(self) -> None:
-        """How many rows each upserted table holds now, for the summary."""
+        """How many rows each upserted table holds now, for the summary. It runs after
+        the commit: a count that fails is left out of the summary, the run stands."""
         for load in self.tables.values():
             stream = self.streams.get(load.stream)
             if stream is not None and stream.method == "upsert" and load.columns is not None:
-                rows = self.dialect.execute(
-                    f"SELECT count(*) FROM {self.dialect.qualified(self.schema, load.name)}")
+                try:
+                    rows = self.dialect.execute(
+                        f"SELECT count(*) FROM {self.dialect.qualified(self.schema, load.name)}")
+                except WarehouseError:
+                    self.dialect.rollback()
+                    return
                 load.held = int(rows[0][0])
 
     def progress(self) -> Snapshot:
