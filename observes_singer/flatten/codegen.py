@@ -309,9 +309,11 @@ class CompiledStream:
             partial, helpers.stats = helpers.stats, counted
         if registry is not None:
             registry.undo()
-        for name in vars(partial):
-            getattr(counted, name).subtract(getattr(partial, name))
-            getattr(counted, name).__iadd__(Counter())  # drop what fell to zero
+        for name, partial_counts in vars(partial).items():
+            totals: Counter[str] = getattr(counted, name)
+            totals.subtract(partial_counts)
+            for where in [w for w, count in totals.items() if count <= 0]:
+                del totals[where]
         helpers.exact = True
         try:
             self.flatten(exact, line, version)
