@@ -28,27 +28,11 @@ from observes_singer.flatten import native
 from observes_singer.flatten.codegen import BadValue, Inexact, Repeat, compile_plan
 from observes_singer.flatten.plan import compile_stream
 from observes_singer.messages import MessageError
+from tests.test_flatten_native import SCHEMA as PARITY_SCHEMA
 
-SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["id"],
-    "properties": {
-        "id": {"type": "integer"},
-        "n": {"type": ["null", "number"]},
-        "price": {"type": ["null", "number"], "multipleOf": 0.01},
-        "ok": {"type": ["null", "boolean"]},
-        "at": {"type": ["null", "string"], "format": "date-time"},
-        "day": {"type": ["null", "string"], "format": "date"},
-        "text": {"type": ["null", "string"]},
-        "any": {},
-        "user": {"type": ["null", "object"], "required": ["name"],
-                 "properties": {"name": {"type": ["null", "string"]}}},
-        "tags": {"type": ["null", "array"], "items": {"type": "string"}},
-        "labels": {"type": ["null", "object"], "additionalProperties": {"type": "integer"}},
-        "attrs": {"type": ["null", "object"], "properties": {"a": {"type": "integer"}},
-                  "additionalProperties": {"type": "string"}},
-    },
-}
+# The parity tests' schema (every kind, lists, maps, an object with extra keys), with the
+# record's id required.
+SCHEMA: dict[str, Any] = {**PARITY_SCHEMA, "required": ["id"]}
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70)
@@ -121,14 +105,19 @@ class _Sink:
         pass
 
 
-def _contents(path: Path) -> list[Any]:
+def _contents(connection: Any) -> list[Any]:
+    """Every table of the ``fuzz`` schema with its rows, on an open DuckDB connection."""
+    tables = connection.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'fuzz' "
+        "ORDER BY 1").fetchall()
+    return [(name, connection.execute(f'SELECT * FROM fuzz."{name}" ORDER BY 1').fetchall())
+            for (name,) in tables]
+
+
+def _contents_of(path: Path) -> list[Any]:
     connection = duckdb.connect(str(path), read_only=True)
     try:
-        tables = connection.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'fuzz' "
-            "ORDER BY 1").fetchall()
-        return [(name, connection.execute(f'SELECT * FROM fuzz."{name}" ORDER BY 1').fetchall())
-                for (name,) in tables]
+        return _contents(connection)
     finally:
         connection.close()
 
@@ -139,7 +128,7 @@ def _contents(path: Path) -> list[Any]:
     ["replace", "upsert", "append"]))
 def test_the_loader_fails_only_with_its_own_errors_and_leaves_the_warehouse_whole(
         duckdb_file: Path, stream: list[Any], method: str) -> None:
-    before = _contents(duckdb_file)
+    before = _contents_of(duckdb_file)
     lines = [orjson.dumps({"type": "SCHEMA", "stream": "s", "schema": SCHEMA,
                            "key_properties": ["id"]})]
     for message in stream:
@@ -159,21 +148,13 @@ def test_the_loader_fails_only_with_its_own_errors_and_leaves_the_warehouse_whol
             text = str(exc)
             assert "\n" not in text and "line" in text, text
             if method == "replace":
-                assert _contents_live(dialect) == before
+                assert _contents(dialect.conn) == before
             return
         except (Repeat, Inexact) as exc:  # pragma: no cover - signals must never escape
             raise AssertionError(f"a flattener signal escaped: {exc!r}") from None
         dialect.rollback()  # a run that passed: keep the file as it was for the next example
     finally:
         dialect.close()
-
-
-def _contents_live(dialect: DuckDBDialect) -> list[Any]:
-    tables = dialect.conn.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'fuzz' "
-        "ORDER BY 1").fetchall()
-    return [(name, dialect.conn.execute(f'SELECT * FROM fuzz."{name}" ORDER BY 1').fetchall())
-            for (name,) in tables]
 
 
 HOSTILE = [
@@ -241,14 +222,3 @@ def test_target_s3_hostile_inputs(tmp_path: Path, line: bytes, expected: str) ->
     errors = [text for text in result.stderr.splitlines() if ": error: " in text]
     assert len(errors) == 1 and "line 2" in errors[0], result.stderr
     assert not any(p.name.endswith(".json") for p in (tmp_path / "bucket").rglob("*"))
-
-
-def _contents_of(path: Path) -> list[Any]:
-    connection = duckdb.connect(str(path), read_only=True)
-    try:
-        tables = connection.execute(
-            "SELECT table_name FROM information_schema.tables ORDER BY 1").fetchall()
-        return [(name, connection.execute(f'SELECT * FROM fuzz."{name}" ORDER BY 1').fetchall())
-                for (name,) in tables]
-    finally:
-        connection.close()

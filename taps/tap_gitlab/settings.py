@@ -100,6 +100,10 @@ def _secret_texts(schema: Mapping[str, Any], config: Mapping[str, Any]) -> set[s
     return found
 
 
+_BOUNDS = {"minimum": "{} or more", "exclusiveMinimum": "more than {}",
+           "maximum": "{} or less", "exclusiveMaximum": "less than {}"}
+
+
 def _describe(error: Any, secret: bool) -> str:  # a jsonschema ValidationError
     """What the setting must be, and what it got (its kind only, when secret)."""
     rule, expected, value = error.validator, error.validator_value, error.instance
@@ -110,14 +114,8 @@ def _describe(error: Any, secret: bool) -> str:  # a jsonschema ValidationError
         if "null" in kinds:
             words += " (or null, to leave it unset)"
         return f"must be {words}, {got}"
-    if rule == "minimum":
-        return f"must be {expected} or more, {got}"
-    if rule == "exclusiveMinimum":
-        return f"must be more than {expected}, {got}"
-    if rule == "maximum":
-        return f"must be {expected} or less, {got}"
-    if rule == "exclusiveMaximum":
-        return f"must be less than {expected}, {got}"
+    if rule in _BOUNDS:
+        return f"must be {_BOUNDS[rule].format(expected)}, {got}"
     if rule == "enum":
         return f"must be one of {', '.join(map(_shown, expected))}, {got}"
     if rule == "format":

@@ -169,8 +169,7 @@ class Loader:
                     try:
                         target.flatten(record, line_no, null if version is None else str(version))
                     except BadValue as exc:
-                        raise LoadError(f"stream {target.name!r}, {self.source} line {line_no}, "
-                                        f"{exc}") from None
+                        raise self.bad_value(target, line_no, exc) from None
                     except (Repeat, Inexact) as signal:
                         self.buffered_records = buffered
                         self.flatten_again(target, record, raw, line_no,
@@ -231,8 +230,7 @@ class Loader:
                     start += len(chunk)
                     self.flush_stream(stream)
         except BadValue as exc:
-            raise LoadError(f"stream {stream.name!r}, {self.source} line {line_no}, "
-                            f"{exc}") from None
+            raise self.bad_value(stream, line_no, exc) from None
         except large.LargeRecordError as exc:
             raise MessageError(line_no, f"malformed JSON ({exc})", raw, self.source) from None
         finally:
@@ -257,8 +255,11 @@ class Loader:
             exact = parse_line(raw, line_no, self.source, exact_integers=True)
             stream.compiled.flatten_exact(record, exact.get("record"), line_no, version)
         except BadValue as exc:
-            raise LoadError(f"stream {stream.name!r}, {self.source} line {line_no}, "
-                            f"{exc}") from None
+            raise self.bad_value(stream, line_no, exc) from None
+
+    def bad_value(self, stream: StreamLoad, line_no: int, exc: BadValue) -> LoadError:
+        """A value that does not fit, as the error that names stream, line and field."""
+        return LoadError(f"stream {stream.name!r}, {self.source} line {line_no}, {exc}")
 
     def dispatch(self, message: Any, raw: bytes) -> None:
         if isinstance(message, RecordMessage):

@@ -26,8 +26,11 @@ def database(request: pytest.FixtureRequest, tmp_path: Any) -> Warehouse:
     return make_warehouse(request.param, request, tmp_path)
 
 
-def _blocker(database: Warehouse, request: pytest.FixtureRequest) -> psycopg.Connection[Any]:
-    """A BI session reading the table inside an open transaction."""
+def _loaded_then_blocked(database: Warehouse, request: pytest.FixtureRequest
+                         ) -> psycopg.Connection[Any]:
+    """The table loaded once, then a BI session reading it inside an open transaction."""
+    old = [schema_message("locked", KEYED, ["id"]), record("locked", {"id": 1, "v": "old"})]
+    assert run_target(database, old).returncode == 0
     conninfo = request.getfixturevalue("postgres_db").conninfo
     connection = psycopg.connect(conninfo, application_name="bi-dashboard")
     connection.execute(f"SELECT count(*) FROM {database.q('locked')}").fetchall()
@@ -45,9 +48,7 @@ def _start(database: Warehouse, **overrides: Any) -> subprocess.Popen[bytes]:
 
 def test_a_lock_wait_is_reported_with_its_holder(database: Warehouse,
                                                  request: pytest.FixtureRequest) -> None:
-    old = [schema_message("locked", KEYED, ["id"]), record("locked", {"id": 1, "v": "old"})]
-    assert run_target(database, old).returncode == 0
-    blocker = _blocker(database, request)
+    blocker = _loaded_then_blocked(database, request)
     try:
         target = _start(database)
         assert target.stdin is not None and target.stderr is not None
@@ -66,9 +67,7 @@ def test_a_lock_wait_is_reported_with_its_holder(database: Warehouse,
 
 def test_lock_timeout_stops_the_run_with_the_table_whole(database: Warehouse,
                                                         request: pytest.FixtureRequest) -> None:
-    old = [schema_message("locked", KEYED, ["id"]), record("locked", {"id": 1, "v": "old"})]
-    assert run_target(database, old).returncode == 0
-    blocker = _blocker(database, request)
+    blocker = _loaded_then_blocked(database, request)
     try:
         started = time.monotonic()
         result = run_target(database, MESSAGES, lock_timeout=1.5)
