@@ -36,6 +36,15 @@ class MessageError(ValueError):
         super().__init__(f"{source} line {line_no}: {reason}: {self.excerpt}")
 
 
+def dumps_exact(value: Any) -> bytes:
+    """Compact JSON by orjson; integers past 64 bits, which orjson refuses, are written by
+    the standard library with all their digits."""
+    try:
+        return orjson.dumps(value)
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
 def excerpt(line: bytes, limit: int = EXCERPT_BYTES) -> str:
     """A short, printable head of a raw line for error messages."""
     text = line.rstrip(b"\r\n")

@@ -17,7 +17,6 @@ reads in about a third less time than CSV.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections import Counter
@@ -41,6 +40,7 @@ from observes_singer.flatten.plan import (
     StreamPlan,
     Table,
 )
+from observes_singer.messages import dumps_exact
 
 VARCHAR_MAX_BYTES = 65535
 NULL = "\\N"  # the token of SQL NULL, in CSV and in PostgreSQL's text format
@@ -749,10 +749,7 @@ class Helpers:
         raise BadValue(field, None, "is missing: the schema requires it")
 
     def as_json(self, value: Any) -> str:
-        try:
-            text = orjson.dumps(value)
-        except TypeError:  # an integer past 64 bits, read exactly
-            return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+        text = dumps_exact(value)
         if not self.exact and b"e" in text and _has_big_float(value):
             raise Inexact
         return text.decode()

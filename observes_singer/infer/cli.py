@@ -38,7 +38,7 @@ from observes_singer.infer.cache import (
     misfit,
 )
 from observes_singer.infer.schema import SchemaInferrer
-from observes_singer.messages import MessageError, dump_message, parse_line
+from observes_singer.messages import MessageError, dump_message, dumps_exact, parse_line
 from observes_singer.storage import BlobStore, StorageError
 
 PROG = "observes-infer"
@@ -297,10 +297,7 @@ class Inference:
 
 
 def _dump(value: dict[str, Any]) -> bytes:
-    try:
-        return orjson.dumps(value, option=orjson.OPT_APPEND_NEWLINE)
-    except TypeError:  # integers beyond 64 bits: only the standard library writes them
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+    return dumps_exact(value) + b"\n"
 
 
 def _load(body: bytes) -> Any:

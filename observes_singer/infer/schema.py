@@ -36,8 +36,9 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
-import orjson
 from xxhash import xxh3_64_intdigest
+
+from observes_singer.messages import dumps_exact
 
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
@@ -527,12 +528,7 @@ def to_json_schema(node: FieldType) -> dict[str, Any]:
 def _as_text(value: Any) -> str:
     if type(value) is int:
         return str(value)
-    try:
-        return orjson.dumps(value).decode()
-    except TypeError:  # an integer beyond 64 bits inside a structure
-        import json
-
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return dumps_exact(value).decode()
 
 
 def coerce_value(node: FieldType, value: Any, datetime_formats: Sequence[str]) -> Any:

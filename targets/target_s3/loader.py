@@ -10,7 +10,6 @@ vouch for records in objects that a failed run leaves unlisted.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from observes_singer.messages import (
     SchemaMessage,
     StateMessage,
     decode_message,
+    dumps_exact,
     parse_line,
 )
 from observes_singer.progress import Snapshot
@@ -48,11 +48,7 @@ class LoadError(Exception):
 
 
 def _dumps_line(value: Any) -> bytes:
-    """A JSON line; integers beyond 64 bits (which orjson refuses) as their exact digits."""
-    try:
-        return orjson.dumps(value, option=orjson.OPT_APPEND_NEWLINE)
-    except TypeError:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+    return dumps_exact(value) + b"\n"
 
 
 @dataclass
@@ -234,7 +230,7 @@ class S3Loader:
             data = orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
             # orjson writes an integer it read beyond 64 bits (then a float) with an
             # exponent: only such a line, with a "+", can need reading again.
-            if b"+" in data and b"e+" in data:
+            if b"e+" in data:
                 record = self._exact(raw, line_no)["record"]
                 data = _dumps_line(record)
             partition = self._partition(record, stream.name, line_no)
