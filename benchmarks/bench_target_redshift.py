@@ -36,8 +36,8 @@ import orjson
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from observes_singer.flatten.codegen import compile_plan  # noqa: E402
-from observes_singer.flatten.plan import compile_stream, row_columns  # noqa: E402
+from observes_singer.flatten import build_flattener  # noqa: E402
+from observes_singer.flatten.plan import plan_stream, row_columns  # noqa: E402
 from observes_singer.infer.schema import SchemaInferrer  # noqa: E402
 from observes_singer.samples import gitlab_job  # noqa: E402
 
@@ -111,9 +111,9 @@ def flatten_to_rows(source: Path, folder: Path) -> dict[str, str]:
     with source.open("rb") as stream:
         for message in read_messages(stream):
             if isinstance(message, SchemaMessage):
-                plan = compile_stream(message.stream, message.schema, message.key_properties,
+                plan = plan_stream(message.stream, message.schema, message.key_properties,
                                       max_identifier_bytes=63)
-                compiled = compile_plan(plan, "bench", text=True)
+                compiled = build_flattener(plan, "bench", text=True)
                 for table in plan.tables:
                     names = row_columns(plan, table)
                     columns[table.name] = ", ".join(f'"{n}"' for n in names)

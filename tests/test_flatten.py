@@ -6,9 +6,10 @@ from typing import Any
 
 import pytest
 
-from observes_singer.flatten.codegen import BadValue, compile_plan, cut_utf8
+from observes_singer.flatten import BadValue, build_flattener
+from observes_singer.flatten.codegen import cut_utf8
 from observes_singer.flatten.identifiers import fit_length, normalise, quote, resolve
-from observes_singer.flatten.plan import Kind, SchemaError, compile_stream
+from observes_singer.flatten.plan import Kind, SchemaError, plan_stream
 
 
 @pytest.mark.parametrize(
@@ -69,7 +70,7 @@ def test_plan_tables_and_columns() -> None:
         "mixed": {"type": ["string", "integer"]},
         "maybe": {"anyOf": [{"type": "null"}, {"type": "integer"}]},
     }}
-    plan = compile_stream("Orders", schema, ["id"])
+    plan = plan_stream("Orders", schema, ["id"])
     assert [t.name for t in plan.tables] == ["orders", "orders__tags", "orders__matrix",
                                              "orders__matrix__value", "orders__attrs"]
     root = {c.name: (c.kind, c.scale) for c in plan.root.columns}
@@ -94,7 +95,7 @@ def test_plan_tables_and_columns() -> None:
 )
 def test_unusable_schemas(schema: dict[str, Any], keys: list[str], message: str) -> None:
     with pytest.raises(SchemaError, match=message):
-        compile_stream("s", schema, keys)
+        plan_stream("s", schema, keys)
 
 
 def test_cut_utf8_never_splits_a_character() -> None:
@@ -105,7 +106,7 @@ def test_cut_utf8_never_splits_a_character() -> None:
 
 def flatten_one(schema: dict[str, Any], record: dict[str, Any]) -> list[list[str]]:
     """Each table's rows, as lines."""
-    compiled = compile_plan(compile_stream("s", schema, []), "run")
+    compiled = build_flattener(plan_stream("s", schema, []), "run")
     compiled.flatten(record, 1, "\\N")
     tables = range(len(compiled.plan.tables))
     return [compiled.take(i)[0].decode().splitlines(keepends=True) for i in tables]
@@ -149,7 +150,7 @@ def test_table_and_column_names_do_not_depend_on_property_order() -> None:
     }
     names = []
     for ordered in (props, dict(reversed(props.items()))):
-        plan = compile_stream("s", {"type": "object", "properties": ordered}, [])
+        plan = plan_stream("s", {"type": "object", "properties": ordered}, [])
         names.append((sorted((t.origin, t.name) for t in plan.tables),
                       sorted((c.path, c.name) for c in plan.root.columns)))
     assert names[0] == names[1]

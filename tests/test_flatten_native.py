@@ -12,15 +12,15 @@ from typing import Any
 
 import pytest
 
-from observes_singer.flatten import native
-from observes_singer.flatten.codegen import (
+from observes_singer.flatten import (
     BadValue,
-    CompiledStream,
     Inexact,
     Repeat,
-    compile_plan,
+    StreamFlattener,
+    build_flattener,
+    native,
 )
-from observes_singer.flatten.plan import StreamPlan, compile_stream
+from observes_singer.flatten.plan import StreamPlan, plan_stream
 
 pytestmark = pytest.mark.skipif(not native.AVAILABLE, reason="the C flattener is not built")
 
@@ -106,12 +106,12 @@ def random_record(rng: random.Random, n: int) -> dict[str, Any]:
     return record
 
 
-def both(plan: StreamPlan, text: bool) -> tuple[CompiledStream, CompiledStream]:
-    return (compile_plan(plan, "run-1", text=text, native=False),
-            compile_plan(plan, "run-1", text=text, native=True))
+def both(plan: StreamPlan, text: bool) -> tuple[StreamFlattener, StreamFlattener]:
+    return (build_flattener(plan, "run-1", text=text, native=False),
+            build_flattener(plan, "run-1", text=text, native=True))
 
 
-def flatten(compiled: CompiledStream, record: dict[str, Any], line: int, version: str) -> None:
+def flatten(compiled: StreamFlattener, record: dict[str, Any], line: int, version: str) -> None:
     """As the targets do: a record that may hold a rounded integer is flattened exactly."""
     try:
         compiled.flatten(record, line, version)
@@ -119,14 +119,14 @@ def flatten(compiled: CompiledStream, record: dict[str, Any], line: int, version
         compiled.flatten_exact(record, record, line, version)
 
 
-def handed_over(compiled: CompiledStream) -> list[tuple[bytes, int, int]]:
+def handed_over(compiled: StreamFlattener) -> list[tuple[bytes, int, int]]:
     return [compiled.take(i) for i in range(len(compiled.plan.tables))]
 
 
 @pytest.mark.parametrize("text", [False, True], ids=["csv", "text"])
 @pytest.mark.parametrize("keys", [["id"], [], ["code", "id"]], ids=["key", "keyless", "two-keys"])
 def test_same_rows_sizes_and_counts(text: bool, keys: list[str]) -> None:
-    plan = compile_stream("s", SCHEMA, keys)
+    plan = plan_stream("s", SCHEMA, keys)
     python, c = both(plan, text)
     rng = random.Random(7)
     for n in range(3000):
@@ -150,7 +150,7 @@ def test_same_rows_sizes_and_counts(text: bool, keys: list[str]) -> None:
 
 @pytest.mark.parametrize("text", [False, True], ids=["csv", "text"])
 def test_long_strings_are_cut_the_same_way(text: bool) -> None:
-    plan = compile_stream("s", SCHEMA, ["code"])
+    plan = plan_stream("s", SCHEMA, ["code"])
     python, c = both(plan, text)
     for n, record in enumerate([{"id": 1, "code": "k\t\x00\"" + "a" * 70000, "text": "é" * 40000},
                                 {"id": 2, "code": "short", "text": "🦆" * 17000}]):
@@ -176,7 +176,7 @@ BAD = [
 @pytest.mark.parametrize("text", [False, True], ids=["csv", "text"])
 @pytest.mark.parametrize("bad", BAD, ids=[str(b) for b in BAD])
 def test_bad_values_fail_the_same_way_and_leave_no_rows(bad: dict[str, Any], text: bool) -> None:
-    plan = compile_stream("s", SCHEMA, ["id"])
+    plan = plan_stream("s", SCHEMA, ["id"])
     python, c = both(plan, text)
     good = {"id": 0, "tags": ["a"], "parts": [{"sku": "s", "notes": ["x"]}]}
     record = {"id": 1, "tags": ["t"], "parts": [{"sku": "p", "qty": 1}], **bad}
@@ -188,13 +188,13 @@ def test_bad_values_fail_the_same_way_and_leave_no_rows(bad: dict[str, Any], tex
         messages.append(str(caught.value))
     assert messages[0] == messages[1]
     # The native flattener drops the failed record's rows; the good one stays whole.
-    expected = compile_plan(plan, "run-1", text=text, native=False)
+    expected = build_flattener(plan, "run-1", text=text, native=False)
     expected.flatten(good, 1, "\\N")
     assert handed_over(c) == handed_over(expected)
 
 
 def test_missing_key_and_a_record_that_is_not_an_object() -> None:
-    plan = compile_stream("s", SCHEMA, ["id"])
+    plan = plan_stream("s", SCHEMA, ["id"])
     python, c = both(plan, False)
     for compiled in (python, c):
         with pytest.raises(BadValue, match="field id: null is missing"):
@@ -208,10 +208,10 @@ def test_repeated_keys_are_seen_the_same_way(dedup: str) -> None:
     schema = {"type": "object", "properties": {
         "n": {"type": "number"}, "at": {"type": "string", "format": "date-time"},
         "tags": {"type": "array", "items": {"type": "string"}}}}
-    plan = compile_stream("s", schema, ["n", "at"])
+    plan = plan_stream("s", schema, ["n", "at"])
     results = []
     for native_flag in (False, True):
-        compiled = compile_plan(plan, "run-1", native=native_flag, dedup=dedup)
+        compiled = build_flattener(plan, "run-1", native=native_flag, dedup=dedup)
         events: list[Any] = []
         spellings = [(1, "2026-01-01T00:00:00Z"), (1.0, "2026-01-01T01:00:00+01:00"),
                      (2, "2026-01-01T00:00:00.000Z"), (2.0, "2026-01-01T00:00:00.000000Z"),
@@ -256,18 +256,18 @@ def test_fingerprint_sets_agree() -> None:
 @pytest.mark.parametrize("keys", [["id"], []], ids=["key", "keyless"])
 def test_a_list_in_chunks_gives_the_rows_of_the_whole_record(text: bool, keys: list[str]
                                                              ) -> None:
-    plan = compile_stream("s", SCHEMA, keys)
+    plan = plan_stream("s", SCHEMA, keys)
     parts = next(i for i, t in enumerate(plan.tables) if t.path == ("parts",))
     rng = random.Random(3)
     record = random_record(rng, 1)
     record["parts"] = [{"sku": f"s{n}", "qty": n, "notes": [f"n{n}"] * (n % 3)}
                        for n in range(25)]
     shell = {**record, "parts": []}
-    whole = compile_plan(plan, "run-1", text=text, native=False)
+    whole = build_flattener(plan, "run-1", text=text, native=False)
     flatten(whole, record, 5, "\\N")
     expected = handed_over(whole)
     for flag in (False, True):
-        chunked = compile_plan(plan, "run-1", text=text, native=flag)
+        chunked = build_flattener(plan, "run-1", text=text, native=flag)
         flatten(chunked, shell, 5, "\\N")
         for start in range(0, 25, 10):
             chunked.extend(parts, record["parts"][start:start + 10], "\\N", start)

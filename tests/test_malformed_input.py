@@ -24,9 +24,8 @@ from target_redshift.dialects.base import WarehouseError
 from target_redshift.dialects.duckdb import DuckDBDialect
 from target_redshift.loader import Loader, LoadError
 
-from observes_singer.flatten import native
-from observes_singer.flatten.codegen import BadValue, Inexact, Repeat, compile_plan
-from observes_singer.flatten.plan import compile_stream
+from observes_singer.flatten import BadValue, Inexact, Repeat, build_flattener, native
+from observes_singer.flatten.plan import plan_stream
 from observes_singer.messages import MessageError
 from tests.test_flatten_native import SCHEMA as PARITY_SCHEMA
 
@@ -63,8 +62,8 @@ def _outcome(compiled: Any, record: Any) -> tuple[str, Any]:
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(record=records | json_values, keyed=st.booleans())
 def test_both_flatteners_agree_and_only_ever_raise_bad_value(record: Any, keyed: bool) -> None:
-    plan = compile_stream("s", SCHEMA, ["id"] if keyed else [])
-    outcomes = [_outcome(compile_plan(plan, "run", native=flag), record)
+    plan = plan_stream("s", SCHEMA, ["id"] if keyed else [])
+    outcomes = [_outcome(build_flattener(plan, "run", native=flag), record)
                 for flag in (False, True)]
     assert outcomes[0] == outcomes[1]
     if outcomes[0][0] == "error":

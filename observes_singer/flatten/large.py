@@ -5,7 +5,7 @@ its Python objects take ten to twenty times the line's size, and its child rows 
 again. Such a line is read with a streaming parser (ijson's C backend) instead: first the
 record with the lists of its root table left empty (a small "shell", which the flattener
 checks and writes as usual, its key and id included), then each of those lists again,
-item by item, handed to the flattener in chunks (``CompiledStream.extend``) while the
+item by item, handed to the flattener in chunks (``StreamFlattener.extend``) while the
 target loads the rows of each chunk before the next one. Memory then holds the line, one
 chunk of items and one chunk of rows.
 """

@@ -1,7 +1,7 @@
 """The C flattener (``_native``): a stream plan as the nested tuples it walks.
 
 The extension is optional: where it was not built (no C compiler at install time),
-:data:`AVAILABLE` is false and :func:`~observes_singer.flatten.codegen.compile_plan`
+:data:`AVAILABLE` is false and :func:`~observes_singer.flatten.codegen.build_flattener`
 uses the generated Python flattener, which gives the same bytes.
 """
 
@@ -12,7 +12,6 @@ from typing import Any
 from xxhash import xxh3_128_hexdigest
 
 from observes_singer.flatten.codegen import (
-    CompiledStream,
     Helpers,
     KeyRegistry,
     _boolean,
@@ -25,6 +24,7 @@ from observes_singer.flatten.codegen import (
     _object,
     _string,
 )
+from observes_singer.flatten.flattener import StreamFlattener
 from observes_singer.flatten.plan import (
     Kind,
     ListNode,
@@ -51,7 +51,7 @@ KIND_CODES = {Kind.INTEGER: 0, Kind.NUMBER: 1, Kind.DECIMAL: 2, Kind.BOOLEAN: 3,
               Kind.TIMESTAMP: 4, Kind.DATE: 5, Kind.STRING: 6, Kind.JSON: 7}
 
 
-class NativeStream(CompiledStream):
+class NativeFlattener(StreamFlattener):
     """A stream flattened by the C extension, rows kept in its own buffers."""
 
     def __init__(self, plan: StreamPlan, max_bytes: list[list[int]], helpers: Helpers,
@@ -99,7 +99,7 @@ class _Spec(_Generator):
 
 def compile_native(plan: StreamPlan, run_id: str, text: bool = False,
                    dedup: str | None = None, registry: KeyRegistry | None = None
-                   ) -> NativeStream:
+                   ) -> NativeFlattener:
     """The C flattener of one stream plan; rows in PostgreSQL's text format if ``text``."""
     if _native is None:
         raise RuntimeError("the native flattener is not built")
@@ -117,4 +117,4 @@ def compile_native(plan: StreamPlan, run_id: str, text: bool = False,
     stream = plan.stream
     flattener = _native.Flattener(tables, keys, functions, f"{stream}\x1f".encode(),
                           f"{stream}\x1f{run_id}\x1f".encode(), text)
-    return NativeStream(plan, max_bytes, helpers, flattener)
+    return NativeFlattener(plan, max_bytes, helpers, flattener)

@@ -330,7 +330,7 @@ def key_column_name(key: str, limit: int = MAX_IDENTIFIER_BYTES) -> str:
     return fit_length(f"_sdc_source_key_{normalise(key)}", key, limit)
 
 
-def compile_stream(stream: str, schema: Any, key_properties: list[str],
+def plan_stream(stream: str, schema: Any, key_properties: list[str],
                    root_name: str | None = None,
                    max_identifier_bytes: int = MAX_IDENTIFIER_BYTES,
                    max_columns: int = MAX_COLUMNS) -> StreamPlan:

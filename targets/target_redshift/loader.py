@@ -30,13 +30,13 @@ from typing import IO, Any
 
 import orjson
 
-from observes_singer.flatten import large
-from observes_singer.flatten.codegen import (
+from observes_singer.flatten import (
     BadValue,
-    CompiledStream,
     Inexact,
     Repeat,
-    compile_plan,
+    StreamFlattener,
+    build_flattener,
+    large,
 )
 from observes_singer.flatten.identifiers import fit_length, normalise, quote, short_hash
 from observes_singer.flatten.plan import (
@@ -44,7 +44,7 @@ from observes_singer.flatten.plan import (
     SchemaError,
     StreamPlan,
     Table,
-    compile_stream,
+    plan_stream,
     row_columns,
 )
 from observes_singer.messages import (
@@ -98,7 +98,7 @@ class StreamLoad:
     schema: dict[str, Any]
     key_properties: list[str]
     plan: StreamPlan
-    compiled: CompiledStream
+    compiled: StreamFlattener
     flatten: Any = None  # compiled.flatten, looked up once
     records: int = 0
     streamed: int = 0  # records too large to parse whole, read in a stream
@@ -120,7 +120,7 @@ class Loader:
         self.schema = config.schema
         self.streams: dict[str, StreamLoad] = {}
         self.tables: dict[str, TableLoad] = {}
-        self.all_stats: list[CompiledStream] = []
+        self.all_stats: list[StreamFlattener] = []
         self.long_transaction = False
         self.pending_state: Any = _NO_STATE
         self.buffered_records = 0
@@ -290,7 +290,7 @@ class Loader:
                 known.key_properties == message.key_properties:
             return
         try:
-            plan = compile_stream(name, message.schema, message.key_properties,
+            plan = plan_stream(name, message.schema, message.key_properties,
                                   root_name=self.root_name(name),
                                   max_identifier_bytes=self.dialect.max_identifier_bytes)
         except SchemaError as exc:
@@ -320,7 +320,7 @@ class Loader:
         if method == "replace":
             self.long_transaction = True
         # A new schema mid-run keeps the keys the run has seen (its batch was just loaded).
-        compiled = compile_plan(plan, self.run_id, text=self.dialect.row_format == "text",
+        compiled = build_flattener(plan, self.run_id, text=self.dialect.row_format == "text",
                                 dedup="run" if method == "replace" else "batch",
                                 registry=known.compiled.helpers.registry if known else None)
         self.all_stats.append(compiled)

@@ -18,8 +18,8 @@ from typing import IO, Any
 
 import orjson
 
-from observes_singer.flatten.codegen import BadValue, CompiledStream, Inexact, compile_plan
-from observes_singer.flatten.plan import SchemaError, compile_stream, row_columns
+from observes_singer.flatten import BadValue, Inexact, StreamFlattener, build_flattener
+from observes_singer.flatten.plan import SchemaError, plan_stream, row_columns
 from observes_singer.messages import (
     ActivateVersionMessage,
     BatchMessage,
@@ -56,7 +56,7 @@ class StreamState:
     name: str
     schema: dict[str, Any]
     key_properties: list[str]
-    compiled: CompiledStream | None = None  # csv only
+    compiled: StreamFlattener | None = None  # csv only
     columns: list[list[str]] = field(default_factory=list)  # csv: each table's row columns
     records: int = 0
     nul_rows: Counter[str] = field(default_factory=Counter)  # csv: table -> rows with NUL removed
@@ -166,11 +166,11 @@ class S3Loader:
         compiled = None
         if self.config.format == "csv":
             try:
-                plan = compile_stream(message.stream, message.schema, message.key_properties)
+                plan = plan_stream(message.stream, message.schema, message.key_properties)
             except SchemaError as exc:
                 raise MessageError(message.line_no, f"invalid SCHEMA: {exc}", raw,
                                    self.source) from None
-            compiled = compile_plan(plan, self.run_id)
+            compiled = build_flattener(plan, self.run_id)
             if known is not None:
                 # New columns: the stream's open files end here and new ones start.
                 self._drain(known, None)

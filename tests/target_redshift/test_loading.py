@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from observes_singer.flatten.plan import compile_stream
+from observes_singer.flatten.plan import plan_stream
 from observes_singer.infer.schema import SchemaInferrer
 from observes_singer.samples import gitlab_job
 from tests.support.warehouses import Warehouse, expected, rebuild, run_target
@@ -80,7 +80,7 @@ NESTED_RECORDS = [
 def test_round_trip_rebuilds_the_nested_records(warehouse: Warehouse, flattener: str,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OBSERVES_FLATTENER", flattener)
-    plan = compile_stream("orders", NESTED_SCHEMA, ["id"])
+    plan = plan_stream("orders", NESTED_SCHEMA, ["id"])
     result = run_target(warehouse, [schema_message("orders", NESTED_SCHEMA, ["id"]),
                                     *[record("orders", r) for r in NESTED_RECORDS],
                                     state({"done": True})])
@@ -98,7 +98,7 @@ def test_round_trip_rebuilds_the_nested_records(warehouse: Warehouse, flattener:
 def test_gitlab_jobs_round_trip(warehouse: Warehouse) -> None:
     schema = jobs_schema()
     jobs = [gitlab_job(n) for n in range(300)]
-    plan = compile_stream("jobs", schema, ["id"])
+    plan = plan_stream("jobs", schema, ["id"])
     result = run_target(warehouse, [schema_message("jobs", schema, ["id"]),
                                     *[record("jobs", j) for j in jobs]],
                         batch_size_records=70)
