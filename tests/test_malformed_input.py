@@ -22,11 +22,13 @@ from hypothesis import strategies as st
 from target_redshift.config import load_config
 from target_redshift.dialects.base import WarehouseError
 from target_redshift.dialects.duckdb import DuckDBDialect
-from target_redshift.loader import Loader, LoadError
+from target_redshift.sink import WarehouseSink
 
 from observes_singer.flatten import BadValue, Inexact, Repeat, build_flattener, native
 from observes_singer.flatten.plan import plan_stream
 from observes_singer.messages import MessageError
+from observes_singer.target import LoadError
+from observes_singer.target.kernel import Kernel
 from tests.test_flatten_native import SCHEMA as PARITY_SCHEMA
 
 # The parity tests' schema (every kind, lists, maps, an object with extra keys), with the
@@ -88,15 +90,15 @@ def duckdb_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("fuzz") / "warehouse.duckdb"
     config = load_config({"url": f"duckdb://{path}", "schema": "fuzz"})
     dialect = DuckDBDialect(config.database)
-    loader = Loader(config, dialect, _Sink(), None, "run-0")
-    loader.run([orjson.dumps({"type": "SCHEMA", "stream": "s", "schema": SCHEMA,
-                              "key_properties": ["id"]}),
-                orjson.dumps({"type": "RECORD", "stream": "s", "record": {"id": 1}})])
+    Kernel(WarehouseSink(config, dialect, "run-0"), _Output()).run([
+        orjson.dumps({"type": "SCHEMA", "stream": "s", "schema": SCHEMA,
+                      "key_properties": ["id"]}),
+        orjson.dumps({"type": "RECORD", "stream": "s", "record": {"id": 1}})])
     dialect.close()
     return path
 
 
-class _Sink:
+class _Output:
     def write(self, data: bytes) -> int:
         return len(data)
 
@@ -139,9 +141,9 @@ def test_the_loader_fails_only_with_its_own_errors_and_leaves_the_warehouse_whol
                           "load_method": method, "state_url": str(duckdb_file) + ".state"})
     dialect = DuckDBDialect(config.database)
     try:
-        loader = Loader(config, dialect, _Sink(), None, "run-1")
+        kernel = Kernel(WarehouseSink(config, dialect, "run-1"), _Output())
         try:
-            loader.run(lines)
+            kernel.run(lines)
         except (LoadError, MessageError, WarehouseError) as exc:
             dialect.rollback()
             text = str(exc)

@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl, unquote
 
 from observes_singer.command import check_settings, positive_int
 from observes_singer.flatten.identifiers import normalise
+from observes_singer.target.errors import ConfigError
 from target_redshift.dialects.layout import Layout
 
 LOAD_METHODS = ("replace", "upsert", "append")
@@ -23,16 +24,23 @@ DEFAULT_DUCKDB_FILE = "observes.duckdb"
 CONFIG_KEYS: dict[str, str] = {
     "url": "redshift://user:pass@host:5439/db, postgresql://user:pass@host/db, or "
     "duckdb:///path/file.duckdb (default: a DuckDB file observes.duckdb in the working "
-    "directory). Options ride in the query string: sslmode=disable|require|verify-ca|"
-    "verify-full, connect_timeout=SECONDS. Percent-encode the user name and password "
-    "(/ %2F, ? %3F, # %23, @ %40, % %25); the password never goes in the query string",
+    "directory, announced on stderr). Options ride in the query string: sslmode=disable|"
+    "allow|prefer|require|verify-ca|verify-full, connect_timeout=SECONDS (1 or more), port, "
+    "and for PostgreSQL any libpq option (host=/socket/dir, ...) except user, dbname and "
+    "application_name. Percent-encode the user name and password (/ %2F, ? %3F, # %23, "
+    "@ %40, % %25): a URL with a # as it is, or with an @ after a / or ?, is refused, and so "
+    "is a password in the query string (?password=). Errors show the URL with *** for the "
+    "password and for the values of options named like a secret (sslpassword, ...key, "
+    "...token), or only its scheme when it cannot be cut apart safely",
     "schema": "target schema, created if missing (default: public; main for DuckDB)",
     "load_method": "replace (default: full refresh, swapped in atomically at the end), "
     "upsert (by key properties; streams without keys append) or append",
     "streams": "per-stream overrides: {NAME: {load_method, table, replace_in_place, "
-    "distkey, sortkey}}; table names the stream's root table (default: the stream name in "
-    "lower snake case); distkey (a column) and sortkey (a list of columns) lay out its root "
-    "table on Redshift (default: both _sdc_id; child tables by _sdc_root_id)",
+    "distkey, sortkey}}, e.g. {\"jobs\": {\"load_method\": \"upsert\", \"table\": "
+    "\"gitlab_jobs\", \"distkey\": \"id\", \"sortkey\": [\"id\"]}}; table names the "
+    "stream's root table (default: the stream name in lower snake case); distkey (a column) "
+    "and sortkey (a list of columns) lay out its root table on Redshift (default: both "
+    "_sdc_id; child tables by _sdc_root_id)",
     "replace_in_place": "true: a full refresh deletes and inserts the rows inside the old "
     "tables, in the run's transaction, so that views on them keep working (default false: "
     "new tables swapped in, which views on them refuse)",
@@ -41,16 +49,13 @@ CONFIG_KEYS: dict[str, str] = {
     "state_url": "where to save the last committed STATE (s3://, file:// or a path)",
     "s3_staging": "Redshift only: {url: s3://bucket/prefix, iam_role: ARN | credentials: "
     "{aws_access_key_id, aws_secret_access_key, aws_session_token}, region, endpoint_url}; "
-    "without it Redshift loads with multi-row INSERTs",
+    "batches are then gzipped CSV objects loaded with COPY and deleted after. Without it "
+    "Redshift loads with multi-row INSERTs",
     "batch_size_records": "records buffered in all before a load (default 10000)",
-    "max_buffer_bytes": "approximate bytes of rows buffered in all before a load "
+    "max_buffer_bytes": "bytes of input (RECORD lines) buffered in all before a load "
     "(default 64 MiB)",
     "endpoint_url": "S3 endpoint for state_url and s3_staging (S3-compatible stores, tests)",
 }
-
-
-class ConfigError(ValueError):
-    """The configuration cannot be used; the message says which key and why."""
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from typing import Any
 
 from observes_singer.command import check_settings, positive_int
 from observes_singer.defaults import local_bucket
+from observes_singer.target.errors import ConfigError
 from target_s3.keys import check_key
 
 FORMATS = ("jsonl", "csv", "singer")
@@ -17,15 +18,20 @@ DEFAULT_KEY_TEMPLATE = "{stream}/{run_id}/{table}-{part:05d}.{ext}"
 
 CONFIG_KEYS: dict[str, str] = {
     "url": "s3://bucket/prefix or a local folder (file:///path or a path); default the "
-    "local folder observes-data/target-s3",
+    "local folder observes-data/target-s3 (announced on stderr)",
     "format": "jsonl (records, default), csv (flattened like target-redshift, one file set "
     "per table, loadable by Redshift COPY) or singer (the raw messages, for replay)",
     "compression": "none (default) or gzip",
     "key_template": "object keys below url; placeholders {stream}, {table}, {part}, "
     "{run_id}, {ext}, {date:%Y/%m/%d} (the run's UTC start) and {partition:%Y} (the "
-    f"record's partition_field); default {DEFAULT_KEY_TEMPLATE}. Stream and table names "
-    "are single segments: / \\ control characters and a leading . are percent-encoded",
-    "partition_field": "top-level date-time field of the records that {partition} formats",
+    f"record's partition_field); default {DEFAULT_KEY_TEMPLATE}; e.g. "
+    "{stream}/year={partition:%Y}/month={partition:%m}/{run_id}-{part}.{ext}. Stream and "
+    "table names are single segments: / \\ control characters and a leading . are "
+    "percent-encoded. It must hold {part}; one whose keys would not stay below url is "
+    "refused when the run starts (a .., . or empty segment, a \\, an unknown placeholder), "
+    "and one that gives two objects one key stops the run",
+    "partition_field": "top-level date-time field of the records that {partition} formats "
+    "(offsets applied, in UTC); a value that is not a date-time stops the run",
     "max_rows_per_object": "rows per object before the next part starts, 1 or more "
     "(default 1000000)",
     "max_bytes_per_object": "uncompressed bytes per object before the next part starts, 1 "
@@ -33,10 +39,6 @@ CONFIG_KEYS: dict[str, str] = {
     "state_url": "where to save the last STATE whose records are in complete objects",
     "endpoint_url": "S3 endpoint (S3-compatible stores, tests); default AWS_ENDPOINT_URL",
 }
-
-
-class ConfigError(ValueError):
-    """The configuration cannot be used; the message says which key and why."""
 
 
 @dataclass(frozen=True)

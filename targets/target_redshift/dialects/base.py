@@ -20,6 +20,11 @@ from observes_singer.env import positive_number
 from observes_singer.flatten.identifiers import quote
 from observes_singer.flatten.plan import Kind
 from target_redshift.dialects.layout import Layout
+from target_redshift.dialects.strategies import (
+    DEFAULT_STRATEGIES,
+    ActivateVersion,
+    LoadStrategy,
+)
 from target_redshift.sqltypes import SqlType, varchar_size
 
 T = TypeVar("T")
@@ -267,6 +272,9 @@ class Dialect(ABC):
     row_format = "csv"
     #: whether the database applies ``lock_timeout`` itself (else the watch cancels)
     native_lock_timeout = False
+    #: the load strategies by load method; a dialect may give its own (strategies.py)
+    strategies: dict[str, type[LoadStrategy]] = DEFAULT_STRATEGIES
+    activate_version: type[ActivateVersion] = ActivateVersion
 
     def __init__(self, lock_timeout: float | None = None, log: IO[str] | None = None) -> None:
         self.statements = 0

@@ -1,50 +1,39 @@
-"""target-s3's run: Singer messages in, complete objects and one manifest out.
+"""target-s3's sink: streams into complete objects in a bucket, and one manifest.
 
 Objects (parts) are opened as data arrives and closed when they reach their row or
 byte limit, when their stream's schema changes (csv), and at the end. The manifest
 is written last: a run that fails writes none, and whatever parts it completed are
 listed nowhere, so readers can tell a complete run from a broken one. For the same
-reason the STATE goes out only after the manifest: a state emitted earlier would
-vouch for records in objects that a failed run leaves unlisted.
+reason the STATE goes out only after the manifest (:meth:`ObjectSink.holds_state`): a
+state emitted earlier would vouch for records in objects that a failed run leaves
+unlisted.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import IO, Any
+from typing import Any
 
 import orjson
 
-from observes_singer.flatten import BadValue, Inexact, StreamFlattener, build_flattener
-from observes_singer.flatten.plan import SchemaError, plan_stream, row_columns
+from observes_singer.flatten import build_flattener, plan_stream, row_columns
 from observes_singer.messages import (
     ActivateVersionMessage,
-    BatchMessage,
-    MessageError,
-    RecordMessage,
     SchemaMessage,
-    StateMessage,
-    decode_message,
     dumps_exact,
     parse_line,
 )
-from observes_singer.progress import Snapshot
-from observes_singer.state import StateStore
 from observes_singer.storage import BlobStore
+from observes_singer.target.errors import LoadError
+from observes_singer.target.sink import Sink, Stream
 from target_s3.config import S3TargetConfig
 from target_s3.keys import check_key, segment
 from target_s3.parts import Part, WrittenObject
 
 SINGER = "singer"
-_NO_STATE = object()
 DRAIN_ROWS = 1000
-
-
-class LoadError(Exception):
-    """The input cannot be written; the message says where (stream, line, field)."""
 
 
 def _dumps_line(value: Any) -> bytes:
@@ -52,135 +41,86 @@ def _dumps_line(value: Any) -> bytes:
 
 
 @dataclass
-class StreamState:
-    name: str
-    schema: dict[str, Any]
-    key_properties: list[str]
-    compiled: StreamFlattener | None = None  # csv only
+class ObjectStream(Stream):
     columns: list[list[str]] = field(default_factory=list)  # csv: each table's row columns
-    records: int = 0
     nul_rows: Counter[str] = field(default_factory=Counter)  # csv: table -> rows with NUL removed
+    partition: datetime | None = None  # the partition of the record being written
 
 
-@dataclass
-class RunSummary:
-    objects: list[WrittenObject] = field(default_factory=list)
-    manifest_url: str | None = None
+class ObjectSink(Sink):
+    verb = "written"
+    batch_records = DRAIN_ROWS
 
-
-class S3Loader:
-    def __init__(self, config: S3TargetConfig, blobs: BlobStore, out: IO[bytes],
-                 state_store: StateStore | None, run_id: str, started: datetime,
-                 source: str = "stdin") -> None:
+    def __init__(self, config: S3TargetConfig, blobs: BlobStore, run_id: str,
+                 started: datetime) -> None:
         self.config = config
         self.blobs = blobs
-        self.out = out
-        self.state_store = state_store
         self.run_id = run_id
         self.started = started
-        self.source = source
-        self.streams: dict[str, StreamState] = {}
+        self.streams: dict[str, ObjectStream] = {}
         self.parts: dict[tuple[str, str, str], Part] = {}  # (stream, table, partition path)
         self.part_numbers: dict[tuple[str, str, str], int] = {}
         self.used_urls: set[str] = set()
         self.stream_segments: dict[str, str] = {}  # key segment -> the stream it names
-        self.pending_state: Any = _NO_STATE
-        self.summary = RunSummary()
-        self._current = ""
-        self.states_emitted = 0
+        self.objects: list[WrittenObject] = []
+        self.manifest_url: str | None = None
 
-    # -- the loop --------------------------------------------------------------------------
+    # -- SCHEMA and records ----------------------------------------------------------------
 
-    def progress(self) -> Snapshot:
-        """Records read and rows written so far, for the progress line (another thread)."""
-        streams = list(self.streams.values())
-        records = sum(stream.records for stream in streams)
-        rows = sum(o.rows for o in list(self.summary.objects)) + sum(
-            part.rows for part in list(self.parts.values()))
-        return Snapshot(records, rows, self._current)
-
-    def run(self, lines: Iterable[bytes]) -> RunSummary:
-        try:
-            self._run(lines)
-        except BaseException:
-            for part in self.parts.values():
-                part.abort()
-            self.parts.clear()
-            raise
-        return self.summary
-
-    def _run(self, lines: Iterable[bytes]) -> None:
-        loads = orjson.loads
-        line_no = 0
+    def open_stream(self, message: SchemaMessage, known: Stream | None) -> ObjectStream:
         singer = self.config.format == SINGER
-        for raw in lines:
-            line_no += 1
-            try:
-                obj = loads(raw)
-            except orjson.JSONDecodeError as exc:
-                if not raw.strip():
-                    continue
-                raise MessageError(line_no, f"malformed JSON ({exc})", raw,
-                                   self.source) from None
-            message = decode_message(obj, raw, line_no, self.source)
-            if isinstance(message, RecordMessage):
-                stream = self.streams.get(message.stream)
-                if stream is None:
-                    raise MessageError(line_no, f"RECORD for stream {message.stream!r} "
-                                       "before its SCHEMA", raw, self.source)
-                stream.records += 1
-                self._current = stream.name
-                if singer:
-                    self._write_singer(raw)
-                else:
-                    self._write_record(stream, message.record, line_no, raw)
-            elif isinstance(message, SchemaMessage):
-                self._on_schema(message, raw)
-                if singer:
-                    self._write_singer(raw)
-            elif isinstance(message, StateMessage):
-                if singer:
-                    self._write_singer(raw)
-                # STATE lines are few: read again, keeping integers beyond 64 bits exact.
-                self.pending_state = self._exact(raw, line_no)["value"]
-            elif isinstance(message, ActivateVersionMessage):
-                if message.stream not in self.streams:
-                    raise MessageError(line_no, f"ACTIVATE_VERSION for stream "
-                                       f"{message.stream!r} before its SCHEMA", raw, self.source)
-                if singer:
-                    self._write_singer(raw)
-            elif isinstance(message, BatchMessage):
-                raise MessageError(line_no, "BATCH messages are not supported by target-s3",
-                                   raw, self.source)
-        self._finish()
-
-    # -- messages --------------------------------------------------------------------------
-
-    def _on_schema(self, message: SchemaMessage, raw: bytes) -> None:
-        known = self.streams.get(message.stream)
-        if known and known.schema == message.schema and \
-                known.key_properties == message.key_properties:
-            return
         if known is None:
             self._claim_segment(message.stream, message.line_no)
-        compiled = None
+        flattener = None
         if self.config.format == "csv":
-            try:
-                plan = plan_stream(message.stream, message.schema, message.key_properties)
-            except SchemaError as exc:
-                raise MessageError(message.line_no, f"invalid SCHEMA: {exc}", raw,
-                                   self.source) from None
-            compiled = build_flattener(plan, self.run_id)
+            plan = plan_stream(message.stream, message.schema, message.key_properties)
+            flattener = build_flattener(plan, self.run_id)
             if known is not None:
                 # New columns: the stream's open files end here and new ones start.
-                self._drain(known, None)
                 self._close_stream(message.stream)
-        stream = StreamState(message.stream, message.schema, message.key_properties, compiled)
-        if compiled is not None:
-            stream.columns = [row_columns(compiled.plan, t) for t in compiled.plan.tables]
-        if known is not None:
-            stream.records = known.records
+        stream = ObjectStream(message.stream, message.schema, message.key_properties,
+                              flattener)
+        if flattener is not None:
+            stream.columns = [row_columns(flattener.plan, t) for t in flattener.plan.tables]
+            if self.config.partition_field is not None:
+                stream.check = lambda record, line_no: self._set_partition(
+                    stream, record, line_no)
+                stream.flush_each_record = True
+        elif singer:
+            stream.write = lambda record, raw, line_no: self._write_singer(raw)
+        else:
+            stream.write = lambda record, raw, line_no: self._write_jsonl(
+                stream, record, raw, line_no)
         self.streams[message.stream] = stream
+        return stream
+
+    def _write_jsonl(self, stream: ObjectStream, record: dict[str, Any], raw: bytes,
+                     line_no: int) -> None:
+        data = orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
+        # orjson writes an integer it read beyond 64 bits (then a float) with an
+        # exponent: only such a line, with a "+", can need reading again.
+        if b"e+" in data:
+            record = parse_line(raw, line_no, self.source, exact_integers=True)["record"]
+            data = _dumps_line(record)
+        partition = self._partition(record, stream.name, line_no)
+        self._part(stream.name, stream.name, partition).write(data, 1)
+
+    def _set_partition(self, stream: ObjectStream, record: dict[str, Any],
+                       line_no: int) -> None:
+        stream.partition = self._partition(record, stream.name, line_no)
+
+    def schema_seen(self, raw: bytes) -> None:
+        if self.config.format == SINGER:
+            self._write_singer(raw)
+
+    def state_seen(self, raw: bytes) -> None:
+        if self.config.format == SINGER:
+            self._write_singer(raw)
+
+    def activate_version(self, stream: Stream, message: ActivateVersionMessage,
+                         raw: bytes) -> None:
+        if self.config.format == SINGER:
+            self._write_singer(raw)
 
     def _claim_segment(self, stream: str, line_no: int) -> None:
         """Refuse a stream whose name would be written as another stream's key segment
@@ -218,53 +158,25 @@ class S3Loader:
             moment = moment.astimezone(UTC)
         return moment
 
-    def _exact(self, raw: bytes, line_no: int) -> Any:
-        """The line parsed again with integers beyond 64 bits kept exact (orjson makes them
-        floats). Only a line with a run of 19 or more digits is parsed by the slower
-        standard module."""
-        return parse_line(raw, line_no, self.source, exact_integers=True)
-
-    def _write_record(self, stream: StreamState, record: dict[str, Any], line_no: int,
-                      raw: bytes) -> None:
-        if stream.compiled is None:
-            data = orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
-            # orjson writes an integer it read beyond 64 bits (then a float) with an
-            # exponent: only such a line, with a "+", can need reading again.
-            if b"e+" in data:
-                record = self._exact(raw, line_no)["record"]
-                data = _dumps_line(record)
-            partition = self._partition(record, stream.name, line_no)
-            self._part(stream.name, stream.name, partition).write(data, 1)
+    def flush_stream(self, stream: Stream) -> None:
+        """Hand the stream's rows to its open parts, starting new ones at the limits."""
+        assert isinstance(stream, ObjectStream)
+        flattener = stream.flattener
+        if flattener is None:
             return
-        partition = self._partition(record, stream.name, line_no)
-        compiled = stream.compiled
-        try:
-            try:
-                compiled.flatten(record, line_no, "\\N")
-            except Inexact:  # a value may be an integer orjson rounded: read it exactly
-                exact = self._exact(raw, line_no)["record"]
-                compiled.flatten_exact(record, exact, line_no, "\\N")
-        except BadValue as exc:
-            raise LoadError(f"stream {stream.name!r}, {self.source} line {line_no}, "
-                            f"{exc}") from None
-        # Rows are handed to the parts in blocks; a partitioned record's rows at once,
-        # since the next record may belong elsewhere.
-        if partition is not None or compiled.rows(0) >= DRAIN_ROWS:
-            self._drain(stream, partition)
-
-    def _drain(self, stream: StreamState, partition: datetime | None) -> None:
-        compiled = stream.compiled
-        if compiled is None:
-            return
-        plan = compiled.plan
+        plan = flattener.plan
+        partition = stream.partition
         for index, (table, columns) in enumerate(zip(plan.tables, stream.columns, strict=True)):
-            while compiled.rows(index):
+            while flattener.rows(index):
                 part = self._part(stream.name, table.name, partition, columns)
                 room = max(1, self.config.max_rows - part.rows)
-                data, rows, damaged = compiled.take(index, room)
+                data, rows, damaged = flattener.take(index, room)
                 part.write(data, rows)
                 if damaged:
                     stream.nul_rows[table.name] += damaged
+
+    def holds_state(self) -> bool:
+        return True
 
     def _write_singer(self, raw: bytes) -> None:
         data = raw if raw.endswith(b"\n") else raw + b"\n"
@@ -317,37 +229,47 @@ class S3Loader:
 
     def _close(self, key: tuple[str, str, str]) -> None:
         part = self.parts.pop(key)
-        self.summary.objects.append(part.close())
+        self.objects.append(part.close())
 
     def _close_stream(self, stream: str) -> None:
         for key in [k for k in self.parts if k[0] == stream]:
             self._close(key)
 
-    # -- state and the end -----------------------------------------------------------------
+    # -- the end ---------------------------------------------------------------------------
 
-    def _emit(self, value: Any) -> None:
-        if self.state_store is not None:
-            if not isinstance(value, dict):
-                raise LoadError("cannot save a STATE whose value is not a JSON object")
-            self.state_store.put(value)
-        # The bare value, one JSON line, flushed: what singer-sdk's targets write and
-        # Meltano saves as the state it hands the tap next time.
-        self.out.write(_dumps_line(value))
-        self.out.flush()
-        self.states_emitted += 1
-
-    def _finish(self) -> None:
-        for stream in self.streams.values():
-            self._drain(stream, None)
+    def finish(self, streams: list[Stream]) -> None:
+        for stream in streams:
+            if isinstance(stream, ObjectStream):
+                stream.partition = None
+            self.flush_stream(stream)
         for key in list(self.parts):
             part = self.parts.pop(key)
-            self.summary.objects.append(part.close())
-        self.summary.manifest_url = self._write_manifests()
-        if self.pending_state is not _NO_STATE:
-            self._emit(self.pending_state)
+            self.objects.append(part.close())
+        self.manifest_url = self._write_manifests()
+
+    def abort(self) -> None:
+        for part in self.parts.values():
+            part.abort()
+        self.parts.clear()
+
+    def destination(self) -> str:
+        rows = sum(o.rows for o in self.objects)
+        return f"{len(self.objects)} objects ({rows} rows); manifest {self.manifest_url}"
+
+    def rows_written(self) -> int:
+        return sum(o.rows for o in list(self.objects)) + sum(
+            part.rows for part in list(self.parts.values()))
+
+    def summary(self) -> list[str]:
+        lines = []
+        for name, stream in self.streams.items():
+            lines.append(f"  {name}: {stream.records} records")
+            for table, count in sorted(stream.nul_rows.items()):
+                lines.append(f"  {name}.{table}: NUL characters removed from {count} rows")
+        return lines
 
     def _write_manifests(self) -> str:
-        objects = self.summary.objects
+        objects = self.objects
         manifest = {
             "run_id": self.run_id,
             "started_at": self.started.isoformat(),

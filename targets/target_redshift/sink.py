@@ -1,0 +1,312 @@
+"""target-redshift's sink: a stream's row blocks into warehouse tables, by load strategy.
+
+Consistency, by load method (DESIGN.md, "Loading and consistency"), each a strategy of
+``target_redshift.dialects.strategies`` that a dialect may override:
+
+- ``replace``: every table of the stream is built under a staging name inside one
+  transaction that lasts the whole run; at the end the old tables are dropped and the
+  staging tables renamed into place, and the transaction commits. A failed or killed
+  run rolls back: yesterday's tables are untouched and no staging table survives.
+- ``upsert``: each batch goes to temporary tables, then, in one transaction, the
+  target rows with the same ``_sdc_id`` (root) or ``_sdc_root_id`` (children) are
+  deleted and the batch inserted. A key seen twice in a batch closes the batch first,
+  so the last version of a record wins.
+- ``append``: each batch is inserted and committed; a stream with key properties is
+  upserted instead, so that it holds one row per key.
+
+A stream with key properties holds one row per key in every method: the flattener's
+key registry (``observes_singer.flatten.codegen.KeyRegistry``) closes a batch before a
+key repeats in it and, in ``replace`` mode, lists the keys an earlier batch of the run
+already staged, whose rows are deleted from the staging tables before the batch loads.
+
+While any ``replace`` stream is part of the run, everything stays in the one
+transaction, so STATE is emitted at the end (:meth:`WarehouseSink.holds_state`);
+otherwise after each committed batch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import IO
+
+from observes_singer.flatten import StreamPlan, build_flattener, plan_stream, row_columns
+from observes_singer.flatten.identifiers import fit_length, normalise
+from observes_singer.flatten.plan import Kind, Table
+from observes_singer.messages import ActivateVersionMessage, SchemaMessage
+from observes_singer.target.errors import LoadError
+from observes_singer.target.sink import Sink, Stream
+from target_redshift.config import TargetConfig
+from target_redshift.dialects.base import Dialect, WarehouseError
+from target_redshift.dialects.layout import default_layout
+from target_redshift.dialects.strategies import LoadStrategy
+from target_redshift.sqltypes import SqlType, covers, widen
+
+ID_TYPE = SqlType(Kind.STRING, 32)
+INT_TYPE = SqlType(Kind.INTEGER)
+METADATA_TYPES = {"_sdc_id": ID_TYPE, "_sdc_parent_id": ID_TYPE, "_sdc_root_id": ID_TYPE,
+                  "_sdc_index": INT_TYPE, "_sdc_table_version": INT_TYPE}
+
+
+@dataclass
+class TableLoad:
+    """One warehouse table this run writes, and what the run did to it."""
+
+    name: str  # the final name
+    stream: str
+    load_name: str  # where rows go during the run (a staging name in replace mode)
+    columns: dict[str, SqlType] | None = None  # as the table has them now
+    rows: int = 0
+    held: int | None = None  # rows in the table after the run (upserted tables)
+    nul_rows: int = 0  # rows whose text had NUL characters removed
+    added: list[str] = field(default_factory=list)
+    widened: list[str] = field(default_factory=list)
+
+
+@dataclass
+class StreamLoad(Stream):
+    strategy: LoadStrategy | None = None
+
+    @property
+    def plan(self) -> StreamPlan:
+        assert self.flattener is not None
+        return self.flattener.plan
+
+    @property
+    def method(self) -> str:
+        assert self.strategy is not None
+        return self.strategy.name
+
+
+class WarehouseSink(Sink):
+    streams_large_records = True
+
+    def __init__(self, config: TargetConfig, dialect: Dialect, run_id: str,
+                 log: IO[str] | None = None) -> None:
+        self.config = config
+        self.dialect = dialect
+        self.run_id = run_id
+        self.schema = config.schema
+        self.batch_records = config.batch_size_records
+        self.batch_bytes = config.max_buffer_bytes
+        self.strategies = {name: kind() for name, kind in dialect.strategies.items()}
+        self.tables: dict[str, TableLoad] = {}
+        self.streams: dict[str, StreamLoad] = {}
+        self.notes: list[str] = []
+        self.holding = False  # a replace stream keeps the run's transaction open
+
+    def begin(self) -> None:
+        self.dialect.create_schema(self.schema)
+        self.dialect.commit()
+
+    # -- SCHEMA ----------------------------------------------------------------------------
+
+    def open_stream(self, message: SchemaMessage, known: Stream | None) -> StreamLoad:
+        name = message.stream
+        plan = plan_stream(name, message.schema, message.key_properties,
+                           root_name=self.root_name(name),
+                           max_identifier_bytes=self.dialect.max_identifier_bytes)
+        for table in plan.tables:
+            owner = self.tables.get(table.name)
+            if owner is not None and owner.stream != name:
+                raise LoadError(f"{self.source} line {message.line_no}: table {table.name!r} "
+                                f"of stream {name!r} is also a table of stream "
+                                f"{owner.stream!r}; rename one of the streams or give one "
+                                "its own table in the streams setting "
+                                f'({{"streams": {{"{name}": {{"table": "..."}}}}}})')
+        previous = self.streams.get(name)
+        strategy = self.strategy_for(name, message.key_properties, first=previous is None)
+        self.holding = self.holding or strategy.holds_transaction
+        # A new schema mid-run keeps the keys the run has seen (its batch was just loaded).
+        flattener = build_flattener(
+            plan, self.run_id, text=self.dialect.row_format == "text", dedup=strategy.dedup,
+            registry=previous.flattener.helpers.registry
+            if previous is not None and previous.flattener is not None else None)
+        stream = StreamLoad(name, message.schema, message.key_properties, flattener,
+                            strategy=strategy)
+        self.streams[name] = stream
+        for table in plan.tables:
+            self.table_load(stream, table)
+        return stream
+
+    def strategy_for(self, name: str, keys: list[str], first: bool) -> LoadStrategy:
+        """The stream's load strategy: its method, except that every keyed stream holds
+        one row per key (append becomes upsert) and upsert needs keys."""
+        method = self.config.method_for(name)
+        if method == "upsert" and not keys:
+            if first:
+                self.notes.append(f"stream {name!r} has no key properties: appended, "
+                                  "not upserted")
+            method = "append"
+        elif method == "append" and keys:
+            if first:
+                self.notes.append(f"stream {name!r} has key properties: upserted, one row "
+                                  "per key")
+            method = "upsert"
+        return self.strategies[method]
+
+    def root_name(self, stream: str) -> str:
+        """The stream's root table: a function of its name alone (or its ``table``
+        setting), so that a stream lands in the same table in every run whatever other
+        streams come, and in whichever order. Two streams that would share a table are
+        an error (see :meth:`open_stream`), never a silent rename."""
+        limit = self.dialect.max_identifier_bytes
+        chosen = self.config.stream_tables.get(stream)
+        if chosen is not None:
+            return fit_length(chosen, chosen, limit)
+        return fit_length(normalise(stream), stream, limit)
+
+    def table_load(self, stream: StreamLoad, table: Table) -> TableLoad:
+        existing = self.tables.get(table.name)
+        if existing is not None:
+            return existing
+        assert stream.strategy is not None
+        load_name = stream.strategy.load_name(table.name, self.run_id)
+        load = TableLoad(table.name, stream.name, load_name)
+        self.tables[table.name] = load
+        layout = default_layout(table.is_root)
+        if table.is_root:
+            layout = self.config.layout_for(stream.name) or layout
+        self.dialect.layouts[table.name] = layout
+        self.dialect.layouts[load_name] = layout
+        return load
+
+    # -- columns ---------------------------------------------------------------------------
+
+    def wanted_columns(self, stream: StreamLoad, index: int) -> dict[str, SqlType]:
+        """The table's columns in the flattener's row order, typed and sized as seen so far."""
+        plan = stream.plan
+        assert stream.flattener is not None
+        table = plan.tables[index]
+        maxes = stream.flattener.max_bytes
+        sized = self.dialect.sized_varchar
+        typed: dict[str, SqlType] = dict(METADATA_TYPES)
+        root_columns = plan.root.columns
+        if not table.is_root:
+            for name, column in zip(plan.key_column_names, plan.key_columns, strict=True):
+                size = maxes[0][root_columns.index(column)]
+                typed[name] = self.sql_type(column.kind, column.scale, size, sized)
+        for i, column in enumerate(table.columns):
+            typed[column.name] = self.sql_type(column.kind, column.scale, maxes[index][i],
+                                               sized)
+        return {name: typed[name] for name in row_columns(plan, table)}
+
+    @staticmethod
+    def sql_type(kind: Kind, scale: int, size: int, sized: bool) -> SqlType:
+        if kind in (Kind.STRING, Kind.JSON):
+            return SqlType(Kind.STRING, size if sized else 65535)
+        return SqlType(kind, scale=scale)
+
+    def ensure_columns(self, load: TableLoad, wanted: dict[str, SqlType]) -> None:
+        dialect = self.dialect
+        if load.columns is None:
+            existing = None
+            if load.load_name == load.name:
+                existing = dialect.table_columns(self.schema, load.name)
+            if existing is None:
+                dialect.create_table(self.schema, load.load_name, wanted,
+                                     layout=dialect.layouts.get(load.name))
+                load.columns = dict(wanted)
+                return
+            load.columns = existing
+        for name, wanted_type in wanted.items():
+            current = load.columns.get(name)
+            if current is None:
+                dialect.add_column(self.schema, load.load_name, name, wanted_type)
+                load.columns[name] = wanted_type
+                load.added.append(name)
+            elif not covers(current, wanted_type):
+                new = widen(current, wanted_type)
+                if current.is_text and new.is_text:
+                    dialect.widen_varchar(self.schema, load.load_name, name, new)
+                else:
+                    dialect.change_type(self.schema, load.load_name, name, new)
+                load.columns[name] = new
+                load.widened.append(f"{name}: {dialect.type_sql(current)} -> "
+                                    f"{dialect.type_sql(new)}")
+
+    # -- blocks to tables ------------------------------------------------------------------
+
+    def flush_stream(self, stream: Stream) -> None:
+        assert isinstance(stream, StreamLoad) and stream.flattener is not None
+        assert stream.strategy is not None
+        replaced = stream.flattener.next_batch()
+        stream.strategy.load(self, stream, replaced)
+
+    def flush(self, streams: list[Stream]) -> None:
+        for stream in streams:
+            self.flush_stream(stream)
+        if not self.holding:
+            self.dialect.commit()
+
+    def holds_state(self) -> bool:
+        return self.holding
+
+    def activate_version(self, stream: Stream, message: ActivateVersionMessage,
+                         raw: bytes) -> None:
+        assert isinstance(stream, StreamLoad)
+        self.flush_stream(stream)
+        action = self.dialect.activate_version()
+        for table in stream.plan.tables:
+            load = self.tables[table.name]
+            if load.columns is None and load.load_name == load.name:
+                # No record of the stream loaded in this run: the table may still hold
+                # older versions (an empty full-table sync in upsert mode).
+                load.columns = self.dialect.table_columns(self.schema, load.name)
+            if load.columns is None:
+                continue
+            action.apply(self.dialect, self.schema, load.load_name, message.version)
+
+    def finish(self, streams: list[Stream]) -> None:
+        for stream in streams:
+            self.flush_stream(stream)
+        for strategy in self.strategies.values():
+            loads = [load for load in self.tables.values()
+                     if load.load_name != load.name and
+                     self.streams[load.stream].strategy is strategy]
+            strategy.finish(self, loads)
+        self.dialect.commit()
+        self.holding = False
+
+    def after_commit(self) -> None:
+        """How many rows each upserted table holds now, for the summary. It runs after
+        the commit: a count that fails is left out of the summary, the run stands."""
+        for load in self.tables.values():
+            stream = self.streams.get(load.stream)
+            if stream is not None and stream.method == "upsert" and load.columns is not None:
+                try:
+                    rows = self.dialect.execute(
+                        f"SELECT count(*) FROM {self.dialect.qualified(self.schema, load.name)}")
+                except WarehouseError:
+                    self.dialect.rollback()
+                    return
+                load.held = int(rows[0][0])
+
+    def abort(self) -> None:
+        self.dialect.rollback()
+
+    def close(self) -> None:
+        self.dialect.close()
+
+    # -- reporting -------------------------------------------------------------------------
+
+    def destination(self) -> str:
+        return f"{self.config.url_shown} schema {self.schema}"
+
+    def rows_written(self) -> int:
+        return sum(load.rows for load in list(self.tables.values()))
+
+    def summary(self) -> list[str]:
+        lines = []
+        for load in sorted(self.tables.values(), key=lambda t: t.name):
+            parts = [f"{load.rows} rows written"]
+            if load.held is not None:
+                parts.append(f"{load.held} rows in the table")
+            if load.added:
+                parts.append(f"columns added: {', '.join(load.added)}")
+            if load.widened:
+                parts.append(f"widened: {', '.join(load.widened)}")
+            if load.nul_rows:
+                parts.append(f"NUL characters removed from {load.nul_rows} rows")
+            lines.append(f"  {self.schema}.{load.name}: {'; '.join(parts)}")
+        lines += [f"  note: {note}" for note in self.notes]
+        return lines
