@@ -142,8 +142,8 @@ class TargetProgram(Generic[ConfigT]):
                     kernel.run(gated(stdin))
         finally:
             sink.close()
-        print(f"{self.prog}: {sink.verb} {kernel.records} records into {sink.destination()} "
-              f"in {time.monotonic() - clock:.1f} s ({kernel.states_emitted} STATE emitted)",
+        print(f"{self.prog}: {kernel.records} records {sink.verb} {sink.destination()} in "
+              f"{time.monotonic() - clock:.1f} s ({kernel.states_emitted} STATE emitted)",
               file=log)
         for line in kernel.summary():
             print(line, file=log)

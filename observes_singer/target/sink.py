@@ -106,7 +106,7 @@ class Sink:
         """After the run, failed or not: release connections and files."""
 
     def destination(self) -> str:
-        """Where the rows went, for the end of run line."""
+        """Where the rows went, for the end of run line ("into ...", "in ...")."""
         return ""
 
     def rows_written(self) -> int:

@@ -290,7 +290,7 @@ class WarehouseSink(Sink):
     # -- reporting -------------------------------------------------------------------------
 
     def destination(self) -> str:
-        return f"{self.config.url_shown} schema {self.schema}"
+        return f"into {self.config.url_shown} schema {self.schema}"
 
     def rows_written(self) -> int:
         return sum(load.rows for load in list(self.tables.values()))

@@ -254,7 +254,8 @@ class ObjectSink(Sink):
 
     def destination(self) -> str:
         rows = sum(o.rows for o in self.objects)
-        return f"{len(self.objects)} objects ({rows} rows); manifest {self.manifest_url}"
+        return f"in {len(self.objects)} objects ({rows} rows) with the manifest " \
+            f"{self.manifest_url}"
 
     def rows_written(self) -> int:
         return sum(o.rows for o in list(self.objects)) + sum(

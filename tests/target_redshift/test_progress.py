@@ -62,7 +62,7 @@ def test_on_a_terminal_the_line_is_redrawn_in_place(tmp_path: Path) -> None:
     os.close(leader)
     assert process.returncode == 0, output
     assert b"\r\x1b[Ktarget-redshift: " in output
-    drawn = output.split(b"loaded 6 records")[0]
+    drawn = output.split(b"6 records loaded")[0]
     assert drawn.count(b"records read") >= 3 and drawn.count(b"records read\n") == 0
 
 
