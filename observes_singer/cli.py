@@ -1,4 +1,7 @@
-"""The ``observes`` command: run jobs, inspect their state, and the demo."""
+"""The ``observes`` command: run jobs, inspect their state, and the demo.
+
+The core runs taps, targets and other programs as commands: it imports none of them.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ import orjson
 
 from observes_singer import __version__
 from observes_singer.command import run_main
-from observes_singer.jobs import JobError, load_job
+from observes_singer.jobs import CommandJob, JobError, load_job
 from observes_singer.state import StateError, StateStore, parse_state, tap_state
 from observes_singer.storage import BlobStore, StorageError
 
@@ -32,28 +35,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     run = commands.add_parser(
-        "run", help="run a job: its tap piped into its target, with state",
+        "run", help="run a job: its tap piped into its target, with state, or its command",
+        usage="observes run [-h] [--endpoint-url URL] JOB [-- ARG ...]",
         description="Run the job JOB (jobs/JOB.toml, $OBSERVES_JOBS_DIR/JOB.toml, or a path to "
-        "a .toml file): fetch its state, run the tap with it, pipe the tap into the target, "
-        "and save the target's last STATE only when both exit 0. The target sees the end of "
-        "its input only after the tap exited 0; otherwise it is stopped and rolls back.",
+        "a .toml file). A Singer job ([tap] and [target]): fetch its state, run the tap with "
+        "it, pipe the tap into the target, and save the target's last STATE only when both "
+        "exit 0. The target sees the end of its input only after the tap exited 0; otherwise "
+        "it is stopped and rolls back. A command job (command): run the command, with the "
+        "ARGs after -- appended, and exit with its exit code.",
     )
     run.add_argument("job", metavar="JOB")
     run.add_argument("--endpoint-url", metavar="URL", help="S3 endpoint for the state URL")
-
-    cancel = commands.add_parser(
-        "cancel-stuck-jobs", help="cancel GitLab CI jobs stuck in created, pending or running",
-        description="Cancel the CI jobs of GitLab projects that have been created, pending or "
-        "running for longer than --older-than (default 8h), printing each. The token comes "
-        "from GITLAB_TOKEN.",
-    )
-    cancel.add_argument("--project", action="append", required=True, metavar="PATH_OR_ID",
-                        help="project to look at (repeatable)")
-    cancel.add_argument("--older-than", default="8h", metavar="DURATION",
-                        help="age since the job was created: 8h, 90m, 2d (default 8h)")
-    cancel.add_argument("--dry-run", action="store_true", help="list, do not cancel")
-    cancel.add_argument("--api-url", default="https://gitlab.com/api/v4", metavar="URL",
-                        help="GitLab's API root (default https://gitlab.com/api/v4)")
 
     state = commands.add_parser("state", help="inspect or reset a saved Singer state",
                                 description="Read, write or remove the state document of a "
@@ -78,11 +70,16 @@ def build_parser() -> argparse.ArgumentParser:
 def _state_url(reference: str) -> str:
     """The state URL of a job, or the reference itself when it names no job."""
     try:
-        return load_job(reference).state_url
+        job = load_job(reference)
     except JobError:
-        if "://" in reference or reference.endswith(".json") or "/" in reference:
+        if not reference.endswith(".toml") and (
+                "://" in reference or reference.endswith(".json") or "/" in reference):
             return reference
         raise
+    if isinstance(job, CommandJob):
+        raise JobError(f"job {job.name} ({job.path}) runs a command and keeps no state: "
+                       "only a Singer job ([tap] and [target]) has one")
+    return job.state_url
 
 
 def _state_command(args: argparse.Namespace, stdin: IO[bytes], stdout: IO[bytes]) -> int:
@@ -111,40 +108,26 @@ def _state_command(args: argparse.Namespace, stdin: IO[bytes], stdout: IO[bytes]
     return 0
 
 
-def _cancel_command(args: argparse.Namespace) -> int:
-    import os
+def _run_command(args: argparse.Namespace) -> int:
+    from observes_singer.runner import run_command_job, run_job
 
-    from tap_gitlab.cancel import CancelError, GitLabClient, cancel_stuck_jobs, parse_duration
-
-    token = os.environ.get("GITLAB_TOKEN")
-    if not token:
-        print("observes: error: set GITLAB_TOKEN to a token with the api scope", file=sys.stderr)
-        return 1
-    try:
-        older_than = parse_duration(args.older_than)
-    except ValueError as exc:
-        print(f"observes: error: --older-than: {exc}", file=sys.stderr)
-        return 2
-    try:
-        count = cancel_stuck_jobs(GitLabClient(args.api_url, token), args.project, older_than,
-                                  args.dry_run, sys.stdout)
-    except CancelError as exc:
-        print(f"observes: error: {exc}", file=sys.stderr)
-        return 1
-    verb = "would cancel" if args.dry_run else "cancelled"
-    print(f"observes: {verb} {count} job(s) older than {args.older_than}", file=sys.stderr)
-    return 0
+    job = load_job(args.job)
+    if isinstance(job, CommandJob):
+        if args.endpoint_url:
+            raise JobError(f"job {job.name} runs a command and keeps no state: "
+                           "--endpoint-url is only for Singer jobs")
+        return run_command_job(job, args.extra)
+    if args.extra:
+        raise JobError(f"job {job.name} is a Singer job ([tap] and [target]): arguments "
+                       "after -- are only for command jobs")
+    return run_job(job, BlobStore(endpoint_url=args.endpoint_url))
 
 
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "state":
         return _state_command(args, sys.stdin.buffer, sys.stdout.buffer)
-    if args.command == "cancel-stuck-jobs":
-        return _cancel_command(args)
     if args.command == "run":
-        from observes_singer.runner import run_job
-
-        return run_job(load_job(args.job), BlobStore(endpoint_url=args.endpoint_url))
+        return _run_command(args)
     from observes_singer.demo import run_demo
 
     return run_demo(sys.stdout)
@@ -152,10 +135,20 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    # Everything after the first "--" goes to a command job as it is (argparse's own
+    # handling of "--" drops or refuses some of them).
+    extra: list[str] = []
+    if "--" in arguments:
+        cut = arguments.index("--")
+        arguments, extra = arguments[:cut], arguments[cut + 1:]
+    args = parser.parse_args(arguments)
     if args.command is None:
         parser.print_help()
         return 2
+    if extra and args.command != "run":
+        parser.error("arguments after -- are only for observes run")
+    args.extra = extra
     return run_main("observes", lambda: _dispatch(args), (StateError, StorageError, JobError))
 
 

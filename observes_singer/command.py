@@ -43,7 +43,7 @@ class About:
     def markdown(self) -> str:
         lines = [f"# `{self.name}`", "", self.description, "", f"Version: {__version__}", "",
                  "## Settings", "", "| Setting | Description |", "|---|---|"]
-        lines += [f"| `{key}` | {text} |" for key, text in self.settings.items()]
+        lines += [f"| `{key}` | {markdown_cell(text)} |" for key, text in self.settings.items()]
         if self.capabilities:
             lines += ["", "## Capabilities", ""] + [f"- {c}" for c in self.capabilities]
         return "\n".join(lines) + "\n"
@@ -55,6 +55,14 @@ class About:
             sys.stdout.write(orjson.dumps(self.as_dict(), option=orjson.OPT_INDENT_2).decode()
                              + "\n")
         return 0
+
+
+def markdown_cell(text: str) -> str:
+    """``text`` as it reads, fit for a cell of a Markdown table: on one line, with ``\\``,
+    ``|`` and ``<`` escaped (a column separator, or a backslash or tag taken as markup,
+    would change what it says)."""
+    escaped = text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;")
+    return " ".join(escaped.split())
 
 
 def _interrupt(*_: Any) -> None:

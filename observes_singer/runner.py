@@ -1,4 +1,5 @@
-"""``observes run JOB``: tap | target, with the state fetched before and saved after.
+"""``observes run JOB``: tap | target, with the state fetched before and saved after;
+or, for a command job, its command (:func:`run_command_job`).
 
 The runner sits in the pipe itself instead of connecting the two processes: it copies
 the tap's output to the target and holds back the end of input until the tap has
@@ -18,6 +19,12 @@ The configs (secrets included) and the state never touch a disk where ``memfd_cr
 exists (Linux): each is an anonymous in-memory file passed to its child as
 ``/dev/fd/N``, gone when the last process holding it exits, SIGKILL or not. Elsewhere
 they go to a private temporary folder removed at the end.
+
+A command job is one child with this process's stdin, stdout and stderr: its exit code
+is the runner's. SIGTERM, SIGINT and SIGHUP to the runner are passed on to it (SIGINT
+not when both are in their terminal's foreground process group: a Ctrl-C there reached
+the child already), it is killed if it is still there 30 s after the first of them, and
+the runner exits 130.
 """
 
 from __future__ import annotations
@@ -29,7 +36,8 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -37,11 +45,12 @@ import orjson
 
 from observes_singer.commit_gate import ENV as COMMIT_FD_ENV
 from observes_singer.commit_gate import GO_AHEAD
-from observes_singer.jobs import Job, resolve_secrets
+from observes_singer.jobs import CommandJob, Job, resolve_secrets
 from observes_singer.state import StateStore, bare_state
 from observes_singer.storage import BlobStore
 
 CHUNK = 1 << 20
+GRACE = 30.0  # seconds a child has to stop once asked, before it is killed
 
 
 class _StateReader(threading.Thread):
@@ -191,7 +200,7 @@ def _pump(source: IO[bytes], sink: IO[bytes]) -> bool:
     return True
 
 
-def _stop(process: subprocess.Popen[bytes], grace: float = 30.0) -> int:
+def _stop(process: subprocess.Popen[bytes], grace: float = GRACE) -> int:
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
         try:
@@ -288,3 +297,106 @@ def run_job(job: Job, blobs: BlobStore | None = None, log: IO[str] = sys.stderr,
     store.put(reader.state)
     print(f"observes: job {job.name}: done; state saved to {job.state_url}", file=log)
     return 0
+
+
+def _terminal_reached(child: subprocess.Popen[bytes]) -> bool:
+    """Whether a Ctrl-C on this process's terminal reached ``child`` too: it does when
+    both are in the terminal's foreground process group (the terminal signals the whole
+    group)."""
+    try:
+        if os.getpgid(child.pid) != os.getpgrp():
+            return False
+        fd = os.open("/dev/tty", os.O_RDONLY | os.O_NOCTTY)
+    except OSError:  # the child is gone, or there is no controlling terminal
+        return False
+    try:
+        return os.tcgetpgrp(fd) == os.getpgrp()
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+
+
+class _Forwarder:
+    """Passes SIGTERM, SIGINT and SIGHUP on to a command job's child, and remembers when
+    the first of them came."""
+
+    SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+    def __init__(self) -> None:
+        self.child: subprocess.Popen[bytes] | None = None
+        self.first: float | None = None
+        self.pending: list[int] = []  # came before the child started
+
+    def __call__(self, signum: int, _frame: Any) -> None:
+        if self.first is None:
+            self.first = time.monotonic()
+        if self.child is None:
+            self.pending.append(signum)
+        else:
+            self.forward(signum)
+
+    def forward(self, signum: int) -> None:
+        child = self.child
+        if child is None or child.returncode is not None:
+            return
+        if signum == signal.SIGINT and _terminal_reached(child):
+            return
+        with contextlib.suppress(ProcessLookupError):
+            child.send_signal(signum)
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield  # signals are handled in the main thread only
+            return
+        previous = {signum: signal.signal(signum, self) for signum in self.SIGNALS}
+        try:
+            yield
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+
+
+def run_command_job(job: CommandJob, extra: Sequence[str] = (), log: IO[str] = sys.stderr,
+                    grace: float = GRACE) -> int:
+    """Run a command job's command, ``extra`` appended; returns its exit code (128 + N
+    for a child killed by signal N, 130 when the runner was interrupted)."""
+    argv = job.argv(tuple(extra))
+    env = job.environment()
+    program = job.command[0]  # as written in the job: never a resolved secret
+    forwarder = _Forwarder()
+    with forwarder.installed():
+        if forwarder.first is not None:
+            return 130
+        try:
+            child = subprocess.Popen(argv, env=env)
+        except FileNotFoundError:
+            print(f"observes: job {job.name}: command not found: {program}", file=log)
+            return 127
+        except OSError as exc:  # not executable, not a program, ...
+            print(f"observes: job {job.name}: cannot run {program}: {exc.strerror}",
+                  file=log)
+            return 126
+        forwarder.child = child
+        while forwarder.pending:  # signals that came while the child was starting
+            forwarder.forward(forwarder.pending.pop(0))
+        while True:
+            try:
+                code = child.wait(timeout=0.5)
+                break
+            except subprocess.TimeoutExpired:
+                if forwarder.first is not None and time.monotonic() - forwarder.first > grace:
+                    child.kill()
+    if forwarder.first is not None:
+        with contextlib.suppress(OSError):  # the terminal may be gone (SIGHUP)
+            print(f"observes: job {job.name}: interrupted; {program} {_ended(code)}",
+                  file=log)
+        return 130
+    if code != 0:
+        print(f"observes: job {job.name}: {program} {_ended(code)}", file=log)
+    return 128 - code if code < 0 else code
+
+
+def _ended(code: int) -> str:
+    return f"was killed by signal {-code}" if code < 0 else f"exited {code}"

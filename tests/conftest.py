@@ -1,4 +1,4 @@
-"""Fixtures for the local service bench: PostgreSQL, moto, and Redshift through the shim."""
+"""Fixtures for the local test services: PostgreSQL, moto, and Redshift through the shim."""
 
 from __future__ import annotations
 

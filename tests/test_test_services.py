@@ -1,4 +1,5 @@
-"""The local service bench works: PostgreSQL, S3 and DynamoDB on moto, and Redshift via the shim."""
+"""The local test services work: PostgreSQL, S3 and DynamoDB on moto, and Redshift (and its
+COPY from S3) through the shim."""
 
 from __future__ import annotations
 
