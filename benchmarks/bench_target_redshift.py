@@ -36,10 +36,11 @@ import orjson
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tap_gitlab.samples import gitlab_job  # noqa: E402
+
 from observes_singer.flatten import build_flattener  # noqa: E402
 from observes_singer.flatten.plan import plan_stream, row_columns  # noqa: E402
 from observes_singer.infer.schema import SchemaInferrer  # noqa: E402
-from observes_singer.samples import gitlab_job  # noqa: E402
 
 
 def jobs_schema() -> dict[str, object]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import IO
 
 import orjson
@@ -14,6 +15,7 @@ import orjson
 from observes_singer import __version__
 from observes_singer.command import run_main
 from observes_singer.jobs import CommandJob, JobError, load_job
+from observes_singer.scaffold import ScaffoldError
 from observes_singer.state import StateError, StateStore, parse_state, tap_state
 from observes_singer.storage import BlobStore, StorageError
 
@@ -46,6 +48,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("job", metavar="JOB")
     run.add_argument("--endpoint-url", metavar="URL", help="S3 endpoint for the state URL")
+
+    scaffold = commands.add_parser(
+        "new-tap", help="scaffold a working tap for a new REST source",
+        description="Write a tap for the source NAME on the tap kit: the package "
+        "taps/tap_NAME (a singer-sdk tap with two example streams, their schemas, a sample "
+        "server on the kit's fake API), tests/test_tap_NAME.py (the tap against its sample "
+        "server, the schema-coverage check and singer-sdk's standard tests, passing as "
+        "written) and jobs/NAME.toml, and add its console script and sample-server entry "
+        "point to pyproject.toml. Nothing that exists is overwritten.")
+    scaffold.add_argument("name", metavar="NAME", help="the source, lower case, words joined "
+                          "by '-' (acme-crm gives tap-acme-crm and the package tap_acme_crm)")
+    scaffold.add_argument("--root", metavar="DIR", default=".", help="the project root, "
+                          "holding pyproject.toml (default: the working directory)")
 
     state = commands.add_parser("state", help="inspect or reset a saved Singer state",
                                 description="Read, write or remove the state document of a "
@@ -123,11 +138,33 @@ def _run_command(args: argparse.Namespace) -> int:
     return run_job(job, BlobStore(endpoint_url=args.endpoint_url))
 
 
+def _new_tap_command(args: argparse.Namespace) -> int:
+    from observes_singer.scaffold import new_tap
+
+    root = Path(args.root)
+    names, written, left = new_tap(args.name, root)
+    for path in written:
+        print(f"  wrote {path.relative_to(root)}", file=sys.stderr)
+    if left:
+        print("Add to pyproject.toml:\n" + "\n".join(left), file=sys.stderr)
+    else:
+        print(f"  added {names.command} and its sample server to pyproject.toml",
+              file=sys.stderr)
+    print(f"observes: {names.command} is ready. Next:\n"
+          "  pip install -e .   # registers the command and the sample server\n"
+          f"  pytest tests/test_{names.package}.py\n"
+          f"Then make taps/{names.package}/streams.py, schemas/ and sample_server.py answer "
+          "as the source's API documentation shows.", file=sys.stderr)
+    return 0
+
+
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "state":
         return _state_command(args, sys.stdin.buffer, sys.stdout.buffer)
     if args.command == "run":
         return _run_command(args)
+    if args.command == "new-tap":
+        return _new_tap_command(args)
     from observes_singer.demo import run_demo
 
     return run_demo(sys.stdout)
@@ -149,7 +186,8 @@ def main(argv: list[str] | None = None) -> int:
     if extra and args.command != "run":
         parser.error("arguments after -- are only for observes run")
     args.extra = extra
-    return run_main("observes", lambda: _dispatch(args), (StateError, StorageError, JobError))
+    return run_main("observes", lambda: _dispatch(args),
+                    (StateError, StorageError, JobError, ScaffoldError))
 
 
 if __name__ == "__main__":

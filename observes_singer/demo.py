@@ -4,6 +4,9 @@ A sample GitLab (the loopback server tap-gitlab's tests use) starts in-process; 
 job runner pipes tap-gitlab into target-redshift, which upserts into a DuckDB file
 under the local data folder, and the committed state lands next to it. A second run
 picks up from that state and fetches only what changed.
+
+The sample server is found by name through the ``observes.sample_servers`` entry points
+(:mod:`observes_singer.tapkit.sample_sources`), so the core imports no tap.
 """
 
 from __future__ import annotations
@@ -20,45 +23,47 @@ from observes_singer.defaults import data_dir, local_bucket
 from observes_singer.jobs import Job, Step
 from observes_singer.runner import run_job
 from observes_singer.state import StateStore
+from observes_singer.tapkit.sample_sources import SampleSourceError, start_sample_source
 
-DEMO_TOKEN = "glpat-demo"  # noqa: S105 - the sample server's own token
+DEMO_SOURCE = "gitlab"
 
 
 def run_demo(out: IO[str], projects: int = 2, pipelines: int = 150) -> int:
-    from tap_gitlab.sample_server import GitLabServer, SampleGitLab
-
     warehouse = data_dir() / "warehouse.duckdb"
-    state_url = str(local_bucket("observes.state") / "gitlab-demo.json")
+    state_url = str(local_bucket("observes.state") / f"{DEMO_SOURCE}-demo.json")
     log = io.StringIO()
+    try:
+        source = start_sample_source(DEMO_SOURCE, projects=projects, pipelines=pipelines)
+    except SampleSourceError as exc:
+        print(f"Observes demo failed: {exc}", file=out)
+        return 1
     output = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - read back on failure
-    with output, GitLabServer(SampleGitLab(projects, pipelines, DEMO_TOKEN)) as server:
-        names = [p.path for p in server.data.projects]
+    with output, source:
         job = Job(
-            name="gitlab-demo", path=Path("<demo>"), description="sample GitLab into DuckDB",
-            tap=Step([sys.executable, "-m", "tap_gitlab.tap"],
-                     {"api_url": server.url, "private_token": DEMO_TOKEN, "projects": names}),
+            name=f"{DEMO_SOURCE}-demo", path=Path("<demo>"),
+            description=f"sample {source.name} into DuckDB",
+            tap=Step(source.tap_command, source.tap_config),
             target=Step([sys.executable, "-m", "target_redshift.cli"],
                         {"url": f"duckdb://{warehouse}", "load_method": "upsert"}),
             state_url=state_url,
         )
         code = run_job(job, log=log, stderr=output)
-        calls = len(server.requests)
+        calls = source.calls()
         output.seek(0)
         details = output.read()
     if code != 0:
         out.write(details[-5000:] + log.getvalue())
         print(f"Observes demo failed (exit {code}); the messages above say why.", file=out)
         return code
-    print(f"Observes demo: the GitLab job against a sample GitLab ({len(names)} projects, "
-          f"{calls} API calls), all local under {data_dir()}", file=out)
+    print(f"Observes demo: the {source.name} job against a sample {source.name} "
+          f"({source.summary}, {calls} API calls), all local under {data_dir()}", file=out)
     print(f"  warehouse  {warehouse} (DuckDB, schema main)", file=out)
     for table, rows in _tables(warehouse):
         print(f"             {table:<34} {rows:>7} rows", file=out)
     state = StateStore(state_url).get() or {}
     print(f"  state      {state_url} ({len(orjson.dumps(state))} bytes of bookmarks)", file=out)
     print("Run it again: only what changed is fetched. For real data:", file=out)
-    print("  GITLAB_TOKEN=... GITLAB_PROJECT=group/project "
-          "WAREHOUSE_URL=redshift://user:pass@host:5439/db observes run gitlab", file=out)
+    print(f"  {source.real_run}", file=out)
     return 0
 
 

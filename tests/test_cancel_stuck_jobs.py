@@ -1,4 +1,4 @@
-"""`observes cancel-stuck-jobs` against the loopback GitLab."""
+"""`gitlab-cancel-stuck-jobs` (tap_gitlab.cancel) against the loopback GitLab."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from tap_gitlab.cancel import parse_duration
@@ -26,11 +27,12 @@ def gitlab() -> Iterator[GitLabServer]:
         yield server
 
 
-def cancel(server: GitLabServer, *args: str, token: str = TOKEN
+def cancel(server: GitLabServer, *args: str, token: str = TOKEN,
+           command: tuple[str, ...] = (sys.executable, "-m", "tap_gitlab.cancel")
            ) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "GITLAB_TOKEN": token}
-    return subprocess.run([sys.executable, "-m", "observes_singer.cli", "cancel-stuck-jobs",
-                           "--api-url", server.url, "--project", "observes/project-0", *args],
+    env = {**os.environ, "GITLAB_TOKEN": token, "OBSERVES_HTTP_BACKOFF": "0.1"}
+    return subprocess.run([*command, "--api-url", server.url, "--project",
+                           "observes/project-0", *args],
                           capture_output=True, text=True, env=env, timeout=60, check=False)
 
 
@@ -51,20 +53,42 @@ def test_dry_run_lists_without_cancelling(gitlab: GitLabServer) -> None:
 
 
 def test_cancels_only_jobs_older_than_the_threshold(gitlab: GitLabServer) -> None:
-    result = cancel(gitlab, "--older-than", "8h")
+    script = Path(sys.executable).with_name("gitlab-cancel-stuck-jobs")  # the console script
+    result = cancel(gitlab, "--older-than", "8h", command=(str(script),))
     assert result.returncode == 0, result.stderr
     after = statuses(gitlab)
     assert after[1] == "running"  # a minute old: left alone
     assert [s for i, s in after.items() if i != 1].count("running") == 0
     assert len([line for line in result.stdout.splitlines() if "-> canceled" in line]) == 3
-    assert "cancelled 3 job(s) older than 8h" in result.stderr
+    assert "gitlab-cancel-stuck-jobs: cancelled 3 job(s) older than 8h" in result.stderr
     assert TOKEN not in result.stdout + result.stderr
+
+
+def test_answers_that_fail_for_a_while_are_retried(gitlab: GitLabServer) -> None:
+    gitlab.failures.extend([("/jobs", 502), ("/jobs", 0), ("/cancel", 503)])
+    result = cancel(gitlab)
+    assert result.returncode == 0, result.stderr
+    assert gitlab.failures == []
+    assert "cancelled 3 job(s)" in result.stderr
+    assert "502 from GitLab for project observes/project-0" in result.stderr
+
+
+def test_a_missing_token_is_named() -> None:
+    result = subprocess.run([sys.executable, "-m", "tap_gitlab.cancel", "--project", "a/b"],
+                            capture_output=True, text=True, timeout=60, check=False,
+                            env={k: v for k, v in os.environ.items() if k != "GITLAB_TOKEN"})
+    assert result.returncode == 1
+    assert result.stderr == ("gitlab-cancel-stuck-jobs: error: set GITLAB_TOKEN to a token "
+                             "with the api scope\n")
 
 
 def test_wrong_token_and_bad_duration(gitlab: GitLabServer) -> None:
     denied = cancel(gitlab, token="glpat-nope")
     assert denied.returncode == 1
-    assert "project observes/project-0: GitLab answered 401" in denied.stderr
+    assert denied.stderr.startswith(
+        "gitlab-cancel-stuck-jobs: error: 401 from GitLab for project observes/project-0 "
+        "(GET /api/v4/projects/observes%2Fproject-0/jobs): the token is missing, expired or "
+        "revoked; check GITLAB_TOKEN"), denied.stderr
     assert "glpat-nope" not in denied.stderr
     bad = cancel(gitlab, "--older-than", "soon")
     assert bad.returncode == 2

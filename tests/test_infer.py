@@ -11,9 +11,9 @@ from typing import Any
 import jsonschema  # type: ignore[import-untyped]
 import orjson
 import pytest
+from tap_gitlab.samples import gitlab_job
 
 from observes_singer.infer.schema import SchemaInferrer
-from observes_singer.samples import gitlab_job
 
 
 def infer(records: list[dict[str, Any]], **options: Any) -> dict[str, Any]:

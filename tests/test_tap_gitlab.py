@@ -14,7 +14,11 @@ from typing import Any
 import pytest
 from tap_gitlab.sample_server import GitLabServer, SampleGitLab
 
+from observes_singer.tapkit import testing
+from observes_singer.tapkit.testing import TapRun, last_state, records
+
 TOKEN = "glpat-sample"
+FAST_RETRIES = {"OBSERVES_HTTP_BACKOFF": "0.1"}  # backoff from 0.1 s, not 1 s; Retry-After holds
 
 
 @pytest.fixture
@@ -23,31 +27,17 @@ def gitlab() -> Iterator[GitLabServer]:
         yield server
 
 
-def run_tap(tmp_path: Path, server: GitLabServer, state: dict[str, Any] | None = None,
-            **config: Any) -> tuple[int, list[dict[str, Any]], str]:
+def run_tap(server: GitLabServer, state: dict[str, Any] | None = None,
+            **config: Any) -> TapRun:
+    """tap-gitlab on ``server``, reading two projects unless ``config`` says otherwise;
+    unpacks as ``code, messages, stderr``."""
     settings = {"api_url": server.url, "private_token": TOKEN,
                 "projects": ["observes/project-0", "20000001"], **config}
-    path = tmp_path / "tap.json"
-    path.write_text(json.dumps(settings))
-    command = [sys.executable, "-m", "tap_gitlab.tap", "--config", str(path)]
-    if state is not None:
-        (tmp_path / "state.json").write_text(json.dumps(state))
-        command += ["--state", str(tmp_path / "state.json")]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
-    messages = [json.loads(line) for line in result.stdout.splitlines()]
-    return result.returncode, messages, result.stderr
+    return testing.run_tap("tap_gitlab.tap", settings, state, env=FAST_RETRIES)
 
 
-def records(messages: list[dict[str, Any]], stream: str) -> list[dict[str, Any]]:
-    return [m["record"] for m in messages if m["type"] == "RECORD" and m["stream"] == stream]
-
-
-def last_state(messages: list[dict[str, Any]]) -> dict[str, Any]:
-    return next(m["value"] for m in reversed(messages) if m["type"] == "STATE")
-
-
-def test_every_stream_with_paging(tmp_path: Path, gitlab: GitLabServer) -> None:
-    code, messages, stderr = run_tap(tmp_path, gitlab)
+def test_every_stream_with_paging(gitlab: GitLabServer) -> None:
+    code, messages, stderr = run_tap(gitlab)
     assert code == 0, stderr[-2000:]
     counts = Counter(m["stream"] for m in messages if m["type"] == "RECORD")
     assert counts == {"projects": 2, "pipelines": 500, "jobs": 500, "merge_requests": 166,
@@ -65,11 +55,11 @@ def test_every_stream_with_paging(tmp_path: Path, gitlab: GitLabServer) -> None:
     assert "PRIVATE-TOKEN" not in stderr and TOKEN not in stderr
 
 
-def test_bounded_runs_resume_without_gaps(tmp_path: Path, gitlab: GitLabServer) -> None:
+def test_bounded_runs_resume_without_gaps(gitlab: GitLabServer) -> None:
     seen: list[int] = []
     state = None
     for _ in range(3):
-        code, messages, stderr = run_tap(tmp_path, gitlab, state=state, max_pages=1)
+        code, messages, stderr = run_tap(gitlab, state=state, max_pages=1)
         assert code == 0, stderr[-2000:]
         seen += [p["id"] for p in records(messages, "pipelines")]
         state = last_state(messages)
@@ -79,13 +69,13 @@ def test_bounded_runs_resume_without_gaps(tmp_path: Path, gitlab: GitLabServer) 
     assert {b["replication_key_value"] for b in bookmarks} == {"2026-01-02T17:30:00.000Z"}
 
 
-def test_second_run_fetches_only_what_changed(tmp_path: Path, gitlab: GitLabServer) -> None:
-    code, messages, _ = run_tap(tmp_path, gitlab)
+def test_second_run_fetches_only_what_changed(gitlab: GitLabServer) -> None:
+    code, messages, _ = run_tap(gitlab)
     assert code == 0
     project = gitlab.data.projects[0]
     gitlab.data.touch_pipeline(project, 3, "success", minutes=100_000)
     gitlab.data.add_pipeline(project, 999, minutes=100_001)
-    code, messages, _ = run_tap(tmp_path, gitlab, state=last_state(messages))
+    code, messages, _ = run_tap(gitlab, state=last_state(messages))
     assert code == 0
     changed = records(messages, "pipelines")
     assert sorted(p["id"] for p in changed) == sorted([project.pipelines[3]["id"],
@@ -98,9 +88,9 @@ def test_second_run_fetches_only_what_changed(tmp_path: Path, gitlab: GitLabServ
     assert len(json.dumps(state["bookmarks"].get("jobs", {}))) < 200  # no per-pipeline state
 
 
-def test_state_is_read_in_every_form_a_pipeline_hands_over(tmp_path: Path) -> None:
+def test_state_is_read_in_every_form_a_pipeline_hands_over() -> None:
     with GitLabServer(SampleGitLab(projects=1, pipelines=20, token=TOKEN)) as server:
-        code, messages, stderr = run_tap(tmp_path, server, projects=["observes/project-0"])
+        code, messages, stderr = run_tap(server, projects=["observes/project-0"])
         assert code == 0, stderr[-2000:]
         state = last_state(messages)
         project = server.data.projects[0]
@@ -110,7 +100,7 @@ def test_state_is_read_in_every_form_a_pipeline_hands_over(tmp_path: Path) -> No
                      message,
                      {"singer_state": state},  # Meltano's envelope (`meltano state get`)
                      {"singer_state": message}):  # what Meltano kept from earlier targets
-            code, messages, stderr = run_tap(tmp_path, server, state=form,
+            code, messages, stderr = run_tap(server, state=form,
                                              projects=["observes/project-0"])
             assert code == 0, stderr[-2000:]
             changed = [p["id"] for p in records(messages, "pipelines")]
@@ -118,23 +108,22 @@ def test_state_is_read_in_every_form_a_pipeline_hands_over(tmp_path: Path) -> No
             assert "bookmarks" in last_state(messages)
 
 
-def test_rate_limit_is_honoured(tmp_path: Path) -> None:
+def test_rate_limit_is_honoured() -> None:
     with GitLabServer(SampleGitLab(projects=1, pipelines=10, token=TOKEN),
                       rate_limit=4) as server:
-        code, messages, stderr = run_tap(tmp_path, server, projects=["observes/project-0"])
+        code, messages, stderr = run_tap(server, projects=["observes/project-0"])
     assert code == 0, stderr[-2000:]
     assert len(records(messages, "pipelines")) == 10
     assert "429" in stderr
 
 
-def test_server_errors_are_retried_then_fail_clearly(tmp_path: Path,
-                                                     gitlab: GitLabServer) -> None:
+def test_server_errors_are_retried_then_fail_clearly(gitlab: GitLabServer) -> None:
     gitlab.failures.append(("/merge_requests", 502))
-    code, messages, stderr = run_tap(tmp_path, gitlab)
+    code, messages, stderr = run_tap(gitlab)
     assert code == 0, stderr[-2000:]
     assert len(records(messages, "merge_requests")) == 166
     gitlab.failures.extend([("/issues", 500)] * 10)
-    code, _, stderr = run_tap(tmp_path, gitlab)
+    code, _, stderr = run_tap(gitlab)
     assert code != 0
     assert "500 from GitLab for project observes/project-0 (issues)" in stderr
 
@@ -147,9 +136,9 @@ def test_server_errors_are_retried_then_fail_clearly(tmp_path: Path,
         (TOKEN, ["observes/nope"], "404 from GitLab for project observes/nope"),
     ],
 )
-def test_auth_and_missing_projects_are_named(tmp_path: Path, gitlab: GitLabServer, token: str,
+def test_auth_and_missing_projects_are_named(gitlab: GitLabServer, token: str,
                                              projects: list[str], message: str) -> None:
-    code, _, stderr = run_tap(tmp_path, gitlab, private_token=token, projects=projects)
+    code, _, stderr = run_tap(gitlab, private_token=token, projects=projects)
     assert code != 0
     assert message in stderr
     hint = "expired or revoked" if token != TOKEN else "no such project"
@@ -157,27 +146,27 @@ def test_auth_and_missing_projects_are_named(tmp_path: Path, gitlab: GitLabServe
     assert token not in stderr
 
 
-def test_groups_expand_to_their_projects(tmp_path: Path, gitlab: GitLabServer) -> None:
-    code, messages, stderr = run_tap(tmp_path, gitlab, projects=[], groups=["observes"])
+def test_groups_expand_to_their_projects(gitlab: GitLabServer) -> None:
+    code, messages, stderr = run_tap(gitlab, projects=[], groups=["observes"])
     assert code == 0, stderr[-2000:]
     assert sorted(p["path_with_namespace"] for p in records(messages, "projects")) == [
         "observes/project-0", "observes/project-1"]
-    code, _, stderr = run_tap(tmp_path, gitlab, projects=[], groups=["nobody"])
+    code, _, stderr = run_tap(gitlab, projects=[], groups=["nobody"])
     assert code != 0
     assert "404 from GitLab for group nobody" in stderr
 
 
-def test_dropped_connections_are_retried(tmp_path: Path, gitlab: GitLabServer) -> None:
+def test_dropped_connections_are_retried(gitlab: GitLabServer) -> None:
     gitlab.failures.extend([("/issues", 0), ("/pipelines", 0)])
-    code, messages, stderr = run_tap(tmp_path, gitlab)
+    code, messages, stderr = run_tap(gitlab)
     assert code == 0, stderr[-2000:]
     assert len(records(messages, "issues")) == 166
     assert len(records(messages, "pipelines")) == 500
     assert gitlab.failures == []
 
 
-def test_long_queries_restart_before_the_offset_cap(tmp_path: Path, gitlab: GitLabServer) -> None:
-    code, messages, stderr = run_tap(tmp_path, gitlab, offset_page_limit=1)
+def test_long_queries_restart_before_the_offset_cap(gitlab: GitLabServer) -> None:
+    code, messages, stderr = run_tap(gitlab, offset_page_limit=1)
     assert code == 0, stderr[-2000:]
     pipelines = records(messages, "pipelines")
     assert {p["id"] for p in pipelines} == {p["id"] for project in gitlab.data.projects
@@ -290,10 +279,10 @@ def assert_never_reached(server: GitLabServer) -> None:
 
 
 @pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
-def test_a_redirect_to_another_host_gets_no_token(tmp_path: Path, gitlab: GitLabServer,
+def test_a_redirect_to_another_host_gets_no_token(gitlab: GitLabServer,
                                                   elsewhere: GitLabServer, status: int) -> None:
     gitlab.redirects.append(("/merge_requests", status, elsewhere.origin))
-    code, _, stderr = run_tap(tmp_path, gitlab)
+    code, _, stderr = run_tap(gitlab)
     assert code != 0
     assert f"with a redirect ({status}) to {elsewhere.origin}" in stderr
     assert f"another host than api_url's ({gitlab.origin})" in stderr
@@ -302,34 +291,39 @@ def test_a_redirect_to_another_host_gets_no_token(tmp_path: Path, gitlab: GitLab
     assert gitlab.redirects == []  # the redirect was served
 
 
-def test_group_listing_keeps_the_token_home(tmp_path: Path, gitlab: GitLabServer,
+def test_group_listing_keeps_the_token_home(gitlab: GitLabServer,
                                             elsewhere: GitLabServer) -> None:
     gitlab.redirects.append(("/groups/", 302, elsewhere.origin))
-    code, _, stderr = run_tap(tmp_path, gitlab, projects=[], groups=["observes"])
+    code, _, stderr = run_tap(gitlab, projects=[], groups=["observes"])
     assert code != 0
     assert "another host than api_url's" in stderr
     assert_never_reached(elsewhere)
 
 
-def test_a_next_page_link_to_another_host_gets_no_token(tmp_path: Path,
-                                                        elsewhere: GitLabServer) -> None:
+def test_a_next_page_link_to_another_host_gets_no_token(elsewhere: GitLabServer) -> None:
     with GitLabServer(SampleGitLab(projects=101, pipelines=0, token=TOKEN)) as server:
         server.link_origin = elsewhere.origin
-        code, _, stderr = run_tap(tmp_path, server, projects=[], groups=["observes"])
+        code, _, stderr = run_tap(server, projects=[], groups=["observes"])
     assert code != 0
     assert f"a request to {elsewhere.origin}" in stderr
     assert "would have carried the token; it was not sent" in stderr
     assert_never_reached(elsewhere)
 
 
-def test_a_redirect_within_the_host_is_followed(tmp_path: Path, gitlab: GitLabServer) -> None:
+def test_a_redirect_within_the_host_is_followed(gitlab: GitLabServer) -> None:
     gitlab.redirects.append(("/members/all", 301, gitlab.origin))
     gitlab.redirects.append(("/projects/20000001", 307, f"{gitlab.origin}/"))
-    code, messages, stderr = run_tap(tmp_path, gitlab)
+    code, messages, stderr = run_tap(gitlab)
     assert code == 0, stderr[-2000:]
     assert gitlab.redirects == []
     assert len(records(messages, "members")) == 8
     assert len(records(messages, "projects")) == 2
+
+
+def cancel_stuck_jobs(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "tap_gitlab.cancel", *args],
+                          capture_output=True, text=True, timeout=60, check=False,
+                          env={**os.environ, **FAST_RETRIES, "GITLAB_TOKEN": TOKEN})
 
 
 @pytest.mark.parametrize(("part", "status", "method"),
@@ -339,14 +333,11 @@ def test_cancel_stuck_jobs_keeps_the_token_home(gitlab: GitLabServer, elsewhere:
                                                 part: str, status: int, method: str) -> None:
     before = {job["id"]: job["status"] for job in gitlab.data.projects[0].jobs}
     gitlab.redirects.append((part, status, elsewhere.origin))
-    result = subprocess.run(
-        [sys.executable, "-m", "observes_singer.cli", "cancel-stuck-jobs", "--api-url",
-         gitlab.url, "--project", "observes/project-0"],
-        capture_output=True, text=True, timeout=60, check=False,
-        env={**os.environ, "GITLAB_TOKEN": TOKEN})
+    result = cancel_stuck_jobs("--api-url", gitlab.url, "--project", "observes/project-0")
     assert result.returncode == 1
-    assert result.stderr.startswith("observes: error: project observes/project-0: GitLab "
-                                    f"answered {method} /api/v4/projects/"), result.stderr
+    assert result.stderr.startswith("gitlab-cancel-stuck-jobs: error: project "
+                                    f"observes/project-0: GitLab answered {method} "
+                                    "/api/v4/projects/"), result.stderr
     assert f"with a redirect ({status}) to {elsewhere.origin}" in result.stderr
     assert TOKEN not in result.stderr + result.stdout
     assert_never_reached(elsewhere)
@@ -356,12 +347,8 @@ def test_cancel_stuck_jobs_keeps_the_token_home(gitlab: GitLabServer, elsewhere:
 
 @pytest.mark.parametrize("value", ["0h", "0s", "0d0h", "-1h", "8", "99999999999d", "36501d"])
 def test_cancel_stuck_jobs_refuses_a_nonsense_threshold(value: str) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "observes_singer.cli", "cancel-stuck-jobs", "--api-url",
-         "http://127.0.0.1:1/api/v4", "--project", "observes/project-0",
-         f"--older-than={value}"],
-        capture_output=True, text=True, timeout=60, check=False,
-        env={**os.environ, "GITLAB_TOKEN": TOKEN})
+    result = cancel_stuck_jobs("--api-url", "http://127.0.0.1:1/api/v4", "--project",
+                               "observes/project-0", f"--older-than={value}")
     assert result.returncode == 2
     (line,) = result.stderr.splitlines()
-    assert line.startswith(f"observes: error: --older-than: {value!r} "), line
+    assert line.startswith(f"gitlab-cancel-stuck-jobs: error: --older-than: {value!r} "), line

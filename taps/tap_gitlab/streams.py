@@ -2,42 +2,27 @@
 
 from __future__ import annotations
 
-import json
-import sys
 import time
-from collections.abc import Generator, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import parse_qsl, quote, unquote
 
 import requests
 from singer_sdk.authenticators import APIKeyAuthenticator
-from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 from singer_sdk.pagination import HeaderLinkPaginator
-from singer_sdk.streams import RESTStream
 
-from tap_gitlab.session import GitLabSession
-
-
-def _schemas_dir() -> Path:
-    """``schemas/gitlab`` of the source tree, or where a wheel installs it."""
-    for candidate in (Path(__file__).resolve().parents[2] / "schemas" / "gitlab",
-                      Path(sys.prefix) / "share" / "observes" / "schemas" / "gitlab"):
-        if candidate.is_dir():
-            return candidate
-    raise FileNotFoundError("tap-gitlab's stream schemas (schemas/gitlab) are not installed")
-
-
-SCHEMAS = _schemas_dir()
-DEFAULT_API_URL = "https://gitlab.com/api/v4"
-
-HINTS = {
-    401: "the token is missing, expired or revoked; check private_token",
-    403: "the token lacks access; it needs the read_api scope and membership of the project",
-    404: "no such project, or the token cannot see it; check the path or id in projects",
-}
+from observes_singer.tapkit.rest import SourceStream
+from observes_singer.tapkit.schemas import schema
+from tap_gitlab.session import (
+    CREDENTIAL_HEADERS,
+    DEFAULT_API_URL,
+    GROUP_HINTS,
+    HINTS,
+    SOURCE,
+    gitlab_client,
+)
 
 
 class BoundedPaginator(HeaderLinkPaginator):
@@ -86,16 +71,18 @@ class UpdatedPaginator(BoundedPaginator):
         return Restart((last - timedelta(seconds=1)).isoformat())
 
 
-class GitLabStream(RESTStream[Any]):
+class GitLabStream(SourceStream):
+    """Retries, waits and errors are the tap kit's (:class:`SourceStream`); errors name
+    the project and the stream, with GitLab's hint for 401, 403 and 404."""
+
+    source = SOURCE
+    credential_headers = CREDENTIAL_HEADERS
+    hints = HINTS
     records_jsonpath = "$[*]"
     resource = ""
-    # Retries for 429 and 5xx; the wait honours Retry-After when GitLab sends it.
-
-    def backoff_max_tries(self) -> int:
-        return 5
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("schema", json.loads((SCHEMAS / f"{self.name}.json").read_text()))
+        kwargs.setdefault("schema", schema("tap_gitlab", self.name))
         super().__init__(*args, **kwargs)
         self._started = time.monotonic()
 
@@ -107,13 +94,6 @@ class GitLabStream(RESTStream[Any]):
     def path(self) -> str:  # type: ignore[override]
         base = "/projects/{project_path}"
         return f"{base}/{self.resource}" if self.resource else base
-
-    @property
-    def requests_session(self) -> requests.Session:
-        """A session that sends the token to api_url's host only (redirects included)."""
-        if not isinstance(self._requests_session, GitLabSession):
-            self._requests_session = GitLabSession(self.url_base)
-        return self._requests_session
 
     @property
     def authenticator(self) -> APIKeyAuthenticator:
@@ -136,33 +116,12 @@ class GitLabStream(RESTStream[Any]):
             params.update(parse_qsl(next_page_token.query))
         return params
 
-    def validate_response(self, response: requests.Response) -> None:
-        status = response.status_code
-        if status == 429 or status >= 500:
-            raise RetriableAPIError(f"{status} from GitLab for {self._where(response)}",
-                                    response)
-        if status in HINTS or status >= 400:
-            hint = HINTS.get(status, response.reason or "")
-            raise FatalAPIError(f"{status} from GitLab for {self._where(response)}: {hint}")
-
-    def _where(self, response: requests.Response) -> str:
-        path = response.request.path_url.split("?")[0] if response.request else ""
+    def describe(self, request: requests.PreparedRequest | None) -> str:
+        """``project group/app (pipelines)``: the project from the request's path."""
+        path = (request.path_url if request is not None else "").split("?")[0]
         parts = path.split("/projects/", 1)
         project = unquote(parts[1].split("/")[0]) if len(parts) > 1 else "?"
         return f"project {project} ({self.name})"
-
-    def backoff_wait_generator(self) -> Generator[float, None, None]:
-        return self.backoff_runtime(value=self._retry_after)
-
-    @staticmethod
-    def _retry_after(exception: Exception) -> int:
-        response = getattr(exception, "response", None)
-        headers = response.headers if response is not None else {}
-        for name in ("Retry-After", "RateLimit-Reset"):
-            value = headers.get(name, "")
-            if value.isdigit():
-                return max(1, min(int(value), 60))
-        return 1
 
     def request_records(self, context: Mapping[str, Any] | None) -> Iterable[dict[str, Any]]:
         limit = self.config.get("max_duration")
@@ -277,25 +236,11 @@ STREAMS = [ProjectsStream, PipelinesStream, JobsStream, MergeRequestsStream, Iss
 
 def list_group_projects(config: Mapping[str, Any], group: str) -> list[str]:
     """The paths of a group's projects, subgroups included, following GitLab's pages."""
-    api = str(config.get("api_url") or DEFAULT_API_URL).rstrip("/")
-    session = GitLabSession(api, str(config["private_token"]))
-    url: str | None = f"{api}/groups/{group.replace('/', '%2F')}/projects"
-    params: dict[str, Any] | None = {"include_subgroups": "true", "per_page": 100,
-                                     "archived": "false", "pagination": "keyset",
-                                     "order_by": "id", "sort": "asc"}
-    paths: list[str] = []
-    while url:
-        for attempt in range(5):
-            response = session.get(url, params=params, timeout=60)
-            if response.status_code == 429 or response.status_code >= 500:
-                wait = response.headers.get("Retry-After", "")
-                time.sleep(int(wait) if wait.isdigit() else 2**attempt)
-                continue
-            break
-        if response.status_code >= 400:
-            hint = HINTS.get(response.status_code, response.reason or "")
-            raise FatalAPIError(f"{response.status_code} from GitLab for group {group}: "
-                                f"{hint.replace('project', 'group')}")
-        paths += [project["path_with_namespace"] for project in response.json()]
-        url, params = response.links.get("next", {}).get("url"), None
-    return paths
+    api = str(config.get("api_url") or DEFAULT_API_URL)
+    params = {"include_subgroups": "true", "per_page": 100, "archived": "false",
+              "pagination": "keyset", "order_by": "id", "sort": "asc"}
+    with gitlab_client(api, str(config["private_token"]), hints=GROUP_HINTS) as client:
+        return [project["path_with_namespace"]
+                for page in client.pages(f"/groups/{quote(group, safe='')}/projects",
+                                         params=params, resource=f"group {group}")
+                for project in page.json()]

@@ -9,8 +9,9 @@ from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 
 from observes_singer.state import tap_state
+from tap_gitlab.session import DEFAULT_API_URL
 from tap_gitlab.settings import config_errors
-from tap_gitlab.streams import DEFAULT_API_URL, STREAMS, GitLabStream, list_group_projects
+from tap_gitlab.streams import STREAMS, GitLabStream, list_group_projects
 
 
 class TapGitLab(Tap):

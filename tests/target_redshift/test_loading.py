@@ -6,10 +6,10 @@ from datetime import datetime
 from typing import Any
 
 import pytest
+from tap_gitlab.samples import gitlab_job
 
 from observes_singer.flatten.plan import plan_stream
 from observes_singer.infer.schema import SchemaInferrer
-from observes_singer.samples import gitlab_job
 from tests.support.warehouses import Warehouse, expected, rebuild, run_target
 
 

@@ -14,8 +14,8 @@ from typing import Any
 import orjson
 import psycopg
 import pytest
+from tap_gitlab.samples import gitlab_job
 
-from observes_singer.samples import gitlab_job
 from observes_singer.storage import BlobStore
 from tests.support.warehouses import encode
 from tests.target_redshift.test_loading import NESTED_RECORDS, NESTED_SCHEMA, jobs_schema

@@ -1,0 +1,17 @@
+"""The tap kit: what every Observes tap of a REST source shares.
+
+- :mod:`~observes_singer.tapkit.http`: one HTTP layer. A session bound to the source's
+  origin (credentials never sent elsewhere), one retry policy (429, 5xx, dropped
+  connections; ``Retry-After`` or a reset header, else exponential backoff with jitter,
+  every wait capped) and errors that name the source, what was read, the status and a
+  hint, never a secret. :class:`~observes_singer.tapkit.http.Client` for plain code,
+  :class:`~observes_singer.tapkit.rest.SourceStream` for singer-sdk streams.
+- :mod:`~observes_singer.tapkit.schemas`: a tap's JSON Schemas, shipped as package data.
+- :mod:`~observes_singer.tapkit.fake_api`: a loopback fake API for sample servers: routes,
+  a request log, auth, fault injection, the common paging styles and record factories.
+- :mod:`~observes_singer.tapkit.testing`: run a tap as a process and read its messages,
+  singer-sdk's standard tests in one line, and a schema-coverage check.
+
+Each part is imported on its own (``from observes_singer.tapkit.http import Client``), so
+that a tap pays only for what it uses.
+"""

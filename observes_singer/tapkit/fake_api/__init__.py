@@ -1,0 +1,37 @@
+"""A kit for fake source APIs: what every tap's sample server is built on.
+
+:class:`FakeAPI` is a loopback HTTP server with routes, a request log, an auth check and
+fault injection (429s, 5xx, dropped connections, redirects); :mod:`.paging` answers a
+listing in the common paging styles; :mod:`.records` makes deterministic, awkward sample
+values.
+"""
+
+from observes_singer.tapkit.fake_api.paging import (
+    cursor_page,
+    keyset_page,
+    next_link,
+    numbered_page,
+    offset_page,
+)
+from observes_singer.tapkit.fake_api.server import (
+    DROP,
+    FakeAPI,
+    Fault,
+    Redirect,
+    Reply,
+    Request,
+)
+
+__all__ = [
+    "DROP",
+    "FakeAPI",
+    "Fault",
+    "Redirect",
+    "Reply",
+    "Request",
+    "cursor_page",
+    "keyset_page",
+    "next_link",
+    "numbered_page",
+    "offset_page",
+]

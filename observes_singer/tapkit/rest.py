@@ -1,0 +1,109 @@
+"""The tap kit in singer-sdk's REST streams: the one retry policy, session and errors.
+
+:class:`SourceStream` wires :class:`~observes_singer.tapkit.retry.RetryPolicy` into
+singer-sdk's own hooks: ``validate_response`` raises ``RetriableAPIError`` for what the
+policy retries and a :class:`~observes_singer.tapkit.errors.SourceError` (a
+``FatalAPIError``) with the tap's hint for any other failure; ``backoff_max_tries`` and
+``backoff_wait_generator`` are the policy's (``Retry-After``, reset headers, capped
+exponential backoff with its own jitter, so ``backoff_jitter`` adds none); and
+``request_decorator`` turns the failure that outlasts the tries into a ``SourceError``
+too, so that a run always ends on one line naming the source, what was read and why.
+The session is an :class:`~observes_singer.tapkit.session.OriginSession`: the
+credential headers go to ``url_base``'s origin only.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Generator, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import requests
+from singer_sdk.exceptions import RetriableAPIError
+from singer_sdk.streams import RESTStream
+
+from observes_singer.tapkit.errors import no_answer_error, safe_path, status_error
+from observes_singer.tapkit.retry import NO_ANSWER, RetryPolicy
+from observes_singer.tapkit.session import OriginSession
+
+if TYPE_CHECKING:
+    from backoff.types import Details
+    from singer_sdk.helpers.types import RequestFunc
+
+
+class SourceStream(RESTStream[Any]):
+    """A singer-sdk REST stream of one source. Set ``source`` ("GitLab"),
+    ``credential_headers`` (those the authenticator sends), ``hints`` per status, and
+    override :meth:`describe` to name what a request reads in the user's terms."""
+
+    source: ClassVar[str] = "the source"
+    credential_headers: ClassVar[tuple[str, ...]] = ("Authorization",)
+    url_setting: ClassVar[str] = "api_url"
+    hints: ClassVar[Mapping[int, str]] = {}
+    retry_policy: ClassVar[RetryPolicy] = RetryPolicy.from_environment()
+
+    @property
+    def requests_session(self) -> requests.Session:
+        if not isinstance(self._requests_session, OriginSession):
+            self._requests_session = OriginSession(
+                self.url_base, source=self.source, credential_headers=self.credential_headers,
+                url_setting=self.url_setting)
+        return self._requests_session
+
+    def describe(self, request: requests.PreparedRequest | None) -> str:
+        """What ``request`` reads, for messages: by default the stream and the path."""
+        path = safe_path(request.url or "") if request is not None else self.path
+        return f"{self.name} ({path})"
+
+    def validate_response(self, response: requests.Response) -> None:
+        status = response.status_code
+        if self.retry_policy.retries(status):
+            where = self.describe(response.request)
+            raise RetriableAPIError(f"{status} from {self.source} for {where}", response)
+        if status >= 400:
+            raise status_error(self.source, self.describe(response.request), status,
+                               self.hints, response.reason or "")
+
+    def backoff_max_tries(self) -> int:
+        return self.retry_policy.max_tries
+
+    def backoff_wait_generator(self) -> Generator[float, None, None]:
+        return self.retry_policy.wait_generator()
+
+    def backoff_jitter(self, value: float) -> float:
+        """None added: the policy jitters its own backoff, and a wait the source asked
+        for is kept as asked."""
+        return value
+
+    def backoff_handler(self, details: Details) -> None:
+        failure = details.get("exception")
+        response = getattr(failure, "response", None)
+        what = (f"{response.status_code} from {self.source}"
+                if isinstance(response, requests.Response) else f"no answer from {self.source}")
+        where = self.describe(response.request if isinstance(response, requests.Response)
+                              else None)
+        self.logger.warning("%s for %s; retrying in %.1f s (try %d of %d)", what, where,
+                            details.get("wait", 0.0), details.get("tries", 0),
+                            self.retry_policy.max_tries)
+
+    def request_decorator(self, func: RequestFunc) -> RequestFunc:
+        retried = super().request_decorator(func)
+
+        @functools.wraps(func)
+        def request(prepared_request: requests.PreparedRequest,
+                    context: Mapping[str, Any] | None) -> requests.Response:
+            tries = self.retry_policy.max_tries
+            try:
+                return retried(prepared_request, context)
+            except RetriableAPIError as exc:
+                response = exc.response
+                if response is None:
+                    raise
+                raise status_error(self.source, self.describe(prepared_request),
+                                   response.status_code, self.hints, response.reason or "",
+                                   tries) from None
+            except NO_ANSWER as exc:
+                raise no_answer_error(self.source, self.describe(prepared_request), exc,
+                                      tries) from None
+
+        return request

@@ -1,0 +1,67 @@
+"""Sample sources: a tap's sample server, found by the core through an entry point.
+
+A tap offers one in the ``observes.sample_servers`` entry point group (pyproject:
+``[project.entry-points."observes.sample_servers"] gitlab =
+"tap_gitlab.sample_server:demo_source"``): a function that starts its sample server and
+returns a :class:`SampleSource` saying how to run the tap against it. The core (``observes
+demo``) finds it by name, so that it never imports a tap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from typing import Any
+
+GROUP = "observes.sample_servers"
+
+
+class SampleSourceError(LookupError):
+    """No installed tap offers a sample source of that name."""
+
+
+@dataclass
+class SampleSource:
+    """A running sample server, and the tap that reads it.
+
+    ``name`` is the source's name for people ("GitLab"), ``summary`` what the sample
+    holds ("2 projects"), ``real_run`` the command that runs the same job on real data.
+    ``calls()`` counts the requests served so far; ``close()`` stops the server.
+    """
+
+    name: str
+    url: str
+    tap_command: list[str]
+    tap_config: dict[str, Any]
+    calls: Callable[[], int]
+    close: Callable[[], None]
+    summary: str = ""
+    real_run: str = ""
+
+    def __enter__(self) -> SampleSource:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+def sample_source_names() -> list[str]:
+    return sorted(e.name for e in entry_points(group=GROUP))
+
+
+def start_sample_source(name: str, **options: Any) -> SampleSource:
+    """Start the sample source ``name`` with the options its tap accepts."""
+    found = [e for e in entry_points(group=GROUP) if e.name == name]
+    if not found:
+        known = ", ".join(sample_source_names()) or "none"
+        raise SampleSourceError(
+            f"no sample source {name!r} is installed (entry point group {GROUP}; installed: "
+            f"{known}); install the tap that offers it (pip install -e . in this "
+            "repository)")
+    start = found[0].load()
+    source = start(**options)
+    if not isinstance(source, SampleSource):
+        raise SampleSourceError(f"{found[0].value} returned {type(source).__name__}, not a "
+                                "SampleSource")
+    return source

@@ -1,0 +1,94 @@
+"""A requests session bound to one origin: credentials never leave it.
+
+requests, following a redirect to another host, drops only ``Authorization``
+(``Session.rebuild_auth``): a custom credential header (GitLab's ``PRIVATE-TOKEN``, an
+``X-Api-Key``) would go along. :class:`OriginSession` therefore refuses any request that
+carries one of the source's credential headers to an origin (scheme, host and port)
+other than its base URL's: a redirect there (301, 302, 303, 307, 308, ``http://`` to
+``https://`` included) is an error naming both origins, and so is a next-page link
+pointing there. Redirects within the origin are followed as usual.
+
+Refusing, rather than following without the credential as curl does, is deliberate: an
+API that sends its clients elsewhere has moved, and the request sent on without the
+credential would only come back as a 401 that blames the credential.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+from observes_singer.tapkit.errors import ForeignHostError, safe_path
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin(url: str) -> str:
+    """``scheme://host:port`` of ``url``, the port always written (default by scheme)."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return "(an invalid URL)"
+    scheme = parts.scheme.lower()
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{scheme}://{host}:{port or _DEFAULT_PORTS.get(scheme, 0)}"
+
+
+class OriginSession(requests.Session):
+    """A session bound to ``base_url``'s origin.
+
+    ``credentials`` are headers sent on every request (and only to that origin);
+    ``credential_headers`` names every header that counts as a credential, whoever set
+    it (a singer-sdk authenticator adds its own). ``url_setting`` is the setting the
+    user changes when the source moves, named in the errors.
+    """
+
+    def __init__(self, base_url: str, *, source: str,
+                 credentials: Mapping[str, str] | None = None,
+                 credential_headers: Sequence[str] = ("Authorization",),
+                 url_setting: str = "api_url") -> None:
+        super().__init__()
+        self.base_url = base_url
+        self.origin = origin(base_url)
+        self.source = source
+        self.url_setting = url_setting
+        self.credential_headers = tuple(credential_headers)
+        for name, value in (credentials or {}).items():
+            self.headers[name] = value
+
+    def rebuild_auth(self, prepared_request: requests.PreparedRequest,
+                     response: requests.Response) -> None:
+        """Called by requests before it follows a redirect: refuse to leave the origin."""
+        target = origin(prepared_request.url or "")
+        if target != self.origin and self.carries_credentials(prepared_request):
+            setting = self.url_setting
+            raise ForeignHostError(
+                f"{self.source} answered {prepared_request.method} "
+                f"{safe_path(response.url or '')} with a redirect ({response.status_code}) "
+                f"to {target}, another host than {setting}'s ({self.origin}); the token is "
+                f"only sent to {setting}'s host, so nothing was sent there. If "
+                f"{self.source} has moved, set {setting} to its new address",
+                source=self.source)
+        super().rebuild_auth(prepared_request, response)
+
+    def send(self, request: requests.PreparedRequest,
+             **kwargs: Any) -> requests.Response:
+        """Every request, redirects included, passes here: none with a credential leaves
+        the origin."""
+        target = origin(request.url or "")
+        if target != self.origin and self.carries_credentials(request):
+            setting = self.url_setting
+            raise ForeignHostError(
+                f"a request to {target} (another host than {setting}'s, {self.origin}) "
+                f"would have carried the token; it was not sent. If {self.source} has "
+                f"moved, set {setting} to its new address", source=self.source)
+        return super().send(request, **kwargs)
+
+    def carries_credentials(self, request: requests.PreparedRequest) -> bool:
+        return any(name in request.headers for name in self.credential_headers)
