@@ -104,7 +104,6 @@ class Kernel:
                 if target is not None and record.__class__ is dict and (
                     version is None or version.__class__ is int
                 ):
-                    self.buffered_records = buffered
                     if target.fast:
                         try:
                             target.flatten(record, line_no,
@@ -112,14 +111,18 @@ class Kernel:
                         except BadValue as exc:
                             raise self.bad_value(target, line_no, exc) from None
                         except (Repeat, Inexact) as signal:
+                            self.buffered_records = buffered
                             self.flatten_again(target, record, raw, line_no,
                                                null if version is None else str(version),
                                                signal)
+                            if self.buffered_records == 0:
+                                buffered = buffered_bytes = 0
                     else:
+                        self.buffered_records = buffered
                         self.slow_record(target, record, raw, line_no,
                                          null if version is None else str(version))
-                    if self.buffered_records == 0:
-                        buffered = buffered_bytes = 0
+                        if self.buffered_records == 0:
+                            buffered = buffered_bytes = 0
                     target.records += 1
                     buffered += 1
                     buffered_bytes += len(raw)
@@ -266,6 +269,8 @@ class Kernel:
         except SchemaError as exc:
             raise MessageError(message.line_no, f"invalid SCHEMA: {exc}", raw,
                                self.source) from None
+        stream.fast = stream.flattener is not None and stream.check is None and \
+            not stream.flush_each_record
         if known is not None:
             stream.records = known.records
             stream.streamed = known.streamed

@@ -36,15 +36,13 @@ class Stream:
     records: int = 0
     streamed: int = 0  # records too large to parse whole, read in a stream
     flatten: Any = field(default=None, repr=False)  # flattener.flatten, looked up once
+    #: Whether the kernel's fast path flattens its records directly (set by the kernel
+    #: once the sink has opened the stream: a flattener, no check, rows in blocks).
+    fast: bool = field(default=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.flattener is not None:
             self.flatten = self.flattener.flatten
-
-    @property
-    def fast(self) -> bool:
-        """Whether the kernel's fast path may flatten its records directly."""
-        return self.flattener is not None and self.check is None and not self.flush_each_record
 
 
 class Sink:
