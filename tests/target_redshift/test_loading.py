@@ -396,3 +396,19 @@ def test_unknown_fields_are_counted_not_silently_dropped(fast_warehouse: Warehou
     assert result.returncode == 0
     assert "s.surprise: 2 values not loaded (field not in the schema)" in result.stderr
     assert "s.o.b: 1 values not loaded" in result.stderr
+
+
+@pytest.mark.parametrize("text", ["first line\r\nsecond line", "carriage\rreturn only",
+                                  "ends in crlf\r\n", "\r\n"])
+def test_line_breaks_of_every_kind_in_the_first_row_load_as_they_are(
+        warehouse: Warehouse, text: str) -> None:
+    """Rows are separated by \\n; a \\r\\n or \\r inside quoted text (GitLab's commit
+    messages and descriptions have them) is data, even in the first row of a block."""
+    schema = {"type": "object", "properties": {"id": {"type": "integer"},
+                                               "message": {"type": "string"}}}
+    result = run_target(warehouse, [schema_message("notes", schema, ["id"]),
+                                    record("notes", {"id": 1, "message": text}),
+                                    record("notes", {"id": 2, "message": "plain"})])
+    assert result.returncode == 0, result.stderr
+    got = {row["id"]: row["message"] for row in warehouse.rows("notes")}
+    assert got == {1: text, 2: "plain"}
