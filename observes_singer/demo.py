@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import sys
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
@@ -57,9 +58,13 @@ def run_demo(out: IO[str], projects: int = 2, pipelines: int = 150) -> int:
         return code
     print(f"Observes demo: the {source.name} job against a sample {source.name} "
           f"({source.summary}, {calls} API calls), all local under {data_dir()}", file=out)
-    print(f"  warehouse  {warehouse} (DuckDB, schema main)", file=out)
-    for table, rows in _tables(warehouse):
-        print(f"             {table:<34} {rows:>7} rows", file=out)
+    streams = _streams(warehouse)
+    print(f"  warehouse  {warehouse} (DuckDB, schema main): {len(streams)} streams, "
+          f"{sum(len(s.children) for s in streams)} child tables", file=out)
+    for stream in streams:
+        children = (f"  + {len(stream.children)} child tables, {stream.child_rows:,} rows"
+                    if stream.children else "")
+        print(f"             {stream.table:<26} {stream.rows:>7,} rows{children}", file=out)
     state = StateStore(state_url).get() or {}
     print(f"  state      {state_url} ({len(orjson.dumps(state))} bytes of bookmarks)", file=out)
     print("Run it again: only what changed is fetched. For real data:", file=out)
@@ -67,7 +72,16 @@ def run_demo(out: IO[str], projects: int = 2, pipelines: int = 150) -> int:
     return 0
 
 
-def _tables(path: Path) -> list[tuple[str, int]]:
+@dataclass
+class _Stream:
+    table: str
+    rows: int
+    children: list[str] = field(default_factory=list)
+    child_rows: int = 0
+
+
+def _streams(path: Path) -> list[_Stream]:
+    """Each stream's root table with its rows, and its child tables (lists and maps)."""
     import duckdb
 
     connection = duckdb.connect(str(path), read_only=True)
@@ -75,10 +89,22 @@ def _tables(path: Path) -> list[tuple[str, int]]:
         names = [r[0] for r in connection.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
             "ORDER BY table_name").fetchall()]
-        counts = []
-        for name in names:
+        children = {r[0] for r in connection.execute(
+            "SELECT table_name FROM information_schema.columns WHERE table_schema = 'main' "
+            "AND column_name = '_sdc_parent_id'").fetchall()}
+
+        def count(name: str) -> int:
             row = connection.execute(f'SELECT count(*) FROM "{name}"').fetchone()
-            counts.append((name, int(row[0]) if row else 0))
-        return counts
+            return int(row[0]) if row else 0
+
+        roots = {name: _Stream(name, count(name)) for name in names if name not in children}
+        for name in sorted(children):
+            owner = max((r for r in roots if name.startswith(r + "__")), key=len, default=None)
+            if owner is None:
+                roots[name] = _Stream(name, count(name))
+                continue
+            roots[owner].children.append(name)
+            roots[owner].child_rows += count(name)
+        return sorted(roots.values(), key=lambda stream: stream.table)
     finally:
         connection.close()

@@ -18,6 +18,11 @@ def test_demo_runs_the_gitlab_job_locally_and_again(tmp_path: Path) -> None:
         assert result.returncode == 0, result.stdout.decode() + result.stderr.decode()
         outputs.append(result.stdout.decode())
     assert "the GitLab job against a sample GitLab (2 projects" in outputs[0]
+    # One line per stream, its child tables folded into it.
+    lines = outputs[0].splitlines()
+    assert any(line.split()[:3] == ["projects", "2", "rows"] for line in lines), outputs[0]
+    assert any(line.split()[0] == "jobs" and "child tables" in line for line in lines)
+    assert not any(line.split()[0].startswith("jobs__") for line in lines if line.strip())
     data = tmp_path / "observes-data"
     connection = duckdb.connect(str(data / "warehouse.duckdb"), read_only=True)
     try:

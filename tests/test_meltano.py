@@ -190,12 +190,13 @@ def test_meltano_runs_the_plugins_and_the_second_run_resumes(tmp_path: Path,
         assert "type" not in state and "pipelines" in state["bookmarks"], state
 
     assert_gitlab_loaded(warehouse, project, 122)
-    # The second run asked only for what changed: two pipelines, so two job lists.
+    # The second run asked only for what changed: two pipelines, so two job lists (one
+    # page of the project's pipelines, one of its child pipelines).
     assert sum(1 for path in second_calls if path.endswith("/jobs")) == 2
-    assert sum(1 for path in second_calls if path.endswith("/pipelines")) == 1
+    assert sum(1 for path in second_calls if path.endswith("/pipelines")) == 2
     # The third, from the old form of the state: one new pipeline, one job list.
     assert sum(1 for path in third_calls if path.endswith("/jobs")) == 1
-    assert sum(1 for path in third_calls if path.endswith("/pipelines")) == 1
+    assert sum(1 for path in third_calls if path.endswith("/pipelines")) == 2
     manifests = list((bucket / "_manifests").glob("*.json"))
     assert len(manifests) == 1
     assert json.loads(manifests[0].read_text())["streams"]["pipelines"]["records"] == 122

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qsl, quote, unquote
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 import requests
 from singer_sdk.authenticators import APIKeyAuthenticator
@@ -133,10 +133,65 @@ class GitLabStream(SourceStream):
                 return
 
 
+class StatisticsRefused(Exception):
+    """GitLab answered a project's ``statistics=true`` with 401 or 403."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(f"GitLab answered {status} to statistics=true")
+        self.status = status
+
+
 class ProjectsStream(GitLabStream):
+    """``GET /projects/:id`` with ``license=true`` and ``statistics=true``. Statistics need
+    the Reporter role or more: GitLab leaves them out for a token with less, but should it
+    answer ``statistics=true`` with 401 or 403 instead, that project is read once more
+    without them, with a warning, rather than failing (a 401 or 403 without statistics
+    fails as any other does).
+    ``runners_token`` (a runner registration secret GitLab shows to owners) is always
+    written as null."""
+
     name = "projects"
     primary_keys = ("id",)
     records_jsonpath = "$"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._without_statistics: set[str] = set()
+
+    def get_url_params(self, context: Mapping[str, Any] | None,
+                       next_page_token: Any) -> dict[str, Any]:
+        params = super().get_url_params(context, next_page_token)
+        params["license"] = "true"
+        if (context or {}).get("project_path") not in self._without_statistics:
+            params["statistics"] = "true"
+        return params
+
+    def validate_response(self, response: requests.Response) -> None:
+        if response.status_code in (401, 403) and _asks_statistics(response.request):
+            raise StatisticsRefused(response.status_code)
+        super().validate_response(response)
+
+    def get_records(self, context: Mapping[str, Any] | None) -> Iterable[dict[str, Any]]:
+        project = str((context or {}).get("project_path"))
+        try:
+            yield from super().get_records(context)
+        except StatisticsRefused as refused:
+            self.logger.warning("project %s: GitLab answered %s to statistics=true "
+                                "(statistics need the Reporter role or more); reading the "
+                                "project without them", project, refused.status)
+            self._without_statistics.add(project)
+            yield from super().get_records(context)
+
+    def post_process(self, row: dict[str, Any],
+                     context: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        if "runners_token" in row:
+            row["runners_token"] = None
+        return row
+
+
+def _asks_statistics(request: requests.PreparedRequest | None) -> bool:
+    query = urlsplit(request.url or "").query if request is not None else ""
+    return ("statistics", "true") in parse_qsl(query)
 
 
 class UpdatedStream(GitLabStream):
@@ -166,9 +221,33 @@ class UpdatedStream(GitLabStream):
         return params
 
 
+CHILD_PIPELINES = "parent_pipeline"
+"""The ``source`` of child pipelines, which GitLab lists only when asked for by it."""
+
+
 class PipelinesStream(UpdatedStream):
+    """A project's pipelines, in two partitions with a bookmark each: those GitLab lists
+    by default (the partition ``{"project_path": ...}``, as before child pipelines were
+    read, so that those bookmarks resume where they were), then its child pipelines,
+    which GitLab lists only with ``source=parent_pipeline`` (the partition
+    ``{"project_path": ..., "source": "parent_pipeline"}``). The jobs and trigger jobs
+    of both are read."""
+
     name = "pipelines"
     resource = "pipelines"
+
+    @property
+    def partitions(self) -> list[dict[str, Any]]:
+        return [partition for path in self._tap.project_paths()  # type: ignore[attr-defined]
+                for partition in ({"project_path": path},
+                                  {"project_path": path, "source": CHILD_PIPELINES})]
+
+    def get_url_params(self, context: Mapping[str, Any] | None,
+                       next_page_token: Any) -> dict[str, Any]:
+        params = super().get_url_params(context, next_page_token)
+        if (context or {}).get("source"):
+            params["source"] = (context or {})["source"]
+        return params
 
     def get_child_context(self, record: dict[str, Any],
                           context: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -197,23 +276,22 @@ class MembersStream(GitLabStream):
     primary_keys = ("project_path", "id")
 
 
-class JobsStream(GitLabStream):
-    """A changed pipeline's jobs, fetched again each time the pipeline changes.
+class PipelineChildStream(GitLabStream):
+    """What a changed pipeline (parent or child) holds, fetched again each time the
+    pipeline changes.
 
     GitLab bumps a pipeline's ``updated_at`` whenever one of its jobs changes status,
     so a job that was running at the last run is fetched again once it finishes,
-    and the pipelines' bookmark is the only one jobs need.
+    and the pipelines' bookmarks are the only ones these streams need.
     """
 
-    name = "jobs"
-    resource = "pipelines/{pipeline_id}/jobs"
     primary_keys = ("id",)
     parent_stream_type = PipelinesStream
     state_partitioning_keys: list[str] = []
 
     def post_process(self, row: dict[str, Any],
                      context: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        # No state partition here (the pipelines' bookmark covers jobs), so singer-sdk
+        # No state partition here (the pipelines' bookmarks cover these), so singer-sdk
         # does not add the context to the records: do it.
         row.setdefault("project_path", (context or {}).get("project_path"))
         row.setdefault("pipeline_id", (context or {}).get("pipeline_id"))
@@ -223,6 +301,13 @@ class JobsStream(GitLabStream):
     def partitions(self) -> None:  # type: ignore[override]
         return None
 
+
+class JobsStream(PipelineChildStream):
+    """A changed pipeline's jobs, retried ones included."""
+
+    name = "jobs"
+    resource = "pipelines/{pipeline_id}/jobs"
+
     def get_url_params(self, context: Mapping[str, Any] | None,
                        next_page_token: Any) -> dict[str, Any]:
         params = super().get_url_params(context, next_page_token)
@@ -230,15 +315,31 @@ class JobsStream(GitLabStream):
         return params
 
 
-STREAMS = [ProjectsStream, PipelinesStream, JobsStream, MergeRequestsStream, IssuesStream,
-           MembersStream]
+class BridgesStream(PipelineChildStream):
+    """A changed pipeline's trigger jobs (bridges), each with the ``downstream_pipeline``
+    it started."""
+
+    name = "bridges"
+    resource = "pipelines/{pipeline_id}/bridges"
+
+
+STREAMS = [ProjectsStream, PipelinesStream, JobsStream, BridgesStream, MergeRequestsStream,
+           IssuesStream, MembersStream]
 
 
 def list_group_projects(config: Mapping[str, Any], group: str) -> list[str]:
-    """The paths of a group's projects, subgroups included, following GitLab's pages."""
+    """The paths of a group's projects, subgroups included, archived ones left out.
+
+    GitLab pages this listing by offset only (it ignores ``pagination=keyset`` here), so
+    the pages are followed by their ``Link: rel="next"``, oldest project first, so that
+    one created meanwhile only adds to the end. GitLab also lists the projects other
+    namespaces share with the group unless ``with_shared=false``: they are left out
+    unless ``include_shared_projects``.
+    """
     api = str(config.get("api_url") or DEFAULT_API_URL)
-    params = {"include_subgroups": "true", "per_page": 100, "archived": "false",
-              "pagination": "keyset", "order_by": "id", "sort": "asc"}
+    shared = "true" if config.get("include_shared_projects") else "false"
+    params = {"include_subgroups": "true", "with_shared": shared, "archived": "false",
+              "order_by": "id", "sort": "asc", "per_page": 100}
     with gitlab_client(api, str(config["private_token"]), hints=GROUP_HINTS) as client:
         return [project["path_with_namespace"]
                 for page in client.pages(f"/groups/{quote(group, safe='')}/projects",

@@ -9,6 +9,7 @@ from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 
 from observes_singer.state import tap_state
+from tap_gitlab.delivery_streams import DELIVERY_STREAMS
 from tap_gitlab.session import DEFAULT_API_URL
 from tap_gitlab.settings import config_errors
 from tap_gitlab.streams import STREAMS, GitLabStream, list_group_projects
@@ -25,6 +26,10 @@ class TapGitLab(Tap):
                     description="Project paths (group/project) or ids"),
         th.Property("groups", th.ArrayType(th.StringType),
                     description="Groups whose projects (subgroups included) are extracted"),
+        th.Property("include_shared_projects", th.BooleanType, default=False,
+                    description="Also extract the projects other groups and users share "
+                    "with the groups (GitLab's with_shared); by default only the groups' "
+                    "own projects and their subgroups' are read"),
         th.Property("start_date", th.DateTimeType,
                     description="Only what changed since then, on a first run"),
         th.Property("max_pages", th.IntegerType(minimum=1),
@@ -60,7 +65,8 @@ class TapGitLab(Tap):
         super().load_state(tap_state(state))
 
     def discover_streams(self) -> list[GitLabStream]:
-        return [stream(tap=self) for stream in STREAMS]
+        return [stream(tap=self) for stream in STREAMS] + \
+            [stream(tap=self) for stream in DELIVERY_STREAMS]
 
     def project_paths(self) -> list[str]:
         """The configured projects, then every project of the configured groups, once."""
