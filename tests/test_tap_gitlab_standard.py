@@ -16,7 +16,7 @@ SERVER = GitLabServer(SampleGitLab(projects=1, pipelines=15, token="glpat-standa
 
 TestTapGitLab = standard_tap_tests(
     TapGitLab, {"api_url": SERVER.url, "private_token": "glpat-standard",
-                "projects": ["observes/project-0"]})
+                "projects": ["observes/project-0"], "groups": ["observes"]})
 
 
 def test_the_schemas_cover_every_field_the_sample_gitlab_returns() -> None:

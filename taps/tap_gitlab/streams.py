@@ -82,7 +82,8 @@ class GitLabStream(SourceStream):
     resource = ""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("schema", schema("tap_gitlab", self.name))
+        if "schema" not in kwargs:
+            kwargs["schema"] = schema("tap_gitlab", self.name)
         super().__init__(*args, **kwargs)
         self._started = time.monotonic()
 

@@ -10,6 +10,7 @@ from singer_sdk.exceptions import ConfigValidationError
 
 from observes_singer.state import tap_state
 from tap_gitlab.delivery_streams import DELIVERY_STREAMS
+from tap_gitlab.group_streams import GroupProjectsStream
 from tap_gitlab.session import DEFAULT_API_URL
 from tap_gitlab.settings import config_errors
 from tap_gitlab.streams import STREAMS, GitLabStream, list_group_projects
@@ -65,8 +66,8 @@ class TapGitLab(Tap):
         super().load_state(tap_state(state))
 
     def discover_streams(self) -> list[GitLabStream]:
-        return [stream(tap=self) for stream in STREAMS] + \
-            [stream(tap=self) for stream in DELIVERY_STREAMS]
+        kinds: list[type[GitLabStream]] = [*STREAMS, *DELIVERY_STREAMS, GroupProjectsStream]
+        return [stream(tap=self) for stream in kinds]
 
     def project_paths(self) -> list[str]:
         """The configured projects, then every project of the configured groups, once."""
