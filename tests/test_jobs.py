@@ -352,8 +352,8 @@ def test_the_cancel_ci_jobs_job_against_the_loopback_gitlab(tmp_path: Path) -> N
     from tap_gitlab.sample_server import GitLabServer, SampleGitLab
 
     bin_dir = Path(sys.executable).parent
-    if not (bin_dir / "gitlab-cancel-stuck-jobs").exists():
-        pytest.skip("the gitlab-cancel-stuck-jobs console script is not installed")
+    assert (bin_dir / "gitlab-cancel-stuck-jobs").exists(), \
+        "pyproject.toml installs gitlab-cancel-stuck-jobs: pip install -e . again"
     token = "glpat-cancel-ci"
     with GitLabServer(SampleGitLab(projects=1, pipelines=12, token=token)) as server:
         before = [job["status"] for job in server.data.projects[0].jobs]

@@ -12,9 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import unquote
-
-import requests
 
 from observes_singer.tapkit.schemas import schema
 from tap_gitlab.delivery_streams import Context, Record, WholeStream
@@ -60,11 +57,6 @@ class GroupProjectsStream(WholeStream):
             params.update({"include_subgroups": "true", "with_shared": shared,
                            "archived": "false", "order_by": "id", "sort": "asc"})
         return params
-
-    def describe(self, request: requests.PreparedRequest | None) -> str:
-        path = (request.path_url if request is not None else "").split("?")[0]
-        group = path.split("/groups/", 1)[-1].rsplit("/projects", 1)[0]
-        return f"group {unquote(group)} ({self.name})"
 
     def keep(self, row: Record, context: Context | None) -> Record | None:
         row.pop("project_path", None)

@@ -118,11 +118,14 @@ class GitLabStream(SourceStream):
         return params
 
     def describe(self, request: requests.PreparedRequest | None) -> str:
-        """``project group/app (pipelines)``: the project from the request's path."""
+        """``project group/app (pipelines)`` or ``group g (group_projects)``: what the
+        request's path reads, the first of a group or a project."""
         path = (request.path_url if request is not None else "").split("?")[0]
-        parts = path.split("/projects/", 1)
-        project = unquote(parts[1].split("/")[0]) if len(parts) > 1 else "?"
-        return f"project {project} ({self.name})"
+        for kind in ("groups", "projects"):
+            parts = path.split(f"/{kind}/", 1)
+            if len(parts) > 1:
+                return f"{kind[:-1]} {unquote(parts[1].split('/')[0])} ({self.name})"
+        return f"project ? ({self.name})"
 
     def request_records(self, context: Mapping[str, Any] | None) -> Iterable[dict[str, Any]]:
         limit = self.config.get("max_duration")
