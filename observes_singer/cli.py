@@ -13,8 +13,11 @@ from typing import IO
 import orjson
 
 from observes_singer import __version__
+from observes_singer.batch.aws import BatchError
+from observes_singer.batch.cli import add_commands as add_batch_commands
 from observes_singer.command import run_main
-from observes_singer.jobs import CommandJob, JobError, load_job
+from observes_singer.jobs import CommandJob, Job, JobError, all_jobs, jobs_dir, load_job
+from observes_singer.lease import LeaseError
 from observes_singer.scaffold import ScaffoldError
 from observes_singer.state import StateError, StateStore, parse_state, tap_state
 from observes_singer.storage import BlobStore, StorageError
@@ -38,16 +41,41 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser(
         "run", help="run a job: its tap piped into its target, with state, or its command",
-        usage="observes run [-h] [--endpoint-url URL] JOB [-- ARG ...]",
+        usage="observes run [-h] [--endpoint-url URL] [--shards N] [--wait] [--only] JOB "
+        "[-- ARG ...]",
         description="Run the job JOB (jobs/JOB.toml, $OBSERVES_JOBS_DIR/JOB.toml, or a path to "
         "a .toml file). A Singer job ([tap] and [target]): fetch its state, run the tap with "
         "it, pipe the tap into the target, and save the target's last STATE only when both "
         "exit 0. The target sees the end of its input only after the tap exited 0; otherwise "
         "it is stopped and rolls back. A command job (command): run the command, with the "
-        "ARGs after -- appended, and exit with its exit code.",
+        "ARGs after -- appended, and exit with its exit code. One run of a job at a time: "
+        "the run holds a lease on the job in its state store, and a second run is refused "
+        "naming the holder (or waits, --wait). A successful run is recorded in the run "
+        "ledger (see observes freshness); then the jobs that depend on JOB run. Inside an "
+        "AWS Batch array job, the shard comes from AWS_BATCH_JOB_ARRAY_INDEX and "
+        "AWS_BATCH_JOB_ARRAY_SIZE.",
     )
     run.add_argument("job", metavar="JOB")
     run.add_argument("--endpoint-url", metavar="URL", help="S3 endpoint for the state URL")
+    run.add_argument("--shards", metavar="N", type=int, help="run the job as N shards in "
+                     "parallel processes, as AWS Batch runs an array job (default: its "
+                     "[batch] array_size), then the jobs that depend on it")
+    run.add_argument("--wait", action="store_true", help="when another run of the job "
+                     "holds its lease, wait for it instead of exiting")
+    run.add_argument("--only", action="store_true", help="run JOB alone, not the jobs that "
+                     "depend on it (inside AWS Batch, dependsOn runs them)")
+
+    freshness = commands.add_parser(
+        "freshness", help="list every job's last success and age; exit 1 when one is stale",
+        description="For every job (or the JOBs named): its last successful run from the run "
+        "ledger in its state store, its age, and its max_age (from the job file, or "
+        "--max-age). Exits 1 when a job is stale: older than its max_age, or never "
+        "succeeded while it has one.")
+    freshness.add_argument("jobs", metavar="JOB", nargs="*")
+    freshness.add_argument("--max-age", metavar="JOB=AGE", action="append", default=[],
+                           help="override a job's max_age, e.g. gitlab=26h (repeatable)")
+    freshness.add_argument("--endpoint-url", metavar="URL", help="S3 endpoint for the "
+                           "state stores")
 
     scaffold = commands.add_parser(
         "new-tap", help="scaffold a working tap for a new REST source",
@@ -61,6 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
                           "by '-' (acme-crm gives tap-acme-crm and the package tap_acme_crm)")
     scaffold.add_argument("--root", metavar="DIR", default=".", help="the project root, "
                           "holding pyproject.toml (default: the working directory)")
+
+    add_batch_commands(commands)
 
     state = commands.add_parser("state", help="inspect or reset a saved Singer state",
                                 description="Read, write or remove the state document of a "
@@ -124,18 +154,31 @@ def _state_command(args: argparse.Namespace, stdin: IO[bytes], stdout: IO[bytes]
 
 
 def _run_command(args: argparse.Namespace) -> int:
-    from observes_singer.runner import run_command_job, run_job
+    from observes_singer.supervise import run
 
     job = load_job(args.job)
-    if isinstance(job, CommandJob):
-        if args.endpoint_url:
-            raise JobError(f"job {job.name} runs a command and keeps no state: "
-                           "--endpoint-url is only for Singer jobs")
-        return run_command_job(job, args.extra)
-    if args.extra:
+    if isinstance(job, Job) and args.extra:
         raise JobError(f"job {job.name} is a Singer job ([tap] and [target]): arguments "
                        "after -- are only for command jobs")
-    return run_job(job, BlobStore(endpoint_url=args.endpoint_url))
+    return run(job, BlobStore(endpoint_url=args.endpoint_url), args.extra,
+               shards=args.shards, wait=args.wait, only=args.only,
+               endpoint_url=args.endpoint_url)
+
+
+def _freshness_command(args: argparse.Namespace, out: IO[str]) -> int:
+    from observes_singer.freshness import check, parse_overrides, print_table
+
+    jobs = [load_job(name) for name in args.jobs] if args.jobs else all_jobs()
+    if not jobs:
+        raise JobError(f"no jobs in {jobs_dir()}")
+    rows = check(jobs, BlobStore(endpoint_url=args.endpoint_url),
+                 parse_overrides(args.max_age))
+    print_table(rows, out)
+    stale = [row.job for row in rows if row.stale]
+    if stale:
+        print(f"observes: stale: {', '.join(stale)}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _new_tap_command(args: argparse.Namespace) -> int:
@@ -165,6 +208,12 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _run_command(args)
     if args.command == "new-tap":
         return _new_tap_command(args)
+    if args.command == "freshness":
+        return _freshness_command(args, sys.stdout)
+    if args.command == "batch":
+        from observes_singer.batch.cli import run as run_batch
+
+        return run_batch(args, sys.stdout)
     from observes_singer.demo import run_demo
 
     return run_demo(sys.stdout)
@@ -187,7 +236,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("arguments after -- are only for observes run")
     args.extra = extra
     return run_main("observes", lambda: _dispatch(args),
-                    (StateError, StorageError, JobError, ScaffoldError))
+                    (StateError, StorageError, JobError, ScaffoldError, BatchError,
+                     LeaseError))
 
 
 if __name__ == "__main__":

@@ -45,9 +45,11 @@ import orjson
 
 from observes_singer.commit_gate import ENV as COMMIT_FD_ENV
 from observes_singer.commit_gate import GO_AHEAD
+from observes_singer.job_run import REPORT_FD_ENV, STATE_URL_ENV, JobRun, ReportPipe
 from observes_singer.jobs import CommandJob, Job, resolve_secrets
+from observes_singer.lease import LeaseError
 from observes_singer.state import StateStore, bare_state
-from observes_singer.storage import BlobStore
+from observes_singer.storage import BlobStore, StorageError
 
 CHUNK = 1 << 20
 GRACE = 30.0  # seconds a child has to stop once asked, before it is killed
@@ -211,14 +213,23 @@ def _stop(process: subprocess.Popen[bytes], grace: float = GRACE) -> int:
 
 
 def run_job(job: Job, blobs: BlobStore | None = None, log: IO[str] = sys.stderr,
-            stderr: IO[Any] | None = None) -> int:
+            stderr: IO[Any] | None = None, run: JobRun | None = None) -> int:
     """Run a job once; returns the exit code for the ``observes`` command.
 
     The tap's and the target's stderr go to ``stderr`` (default: this process's).
+    ``run`` says which run this is (its id, its shard, the lease it holds); the target's
+    run report lands in ``run.report``.
     """
-    tap_config = resolve_secrets(job.tap.config, f"{job.path}: tap.config")
-    target_config = resolve_secrets(job.target.config, f"{job.path}: target.config")
-    store = StateStore(job.state_url, blobs or BlobStore())
+    run = run or JobRun.new()
+    environ = {**os.environ, **run.environment(job.name)}
+    state_url = run.state_url(job.state_url)
+    environ[STATE_URL_ENV] = state_url
+    tap_config = resolve_secrets(job.tap.config, f"{job.path}: tap.config", environ)
+    target_config = resolve_secrets(job.target.config, f"{job.path}: target.config", environ)
+    if run.shard is not None:
+        tap_config = {**tap_config, "shard_index": run.shard.index,
+                      "shard_count": run.shard.count}
+    store = StateStore(state_url, blobs or BlobStore())
     state = store.get()
     with _hangup_interrupts(), contextlib.ExitStack() as stack:
         configs = _Configs(stack)
@@ -229,14 +240,15 @@ def run_job(job: Job, blobs: BlobStore | None = None, log: IO[str] = sys.stderr,
             tap_argv += ["--state", configs.add("state.json", state, tap_fds)]
         target_argv = [*job.target.command, "--config",
                        configs.add("target.json", target_config, target_fds)]
-        print(f"observes: job {job.name}: starting from "
-              f"{'saved state' if state is not None else 'no state'} ({job.state_url})",
+        shard = f" shard {run.shard}" if run.shard is not None else ""
+        print(f"observes: job {job.name}{shard}: starting from "
+              f"{'saved state' if state is not None else 'no state'} ({state_url})",
               file=log)
         tap: subprocess.Popen[bytes] | None = None
         target: subprocess.Popen[bytes] | None = None
         try:
             try:
-                tap = subprocess.Popen(tap_argv, stdin=subprocess.DEVNULL,
+                tap = subprocess.Popen(tap_argv, stdin=subprocess.DEVNULL, env=environ,
                                        stdout=subprocess.PIPE, stderr=stderr, pass_fds=tap_fds)
             except FileNotFoundError:
                 print(f"observes: job {job.name}: tap command not found: "
@@ -245,11 +257,14 @@ def run_job(job: Job, blobs: BlobStore | None = None, log: IO[str] = sys.stderr,
             configs.close(tap_fds)
             control = _ControlPipe()
             stack.callback(control.close)
+            report = ReportPipe()
+            stack.callback(report.close)
             try:
                 target = subprocess.Popen(
                     target_argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                    stderr=stderr, pass_fds=[*target_fds, control.read],
-                    env={**os.environ, COMMIT_FD_ENV: str(control.read)})
+                    stderr=stderr, pass_fds=[*target_fds, control.read, report.write],
+                    env={**environ, COMMIT_FD_ENV: str(control.read),
+                         REPORT_FD_ENV: str(report.write)})
             except FileNotFoundError:
                 _stop(tap)
                 print(f"observes: job {job.name}: target command not found: "
@@ -257,18 +272,24 @@ def run_job(job: Job, blobs: BlobStore | None = None, log: IO[str] = sys.stderr,
                 return 127
             configs.close()
             control.close_read()
+            report.close_write()
             assert tap.stdout is not None and target.stdin is not None
             assert target.stdout is not None
             reader = _StateReader(target.stdout)
             reader.start()
             delivered = _pump(tap.stdout, target.stdin)
             tap_code = tap.wait() if delivered else _stop(tap)
-            if tap_code == 0 and delivered:
+            lost = _lease_lost(run) if tap_code == 0 and delivered else None
+            if lost is not None:
+                print(f"observes: {lost}", file=log)
+            if tap_code == 0 and delivered and lost is None:
                 with contextlib.suppress(BrokenPipeError):
                     target.stdin.close()  # end of input, and then ...
                 control.go_ahead()  # ... the word that it is complete: it may commit now
                 target_code = target.wait()
+                run.report = report.read()
             else:
+                tap_code = tap_code or (75 if lost else 0)  # EX_TEMPFAIL: try again later
                 control.close()  # no go-ahead: whatever happens next, it rolls back
                 target_code = _stop(target)  # before its input ends
                 with contextlib.suppress(BrokenPipeError):
@@ -284,19 +305,33 @@ def run_job(job: Job, blobs: BlobStore | None = None, log: IO[str] = sys.stderr,
             return 130
     if tap_code != 0 or target_code != 0:
         print(f"observes: job {job.name} failed: tap exited {tap_code}, target exited "
-              f"{target_code}; the state at {job.state_url} is unchanged", file=log)
+              f"{target_code}; the state at {state_url} is unchanged", file=log)
         return tap_code or target_code or 1
     if reader.state is None:
         print(f"observes: job {job.name}: done; the target emitted no STATE, the state at "
-              f"{job.state_url} is unchanged", file=log)
+              f"{state_url} is unchanged", file=log)
         return 0
     if not isinstance(reader.state, dict):
         print(f"observes: job {job.name}: the target's last STATE is not a JSON object; "
               "not saved", file=log)
         return 1
     store.put(reader.state)
-    print(f"observes: job {job.name}: done; state saved to {job.state_url}", file=log)
+    print(f"observes: job {job.name}: done; state saved to {state_url}", file=log)
     return 0
+
+
+def _lease_lost(run: JobRun) -> str | None:
+    """Why the run may not commit (its lease is gone), or None: checked last thing
+    before the go-ahead, so that a run that lost its lease never commits."""
+    if run.lease is None:
+        return None
+    try:
+        run.lease.check()
+    except LeaseError as exc:
+        return str(exc)
+    except StorageError as exc:
+        return f"job {run.lease.job}: cannot renew the lease ({exc}); not committing"
+    return None
 
 
 def _terminal_reached(child: subprocess.Popen[bytes]) -> bool:
@@ -359,11 +394,12 @@ class _Forwarder:
 
 
 def run_command_job(job: CommandJob, extra: Sequence[str] = (), log: IO[str] = sys.stderr,
-                    grace: float = GRACE) -> int:
+                    grace: float = GRACE, run: JobRun | None = None) -> int:
     """Run a command job's command, ``extra`` appended; returns its exit code (128 + N
     for a child killed by signal N, 130 when the runner was interrupted)."""
-    argv = job.argv(tuple(extra))
-    env = job.environment()
+    environ = {**os.environ, **(run or JobRun.new()).environment(job.name)}
+    argv = job.argv(tuple(extra), environ)
+    env = job.environment(environ)
     program = job.command[0]  # as written in the job: never a resolved secret
     forwarder = _Forwarder()
     with forwarder.installed():

@@ -13,6 +13,8 @@ single PUT, or a multipart upload that completes only when every part is sent
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import hashlib
 import os
 import shutil
 import tempfile
@@ -35,6 +37,11 @@ class StorageError(Exception):
 
 class BlobNotFound(StorageError):
     """No object at that URL."""
+
+
+class BlobConflict(StorageError):
+    """A conditional write found the blob changed since it was read (or present when it
+    was meant to be new)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,6 +254,61 @@ class BlobStore:
             raise
         _fsync_dir(target.parent)
 
+    # -- compare and swap ------------------------------------------------------------------
+
+    def read_versioned(self, url: str) -> tuple[bytes, str] | None:
+        """The blob and a version token for :meth:`write_if`, or None when there is none."""
+        loc = parse_url(url)
+        if loc.scheme == "s3":
+            try:
+                with self._s3_errors(url, "read"):
+                    answer = self.s3.get_object(Bucket=loc.bucket, Key=loc.key)
+                    return answer["Body"].read(), str(answer["ETag"])
+            except BlobNotFound:
+                return None
+        try:
+            data = Path(loc.key).read_bytes()
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        except OSError as exc:
+            raise StorageError(f"{url}: cannot read: {exc.strerror}") from None
+        return data, _digest(data)
+
+    def write_if(self, url: str, data: bytes, version: str | None) -> None:
+        """Write the blob only if it is still at ``version`` (from :meth:`read_versioned`),
+        or, with ``version=None``, only if there is none; else :class:`BlobConflict`.
+
+        On S3 a conditional PUT (``If-Match`` / ``If-None-Match: *``); on disk the folder
+        is locked (``flock``) around the check and the atomic rename.
+        """
+        loc = parse_url(url)
+        if loc.scheme == "s3":
+            condition = {"IfNoneMatch": "*"} if version is None else {"IfMatch": version}
+            try:
+                with self._s3_errors(url, "write"):
+                    self.s3.put_object(Bucket=loc.bucket, Key=loc.key, Body=data,
+                                       **condition)  # type: ignore[arg-type]
+            except StorageError as exc:
+                if "PreconditionFailed" in str(exc) or "ConditionalRequestConflict" in str(exc):
+                    raise BlobConflict(f"{url}: changed while it was being updated") from None
+                raise
+            return
+        folder = Path(loc.key).parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            fd = os.open(folder, os.O_RDONLY)
+        except OSError as exc:
+            raise StorageError(f"{url}: cannot write: {exc.strerror}") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            current = self.read_versioned(url)
+            if (current is None) != (version is None) or \
+                    (current is not None and current[1] != version):
+                raise BlobConflict(f"{url}: changed while it was being updated")
+            self.write_bytes(url, data)
+        finally:
+            os.close(fd)  # releases the lock
+
     # -- listing and deleting ----------------------------------------------------------
 
     def list(self, prefix_url: str) -> Iterator[BlobInfo]:
@@ -305,6 +367,10 @@ class BlobStore:
         if loc.key.endswith("/") and os.path.isdir(loc.key):
             shutil.rmtree(loc.key, ignore_errors=True)
         return count
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -273,7 +273,7 @@ def test_state_commands_refuse_a_command_job(tmp_path: Path) -> None:
      "env: only a command job takes env (a Singer job's tap and target take their settings "
      "in config)"),
     ('command = "x"\nschedule = "daily"\n',
-     "unknown key 'schedule'; a command job has description, command, env"),
+     "schedule belongs in the [batch] table (how the job runs on AWS Batch)"),
     ("command = []\n", "command: a program name or a list of arguments"),
     ('command = ""\n', "command: a program name or a list of arguments"),
     ('command = ["x", 1]\n', "command: a program name or a list of arguments"),

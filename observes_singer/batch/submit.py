@@ -1,0 +1,67 @@
+"""``observes batch submit JOB``: the job now (an array job when sharded), then the jobs
+that depend on it (its final phase), each with ``dependsOn`` on the jobs it names.
+
+A schedule of a job with dependents runs this inside Batch (the launcher), since one
+schedule submits one job.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import IO, Any
+
+from observes_singer.batch.aws import BatchError, aws_errors, client
+from observes_singer.batch.definition import JOB_TAG, latest_active
+from observes_singer.batch.options import (
+    QUEUE_ENV,
+    add_prefix_and_region,
+    aws_name,
+    from_env,
+    job_queue,
+)
+from observes_singer.jobs import CommandJob, Job, all_jobs, dependents, load_job
+
+
+def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
+    parser.add_argument("job", metavar="JOB")
+    parser.add_argument("--queue", metavar="NAME", help="the job queue of jobs whose [batch] "
+                        f"table names none (default: ${QUEUE_ENV})")
+    add_prefix_and_region(parser)
+
+
+def command(args: argparse.Namespace, out: IO[str]) -> int:
+    job = load_job(args.job)
+    chain = [job, *dependents(job, all_jobs())]
+    default_queue = from_env(args.queue, QUEUE_ENV)
+    queues = {each.name: job_queue(each, default_queue) for each in chain}
+    batch = client("batch", region=args.region)
+    for each in chain:
+        name = aws_name(args.prefix, each.name)
+        if latest_active(batch, name) is None:
+            raise BatchError(f"job {each.name}: no job definition {name} is registered: run "
+                             f"`observes batch deploy {each.name}` first")
+    ids: dict[str, str] = {}
+    for each in chain:
+        after = [ids[parent] for parent in each.depends_on if parent in ids]
+        ids[each.name] = _submit(batch, each, aws_name(args.prefix, each.name),
+                                 queues[each.name], after)
+        detail = f"array of {each.shards}" if each.shards is not None else ""
+        if after:
+            detail = f"{detail}, after {', '.join(after)}" if detail else \
+                f"after {', '.join(after)}"
+        out.write(f"{aws_name(args.prefix, each.name)}  {ids[each.name]}"
+                  f"{'  ' + detail if detail else ''}\n")
+        out.flush()
+    return 0
+
+
+def _submit(batch: Any, job: Job | CommandJob, name: str, queue: str, after: list[str]) -> str:
+    request: dict[str, Any] = {"jobName": name, "jobQueue": queue, "jobDefinition": name,
+                               "tags": {JOB_TAG: job.name}}
+    if job.shards is not None:
+        request["arrayProperties"] = {"size": job.shards}
+    if after:
+        request["dependsOn"] = [{"jobId": job_id} for job_id in after]
+    with aws_errors(f"submit {name} to the queue {queue}"):
+        job_id: str = batch.submit_job(**request)["jobId"]
+    return job_id
