@@ -174,11 +174,13 @@ def _freshness_command(args: argparse.Namespace, out: IO[str]) -> int:
     rows = check(jobs, BlobStore(endpoint_url=args.endpoint_url),
                  parse_overrides(args.max_age))
     print_table(rows, out)
-    stale = [row.job for row in rows if row.stale]
+    stale = [row.job for row in rows if row.stale and row.problem is None]
+    unknown = [row.job for row in rows if row.problem is not None]
     if stale:
         print(f"observes: stale: {', '.join(stale)}", file=sys.stderr)
-        return 1
-    return 0
+    if unknown:
+        print(f"observes: unknown (ledger unreadable): {', '.join(unknown)}", file=sys.stderr)
+    return 1 if stale or unknown else 0
 
 
 def _new_tap_command(args: argparse.Namespace) -> int:

@@ -15,18 +15,23 @@ import io
 import sys
 import tempfile
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import IO
 
 import orjson
 
 from observes_singer.defaults import data_dir, local_bucket
+from observes_singer.freshness import check
 from observes_singer.jobs import Job, Step
-from observes_singer.runner import run_job
+from observes_singer.lease import LeaseError
 from observes_singer.state import StateStore
+from observes_singer.storage import BlobStore
+from observes_singer.supervise import run
 from observes_singer.tapkit.sample_sources import SampleSourceError, start_sample_source
 
 DEMO_SOURCE = "gitlab"
+LEDGER_TABLE = "observes_runs"  # target-redshift's run ledger
 
 
 def run_demo(out: IO[str], projects: int = 2, pipelines: int = 150) -> int:
@@ -46,9 +51,13 @@ def run_demo(out: IO[str], projects: int = 2, pipelines: int = 150) -> int:
             tap=Step(source.tap_command, source.tap_config),
             target=Step([sys.executable, "-m", "target_redshift.cli"],
                         {"url": f"duckdb://{warehouse}", "load_method": "upsert"}),
-            state_url=state_url,
+            state_url=state_url, max_age=timedelta(hours=26),
         )
-        code = run_job(job, log=log, stderr=output)
+        try:
+            code = run(job, BlobStore(), only=True, log=log, stderr=output)
+        except LeaseError as exc:
+            print(f"Observes demo: {exc}", file=out)
+            return 1
         calls = source.calls()
         output.seek(0)
         details = output.read()
@@ -58,7 +67,7 @@ def run_demo(out: IO[str], projects: int = 2, pipelines: int = 150) -> int:
         return code
     print(f"Observes demo: the {source.name} job against a sample {source.name} "
           f"({source.summary}, {calls} API calls), all local under {data_dir()}", file=out)
-    streams = _streams(warehouse)
+    streams = [s for s in _streams(warehouse) if s.table != LEDGER_TABLE]
     print(f"  warehouse  {warehouse} (DuckDB, schema main): {len(streams)} streams, "
           f"{sum(len(s.children) for s in streams)} child tables", file=out)
     for stream in streams:
@@ -67,6 +76,11 @@ def run_demo(out: IO[str], projects: int = 2, pipelines: int = 150) -> int:
         print(f"             {stream.table:<26} {stream.rows:>7,} rows{children}", file=out)
     state = StateStore(state_url).get() or {}
     print(f"  state      {state_url} ({len(orjson.dumps(state))} bytes of bookmarks)", file=out)
+    (fresh,) = check([job], BlobStore())
+    last = fresh.last.finished_at.strftime("%H:%M:%S UTC") if fresh.last else "never"
+    print(f"  freshness  {job.name}: last success {last}, max age 26h: {fresh.verdict}; "
+          f"runs recorded in {job.state_store}runs/ and the table {LEDGER_TABLE} "
+          "(observes freshness checks every job)", file=out)
     print("Run it again: only what changed is fetched. For real data:", file=out)
     print(f"  {source.real_run}", file=out)
     return 0

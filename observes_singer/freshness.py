@@ -3,7 +3,8 @@
 The last success comes from the run ledger in each job's state store
 (:mod:`observes_singer.ledger`). A job is stale when its last success is older than its
 ``max_age`` (from its job file, or ``--max-age JOB=26h``), or when it has one and never
-succeeded. A job without a ``max_age`` is listed but never judged.
+succeeded. A job without a ``max_age`` is listed but never judged. A job whose ledger
+cannot be read is listed as unknown, and fails the check as a stale one does.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import IO
 from observes_singer.durations import DurationError, format_duration, parse_duration
 from observes_singer.jobs import CommandJob, Job, JobError
 from observes_singer.ledger import LastSuccess, last_success
-from observes_singer.storage import BlobStore
+from observes_singer.storage import BlobStore, StorageError
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class Freshness:
     last: LastSuccess | None
     max_age: timedelta | None
     now: datetime
+    problem: str | None = None  # the ledger could not be read
 
     @property
     def age(self) -> timedelta | None:
@@ -31,6 +33,8 @@ class Freshness:
 
     @property
     def verdict(self) -> str:
+        if self.problem is not None:
+            return f"UNKNOWN ({self.problem})"
         if self.max_age is None:
             return "no max_age" if self.last is not None else "never ran"
         if self.last is None:
@@ -40,7 +44,8 @@ class Freshness:
 
     @property
     def stale(self) -> bool:
-        return self.verdict.startswith("STALE")
+        """Stale, or not known to be fresh: both fail ``observes freshness``."""
+        return self.verdict.startswith(("STALE", "UNKNOWN"))
 
 
 def parse_overrides(values: list[str]) -> dict[str, timedelta]:
@@ -65,8 +70,16 @@ def check(jobs: list[Job | CommandJob], blobs: BlobStore,
     if unknown:
         raise JobError(f"--max-age names no job: {', '.join(unknown)}")
     now = now or datetime.now(UTC)
-    return [Freshness(job.name, last_success(blobs, job.state_store, job.name, job.shards),
-                      overrides.get(job.name, job.max_age), now) for job in jobs]
+    rows: list[Freshness] = []
+    for job in jobs:
+        max_age = overrides.get(job.name, job.max_age)
+        try:
+            last = last_success(blobs, job.state_store, job.name, job.shards)
+        except StorageError as exc:  # one unreachable store does not hide the others
+            rows.append(Freshness(job.name, None, max_age, now, problem=str(exc)))
+            continue
+        rows.append(Freshness(job.name, last, max_age, now))
+    return rows
 
 
 def print_table(rows: list[Freshness], out: IO[str]) -> None:

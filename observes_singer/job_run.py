@@ -20,7 +20,6 @@ from ``OBSERVES_RUN_ID``, else the Batch job id (the array's, for a shard), else
 
 from __future__ import annotations
 
-import contextlib
 import os
 import secrets
 import threading
@@ -28,19 +27,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
-
+from observes_singer import job_env, run_report
 from observes_singer.jobs import CommandJob, Job, JobError
 from observes_singer.lease import Lease
 from observes_singer.ledger import Shard
 
-JOB_ENV = "OBSERVES_JOB"
-RUN_ID_ENV = "OBSERVES_RUN_ID"
-SHARD_ENV = "OBSERVES_SHARD"
+JOB_ENV = job_env.JOB
+RUN_ID_ENV = job_env.RUN_ID
+SHARD_ENV = job_env.SHARD
+STATE_URL_ENV = job_env.STATE_URL
+REPORT_FD_ENV = run_report.ENV
 SHARD_INDEX_ENV = "OBSERVES_SHARD_INDEX"
 SHARD_COUNT_ENV = "OBSERVES_SHARD_COUNT"
-STATE_URL_ENV = "OBSERVES_STATE_URL"
-REPORT_FD_ENV = "OBSERVES_REPORT_FD"
 ARRAY_INDEX_ENV = "AWS_BATCH_JOB_ARRAY_INDEX"
 ARRAY_SIZE_ENV = "AWS_BATCH_JOB_ARRAY_SIZE"
 BATCH_JOB_ID_ENV = "AWS_BATCH_JOB_ID"
@@ -117,51 +115,44 @@ def shard_from_environment(job: Job | CommandJob) -> Shard | None:
 
 
 class ReportPipe:
-    """The pipe on which the target writes its run report (one JSON object), read by a
-    thread so that a long report never blocks the target."""
-
-    LIMIT = 1 << 22
+    """The pipe on which the target writes its run report (:mod:`observes_singer.run_report`),
+    read by a thread so that the target never blocks on it."""
 
     def __init__(self) -> None:
         self.read_end, self.write = os.pipe()  # close-on-exec; the write end is passed
-        self._data = bytearray()
+        self.report: dict[str, Any] | None = None
+        self.problem: str | None = None
         self._reader: threading.Thread | None = None
 
     def close_write(self) -> None:
         """Close the runner's copy of the write end (the target holds its own), and start
-        reading."""
+        reading: the read ends when the target closed its end."""
         if self.write >= 0:
             os.close(self.write)
             self.write = -1
         if self._reader is None and self.read_end >= 0:
-            self._reader = threading.Thread(target=self._read, name="target-report",
-                                            daemon=True)
+            fd, self.read_end = self.read_end, -1  # read_report closes it
+            self._reader = threading.Thread(target=self._read, args=(fd,),
+                                            name="target-report", daemon=True)
             self._reader.start()
 
-    def _read(self) -> None:
-        with contextlib.suppress(OSError):
-            while chunk := os.read(self.read_end, 65536):
-                if len(self._data) < self.LIMIT:
-                    self._data += chunk
+    def _read(self, fd: int) -> None:
+        try:
+            self.report = run_report.read_report(fd)
+        except run_report.ReportError as exc:
+            self.problem = str(exc)
 
     def read(self) -> dict[str, Any] | None:
         """The report, once the target exited; None when it wrote none (a target that
-        does not know the protocol) or something unreadable."""
+        does not know the protocol, or one that failed)."""
         if self._reader is not None:
             self._reader.join(timeout=10)
-        data = bytes(self._data)
-        try:
-            report = orjson.loads(data) if data.strip() else None
-        except orjson.JSONDecodeError:
-            return None
-        return report if isinstance(report, dict) else None
+        return self.report
 
     def close(self) -> None:
         if self.write >= 0:
             os.close(self.write)
             self.write = -1
-        if self._reader is not None:
-            self._reader.join(timeout=10)
-        if self.read_end >= 0 and (self._reader is None or not self._reader.is_alive()):
+        if self.read_end >= 0:
             os.close(self.read_end)
             self.read_end = -1

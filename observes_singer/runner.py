@@ -288,6 +288,9 @@ def run_job(job: Job, blobs: BlobStore | None = None, log: IO[str] = sys.stderr,
                 control.go_ahead()  # ... the word that it is complete: it may commit now
                 target_code = target.wait()
                 run.report = report.read()
+                if report.problem is not None:
+                    print(f"observes: job {job.name}: {report.problem}; the run ledger "
+                          "records no row counts", file=log)
             else:
                 tap_code = tap_code or (75 if lost else 0)  # EX_TEMPFAIL: try again later
                 control.close()  # no go-ahead: whatever happens next, it rolls back

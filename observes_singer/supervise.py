@@ -23,7 +23,7 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import IO
+from typing import IO, Any
 
 import orjson
 
@@ -47,8 +47,10 @@ GRACE = 30.0
 
 def run(job: Job | CommandJob, blobs: BlobStore, extra: Sequence[str] = (),
         shards: int | None = None, wait: bool = False, only: bool = False,
-        endpoint_url: str | None = None, log: IO[str] = sys.stderr) -> int:
-    """Run ``job`` as ``observes run`` does; returns the exit code."""
+        endpoint_url: str | None = None, log: IO[str] = sys.stderr,
+        stderr: IO[Any] | None = None) -> int:
+    """Run ``job`` as ``observes run`` does; returns the exit code. A Singer job's tap
+    and target write their stderr to ``stderr`` (default: this process's)."""
     shard = shard_from_environment(job)
     if shards is not None and shard is not None:
         raise JobError(f"job {job.name}: --shards is for a run on one machine; this process "
@@ -57,7 +59,7 @@ def run(job: Job | CommandJob, blobs: BlobStore, extra: Sequence[str] = (),
     if shard is None and count is not None:
         code = _fan_out(job, blobs, count, extra, wait, endpoint_url, log)
     else:
-        code = _run_once(job, blobs, extra, shard, wait, log)
+        code = _run_once(job, blobs, extra, shard, wait, log, stderr)
     if code != 0 or only or shard is not None or os.environ.get(BATCH_JOB_ID_ENV):
         return code
     for final in dependents(job):
@@ -76,7 +78,8 @@ def _lease(job: Job | CommandJob, blobs: BlobStore, run_id: str, member: str) ->
 
 
 def _run_once(job: Job | CommandJob, blobs: BlobStore, extra: Sequence[str],
-              shard: Shard | None, wait: bool, log: IO[str]) -> int:
+              shard: Shard | None, wait: bool, log: IO[str], stderr: IO[Any] | None = None
+              ) -> int:
     from observes_singer.runner import run_command_job, run_job
 
     if shard is not None and isinstance(job, Job):
@@ -90,7 +93,7 @@ def _run_once(job: Job | CommandJob, blobs: BlobStore, extra: Sequence[str],
             code = run_command_job(job, extra, log=log, run=job_run)
             state_url = None
         else:
-            code = run_job(job, blobs, log=log, run=job_run)
+            code = run_job(job, blobs, log=log, stderr=stderr, run=job_run)
             state_url = job_run.state_url(job.state_url)
         if code == 0:
             record_run(blobs, job.state_store, job.name, job_run.run_id, job_run.started,

@@ -116,6 +116,7 @@ def test_deploy_registers_the_definition_and_schedule_once(deployment: Deploymen
         {"VCPU": "2", "MEMORY": "2048"}
     assert {e["name"]: e["value"] for e in container["environment"]} == {
         "GITLAB_PROJECT": "fluidattacks/universe",
+        "OBSERVES_BATCH_QUEUE": deployment.queue.name,  # what batch-stability watches
         "OBSERVES_STATE_STORE": "s3://observes.state/jobs/"}
     assert "executionRoleArn" not in container and "jobRoleArn" not in container
     retry = registered["retryStrategy"]

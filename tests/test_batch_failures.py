@@ -317,6 +317,17 @@ def test_report_failures_lists_the_failed_jobs_and_exits_1(
         f"2 failed jobs in queue {setup.queue.name} over the last 24 h"
 
 
+def test_the_reporting_jobs_own_runs_are_left_out(
+        setup: Setup, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    setup.submit("batch-stability", fail=True, monkeypatch=monkeypatch)
+    failed = setup.submit("gitlab", fail=True, monkeypatch=monkeypatch)
+    monkeypatch.setenv("OBSERVES_JOB", "batch-stability")
+    code, rows, _, _ = report(setup, capsys)
+    assert code == 1
+    assert [(r[0], r[1]) for r in rows] == [("gitlab", failed)]
+
+
 def test_all_jobs_takes_every_name(setup: Setup, monkeypatch: pytest.MonkeyPatch,
                                    capsys: pytest.CaptureFixture[str]) -> None:
     other = f"{setup.prefix}x"

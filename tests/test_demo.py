@@ -39,3 +39,18 @@ def test_demo_runs_the_gitlab_job_locally_and_again(tmp_path: Path) -> None:
     first_calls = int(outputs[0].split(" API calls")[0].rsplit(", ", 1)[1])
     second_calls = int(outputs[1].split(" API calls")[0].rsplit(", ", 1)[1])
     assert second_calls < first_calls / 10
+    # Each run is in the ledger; the demo shows the job's freshness, and the ledger table
+    # is not listed as a stream.
+    assert "freshness  gitlab-demo: last success" in outputs[1]
+    assert "max age 26h: ok" in outputs[1]
+    assert not any(line.split()[0] == "observes_runs" for line in lines if line.strip())
+    runs = sorted((data / "observes.state" / "runs" / "gitlab-demo").glob("*.json"))
+    assert len(runs) == 2
+    connection = duckdb.connect(str(data / "warehouse.duckdb"), read_only=True)
+    try:
+        ledger = connection.execute(
+            "SELECT count(DISTINCT run_id), sum(rows) FILTER (WHERE table_name = 'jobs') "
+            "FROM observes_runs WHERE job = 'gitlab-demo'").fetchone()
+    finally:
+        connection.close()
+    assert ledger is not None and ledger[0] == 2 and ledger[1] >= 300

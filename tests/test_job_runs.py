@@ -299,6 +299,8 @@ def test_freshness_lists_each_job_and_fails_on_a_stale_one(tmp_path: Path) -> No
     (record,) = ledger(tmp_path / "state", "sample")
     assert record["job"] == "sample" and record["state_url"].endswith("sample.json")
     assert record["duration_seconds"] > 0
+    # The target's report: rows per table, in this run.
+    assert (record["records"], record["tables"]) == (5, {"items": 5, "items__tags": 0})
     fresh = observes(tmp_path, "freshness")
     assert fresh.returncode == 1
     lines = {line.split()[0]: line for line in fresh.stdout.splitlines()[1:]}

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from observes_singer.batch.aws import aws_errors
+from observes_singer.batch.options import QUEUE_ENV
+from observes_singer.job_run import SHARD_COUNT_ENV
 from observes_singer.jobs import STATE_STORE_ENV, BatchSettings
 
-SHARD_COUNT_ENV = "OBSERVES_SHARD_COUNT"
 JOB_TAG = "observes:job"
 SPEC_TAG = "observes:spec"
 # Retry only when the host went away (a Spot reclaim, a failed instance); exit on anything
@@ -27,6 +28,7 @@ class Container:
 
     image: str
     state_store: str | None = None
+    queue: str | None = None  # the deploy's default queue, for jobs that watch it
     job_role_arn: str | None = None
     execution_role_arn: str | None = None
 
@@ -40,6 +42,8 @@ def desired(name: str, job: str, settings: BatchSettings, container: Container,
     environment: dict[str, str] = {}
     if container.state_store:
         environment[STATE_STORE_ENV] = container.state_store
+    if container.queue:
+        environment[QUEUE_ENV] = container.queue
     environment.update(settings.environment)
     if settings.array_size is not None:
         # AWS_BATCH_* names are Batch's own; the runner reads this when

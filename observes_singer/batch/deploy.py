@@ -75,6 +75,7 @@ def command(args: argparse.Namespace, out: IO[str]) -> int:
     default_queue = from_env(args.queue, QUEUE_ENV)
     container = definition.Container(
         image=image, state_store=from_env(args.state_store, STATE_STORE_ENV),
+        queue=default_queue,
         job_role_arn=from_env(args.job_role_arn, JOB_ROLE_ENV),
         execution_role_arn=from_env(args.execution_role_arn, EXECUTION_ROLE_ENV))
     scheduler_role = from_env(args.scheduler_role_arn, SCHEDULER_ROLE_ENV)

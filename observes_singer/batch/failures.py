@@ -4,7 +4,8 @@ Both read the project's jobs of QUEUE that failed over the last hours (and those
 in RUNNABLE), classify them (:mod:`observes_singer.batch.failure_kinds`) and print one
 row each: report-failures every kind but cancelled, report-cancelled the cancelled ones.
 With a Bugsnag API key each one is also sent to Bugsnag as an event. Exit 0 when there
-is nothing to report, 1 when there is (so that a schedule's alarm fires).
+is nothing to report, 1 when there is (so that a schedule's alarm fires). Run as a job,
+it leaves out the earlier runs of its own job (``OBSERVES_JOB``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import IO
 
 from observes_singer.batch.failure_kinds import CANCELLED
 from observes_singer.durations import DurationError, parse_duration
+from observes_singer.job_run import JOB_ENV
 
 CANCELLED_COMMAND = "report-cancelled"
 API_KEY_ENV = "BUGSNAG_API_KEY"
@@ -65,7 +67,11 @@ def command(args: argparse.Namespace, out: IO[str]) -> int:
     batch = client("batch", region=args.region)
     region = args.region or batch.meta.region_name or ""
     prefix = "" if args.all_jobs else args.prefix
-    found = [failure(job, prefix, region, now) for job in failed_jobs(batch, selection)]
+    # The reporting job's own earlier runs exit 1 whenever they found failures: counting
+    # them would make every report after one bad day fail again.
+    own = os.environ.get(JOB_ENV)
+    found = [f for f in (failure(job, prefix, region, now)
+                         for job in failed_jobs(batch, selection)) if f.job != own]
     reported = [f for f in found if (f.kind == CANCELLED) == args.report_cancelled]
     what = "cancelled jobs" if args.report_cancelled else "failed jobs"
     window = f"in queue {args.queue} over the last {args.last_hours:g} h"

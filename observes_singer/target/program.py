@@ -5,6 +5,8 @@ merged in order, a later file's keys over an earlier one's (as singer-sdk target
 the messages come from stdin or ``--input``. ``--about [--format json|markdown]``
 describes the target and its settings. Every failure the user can cause ends in one
 ``PROG: error: ...`` line and exit 1 (see :func:`observes_singer.command.run_main`).
+Under ``observes run``, a run that committed ends with the run report
+(:mod:`observes_singer.run_report`).
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from observes_singer.command import About, run_main
 from observes_singer.commit_gate import InputIncomplete, gated
 from observes_singer.messages import MessageError
 from observes_singer.progress import Progress
+from observes_singer.run_report import ENV as REPORT_ENV
+from observes_singer.run_report import ReportError, encode_report, report_fd, write_report
 from observes_singer.state import StateError, StateStore
 from observes_singer.storage import BlobStore, StorageError
 from observes_singer.target.errors import ConfigError, LoadError
@@ -126,6 +130,7 @@ class TargetProgram(Generic[ConfigT]):
     def run(self, args: argparse.Namespace, stdin: IO[bytes], stdout: IO[bytes],
             log: IO[str]) -> int:
         config = self.load_config(read_settings(args.config))
+        report_to = report_fd()  # a bad value fails before any connection or input
         started = datetime.now(UTC)
         blobs = BlobStore(endpoint_url=config.endpoint_url)
         state_store = StateStore(config.state_url, blobs) if config.state_url else None
@@ -142,12 +147,26 @@ class TargetProgram(Generic[ConfigT]):
                     kernel.run(gated(stdin))
         finally:
             sink.close()
+        if report_to is not None:
+            self.report(report_to, kernel, sink, log)
         print(f"{self.prog}: {kernel.records} records {sink.verb} {sink.destination()} in "
               f"{time.monotonic() - clock:.1f} s ({kernel.states_emitted} STATE emitted)",
               file=log)
         for line in kernel.summary():
             print(line, file=log)
         return 0
+
+    def report(self, fd: int, kernel: Kernel, sink: Sink, log: IO[str]) -> None:
+        """The run report, once everything is committed: a report that cannot be
+        delivered is a warning, never a failed run."""
+        line = encode_report(kernel.records, sink.tables_written(), sink.destination(),
+                             **sink.report_fields())
+        try:
+            write_report(fd, line)
+        except OSError as exc:
+            print(f"{self.prog}: warning: the run report could not be written to "
+                  f"{REPORT_ENV}={fd} ({exc.strerror or exc}); the run itself committed",
+                  file=log)
 
     def main(self, argv: list[str] | None = None) -> int:
         args = self.parser().parse_args(argv)
@@ -156,5 +175,5 @@ class TargetProgram(Generic[ConfigT]):
         return run_main(
             self.prog, lambda: self.run(args, sys.stdin.buffer, sys.stdout.buffer, sys.stderr),
             (ConfigError, MessageError, LoadError, StateError, StorageError, InputIncomplete,
-             *self.errors),
+             ReportError, *self.errors),
             after_error=self.after_error, after_interrupt=self.after_interrupt)

@@ -6,7 +6,8 @@ whole records through :attr:`Stream.write`); :meth:`Sink.flush` whenever the buf
 records reach :attr:`Sink.batch_records` or :attr:`Sink.batch_bytes` (load every
 stream's rows, and commit unless :meth:`Sink.holds_state`); :meth:`Sink.finish` at the
 end of the input (everything durable); :meth:`Sink.after_commit`; and, on any failure,
-:meth:`Sink.abort`.
+:meth:`Sink.abort`. After a run that committed, the program reads
+:meth:`Sink.tables_written` for the run report.
 """
 
 from __future__ import annotations
@@ -114,3 +115,12 @@ class Sink:
     def summary(self) -> list[str]:
         """Lines for the end summary: what each table or object received."""
         return []
+
+    def tables_written(self) -> dict[str, int]:
+        """Rows written in this run by table or object name, for the run report
+        (:mod:`observes_singer.run_report`); read once the run has committed."""
+        return {}
+
+    def report_fields(self) -> dict[str, Any]:
+        """Keys of the sink's own for the run report (a schema, a manifest)."""
+        return {}

@@ -6,9 +6,11 @@ import sys
 from typing import IO
 
 from observes_singer.flatten import native
+from observes_singer.job_env import job_env
 from observes_singer.target.program import RunContext, TargetProgram
 from target_redshift.config import CONFIG_KEYS, TargetConfig, load_config
 from target_redshift.dialects.base import Dialect, WarehouseError
+from target_redshift.ledger import RunLedger
 from target_redshift.sink import WarehouseSink
 
 PROG = "target-redshift"
@@ -41,7 +43,9 @@ def open_sink(config: TargetConfig, run: RunContext) -> WarehouseSink:
               f"{config.database.path}", file=run.log)
     if not native.AVAILABLE:
         print(f"{PROG}: {native.MISSING_NOTE}", file=run.log)
-    return WarehouseSink(config, open_dialect(config, run.run_id, run.log), run.run_id)
+    ledger = RunLedger.for_run(config, job_env(), run.run_id, run.started)
+    return WarehouseSink(config, open_dialect(config, run.run_id, run.log), run.run_id,
+                         ledger=ledger)
 
 
 PROGRAM = TargetProgram(

@@ -55,6 +55,14 @@ CONFIG_KEYS: dict[str, str] = {
     "max_buffer_bytes": "bytes of input (RECORD lines) buffered in all before a load "
     "(default 64 MiB)",
     "endpoint_url": "S3 endpoint for state_url and s3_staging (S3-compatible stores, tests)",
+    "run_ledger": "true (default): when a job name is known (OBSERVES_JOB, set by observes "
+    "run, or job_name), each committed run adds one row per table it loaded to the table "
+    "observes_runs (job, run_id, shard, started_at, finished_at, duration_seconds, "
+    "table_name, rows, state_url), created if missing, in the transaction that commits the "
+    "data; a stream whose table would be observes_runs is then refused. false: no ledger",
+    "run_ledger_schema": "schema of the observes_runs table (default: schema)",
+    "job_name": "the job name the run ledger records when OBSERVES_JOB is not set (a plain "
+    "pipe, Meltano); OBSERVES_JOB wins (default: none, so no ledger outside observes run)",
 }
 
 
@@ -97,6 +105,9 @@ class TargetConfig:
     stream_in_place: dict[str, bool] = field(default_factory=dict)
     stream_layouts: dict[str, Layout] = field(default_factory=dict)
     lock_timeout: float | None = None
+    run_ledger: bool = True
+    run_ledger_schema: str | None = None
+    job_name: str | None = None
 
     def method_for(self, stream: str) -> str:
         return self.stream_methods.get(stream, self.load_method)
@@ -352,6 +363,9 @@ def load_config(raw: dict[str, Any], cwd: Path | None = None) -> TargetConfig:
         stream_in_place=stream_in_place,
         stream_layouts=stream_layouts,
         lock_timeout=_seconds(raw.get("lock_timeout"), "lock_timeout"),
+        run_ledger=_flag(raw.get("run_ledger", True), "run_ledger"),
+        run_ledger_schema=_name(raw.get("run_ledger_schema"), "run_ledger_schema"),
+        job_name=_name(raw.get("job_name"), "job_name"),
     )
 
 
@@ -361,6 +375,14 @@ STREAM_SETTINGS = {"load_method", "table", "replace_in_place", "distkey", "sortk
 def _flag(value: Any, where: str) -> bool:
     if not isinstance(value, bool):
         raise ConfigError(f"{where}: must be true or false, got {value!r}")
+    return value
+
+
+def _name(value: Any, where: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"{where}: must be a non-empty string, got {value!r}")
     return value
 
 

@@ -22,6 +22,10 @@ already staged, whose rows are deleted from the staging tables before the batch 
 While any ``replace`` stream is part of the run, everything stays in the one
 transaction, so STATE is emitted at the end (:meth:`WarehouseSink.holds_state`);
 otherwise after each committed batch.
+
+Under a job, the run ledger's rows (``target_redshift.ledger``) go in with the final
+commit, after every strategy's last step: in the run's one transaction with a full
+refresh's swap, or with the last batch of an upsert or append.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from target_redshift.config import TargetConfig
 from target_redshift.dialects.base import Dialect, WarehouseError
 from target_redshift.dialects.layout import default_layout
 from target_redshift.dialects.strategies import LoadStrategy
+from target_redshift.ledger import RunLedger
 from target_redshift.sqltypes import SqlType, covers, widen
 
 ID_TYPE = SqlType(Kind.STRING, 32)
@@ -81,10 +86,11 @@ class WarehouseSink(Sink):
     streams_large_records = True
 
     def __init__(self, config: TargetConfig, dialect: Dialect, run_id: str,
-                 log: IO[str] | None = None) -> None:
+                 log: IO[str] | None = None, ledger: RunLedger | None = None) -> None:
         self.config = config
         self.dialect = dialect
         self.run_id = run_id
+        self.ledger = ledger
         self.schema = config.schema
         self.batch_records = config.batch_size_records
         self.batch_bytes = config.max_buffer_bytes
@@ -97,6 +103,9 @@ class WarehouseSink(Sink):
     def begin(self) -> None:
         self.dialect.create_schema(self.schema)
         self.dialect.commit()
+        if self.ledger is not None:
+            self.ledger.prepare(self.dialect)
+            self.dialect.commit()
 
     # -- SCHEMA ----------------------------------------------------------------------------
 
@@ -113,6 +122,9 @@ class WarehouseSink(Sink):
                                 f"{owner.stream!r}; rename one of the streams or give one "
                                 "its own table in the streams setting "
                                 f'({{"streams": {{"{name}": {{"table": "..."}}}}}})')
+            if self.ledger is not None:
+                self.ledger.check_table(self.schema, table.name, name,
+                                        f"{self.source} line {message.line_no}")
         previous = self.streams.get(name)
         strategy = self.strategy_for(name, message.key_properties, first=previous is None)
         self.holding = self.holding or strategy.holds_transaction
@@ -264,6 +276,8 @@ class WarehouseSink(Sink):
                      if load.load_name != load.name and
                      self.streams[load.stream].strategy is strategy]
             strategy.finish(self, loads)
+        if self.ledger is not None:
+            self.ledger.record(self.dialect, self.tables_written())
         self.dialect.commit()
         self.holding = False
 
@@ -294,6 +308,17 @@ class WarehouseSink(Sink):
 
     def rows_written(self) -> int:
         return sum(load.rows for load in list(self.tables.values()))
+
+    def tables_written(self) -> dict[str, int]:
+        """Rows loaded in this run into each table it wrote (created, replaced, upserted
+        or appended to; 0 for a table a full refresh left empty), by bare name within
+        the target schema."""
+        return {load.name: load.rows for load in sorted(self.tables.values(),
+                                                         key=lambda t: t.name)
+                if load.columns is not None}
+
+    def report_fields(self) -> dict[str, str]:
+        return {"schema": self.schema}
 
     def summary(self) -> list[str]:
         lines = []

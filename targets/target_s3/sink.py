@@ -261,6 +261,17 @@ class ObjectSink(Sink):
         return sum(o.rows for o in list(self.objects)) + sum(
             part.rows for part in list(self.parts.values()))
 
+    def tables_written(self) -> dict[str, int]:
+        """Rows in the objects of this run by what they hold: the stream (jsonl), each
+        flattened table (csv), or ``singer`` (the raw messages, one per line)."""
+        written: Counter[str] = Counter()
+        for obj in self.objects:
+            written[obj.table] += obj.rows
+        return dict(sorted(written.items()))
+
+    def report_fields(self) -> dict[str, Any]:
+        return {"manifest": self.manifest_url}
+
     def summary(self) -> list[str]:
         lines = []
         for name, stream in self.streams.items():
