@@ -17,7 +17,7 @@ from observes_singer.batch.aws import BatchError
 from observes_singer.batch.cli import add_commands as add_batch_commands
 from observes_singer.command import run_main
 from observes_singer.jobs import CommandJob, Job, JobError, all_jobs, jobs_dir, load_job
-from observes_singer.lease import LeaseError
+from observes_singer.lease import EXIT_LEASE_HELD, LeaseError
 from observes_singer.scaffold import ScaffoldError
 from observes_singer.state import StateError, StateStore, parse_state, tap_state
 from observes_singer.storage import BlobStore, StorageError
@@ -50,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
         "it is stopped and rolls back. A command job (command): run the command, with the "
         "ARGs after -- appended, and exit with its exit code. One run of a job at a time: "
         "the run holds a lease on the job in its state store, and a second run is refused "
-        "naming the holder (or waits, --wait). A successful run is recorded in the run "
+        "naming the holder, exit 75 (or waits, --wait). A successful run is recorded in the run "
         "ledger (see observes freshness); then the jobs that depend on JOB run. Inside an "
         "AWS Batch array job, the shard comes from AWS_BATCH_JOB_ARRAY_INDEX and "
         "AWS_BATCH_JOB_ARRAY_SIZE.",
@@ -160,9 +160,13 @@ def _run_command(args: argparse.Namespace) -> int:
     if isinstance(job, Job) and args.extra:
         raise JobError(f"job {job.name} is a Singer job ([tap] and [target]): arguments "
                        "after -- are only for command jobs")
-    return run(job, BlobStore(endpoint_url=args.endpoint_url), args.extra,
-               shards=args.shards, wait=args.wait, only=args.only,
-               endpoint_url=args.endpoint_url)
+    try:
+        return run(job, BlobStore(endpoint_url=args.endpoint_url), args.extra,
+                   shards=args.shards, wait=args.wait, only=args.only,
+                   endpoint_url=args.endpoint_url)
+    except LeaseError as exc:  # another run holds the job: try again later (EX_TEMPFAIL)
+        print(f"observes: {exc}", file=sys.stderr)
+        return EXIT_LEASE_HELD
 
 
 def _freshness_command(args: argparse.Namespace, out: IO[str]) -> int:

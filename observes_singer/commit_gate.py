@@ -20,6 +20,8 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator
 
+from observes_singer.env import descriptor
+
 ENV = "OBSERVES_COMMIT_FD"
 GO_AHEAD = b"commit\n"
 
@@ -30,13 +32,10 @@ class InputIncomplete(Exception):
 
 def commit_fd(environ: dict[str, str] | None = None) -> int | None:
     """The file descriptor named by ``OBSERVES_COMMIT_FD``, or None when it is not set."""
-    raw = (os.environ if environ is None else environ).get(ENV)
-    if raw is None or raw == "":
+    found = descriptor(ENV, InputIncomplete, environ)
+    if found is None:
         return None
-    try:
-        fd = int(raw)
-    except ValueError:
-        raise InputIncomplete(f"{ENV}={raw!r} is not a file descriptor number") from None
+    fd, raw = found
     try:
         os.fstat(fd)
     except OSError:

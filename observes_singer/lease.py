@@ -39,6 +39,7 @@ import orjson
 from observes_singer.storage import BlobConflict, BlobStore
 
 TTL_ENV = "OBSERVES_LEASE_TTL"
+EXIT_LEASE_HELD = 75  # EX_TEMPFAIL: another run holds the job's lease, or this one lost it
 DEFAULT_TTL = 300.0  # seconds; a heartbeat renews it every TTL/5
 
 
@@ -175,36 +176,45 @@ class Lease:
 
     def renew(self) -> None:
         """Push our member's expiry forward; :class:`LeaseError` if the lease was lost."""
-        while True:
-            document, version = self._read()
-            now = _now()
-            members = self._alive(document, now) if document is not None else {}
+
+        def renewed(document: dict[str, Any] | None,
+                    members: dict[str, str]) -> dict[str, Any] | None:
             if document is None or document.get("run_id") != self.run_id or \
                     self.member not in members:
                 holder = self.describe(document) if document else "nobody"
                 self.lost = (f"job {self.job}: this run's lease was lost (it expired; now "
                              f"{holder}); not committing")
                 raise LeaseError(self.lost)
-            members[self.member] = _stamp(now + self._ttl())
-            try:
-                self.blobs.write_if(self.url, orjson.dumps({**document, "members": members}),
-                                    version)
-            except BlobConflict:
-                continue
-            return
+            return {**document, "members": {**members,
+                                            self.member: _stamp(_now() + self._ttl())}}
+
+        self._update(renewed)
 
     def release(self) -> None:
         """Give back our member's share; the lease is free once no member is left."""
         self.stop_heartbeat()
+
+        def released(document: dict[str, Any] | None,
+                     members: dict[str, str]) -> dict[str, Any] | None:
+            if document is None or document.get("run_id") != self.run_id:
+                return None  # not ours any more: nothing to give back
+            return {**document, "members": {name: expiry for name, expiry in members.items()
+                                            if name != self.member}}
+
+        self._update(released)
+
+    def _update(self, change: Callable[[dict[str, Any] | None, dict[str, str]],
+                                       dict[str, Any] | None]) -> None:
+        """Compare and swap: ``change(document, live members)`` gives the new document
+        (None: leave it); a write that lost a race reads again and retries."""
         while True:
             document, version = self._read()
-            if document is None or document.get("run_id") != self.run_id:
+            members = self._alive(document, _now()) if document is not None else {}
+            new = change(document, members)
+            if new is None:
                 return
-            members = self._alive(document, _now())
-            members.pop(self.member, None)
             try:
-                self.blobs.write_if(self.url, orjson.dumps({**document, "members": members}),
-                                    version)
+                self.blobs.write_if(self.url, orjson.dumps(new), version)
             except BlobConflict:
                 continue
             return

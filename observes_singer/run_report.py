@@ -34,6 +34,8 @@ from typing import Any
 
 import orjson
 
+from observes_singer.env import descriptor
+
 ENV = "OBSERVES_REPORT_FD"
 #: A report is a few hundred bytes; reading stops, and fails, past this.
 MAX_BYTES = 8 << 20
@@ -45,13 +47,10 @@ class ReportError(Exception):
 
 def report_fd(environ: dict[str, str] | None = None) -> int | None:
     """The descriptor named by ``OBSERVES_REPORT_FD``, checked writable; None when unset."""
-    raw = (os.environ if environ is None else environ).get(ENV)
-    if raw is None or raw == "":
+    found = descriptor(ENV, ReportError, environ)
+    if found is None:
         return None
-    try:
-        fd = int(raw)
-    except ValueError:
-        raise ReportError(f"{ENV}={raw!r} is not a file descriptor number") from None
+    fd, raw = found
     if fd in (0, 1, 2):
         raise ReportError(f"{ENV}={raw!r} is stdin, stdout or stderr: the report needs a "
                           "descriptor of its own")

@@ -47,7 +47,7 @@ from observes_singer.commit_gate import ENV as COMMIT_FD_ENV
 from observes_singer.commit_gate import GO_AHEAD
 from observes_singer.job_run import REPORT_FD_ENV, STATE_URL_ENV, JobRun, ReportPipe
 from observes_singer.jobs import CommandJob, Job, resolve_secrets
-from observes_singer.lease import LeaseError
+from observes_singer.lease import EXIT_LEASE_HELD, LeaseError
 from observes_singer.state import StateStore, bare_state
 from observes_singer.storage import BlobStore, StorageError
 
@@ -292,7 +292,7 @@ def run_job(job: Job, blobs: BlobStore | None = None, log: IO[str] = sys.stderr,
                     print(f"observes: job {job.name}: {report.problem}; the run ledger "
                           "records no row counts", file=log)
             else:
-                tap_code = tap_code or (75 if lost else 0)  # EX_TEMPFAIL: try again later
+                tap_code = tap_code or (EXIT_LEASE_HELD if lost else 0)
                 control.close()  # no go-ahead: whatever happens next, it rolls back
                 target_code = _stop(target)  # before its input ends
                 with contextlib.suppress(BrokenPipeError):

@@ -122,7 +122,7 @@ def _fan_out(job: Job | CommandJob, blobs: BlobStore, count: int, extra: Sequenc
             for index in range(count):
                 env = {**os.environ, ARRAY_INDEX_ENV: str(index), ARRAY_SIZE_ENV: str(count),
                        RUN_ID_ENV: run_id}
-                children.append(subprocess.Popen(argv, env=env))
+                children.append(subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL))
             codes = [child.wait() for child in children]
         except KeyboardInterrupt:
             for child in children:

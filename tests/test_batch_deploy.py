@@ -78,6 +78,7 @@ def make_deployment(moto_server: str, tmp_path: Path, monkeypatch: pytest.Monkey
     jobs.mkdir()
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)
     monkeypatch.setenv("OBSERVES_JOBS_DIR", str(jobs))
+    monkeypatch.setenv("OBSERVES_STATE_STORE", "s3://observes.state/")
     monkeypatch.setenv("OBSERVES_BATCH_IMAGE", IMAGE)
     monkeypatch.setenv("OBSERVES_BATCH_QUEUE", queue.name)
     monkeypatch.setenv("OBSERVES_SCHEDULER_ROLE_ARN", SCHEDULER_ROLE)
@@ -402,3 +403,15 @@ def test_a_named_job_without_a_batch_table_gets_the_defaults(deployment: Deploym
     assert registered["retryStrategy"]["attempts"] == 3
     assert "timeout" not in registered
 
+
+
+def test_a_command_job_needs_a_shared_state_store(deployment: Deployment,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    deployment.write("tool", 'command = ["true"]\n[batch]\nmemory = 512\n')
+    monkeypatch.delenv("OBSERVES_STATE_STORE")
+    code, _, err = deployment.deploy()
+    assert code == 1
+    assert "job tool runs a command: its lease and run records live in the state store" in err
+    code, _, err = deployment.deploy("--state-store", "/tmp/observes-state/")
+    assert code == 1 and "give an S3 URL (s3://bucket/prefix/)" in err
+    assert deployment.revisions("tool") == []

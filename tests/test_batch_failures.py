@@ -82,6 +82,16 @@ def test_a_non_zero_exit_is_an_application_error_with_its_code() -> None:
     assert classify(job) == (APPLICATION_ERROR, "exit code 2")
 
 
+def test_a_run_refused_by_the_jobs_lease_says_so() -> None:
+    job = documented_job(statusReason="Essential container in task exited",
+                         attempts=[attempt(75, status_reason="Essential container in task "
+                                           "exited")])
+    job["container"]["exitCode"] = 75
+    kind, reason = classify(job)
+    assert kind == APPLICATION_ERROR
+    assert reason.startswith("exit code 75: another run of the job held it")
+
+
 def test_running_out_of_memory_is_the_jobs_own_failure() -> None:
     oom = "OutOfMemoryError: Container killed due to memory usage"
     job = documented_job(statusReason="Essential container in task exited",

@@ -111,7 +111,7 @@ def test_a_second_run_is_refused_naming_the_first_and_waits_with_wait(tmp_path: 
     lease = tmp_path / "state" / "leases" / "sample.json"
     wait_for(lease.exists)
     second = observes(tmp_path, "run", "sample")
-    assert second.returncode == 1
+    assert second.returncode == 75  # EX_TEMPFAIL: try again later
     holder = json.loads(lease.read_text())
     assert f"job sample is running already: run {holder['run_id']} on host" in second.stderr
     assert f"pid {first.pid}" in second.stderr and "--wait" in second.stderr
@@ -135,7 +135,7 @@ def test_a_killed_run_blocks_the_job_only_until_its_lease_expires(tmp_path: Path
     wait_for(lease.exists)
     first.kill()  # SIGKILL: no release, no heartbeat
     first.wait()
-    assert observes(tmp_path, "run", "sample", env=env).returncode == 1
+    assert observes(tmp_path, "run", "sample", env=env).returncode == 75
     time.sleep(2.5)
     after = observes(tmp_path, "run", "sample", env=env)
     assert after.returncode == 0, after.stderr

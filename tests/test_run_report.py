@@ -18,6 +18,7 @@ import orjson
 import pytest
 
 from observes_singer.run_report import ENV, ReportError, read_report, report_fd
+from tests.support.pipes import commit_gate
 from tests.support.warehouses import encode
 
 SCHEMA = {"type": "object", "properties": {
@@ -48,11 +49,7 @@ def run_reporting(module: str, config: dict[str, Any], data: bytes, workdir: Pat
     env[ENV] = str(write)
     gate = None
     if go_ahead is not None:
-        gate, gate_write = os.pipe()
-        os.write(gate_write, go_ahead)
-        os.close(gate_write)
-        fds.append(gate)
-        env["OBSERVES_COMMIT_FD"] = str(gate)
+        gate = commit_gate(env, fds, go_ahead)
     try:
         result = subprocess.run(
             [sys.executable, "-m", module, "--config", str(workdir / "config.json")],

@@ -18,6 +18,7 @@ import orjson
 import pytest
 
 from tests.support.gitlab_checks import assert_gitlab_loaded
+from tests.support.pipes import commit_gate
 
 SAMPLE_TAP = Path(__file__).parent / "support" / "sample_tap.py"
 
@@ -379,11 +380,7 @@ def run_target(tmp_path: Path, module: str, config: dict[str, Any], records: lis
     pass_fds: list[int] = []
     read = None
     if commit_word is not None:
-        read, write = os.pipe()
-        os.write(write, commit_word)
-        os.close(write)
-        pass_fds.append(read)
-        environment["OBSERVES_COMMIT_FD"] = str(read)
+        read = commit_gate(environment, pass_fds, commit_word)
     if fd_value is not None:
         environment["OBSERVES_COMMIT_FD"] = fd_value
     try:

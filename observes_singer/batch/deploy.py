@@ -155,6 +155,15 @@ def _check_roles(jobs: list[AnyJob], container: definition.Container,
         raise BatchError(f"job {', '.join(with_secrets)} has secrets, which Batch fetches with "
                          "the execution role: give --execution-role-arn ARN or set "
                          f"{EXECUTION_ROLE_ENV}")
+    store = container.state_store
+    if store is not None and not store.startswith("s3://"):
+        raise BatchError(f"--state-store {store}: a container's disk is gone when it stops; "
+                         "give an S3 URL (s3://bucket/prefix/)")
+    commands = [job.name for job in jobs if isinstance(job, CommandJob)]
+    if commands and store is None:
+        raise BatchError(f"job {', '.join(commands)} runs a command: its lease and run records "
+                         "live in the state store, which must outlive the container: give "
+                         f"--state-store s3://bucket/prefix/ or set {STATE_STORE_ENV}")
     scheduled = [job.name for job in jobs if _settings(job).schedule is not None]
     if scheduled and not scheduler_role:
         raise BatchError(f"job {', '.join(scheduled)} has a schedule, which EventBridge "

@@ -16,6 +16,7 @@ the ones Batch and ECS write:
   ``CannotInspectContainerError``, ``CannotCreateVolumeError``,
   ``ResourceInitializationError``: the host or its container runtime failed the job;
 - anything else that ran and stopped with a non-zero exit code is the job's own failure
+  (75 is ``observes run`` refusing to run while another run of the job holds its lease)
   (``OutOfMemoryError: Container killed due to memory usage`` included: the job needs more
   memory than it asked for).
 """
@@ -28,6 +29,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from observes_singer.durations import format_duration
+from observes_singer.lease import EXIT_LEASE_HELD as LEASE_HELD
 
 CANCELLED = "cancelled"
 NEVER_STARTED = "never started"
@@ -85,6 +87,8 @@ def classify(job: Mapping[str, Any], now: datetime | None = None) -> tuple[str, 
     if code is not None and code != 0:
         detail = container_reason or ("" if _GENERIC.fullmatch(attempt_reason)
                                       else attempt_reason)
+        if code == LEASE_HELD and not detail:
+            detail = "another run of the job held it (observes run's lease), or this run lost it"
         return APPLICATION_ERROR, f"exit code {code}" + (f": {detail}" if detail else "")
     return APPLICATION_ERROR, status_reason or attempt_reason or "failed without an exit code"
 

@@ -15,6 +15,7 @@ import orjson
 import pytest
 
 from observes_singer.run_report import read_report
+from tests.support.pipes import commit_gate
 from tests.support.warehouses import TargetRun, Warehouse, encode
 from tests.target_redshift.conftest import make_warehouse
 
@@ -49,11 +50,7 @@ def run(warehouse: Warehouse, messages: list[dict[str, Any]], env: dict[str, str
     fds = [report_write]
     environment["OBSERVES_REPORT_FD"] = str(report_write)
     if go_ahead is not None:
-        gate, gate_write = os.pipe()
-        os.write(gate_write, go_ahead)
-        os.close(gate_write)
-        fds.append(gate)
-        environment["OBSERVES_COMMIT_FD"] = str(gate)
+        commit_gate(environment, fds, go_ahead)
     try:
         result = subprocess.run(
             [sys.executable, "-m", "target_redshift.cli", "--config", str(path)],
