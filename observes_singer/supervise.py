@@ -56,13 +56,16 @@ def run(job: Job | CommandJob, blobs: BlobStore, extra: Sequence[str] = (),
         raise JobError(f"job {job.name}: --shards is for a run on one machine; this process "
                        f"is shard {shard} of an array job already")
     count = shards if shards is not None else job.shards
+    # Known before the run starts: a broken job file fails now, not after the work.
+    finals = [] if only or shard is not None or os.environ.get(BATCH_JOB_ID_ENV) else \
+        dependents(job)
     if shard is None and count is not None:
         code = _fan_out(job, blobs, count, extra, wait, endpoint_url, log)
     else:
         code = _run_once(job, blobs, extra, shard, wait, log, stderr)
-    if code != 0 or only or shard is not None or os.environ.get(BATCH_JOB_ID_ENV):
+    if code != 0:
         return code
-    for final in dependents(job):
+    for final in finals:
         print(f"observes: job {job.name} done; now {final.name}, which depends on it",
               file=log)
         code = run(final, blobs, wait=wait, only=True, endpoint_url=endpoint_url, log=log)

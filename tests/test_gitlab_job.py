@@ -39,6 +39,8 @@ def tables(warehouse: Path) -> dict[str, Any]:
         ).fetchall()]
         found = {}
         for name in names:
+            if name == "observes_runs":  # the run ledger, not a stream
+                continue
             columns = {r[0] for r in connection.execute(
                 "SELECT column_name FROM information_schema.columns WHERE table_name = ?",
                 [name]).fetchall()}
@@ -75,6 +77,13 @@ def test_the_gitlab_job_twice_keeps_one_row_per_record_in_every_stream(tmp_path:
         assert second.returncode == 0, second.stderr[-3000:]
         expected = {stream: len(rows) for stream, rows in data.records().items()}
     loaded = tables(warehouse)
+    connection = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        runs = connection.execute("SELECT count(DISTINCT run_id) FROM observes_runs "
+                                  "WHERE job = 'gitlab'").fetchone()
+    finally:
+        connection.close()
+    assert runs == (2,)  # each run recorded in the run ledger
     for name, (rows, distinct, _) in loaded.items():
         assert rows == distinct, f"{name}: {rows} rows, {distinct} distinct"
     for stream, count in expected.items():

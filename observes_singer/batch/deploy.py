@@ -61,8 +61,10 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
                         f"(default: ${SCHEDULER_ROLE_ENV})")
     parser.add_argument("--schedule-group", metavar="NAME", default="default",
                         help="the EventBridge Scheduler group (default: %(default)s)")
-    parser.add_argument("--state-store", metavar="URL", help=f"set as {STATE_STORE_ENV} in "
-                        f"the jobs' environment (default: ${STATE_STORE_ENV})")
+    parser.add_argument("--state-store", metavar="URL", help="s3://bucket/prefix/ where "
+                        "command jobs keep their lease and run records, set as "
+                        f"{STATE_STORE_ENV} in the jobs' environment; required when a "
+                        f"command job is deployed (default: ${STATE_STORE_ENV})")
     add_prefix_and_region(parser)
     parser.add_argument("--dry-run", action="store_true",
                         help="print what would change and change nothing")
