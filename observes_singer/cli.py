@@ -31,13 +31,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"observes {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    commands.add_parser(
+    demo = commands.add_parser(
         "demo", help="run the GitLab job against a sample GitLab into a local DuckDB",
-        description="Start a sample GitLab on loopback, run the GitLab job (tap-gitlab | "
-        "target-redshift) into a DuckDB file under the local data folder (./observes-data, "
-        "or $OBSERVES_DATA_DIR) with its state saved there, and print what landed. Needs no "
-        "network; a second run fetches only what changed.",
+        description="Start a sample source on loopback (GitLab by default), run its job "
+        "(tap | target-redshift) into a DuckDB file under the local data folder "
+        "(./observes-data, or $OBSERVES_DATA_DIR), in the schema named after the source, "
+        "with its state saved there, and print what landed. Needs no network; a second run "
+        "fetches only what changed.",
     )
+    demo.add_argument("source", metavar="SOURCE", nargs="?", default="gitlab",
+                      help="the sample source: one of the installed taps' (default gitlab)")
 
     run = commands.add_parser(
         "run", help="run a job: its tap piped into its target, with state, or its command",
@@ -222,7 +225,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         return run_batch(args, sys.stdout)
     from observes_singer.demo import run_demo
 
-    return run_demo(sys.stdout)
+    return run_demo(sys.stdout, args.source)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -34,23 +34,26 @@ DEMO_SOURCE = "gitlab"
 LEDGER_TABLE = "observes_runs"  # target-redshift's run ledger
 
 
-def run_demo(out: IO[str], projects: int = 2, pipelines: int = 150) -> int:
+def run_demo(out: IO[str], name: str = DEMO_SOURCE) -> int:
+    """Run the demo job of the sample source ``name``; its tables land in the schema of
+    that name in the demo warehouse."""
     warehouse = data_dir() / "warehouse.duckdb"
-    state_url = str(local_bucket("observes.state") / f"{DEMO_SOURCE}-demo.json")
+    state_url = str(local_bucket("observes.state") / f"{name}-demo.json")
     log = io.StringIO()
     try:
-        source = start_sample_source(DEMO_SOURCE, projects=projects, pipelines=pipelines)
+        source = start_sample_source(name)
     except SampleSourceError as exc:
         print(f"Observes demo failed: {exc}", file=out)
         return 1
     output = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - read back on failure
     with output, source:
         job = Job(
-            name=f"{DEMO_SOURCE}-demo", path=Path("<demo>"),
+            name=f"{name}-demo", path=Path("<demo>"),
             description=f"sample {source.name} into DuckDB",
             tap=Step(source.tap_command, source.tap_config),
             target=Step([sys.executable, "-m", "target_redshift.cli"],
-                        {"url": f"duckdb://{warehouse}", "load_method": "upsert"}),
+                        {"url": f"duckdb://{warehouse}", "schema": name,
+                         **source.target_settings}),
             state_url=state_url, max_age=timedelta(hours=26),
         )
         try:
@@ -67,8 +70,8 @@ def run_demo(out: IO[str], projects: int = 2, pipelines: int = 150) -> int:
         return code
     print(f"Observes demo: the {source.name} job against a sample {source.name} "
           f"({source.summary}, {calls} API calls), all local under {data_dir()}", file=out)
-    streams = [s for s in _streams(warehouse) if s.table != LEDGER_TABLE]
-    print(f"  warehouse  {warehouse} (DuckDB, schema main): {len(streams)} streams, "
+    streams = [s for s in _streams(warehouse, name) if s.table != LEDGER_TABLE]
+    print(f"  warehouse  {warehouse} (DuckDB, schema {name}): {len(streams)} streams, "
           f"{sum(len(s.children) for s in streams)} child tables", file=out)
     for stream in streams:
         children = (f"  + {len(stream.children)} child tables, {stream.child_rows:,} rows"
@@ -94,21 +97,21 @@ class _Stream:
     child_rows: int = 0
 
 
-def _streams(path: Path) -> list[_Stream]:
+def _streams(path: Path, schema: str) -> list[_Stream]:
     """Each stream's root table with its rows, and its child tables (lists and maps)."""
     import duckdb
 
     connection = duckdb.connect(str(path), read_only=True)
     try:
         names = [r[0] for r in connection.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
-            "ORDER BY table_name").fetchall()]
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = ? "
+            "ORDER BY table_name", [schema]).fetchall()]
         children = {r[0] for r in connection.execute(
-            "SELECT table_name FROM information_schema.columns WHERE table_schema = 'main' "
-            "AND column_name = '_sdc_parent_id'").fetchall()}
+            "SELECT table_name FROM information_schema.columns WHERE table_schema = ? "
+            "AND column_name = '_sdc_parent_id'", [schema]).fetchall()}
 
         def count(name: str) -> int:
-            row = connection.execute(f'SELECT count(*) FROM "{name}"').fetchone()
+            row = connection.execute(f'SELECT count(*) FROM "{schema}"."{name}"').fetchone()
             return int(row[0]) if row else 0
 
         roots = {name: _Stream(name, count(name)) for name in names if name not in children}

@@ -27,9 +27,9 @@ def test_demo_runs_the_gitlab_job_locally_and_again(tmp_path: Path) -> None:
     connection = duckdb.connect(str(data / "warehouse.duckdb"), read_only=True)
     try:
         counts = dict(connection.execute(
-            "SELECT 'pipelines', count(*) FROM pipelines UNION ALL "
-            "SELECT 'jobs', count(*) FROM jobs UNION ALL "
-            "SELECT 'distinct jobs', count(DISTINCT id) FROM jobs").fetchall())
+            "SELECT 'pipelines', count(*) FROM gitlab.pipelines UNION ALL "
+            "SELECT 'jobs', count(*) FROM gitlab.jobs UNION ALL "
+            "SELECT 'distinct jobs', count(DISTINCT id) FROM gitlab.jobs").fetchall())
     finally:
         connection.close()
     assert counts == {"pipelines": 300, "jobs": 300, "distinct jobs": 300}
@@ -50,7 +50,7 @@ def test_demo_runs_the_gitlab_job_locally_and_again(tmp_path: Path) -> None:
     try:
         ledger = connection.execute(
             "SELECT count(DISTINCT run_id), sum(rows) FILTER (WHERE table_name = 'jobs') "
-            "FROM observes_runs WHERE job = 'gitlab-demo'").fetchone()
+            "FROM gitlab.observes_runs WHERE job = 'gitlab-demo'").fetchone()
     finally:
         connection.close()
     assert ledger is not None and ledger[0] == 2 and ledger[1] >= 300

@@ -10,7 +10,7 @@ demo``) finds it by name, so that it never imports a tap.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import Any
 
@@ -28,6 +28,9 @@ class SampleSource:
     ``name`` is the source's name for people ("GitLab"), ``summary`` what the sample
     holds ("2 projects"), ``real_run`` the command that runs the same job on real data.
     ``calls()`` counts the requests served so far; ``close()`` stops the server.
+    ``target_settings`` are what the demo gives target-redshift besides its URL and
+    schema (by default every stream upserted; a source whose configuration streams must
+    drop deleted rows says ``{"streams": {"checks": {"load_method": "replace"}}, ...}``).
     """
 
     name: str
@@ -38,6 +41,8 @@ class SampleSource:
     close: Callable[[], None]
     summary: str = ""
     real_run: str = ""
+    target_settings: dict[str, Any] = field(
+        default_factory=lambda: {"load_method": "upsert"})
 
     def __enter__(self) -> SampleSource:
         return self
