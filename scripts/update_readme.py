@@ -3,7 +3,7 @@
 Each table sits between ``<!-- settings:NAME -->`` and ``<!-- /settings:NAME -->`` and is
 made from ``NAME --about --format json`` (the plugin run as ``python -m MODULE``, in a
 subprocess: this script imports no tap or target): the targets' ``CONFIG_KEYS`` and
-tap-gitlab's ``config_jsonschema``, the same text as their ``--about --format markdown``
+the taps' ``config_jsonschema``, the same text as their ``--about --format markdown``
 and ``--help``. To change a table, change the plugin's settings, then run::
 
     python scripts/update_readme.py          # rewrite the tables in README.md
@@ -43,6 +43,7 @@ PLUGINS = (
            "CONFIG_KEYS in targets/target_redshift/config.py"),
     Plugin("target-s3", "target_s3.cli", "CONFIG_KEYS in targets/target_s3/config.py"),
     Plugin("tap-gitlab", "tap_gitlab.tap", "config_jsonschema in taps/tap_gitlab/tap.py"),
+    Plugin("tap-checkly", "tap_checkly.tap", "config_jsonschema in taps/tap_checkly/tap.py"),
 )
 
 

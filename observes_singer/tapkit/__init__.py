@@ -6,6 +6,8 @@
   every wait capped) and errors that name the source, what was read, the status and a
   hint, never a secret. :class:`~observes_singer.tapkit.http.Client` for plain code,
   :class:`~observes_singer.tapkit.rest.SourceStream` for singer-sdk streams.
+- :mod:`~observes_singer.tapkit.pacing`: at most N requests in any window of W seconds,
+  per route and for the whole run, for sources that publish a limit but send no header.
 - :mod:`~observes_singer.tapkit.schemas`: a tap's JSON Schemas, shipped as package data.
 - :mod:`~observes_singer.tapkit.fake_api`: a loopback fake API for sample servers: routes,
   a request log, auth, fault injection, the common paging styles and record factories.

@@ -26,6 +26,7 @@ from observes_singer.tapkit.errors import (
     safe_path,
     status_error,
 )
+from observes_singer.tapkit.pacing import Pacing
 from observes_singer.tapkit.retry import NO_ANSWER, RetryPolicy
 from observes_singer.tapkit.session import OriginSession, origin
 
@@ -34,6 +35,7 @@ __all__ = [
     "Client",
     "ForeignHostError",
     "OriginSession",
+    "Pacing",
     "RetryPolicy",
     "SourceError",
     "origin",
@@ -82,7 +84,8 @@ class Client:
     """Requests to one source's API: ``base_url`` is its root (``api_url``).
 
     ``credentials`` are headers sent on every request, only to ``base_url``'s origin;
-    ``hints`` say what to do about a status (401, 403, 404...) in this source's terms.
+    ``hints`` say what to do about a status (401, 403, 404...) in this source's terms;
+    ``pacing`` paces every request.
     """
 
     def __init__(self, base_url: str, *, source: str,
@@ -90,7 +93,7 @@ class Client:
                  credential_headers: Sequence[str] = (),
                  hints: Mapping[int, str] | None = None,
                  policy: RetryPolicy | None = None, timeout: float = 60,
-                 url_setting: str = "api_url",
+                 url_setting: str = "api_url", pacing: Pacing | None = None,
                  log: Callable[[str], None] | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.source = source
@@ -101,7 +104,7 @@ class Client:
         names = ("Authorization", *(credentials or {}), *credential_headers)
         self.session = OriginSession(self.base_url, source=source, credentials=credentials,
                                      credential_headers=tuple(dict.fromkeys(names)),
-                                     url_setting=url_setting)
+                                     url_setting=url_setting, pacing=pacing)
 
     def url(self, path_or_url: str) -> str:
         """A path under ``base_url``, or an absolute URL (a next-page link) as it is."""

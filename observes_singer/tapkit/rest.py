@@ -9,7 +9,8 @@ exponential backoff with its own jitter, so ``backoff_jitter`` adds none); and
 ``request_decorator`` turns the failure that outlasts the tries into a ``SourceError``
 too, so that a run always ends on one line naming the source, what was read and why.
 The session is an :class:`~observes_singer.tapkit.session.OriginSession`: the
-credential headers go to ``url_base``'s origin only.
+credential headers go to ``url_base``'s origin only, and every request waits as
+:meth:`SourceStream.request_pacing` says (by default, not at all).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from singer_sdk.exceptions import RetriableAPIError
 from singer_sdk.streams import RESTStream
 
 from observes_singer.tapkit.errors import no_answer_error, safe_path, status_error
+from observes_singer.tapkit.pacing import Pacing
 from observes_singer.tapkit.retry import NO_ANSWER, RetryPolicy
 from observes_singer.tapkit.session import OriginSession
 
@@ -47,8 +49,13 @@ class SourceStream(RESTStream[Any]):
         if not isinstance(self._requests_session, OriginSession):
             self._requests_session = OriginSession(
                 self.url_base, source=self.source, credential_headers=self.credential_headers,
-                url_setting=self.url_setting)
+                url_setting=self.url_setting, pacing=self.request_pacing())
         return self._requests_session
+
+    def request_pacing(self) -> Pacing | None:
+        """The pacing of this stream's requests: one object shared by all the streams of a
+        tap (the source counts the whole run's requests), or None for none."""
+        return None
 
     def describe(self, request: requests.PreparedRequest | None) -> str:
         """What ``request`` reads, for messages: by default the stream and the path."""

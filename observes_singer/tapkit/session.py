@@ -11,6 +11,10 @@ pointing there. Redirects within the origin are followed as usual.
 Refusing, rather than following without the credential as curl does, is deliberate: an
 API that sends its clients elsewhere has moved, and the request sent on without the
 credential would only come back as a 401 that blames the credential.
+
+Given a :class:`~observes_singer.tapkit.pacing.Pacing`, the session waits as it says
+before sending each request (a retry and a redirect followed included), so that the
+source never sees more requests than its rate limit allows.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from urllib.parse import urlsplit
 import requests
 
 from observes_singer.tapkit.errors import ForeignHostError, safe_path
+from observes_singer.tapkit.pacing import Pacing
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -46,15 +51,17 @@ class OriginSession(requests.Session):
     ``credentials`` are headers sent on every request (and only to that origin);
     ``credential_headers`` names every header that counts as a credential, whoever set
     it (a singer-sdk authenticator adds its own). ``url_setting`` is the setting the
-    user changes when the source moves, named in the errors.
+    user changes when the source moves, named in the errors. ``pacing`` paces every
+    request sent.
     """
 
     def __init__(self, base_url: str, *, source: str,
                  credentials: Mapping[str, str] | None = None,
                  credential_headers: Sequence[str] = ("Authorization",),
-                 url_setting: str = "api_url") -> None:
+                 url_setting: str = "api_url", pacing: Pacing | None = None) -> None:
         super().__init__()
         self.base_url = base_url
+        self.pacing = pacing
         self.origin = origin(base_url)
         self.source = source
         self.url_setting = url_setting
@@ -88,6 +95,8 @@ class OriginSession(requests.Session):
                 f"a request to {target} (another host than {setting}'s, {self.origin}) "
                 f"would have carried the token; it was not sent. If {self.source} has "
                 f"moved, set {setting} to its new address", source=self.source)
+        if self.pacing is not None:
+            self.pacing.before(request)
         return super().send(request, **kwargs)
 
     def carries_credentials(self, request: requests.PreparedRequest) -> bool:

@@ -9,10 +9,10 @@ from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 
 from observes_singer.state import tap_state
+from observes_singer.tapkit.settings import config_errors
 from tap_gitlab.delivery_streams import DELIVERY_STREAMS
 from tap_gitlab.group_streams import GroupProjectsStream
 from tap_gitlab.session import DEFAULT_API_URL
-from tap_gitlab.settings import config_errors
 from tap_gitlab.streams import STREAMS, GitLabStream, list_group_projects
 
 

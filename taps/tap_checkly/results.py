@@ -1,0 +1,227 @@
+"""``check_results``: every check's raw results, read differentially, a bookmark per check.
+
+``GET /v2/check-results/{checkId}?limit=100&from=...&to=...`` answers ``{"length",
+"entries", "nextId"}``; ``nextId``, sent back as the ``nextId`` parameter, gives the next
+page, and is null on the last one (the API reference). ``from`` and ``to``
+are Unix seconds, ``from`` inclusive, ``to`` exclusive. The ``/v1`` endpoint is
+deprecated and answers at most six hours at a time: it is not used. ``resultType`` is
+left at its default, ``FINAL``: one result per run, not the attempts of retried runs.
+
+The bookmark of a check (its partition, ``{"checkId": ...}``) is the ``created_at`` of the
+newest result read: when Checkly stored it, so that a run that ends after a bookmark was
+taken still comes after it. A first run reads from ``start_date`` or from 30 days back
+(Checkly keeps raw results 30 days), whichever is later. A later run asks ``from`` the
+bookmark less :data:`OVERLAP` (the API reference does not say which of a result's
+timestamps ``from`` compares; a result started before the bookmark and stored after it
+is read again) and emits only the results not older than the bookmark, nor those at the
+bookmark it emitted already (their ids are kept with it, ``seen_at_bookmark``). ``to``
+is the run's start, so that the listing does not move while the tap pages through it.
+
+The API reference does not say in which order the results come; Checkly's clients take
+the first entry as the latest, newest first. So the bookmark moves only once a check is
+read to the end, and a run stopped by ``max_pages`` (per check) or ``max_duration``
+leaves ``resume`` in the check's state instead: the ``to`` to go on from (the oldest
+result read) and the newest result read; the next run reads the rest, and then moves the
+bookmark. Were the results oldest first, nothing would be lost either: the next run would
+read the first pages again, then move the bookmark to the newest result read, and the run
+after that would go on from there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import requests
+from singer_sdk.pagination import BaseAPIPaginator
+
+from tap_checkly.moments import RAW_RESULTS_KEPT, first_run_start, instant, iso, unix
+from tap_checkly.streams import PAGE_SIZE, ChecklyStream, ChecksStream
+
+Record = dict[str, Any]
+Context = Mapping[str, Any]
+OVERLAP = timedelta(minutes=10)
+REPLICATION_KEY = "created_at"
+
+
+class CursorPaginator(BaseAPIPaginator[str | None]):
+    """Follows ``nextId`` until it is null, or for ``max_pages`` pages (then
+    ``truncated``)."""
+
+    def __init__(self, max_pages: int | None) -> None:
+        super().__init__(None)
+        self.max_pages = max_pages
+        self.truncated = False
+
+    def get_next(self, response: requests.Response) -> str | None:
+        body = response.json()
+        following = body.get("nextId") if isinstance(body, dict) else None
+        return str(following) if following else None
+
+    def has_more(self, response: requests.Response) -> bool:
+        if not self.get_next(response):
+            return False
+        if self.max_pages is not None and self.count >= self.max_pages:
+            self.truncated = True
+            return False
+        return True
+
+
+@dataclass
+class ResultsPass:
+    """One run's reading of a check's results."""
+
+    bookmark: datetime | None
+    bookmark_ids: set[str]
+    """The results whose ``created_at`` is the bookmark, emitted by the run that took it."""
+    since: datetime
+    """Results older than this were emitted before (or are before the first run's start)."""
+    query_from: int
+    query_to: int
+    newest: datetime | None
+    newest_ids: set[str] = field(default_factory=set)
+    oldest: datetime | None = None
+
+    @classmethod
+    def begin(cls, state: Mapping[str, Any], start_date: Any, now: datetime) -> ResultsPass:
+        bookmark = instant(state.get("replication_key_value")) \
+            if state.get("replication_key") == REPLICATION_KEY else None
+        resume = state.get("resume") or {}
+        if bookmark is None:
+            since = first_run_start(start_date, now, RAW_RESULTS_KEPT)
+            query_from = unix(since)
+        else:
+            since = bookmark
+            query_from = unix(bookmark - OVERLAP)
+        query_to = int(resume.get("to") or 0) or unix(now)
+        return cls(bookmark, set(state.get("seen_at_bookmark") or ()), since, query_from,
+                   query_to, instant(resume.get("newest")),
+                   set(resume.get("newest_ids") or ()))
+
+    def keep(self, row: Record) -> bool:
+        """Whether to emit ``row`` (read in the listing's order)."""
+        created = instant(row.get(REPLICATION_KEY))
+        if created is None:
+            return True
+        if self.oldest is None or created < self.oldest:
+            self.oldest = created
+        identifier = str(row.get("id"))
+        if created < self.since or (created == self.bookmark and
+                                    identifier in self.bookmark_ids):
+            return False
+        if self.newest is None or created > self.newest:
+            self.newest, self.newest_ids = created, {identifier}
+        elif created == self.newest:
+            self.newest_ids.add(identifier)
+        return True
+
+    def end(self, state: dict[str, Any], complete: bool) -> None:
+        """Move the bookmark (``complete``: read to the end), or leave where to go on."""
+        if complete:
+            top, ids = self.newest, self.newest_ids
+            if self.bookmark is not None and (top is None or top <= self.bookmark):
+                ids = (self.bookmark_ids | ids) if top == self.bookmark else self.bookmark_ids
+                top = self.bookmark
+            if top is not None:
+                state["replication_key"] = REPLICATION_KEY
+                state["replication_key_value"] = iso(top)
+                state["seen_at_bookmark"] = sorted(ids)
+            state.pop("resume", None)
+        elif self.oldest is not None:
+            state["resume"] = {"to": unix(self.oldest) + 1,
+                               "newest": iso(self.newest) if self.newest else None,
+                               "newest_ids": sorted(self.newest_ids)}
+
+
+class CheckResultsStream(ChecklyStream):
+    """Each check's results (a child of ``checks``), newest first, differentially."""
+
+    name = "check_results"
+    path = "/v2/check-results/{checkId}"
+    records_jsonpath = "$.entries[*]"
+    primary_keys = ("id",)
+    replication_key = REPLICATION_KEY
+    is_sorted = False
+    parent_stream_type = ChecksStream
+    state_partitioning_keys = ["checkId"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._pass: ResultsPass | None = None
+        self._paginator: CursorPaginator | None = None
+        self._stopped = False
+        self._gone = False
+        self._told_out_of_time = False
+
+    def get_records(self, context: Context | None) -> Iterable[Record]:
+        check = (context or {}).get("checkId")
+        if self.out_of_time():
+            if not self._told_out_of_time:
+                self.logger.info("check_results: max_duration reached; the checks left "
+                                 "(from %s on) are read next run", check)
+                self._told_out_of_time = True
+            return
+        state = self.get_context_state(context)
+        self._pass = ResultsPass.begin(state, self.config.get("start_date"), self.run_started)
+        self._paginator, self._stopped, self._gone = None, False, False
+        yield from super().get_records(context)
+        truncated = self._paginator is not None and self._paginator.truncated
+        if self._gone:
+            return
+        if self._stopped or truncated:
+            self.logger.info("check_results: check %s read in part (%s); the next run goes "
+                             "on from there", check,
+                             "max_duration" if self._stopped else "max_pages")
+        self._pass.end(state, complete=not (self._stopped or truncated))
+
+    def request_records(self, context: Context | None) -> Iterable[Record]:
+        for record in super().request_records(context):
+            yield record
+            if self.out_of_time():
+                self._stopped = True
+                return
+
+    def get_new_paginator(self) -> CursorPaginator:
+        self._paginator = CursorPaginator(self.config.get("max_pages"))
+        return self._paginator
+
+    def get_url_params(self, context: Context | None, next_page_token: Any
+                       ) -> dict[str, Any]:
+        if self._pass is None:
+            raise RuntimeError("check_results: a page asked for outside a pass")
+        params: dict[str, Any] = {"limit": PAGE_SIZE, "from": self._pass.query_from,
+                                  "to": self._pass.query_to}
+        if next_page_token:
+            params["nextId"] = next_page_token
+        return params
+
+    def validate_response(self, response: requests.Response) -> None:
+        """A check deleted since it was listed has no results any more (404): skipped."""
+        if response.status_code == 404:
+            self._gone = True
+            self.logger.warning("%s: Checkly has no such check any more (deleted during "
+                                "the run?); skipped", self.describe(response.request))
+            return
+        super().validate_response(response)
+
+    def parse_response(self, response: requests.Response) -> Iterable[Record]:
+        if response.status_code == 404:
+            return iter(())
+        return super().parse_response(response)
+
+    def post_process(self, row: Record, context: Context | None = None) -> Record | None:
+        if self._pass is not None and not self._pass.keep(row):
+            return None
+        return super().post_process(row, context)
+
+    def _increment_stream_state(self, latest_record: Record, *,
+                                context: Context | None = None) -> None:
+        """Nothing: :meth:`ResultsPass.end` moves the bookmark, once a check is read to its
+        end."""
+
+    def describe(self, request: requests.PreparedRequest | None) -> str:
+        path = (request.path_url if request is not None else "").split("?")[0]
+        check = path.rsplit("/", 1)[-1] if "/check-results/" in path else "?"
+        return f"check {check} ({self.name})"

@@ -1,0 +1,274 @@
+"""Sample check results, the alerts they raise and the reports rolled up from them, shaped
+as Checkly documents them.
+
+- A result is what ``GET /v2/check-results/{checkId}`` lists (``CheckResult`` in the API
+  reference). Its nested parts have the shapes Checkly's own client types them with
+  (checkly/checkly-cli, ``packages/cli/src/rest/check-results.ts``) and its docs describe
+  them: an API check's ``response.timings`` (``socket``, ``lookup``, ``connect``,
+  ``response``, ``end``: milliseconds from the start) and ``timingPhases`` (``wait``,
+  ``dns``, ``tcp``, ``firstByte``, ``download``, ``total``: durations), its
+  ``assertions``; a browser check's ``traceSummary``, ``pages`` with ``webVitals``,
+  ``errors``, ``jobLog``, traces and videos.
+- An alert is what ``GET /v1/check-alerts`` lists (``CheckAlert``): a failure when a check
+  starts failing, a recovery when it passes again, a degradation.
+- A report is what ``GET /v1/reporting`` answers (``Reporting``): per check, its
+  ``aggregate`` over the window, or with ``granularity`` one ``aggregates`` bucket per
+  day, week or month (clamped to the window; buckets without runs left out), the success
+  ratio as a percentage with four decimals and response times in milliseconds.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from observes_singer.tapkit.fake_api.records import iso, uuid
+from tap_checkly.moments import day_start, instant
+
+Record = dict[str, Any]
+
+ARTIFACTS = "https://api.checklyhq.com/v1/assets/checkRunData/eu-west-1"
+RESULT_TYPES = ("apiCheckResult", "browserCheckResult", "multiStepCheckResult",
+                "agenticCheckResult", "playwrightCheckResult", "tracerouteCheckResult",
+                "grpcCheckResult", "sslCheckResult")
+
+
+def at(text: Any) -> datetime:
+    """A timestamp the samples wrote, as an aware datetime."""
+    moment = instant(text)
+    if moment is None:
+        raise ValueError(f"not a timestamp: {text!r}")
+    return moment
+
+
+def _phases(n: int, total: float) -> tuple[Record, Record]:
+    """``timingPhases`` that add up to ``total`` ms, and the ``timings`` they make."""
+    wait = 1.0 + (n % 7) * 0.13
+    dns = 2.5 + (n % 11) * 1.7
+    tcp = 14.0 + (n % 5) * 3.1
+    download = 0.4 + (n % 3) * 0.25
+    first_byte = round(total - wait - dns - tcp - download, 3)
+    phases = {"wait": round(wait, 3), "dns": round(dns, 3), "tcp": round(tcp, 3),
+              "firstByte": first_byte, "download": round(download, 3), "total": total}
+    lookup = wait + dns
+    connect = lookup + tcp
+    timings = {"socket": round(wait, 3), "lookup": round(lookup, 3),
+               "connect": round(connect, 3), "response": round(connect + first_byte, 3),
+               "end": total}
+    return phases, timings
+
+
+def _base(check: Record, n: int, started: datetime, response_time: float, *,
+          failing: bool, degraded: bool, result_type: str, attempts: int,
+          location: str) -> Record:
+    stopped = started + timedelta(milliseconds=response_time)
+    base: Record = {
+        "id": uuid(n, f"checkly-result-{check['id']}"),
+        "name": check["name"], "checkId": check["id"],
+        "hasFailures": failing, "hasErrors": False, "isDegraded": degraded,
+        "isCancelled": False, "overMaxResponseTime": False, "runLocation": location,
+        "startedAt": iso(started), "stoppedAt": iso(stopped),
+        "created_at": iso(stopped + timedelta(milliseconds=180 + n % 400)),
+        "responseTime": response_time,
+        "checkRunId": 98_000_000 + n, "attempts": attempts, "resultType": result_type,
+        "sequenceId": uuid(n, f"checkly-sequence-{check['id']}"),
+        "traceId": f"{n:032x}" if n % 4 else None,
+        "errorGroupIds": [uuid(1, f"checkly-error-group-{check['id']}")] if failing else [],
+    }
+    base.update({kind: None for kind in RESULT_TYPES})
+    return base
+
+
+def api_result(check: Record, n: int, started: datetime, *, failing: bool = False,
+               degraded: bool = False, result_type: str = "FINAL", attempts: int = 0,
+               location: str = "eu-west-1") -> Record:
+    total = round(120.0 + (n * 37) % 900 + (n % 10) / 10, 3)
+    if degraded:
+        total += 5000.0
+    result = _base(check, n, started, total, failing=failing, degraded=degraded,
+                   result_type=result_type, attempts=attempts, location=location)
+    phases, timings = _phases(n, total)
+    request = check["request"]
+    status = 500 if failing else 200
+    body = ('{"status": "degraded", "error": "upstream timeout"}' if failing
+            else '{"status": "ok", "region": "ñandú-1"}')
+    result["apiCheckResult"] = {
+        "assertions": [
+            {"source": "STATUS_CODE", "comparison": "EQUALS", "property": "", "target": 200,
+             "regex": None},
+            {"source": "JSON_BODY", "comparison": "EQUALS", "property": "$.status",
+             "target": "ok", "regex": None},
+        ],
+        "request": {"method": request["method"], "url": request["url"],
+                    "data": request["body"],
+                    "headers": {"User-Agent": "Checkly/1.0 (https://www.checklyhq.com)",
+                                "Accept": "application/json"},
+                    "params": {"check": str(n % 9)}},
+        "response": {"status": status,
+                     "statusText": "Internal Server Error" if failing else "OK",
+                     "body": body,
+                     "headers": {"content-type": "application/json; charset=utf-8",
+                                 "content-length": str(len(body)),
+                                 "server": "nginx/1.27.0"},
+                     "timings": timings, "timingPhases": phases},
+        "requestError": None,
+        "jobLog": {"setup": [{"time": 1_700_000_000_000 + n, "msg": "check SETUP",
+                              "level": "INFO"}],
+                   "request": [], "teardown": []},
+        "jobAssets": None, "pcapDataUrl": None,
+    }
+    return result
+
+
+def browser_result(check: Record, n: int, started: datetime, *, failing: bool = False,
+                   result_type: str = "FINAL", attempts: int = 0,
+                   location: str = "eu-west-1") -> Record:
+    total = float(4200 + (n * 53) % 3000)
+    result = _base(check, n, started, total, failing=failing, degraded=False,
+                   result_type=result_type, attempts=attempts, location=location)
+    start_ms = int(started.timestamp() * 1000)
+    run = f"{ARTIFACTS}/{check['id']}/{n}"
+    errors = ["Error: expect(locator).toBeVisible() failed\n\tLocator: "
+              "getByRole('heading', { name: 'Ñandú' })"] if failing else []
+    result["browserCheckResult"] = {
+        "type": "PLAYWRIGHT",
+        "traceSummary": {"consoleErrors": 1 if failing else 0, "networkErrors": n % 2,
+                         "documentErrors": 0, "userScriptErrors": 1 if failing else 0},
+        "pages": [{"url": "https://shop.example.com/",
+                   "webVitals": {"TTFB": {"value": 85.1 + n % 40, "score": "GOOD"},
+                                 "FCP": {"value": 367.7 + n % 90, "score": "GOOD"},
+                                 "LCP": {"value": 1800.0 + n % 900,
+                                         "score": "NEEDS_IMPROVEMENT" if n % 5 == 0
+                                         else "GOOD"},
+                                 "CLS": {"value": 0.0049804687500000005, "score": "GOOD"},
+                                 "TBT": {"value": 162, "score": "GOOD"}}}],
+        "playwrightTestVideos": [f"{run}/the-shop-loads.webm"],
+        "errors": errors,
+        "endTime": start_ms + int(total), "startTime": start_ms,
+        "runtimeVersion": check.get("runtimeId") or "2025.04",
+        "jobLog": [{"time": start_ms, "msg": "Starting job", "level": "DEBUG"},
+                   {"time": start_ms + 40, "msg": "Running 1 test using 1 worker",
+                    "level": "INFO"},
+                   {"time": start_ms + int(total), "msg": "1 failed" if failing
+                    else "1 passed", "level": "INFO"}],
+        "jobAssets": [f"{run}/screenshot.jpg"],
+        "playwrightTestTraces": [f"{run}/script-the-shop-loads-chromium.zip"],
+        "playwrightTestJsonReportFile": f"{run}/report.json",
+    }
+    return result
+
+
+def check_result(check: Record, n: int, started: datetime, **kind: Any) -> Record:
+    """The n-th result of ``check`` (an API or a browser check)."""
+    if check["checkType"] == "BROWSER":
+        kind.pop("degraded", None)
+        return browser_result(check, n, started, **kind)
+    return api_result(check, n, started, **kind)
+
+
+def run_results(check: Record, n: int, started: datetime, location: str) -> list[Record]:
+    """The results of one scheduled run of ``check``: its final result and, when the run
+    was retried (every 13th), the failed attempt before it. Every 17th run fails, every
+    19th (of an API check) is degraded."""
+    failing = n % 17 == 5
+    degraded = not failing and n % 19 == 7
+    kind = {"failing": failing, "degraded": degraded, "location": location}
+    if n % 13 == 3:
+        attempt = check_result(check, 10_000_000 + n, started, result_type="ATTEMPT",
+                               attempts=0, **{**kind, "failing": True})
+        final = check_result(check, n, started + timedelta(seconds=5), attempts=1, **kind)
+        return [attempt, final]
+    return [check_result(check, n, started, **kind)]
+
+
+# -- alerts -----------------------------------------------------------------------------------
+
+def alerts(check: Record, results: Iterable[Record], first_id: int) -> list[Record]:
+    """The alerts a check's final results raise, oldest first: a failure when it starts
+    failing, a recovery when it passes again, a degradation when it starts being slow."""
+    found: list[Record] = []
+    failing = degraded = False
+    for result in sorted((r for r in results if r["resultType"] == "FINAL"),
+                         key=lambda r: r["created_at"]):
+        kind = None
+        if result["hasFailures"] and not failing:
+            kind = "ALERT_FAILURE"
+        elif not result["hasFailures"] and failing:
+            kind = "ALERT_RECOVERY"
+        elif result["isDegraded"] and not degraded:
+            kind = "ALERT_DEGRADED"
+        failing, degraded = result["hasFailures"], bool(result["isDegraded"])
+        if kind is None:
+            continue
+        api = result.get("apiCheckResult") or {}
+        status = (api.get("response") or {}).get("status")
+        found.append({
+            "id": str(first_id + len(found)), "name": check["name"], "checkId": check["id"],
+            "alertType": kind, "checkType": check["checkType"],
+            "runLocation": result["runLocation"], "responseTime": result["responseTime"],
+            "error": "Expected 200 but received 500" if kind == "ALERT_FAILURE" else None,
+            "statusCode": str(status) if status is not None else None,
+            "created_at": iso(at(result["created_at"]) + timedelta(seconds=2)),
+            "startedAt": result["startedAt"],
+        })
+    return found
+
+
+# -- reporting --------------------------------------------------------------------------------
+
+def _percentile(values: Sequence[float], share: float) -> float:
+    ordered = sorted(values)
+    index = max(0, math.ceil(share * len(ordered)) - 1)
+    return ordered[index]
+
+
+def aggregate(results: Sequence[Record]) -> Record:
+    times = [r["responseTime"] for r in results]
+    passed = sum(1 for r in results if not r["hasFailures"] and not r["hasErrors"])
+    return {"successRatio": round(100 * passed / len(results), 4),
+            "avg": round(sum(times) / len(times), 2),
+            "p95": _percentile(times, 0.95), "p99": _percentile(times, 0.99)}
+
+
+def _buckets(start: datetime, end: datetime, granularity: str) -> list[tuple[datetime, datetime]]:
+    """Calendar buckets in UTC covering [start, end), clamped to it."""
+    found = []
+    edge = day_start(start)
+    if granularity == "week":
+        edge -= timedelta(days=edge.weekday())
+    elif granularity == "month":
+        edge = edge.replace(day=1)
+    while edge < end:
+        if granularity == "day":
+            following = edge + timedelta(days=1)
+        elif granularity == "week":
+            following = edge + timedelta(days=7)
+        else:
+            following = (edge.replace(day=28) + timedelta(days=4)).replace(day=1)
+        found.append((max(edge, start), min(following, end)))
+        edge = following
+    return found
+
+
+def report(check: Record, results: Iterable[Record], start: datetime, end: datetime,
+           granularity: str | None) -> Record:
+    """``GET /v1/reporting``'s entry for ``check`` over [start, end)."""
+    finals = [r for r in results if r["resultType"] == "FINAL"
+              and start <= at(r["startedAt"]) < end]
+    entry: Record = {"name": check["name"], "checkId": check["id"],
+                     "checkType": check["checkType"], "deactivated": not check["activated"],
+                     "tags": list(check["tags"])}
+    if granularity is None:
+        entry["aggregate"] = aggregate(finals) if finals else \
+            {"successRatio": 0, "avg": 0, "p95": 0, "p99": 0}
+        return entry
+    buckets = []
+    for low, high in _buckets(start, end, granularity):
+        inside = [r for r in finals if low <= at(r["startedAt"]) < high]
+        if inside:
+            buckets.append({**aggregate(inside), "from": iso(low), "to": iso(high)})
+    entry["aggregates"] = buckets
+    return entry
+

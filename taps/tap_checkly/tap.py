@@ -1,0 +1,110 @@
+"""tap-checkly: a Checkly account's checks, their results and alerts, and its settings."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import cached_property
+from typing import Any
+
+from singer_sdk import Tap
+from singer_sdk import typing as th
+from singer_sdk.exceptions import ConfigValidationError
+
+from observes_singer.state import tap_state
+from observes_singer.tapkit.pacing import Pacing
+from observes_singer.tapkit.settings import config_errors
+from tap_checkly.alerts import CheckAlertsStream
+from tap_checkly.reporting import ReportingStream
+from tap_checkly.results import CheckResultsStream
+from tap_checkly.session import (
+    DEFAULT_API_URL,
+    DEFAULT_RATE_LIMIT,
+    DEFAULT_RESULTS_RATE_LIMIT,
+    checkly_pacing,
+)
+from tap_checkly.streams import CONFIGURATION_STREAMS, ChecklyStream
+
+
+def _rate_limit(name: str, default: dict[str, int], description: str) -> th.Property[Any]:
+    return th.Property(
+        name, th.ObjectType(
+            th.Property("requests", th.IntegerType(minimum=1), required=True,
+                        description="Requests allowed in the window (1 or more)"),
+            th.Property("seconds", th.NumberType(exclusive_minimum=0), required=True,
+                        description="The window, in seconds (more than 0)")),
+        default=default, description=description)
+
+
+class TapCheckly(Tap):
+    name = "tap-checkly"
+    config_jsonschema = th.PropertiesList(
+        th.Property("api_key", th.StringType, required=True, secret=True,
+                    description="A Checkly API key (a read-only one is enough), sent as a "
+                    "Bearer token to api_url only"),
+        th.Property("account_id", th.StringType, required=True,
+                    description="The account's id (Account settings, General), sent as "
+                    "X-Checkly-Account"),
+        th.Property("api_url", th.StringType, default=DEFAULT_API_URL,
+                    description="Checkly's public API root"),
+        th.Property("start_date", th.DateTimeType,
+                    description="Where a first run starts: check results and alerts from "
+                    "then on, or from 30 days back (what Checkly keeps) if that is later; "
+                    "reports from then on. By default, 30 days back"),
+        th.Property("max_pages", th.IntegerType(minimum=1),
+                    description="Pages read in one run, per check for check_results, in "
+                    "all for check_alerts and reporting (1 or more); the next run resumes "
+                    "where this one stopped"),
+        th.Property("max_duration", th.NumberType(exclusive_minimum=0),
+                    description="Seconds check_results, check_alerts and reporting may run "
+                    "before they stop cleanly (more than 0); the next run resumes there"),
+        _rate_limit("rate_limit", DEFAULT_RATE_LIMIT,
+                    "{requests: N, seconds: W}: the tap sends at most N requests in any W "
+                    "seconds, every route counted (Checkly allows 600 every 60 s and sends "
+                    "no rate-limit header: the tap paces itself)"),
+        _rate_limit("check_results_rate_limit", DEFAULT_RESULTS_RATE_LIMIT,
+                    "{requests: N, seconds: W}: at most N requests to /v2/check-results in "
+                    "any W seconds (Checkly allows 60 every 60 s there)"),
+    ).to_dict()
+
+    def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
+        """singer-sdk's check of the settings, with messages that name the setting and
+        never show the API key (singer-sdk's own messages quote the value)."""
+        schema = self.config_jsonschema
+        self.append_builtin_config(schema)
+        errors = config_errors(schema, self._config)
+        if errors and raise_errors:
+            raise ConfigValidationError("Config validation failed", errors=errors,
+                                        schema=schema)
+        if errors:
+            self.logger.warning("Config validation failed")
+        return errors
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        """Resume from ``--state`` in any form a Singer pipeline hands over: the bare state,
+        a whole STATE message, or Meltano's envelope."""
+        super().load_state(tap_state(state))
+
+    @cached_property
+    def run_started(self) -> datetime:
+        """The run's "now": every window of every stream ends there."""
+        return datetime.now(UTC)
+
+    @cached_property
+    def pacing(self) -> Pacing:
+        """One pace for all the streams: Checkly counts the account's requests."""
+        return checkly_pacing(self.config.get("rate_limit"),
+                              self.config.get("check_results_rate_limit"),
+                              log=self.logger.info)
+
+    def discover_streams(self) -> list[ChecklyStream]:
+        kinds: list[type[ChecklyStream]] = [*CONFIGURATION_STREAMS, CheckResultsStream,
+                                            CheckAlertsStream, ReportingStream]
+        return [kind(tap=self) for kind in kinds]
+
+
+def main() -> None:
+    TapCheckly.cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,124 @@
+"""tap-checkly's schemas and the sample Checkly's answers, held to each other: the schemas
+cover every field the sample returns and its records fit their types and formats; the
+schemas declare what Checkly's API reference documents, every field nullable but keys."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from jsonschema import Draft7Validator, FormatChecker
+from tap_checkly.reporting import AGGREGATE_FIELDS, CHECK_FIELDS, day_records
+from tap_checkly.sample_account import SampleAccount
+
+from observes_singer.tapkit.schemas import load_schemas
+from observes_singer.tapkit.testing import assert_schemas_cover
+
+STREAMS = {"checks", "check_groups", "check_statuses", "alert_channels", "check_alerts",
+           "dashboards", "maintenance_windows", "snippets", "private_locations",
+           "environment_variables", "check_results", "reporting"}
+KEYS = {"checks": {"id"}, "check_groups": {"id"}, "check_statuses": {"checkId"},
+        "alert_channels": {"id"}, "check_alerts": {"id"}, "dashboards": {"id"},
+        "maintenance_windows": {"id"}, "snippets": {"id"}, "private_locations": {"id"},
+        "environment_variables": {"key"}, "check_results": {"id", "checkId"},
+        "reporting": {"checkId", "from"}}
+
+
+def as_emitted(records: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    """The records by stream as the tap reads them: reports a record per check and day."""
+    return {**records,
+            "reporting": [day for entry in records["reporting"] for day in day_records(entry)]}
+
+
+@pytest.fixture(scope="module")
+def sample() -> dict[str, list[dict[str, Any]]]:
+    account = SampleAccount(api_checks=3, browser_checks=2, runs=200)
+    account.answer_secret_values = True  # every field there, secrets included
+    return account.records()
+
+
+def test_the_schemas_are_the_streams() -> None:
+    assert set(load_schemas("tap_checkly")) == STREAMS
+
+
+def test_the_schemas_cover_every_field_the_sample_checkly_returns(
+        sample: dict[str, list[dict[str, Any]]]) -> None:
+    """A field Checkly returns that a schema lacks would be dropped by singer-sdk without
+    a word: every field the sample returns, nested ones too, has a place."""
+    assert set(sample) == STREAMS and all(sample.values())
+    assert_schemas_cover(as_emitted(sample), load_schemas("tap_checkly"))
+    for entry in sample["reporting"]:  # what the per-day records leave out is nothing
+        assert set(entry) <= {*CHECK_FIELDS, "aggregates"}
+        for bucket in entry["aggregates"]:
+            assert set(bucket) == {*AGGREGATE_FIELDS, "from", "to"}
+
+
+def test_the_sample_records_fit_the_schemas_types_and_formats(
+        sample: dict[str, list[dict[str, Any]]]) -> None:
+    schemas = load_schemas("tap_checkly")
+    problems = []
+    for stream, items in as_emitted(sample).items():
+        validator = Draft7Validator(schemas[stream], format_checker=FormatChecker())
+        problems += [f"{stream}.{'.'.join(map(str, error.absolute_path))}: {error.message}"
+                     for item in items for error in validator.iter_errors(item)]
+    assert problems == []
+
+
+def test_every_field_may_be_null_but_the_keys() -> None:
+    """Checkly leaves fields out or null by check type and plan; a key never."""
+    for stream, schema in load_schemas("tap_checkly").items():
+        assert schema["type"] == "object"
+        assert set(schema["required"]) == KEYS[stream]
+        for name, field in schema["properties"].items():
+            types = field.get("type")
+            if name in KEYS[stream]:
+                assert types in ("string", "number", ["string"]), (stream, name)
+            elif types is not None:  # no type: any value, null included
+                assert "null" in types, (stream, name)
+
+
+def declared(schema: dict[str, Any], path: str) -> dict[str, Any]:
+    node = schema
+    for step in path.split("."):
+        node = node["items"] if step == "[]" else node["properties"][step]
+    return node
+
+
+@pytest.mark.parametrize(("stream", "path", "fields"), [
+    # GET /v2/check-results/{checkId} (CheckResult), with the timing phases the docs list
+    ("check_results", "apiCheckResult.response.timingPhases",
+     {"wait", "dns", "tcp", "firstByte", "download", "total"}),
+    ("check_results", "apiCheckResult.response.timings",
+     {"socket", "lookup", "connect", "response", "end"}),
+    ("check_results", "apiCheckResult.response",
+     {"status", "statusText", "body", "bodyEncoding", "headers", "timings", "timingPhases"}),
+    ("check_results", "browserCheckResult",
+     {"type", "traceSummary", "pages", "playwrightTestVideos", "errors", "endTime",
+      "startTime", "runtimeVersion", "jobLog", "jobAssets", "playwrightTestTraces",
+      "playwrightTestJsonReportFile"}),
+    ("check_results", "playwrightCheckResult.playwrightTraceFiles.[]",
+     {"url", "name", "filename"}),
+    # GET /v1/checks: every check type's fields (ChecksV1Check is anyOf of them)
+    ("checks", "heartbeat", {"period", "periodUnit", "grace", "graceUnit", "pingToken",
+                             "pingUrl"}),
+    ("checks", "request.sslConfig.securityBaseline.minTLSVersion", {"value", "severity"}),
+    ("checks", "projectBindings.owner.binding", {"logicalId", "pending"}),
+    # GET /v1/reporting, a record per day
+    ("reporting", "aggregate", {"successRatio", "avg", "p95", "p99"}),
+    ("environment_variables", "", {"key", "value", "locked", "secret"}),
+])
+def test_the_schemas_declare_what_checkly_documents(stream: str, path: str,
+                                                    fields: set[str]) -> None:
+    schema = load_schemas("tap_checkly")[stream]
+    node = declared(schema, path) if path else schema
+    assert fields <= set(node["properties"]), sorted(fields - set(node["properties"]))
+
+
+def test_the_check_results_schema_declares_every_result_type() -> None:
+    properties = load_schemas("tap_checkly")["check_results"]["properties"]
+    assert {"apiCheckResult", "browserCheckResult", "multiStepCheckResult",
+            "agenticCheckResult", "playwrightCheckResult", "tracerouteCheckResult",
+            "grpcCheckResult", "sslCheckResult", "created_at", "createdAt", "startedAt",
+            "stoppedAt", "resultType", "attempts", "sequenceId", "traceId",
+            "errorGroupIds"} <= set(properties)
+    assert properties["created_at"]["format"] == "date-time"
