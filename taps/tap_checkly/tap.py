@@ -6,13 +6,10 @@ from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
-from singer_sdk import Tap
 from singer_sdk import typing as th
-from singer_sdk.exceptions import ConfigValidationError
 
-from observes_singer.state import tap_state
 from observes_singer.tapkit.pacing import Pacing
-from observes_singer.tapkit.settings import config_errors
+from observes_singer.tapkit.tap import SourceTap
 from tap_checkly.alerts import CheckAlertsStream
 from tap_checkly.reporting import ReportingStream
 from tap_checkly.results import CheckResultsStream
@@ -35,7 +32,7 @@ def _rate_limit(name: str, default: dict[str, int], description: str) -> th.Prop
         default=default, description=description)
 
 
-class TapCheckly(Tap):
+class TapCheckly(SourceTap):
     name = "tap-checkly"
     config_jsonschema = th.PropertiesList(
         th.Property("api_key", th.StringType, required=True, secret=True,
@@ -65,24 +62,6 @@ class TapCheckly(Tap):
                     "{requests: N, seconds: W}: at most N requests to /v2/check-results in "
                     "any W seconds (Checkly allows 60 every 60 s there)"),
     ).to_dict()
-
-    def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
-        """singer-sdk's check of the settings, with messages that name the setting and
-        never show the API key (singer-sdk's own messages quote the value)."""
-        schema = self.config_jsonschema
-        self.append_builtin_config(schema)
-        errors = config_errors(schema, self._config)
-        if errors and raise_errors:
-            raise ConfigValidationError("Config validation failed", errors=errors,
-                                        schema=schema)
-        if errors:
-            self.logger.warning("Config validation failed")
-        return errors
-
-    def load_state(self, state: dict[str, Any]) -> None:
-        """Resume from ``--state`` in any form a Singer pipeline hands over: the bare state,
-        a whole STATE message, or Meltano's envelope."""
-        super().load_state(tap_state(state))
 
     @cached_property
     def run_started(self) -> datetime:

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from singer_sdk import Tap
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 
-from observes_singer.state import tap_state
-from observes_singer.tapkit.settings import config_errors
+from observes_singer.tapkit.tap import SourceTap
 from tap_gitlab.delivery_streams import DELIVERY_STREAMS
 from tap_gitlab.group_streams import GroupProjectsStream
 from tap_gitlab.session import DEFAULT_API_URL
 from tap_gitlab.streams import STREAMS, GitLabStream, list_group_projects
 
 
-class TapGitLab(Tap):
+class TapGitLab(SourceTap):
     name = "tap-gitlab"
     config_jsonschema = th.PropertiesList(
         th.Property("api_url", th.StringType, default=DEFAULT_API_URL,
@@ -45,25 +41,6 @@ class TapGitLab(Tap):
     ).to_dict()
 
     _projects: list[str] | None = None
-
-    def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
-        """singer-sdk's check of the settings, with messages that name the setting and
-        what it accepts, and never show the value of a secret one (singer-sdk's own
-        messages are jsonschema's, which quote the value)."""
-        schema = self.config_jsonschema
-        self.append_builtin_config(schema)
-        errors = config_errors(schema, self._config)
-        if errors and raise_errors:
-            raise ConfigValidationError("Config validation failed", errors=errors,
-                                        schema=schema)
-        if errors:
-            self.logger.warning("Config validation failed")
-        return errors
-
-    def load_state(self, state: dict[str, Any]) -> None:
-        """Resume from ``--state`` in any form a Singer pipeline hands over: the bare state
-        (``{"bookmarks": ...}``), a whole STATE message, or Meltano's envelope."""
-        super().load_state(tap_state(state))
 
     def discover_streams(self) -> list[GitLabStream]:
         kinds: list[type[GitLabStream]] = [*STREAMS, *DELIVERY_STREAMS, GroupProjectsStream]
