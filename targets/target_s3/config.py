@@ -27,7 +27,9 @@ CONFIG_KEYS: dict[str, str] = {
     f"record's partition_field); default {DEFAULT_KEY_TEMPLATE}; e.g. "
     "{stream}/year={partition:%Y}/month={partition:%m}/{run_id}-{part}.{ext}. Stream and "
     "table names are single segments: / \\ control characters and a leading . are "
-    "percent-encoded. It must hold {part}; one whose keys would not stay below url is "
+    "percent-encoded. Without {part} each object is written whole, never split (the "
+    "max_*_per_object limits do not apply), for keys named once per run such as "
+    "backups; one whose keys would not stay below url is "
     "refused when the run starts (a .., . or empty segment, a \\, an unknown placeholder), "
     "and one that gives two objects one key stops the run",
     "partition_field": "top-level date-time field of the records that {partition} formats "
@@ -53,6 +55,11 @@ class S3TargetConfig:
     state_url: str | None
     endpoint_url: str | None
     default_url: bool
+
+    @property
+    def splits(self) -> bool:
+        """Whether objects are split into parts at the limits ({part} in the keys)."""
+        return "{part" in self.key_template
 
     @property
     def extension(self) -> str:
@@ -95,9 +102,12 @@ def load_config(raw: Any, cwd: Path | None = None) -> S3TargetConfig:
     if not isinstance(url, str) or not url:
         raise ConfigError("url: must be a non-empty string")
     template = raw.get("key_template", DEFAULT_KEY_TEMPLATE)
-    if not isinstance(template, str) or "{part" not in template:
-        raise ConfigError("key_template: must be a string with a {part} placeholder, so that "
-                          "every object gets its own key")
+    if not isinstance(template, str) or not template:
+        raise ConfigError("key_template: must be a non-empty string")
+    if "{part" not in template and any(key in raw for key in
+                                       ("max_rows_per_object", "max_bytes_per_object")):
+        raise ConfigError("key_template has no {part}: its objects are never split, so "
+                          "max_rows_per_object and max_bytes_per_object cannot apply")
     partition_field = raw.get("partition_field")
     if "{partition" in template and not partition_field:
         raise ConfigError("key_template uses {partition}: set partition_field")

@@ -169,7 +169,8 @@ class ObjectSink(Sink):
         for index, (table, columns) in enumerate(zip(plan.tables, stream.columns, strict=True)):
             while flattener.rows(index):
                 part = self._part(stream.name, table.name, partition, columns)
-                room = max(1, self.config.max_rows - part.rows)
+                room = (max(1, self.config.max_rows - part.rows) if self.config.splits
+                        else flattener.rows(index))
                 data, rows, damaged = flattener.take(index, room)
                 part.write(data, rows)
                 if damaged:
@@ -191,8 +192,8 @@ class ObjectSink(Sink):
         group = self._render(stream, table, partition, 0) if partition else ""
         key = (stream, table, group)
         part = self.parts.get(key)
-        if part is not None and (part.rows >= self.config.max_rows or
-                                 part.bytes >= self.config.max_bytes):
+        if part is not None and self.config.splits and (
+                part.rows >= self.config.max_rows or part.bytes >= self.config.max_bytes):
             self._close(key)
             part = None
         if part is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import os
 import subprocess
 import sys
@@ -196,3 +197,28 @@ def test_numeric_settings_are_checked(tmp_path: Path, setting: str, value: Any) 
     (error,) = error_lines(result)
     assert error.startswith(f"target-s3: error: {setting}: must be a positive integer, got ")
     assert not (tmp_path / "bucket").exists()
+
+
+def test_a_template_without_part_writes_each_object_whole_and_a_rerun_replaces_it(
+        tmp_path: Path) -> None:
+    template = "backup/timedoctor.worklogs.2026-10-01.2026-10-31.singer.gz"
+    url = str(tmp_path / "bucket")
+    first = run_s3(tmp_path, url, stream_input(["worklogs"], records=50), format="singer",
+                   compression="gzip", key_template=template)
+    assert first.returncode == 0, first.stderr.decode()
+    again = run_s3(tmp_path, url, stream_input(["worklogs"], records=30), format="singer",
+                   compression="gzip", key_template=template)
+    assert again.returncode == 0, again.stderr.decode()
+    objects = sorted(p.relative_to(tmp_path / "bucket").as_posix()
+                     for p in (tmp_path / "bucket").rglob("*") if p.is_file()
+                     and "_manifests" not in p.parts)
+    assert objects == [template]  # one object, never split, replaced by the rerun
+    lines = gzip.decompress((tmp_path / "bucket" / template).read_bytes()).splitlines()
+    assert sum(b'"RECORD"' in line for line in lines) == 30
+
+
+def test_without_part_the_split_limits_are_refused(tmp_path: Path) -> None:
+    refused = run_s3(tmp_path, str(tmp_path / "bucket"), stream_input(["jobs"]),
+                     key_template="{stream}.jsonl", max_rows_per_object=10)
+    assert refused.returncode == 1
+    assert b"key_template has no {part}: its objects are never split" in refused.stderr
