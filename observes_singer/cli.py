@@ -18,6 +18,7 @@ from observes_singer.batch.cli import add_commands as add_batch_commands
 from observes_singer.command import run_main
 from observes_singer.jobs import CommandJob, Job, JobError, all_jobs, jobs_dir, load_job
 from observes_singer.lease import EXIT_LEASE_HELD, LeaseError
+from observes_singer.replay.cli import add_command as add_replay_command
 from observes_singer.scaffold import ScaffoldError
 from observes_singer.state import StateError, StateStore, parse_state, tap_state
 from observes_singer.storage import BlobStore, StorageError
@@ -94,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
                           "holding pyproject.toml (default: the working directory)")
 
     add_batch_commands(commands)
+    add_replay_command(commands)
 
     state = commands.add_parser("state", help="inspect or reset a saved Singer state",
                                 description="Read, write or remove the state document of a "
@@ -219,6 +221,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _new_tap_command(args)
     if args.command == "freshness":
         return _freshness_command(args, sys.stdout)
+    if args.command == "replay":
+        from observes_singer.replay.cli import run_command as run_replay
+
+        return run_replay(args)
     if args.command == "batch":
         from observes_singer.batch.cli import run as run_batch
 

@@ -44,6 +44,10 @@ PLUGINS = (
     Plugin("target-s3", "target_s3.cli", "CONFIG_KEYS in targets/target_s3/config.py"),
     Plugin("tap-gitlab", "tap_gitlab.tap", "config_jsonschema in taps/tap_gitlab/tap.py"),
     Plugin("tap-checkly", "tap_checkly.tap", "config_jsonschema in taps/tap_checkly/tap.py"),
+    Plugin("tap-timedoctor", "tap_timedoctor.tap",
+           "config_jsonschema in taps/tap_timedoctor/tap.py"),
+    Plugin("tap-singer-replay", "observes_singer.replay.cli",
+           "SETTINGS in observes_singer/replay/config.py"),
 )
 
 

@@ -7,41 +7,20 @@ timestamps in seconds, ``from`` inclusive and ``to`` exclusive.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
+
+from observes_singer.tapkit.moments import day_start, instant, iso
 
 RAW_RESULTS_KEPT = timedelta(days=30)
 """Checkly keeps raw check results for 30 days, then erases them (the API reference of
 ``GET /v2/check-results/{checkId}``)."""
 
 
-def instant(text: Any) -> datetime | None:
-    """An ISO 8601 timestamp (``Z`` or an offset; UTC when it has neither) as an aware
-    datetime; None for no value."""
-    if isinstance(text, datetime):
-        moment = text
-    elif isinstance(text, str) and text:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    else:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def iso(moment: datetime) -> str:
-    """``2026-03-01T10:15:00.000Z``, as Checkly writes its timestamps."""
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
 def unix(moment: datetime) -> int:
     """Whole seconds since the epoch, rounded down (an inclusive ``from`` then covers the
     instant itself)."""
     return int(moment.timestamp() // 1)
-
-
-def day_start(moment: datetime) -> datetime:
-    """Midnight UTC of ``moment``'s day."""
-    return moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def first_run_start(start_date: Any, now: datetime, kept: timedelta | None) -> datetime:
@@ -53,3 +32,6 @@ def first_run_start(start_date: Any, now: datetime, kept: timedelta | None) -> d
     if start is None:
         return floor if floor is not None else now - RAW_RESULTS_KEPT
     return max(start, floor) if floor is not None else start
+
+
+__all__ = ["RAW_RESULTS_KEPT", "day_start", "first_run_start", "instant", "iso", "unix"]

@@ -1,0 +1,160 @@
+"""``worklogs`` and ``computer_activity``: each user's activity, read in date windows.
+
+``GET /activity/worklog`` (the work sessions: ``start``, ``time`` in seconds, ``mode``,
+``userId``, ``taskId``, ``projectId``, ``deviceId``; with ``task-project-names=true``
+also ``taskName`` and ``projectName``) and ``GET /activity/timeuse`` (what the computer
+was used for: ``start``, ``time``, the app or site in ``type`` and ``value``, the window
+``title``, its ``category`` and productivity ``score``) take ``company``, ``user`` (ids,
+comma-separated), ``from`` and ``to`` (ISO 8601, UTC, ``to`` excluded) and answer
+``{"data": [[...], ...]}``: one list per user asked for, in the order asked. A
+``timeuse`` row does not say whose it is: the tap asks for one user at a time and adds
+``userId``. Each list is paged by ``limit`` and ``page`` (from 0).
+
+Time Doctor's reference recommends asking for no more than 7 days at a time; the tap
+reads the period (:mod:`tap_timedoctor.periods`) in windows of 7 days from its start,
+window after window, every user in each. A record belongs to the window its ``start``
+falls in (a session that runs over a window's end, or the month's, is emitted once, with
+the window it started in).
+
+The bookmark (``replication_key_value``) is the end of the last window read whole,
+written in a STATE message after each window; it never passes the start of the run's
+day in UTC, so the day still going on is read again next run (sessions still being
+tracked, time added later by the desktop app). A run stopped by ``max_pages`` (pages in
+all) or ``max_duration`` stops between two windows; the next run goes on from the
+bookmark. A bookmark outside the period (another month, or the end of one read whole) is
+not used: the period is read from its start.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any, ClassVar
+
+import requests
+
+from tap_timedoctor.moments import day_start, instant, iso, query_time
+from tap_timedoctor.streams import PAGE_SIZE, Context, PagePaginator, Record, TimeDoctorStream
+
+WINDOW = timedelta(days=7)
+"""The longest window the API reference recommends asking for."""
+REPLICATION_KEY = "start"
+
+
+def windows(start: datetime, end: datetime, size: timedelta = WINDOW
+            ) -> list[tuple[datetime, datetime]]:
+    """``[start, end)`` cut in windows of ``size``, the last one shorter."""
+    found = []
+    low = start
+    while low < end:
+        high = min(low + size, end)
+        found.append((low, high))
+        low = high
+    return found
+
+
+class ActivityStream(TimeDoctorStream):
+    """One user's records at a time, window after window (see the module)."""
+
+    primary_keys = ("userId", "start")
+    replication_key = REPLICATION_KEY
+    is_sorted = False
+    records_jsonpath = "$.data[*][*]"
+    extra_params: ClassVar[dict[str, str]] = {}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._window: tuple[datetime, datetime] | None = None
+        self._paginator: PagePaginator | None = None
+
+    def start(self, bookmark: datetime | None) -> datetime:
+        """The bookmark when it lies in the period, else the period's start."""
+        period = self.period
+        if bookmark is not None and period.start <= bookmark < period.end:
+            return bookmark
+        if bookmark is not None:
+            self.logger.info("%s: the bookmark (%s) is outside the period (%s); reading "
+                             "the period from its start", self.name, iso(bookmark), period)
+        return period.start
+
+    def get_records(self, context: Context | None) -> Iterable[Record]:
+        state = self.get_context_state(context)
+        bookmark = instant(state.get("replication_key_value")) \
+            if state.get("replication_key") == REPLICATION_KEY else None
+        start = self.start(bookmark)
+        end = min(self.period.end, self.run_started)
+        settled = day_start(self.run_started)
+        max_pages = self.config.get("max_pages")
+        pages = 0
+        users = self.timedoctor.user_ids
+        for low, high in windows(start, end):
+            if self.out_of_time() or (max_pages is not None and pages >= max_pages):
+                self.logger.info("%s: %s reached; the next run goes on from %s", self.name,
+                                 "max_duration" if self.out_of_time() else "max_pages",
+                                 iso(low))
+                break
+            self._window = (low, high)
+            for user in users:
+                self._paginator = None
+                asked = {"userId": user}
+                for row in self.request_records(asked):
+                    kept = self.post_process(row, asked)
+                    if kept is not None:
+                        yield kept
+                pages += max(1, self._paginator.count if self._paginator is not None else 1)
+            state["replication_key"] = REPLICATION_KEY
+            state["replication_key_value"] = iso(max(low, min(high, settled)))
+            self.state_manager.is_flushed = False
+            self._write_state_message()
+        self._window = None
+
+    def get_new_paginator(self) -> PagePaginator:
+        self._paginator = PagePaginator()
+        return self._paginator
+
+    def get_url_params(self, context: Context | None, next_page_token: Any
+                       ) -> dict[str, Any]:
+        if self._window is None or not context:
+            raise RuntimeError(f"{self.name}: a page asked for outside a window")
+        low, high = self._window
+        return {**self.company_params(), "user": context["userId"],
+                "from": query_time(low), "to": query_time(high), **self.extra_params,
+                "limit": PAGE_SIZE, "page": next_page_token or 0}
+
+    def post_process(self, row: Record, context: Context | None = None) -> Record | None:
+        """The user's id on each row, and only the rows that start in the window."""
+        if context and not row.get("userId"):
+            row["userId"] = context["userId"]
+        begun = instant(row.get("start"))
+        if self._window is not None and begun is not None and \
+                not self._window[0] <= begun < self._window[1]:
+            return None
+        return row
+
+    def _increment_stream_state(self, latest_record: Record, *,
+                                context: Context | None = None) -> None:
+        """Nothing: :meth:`get_records` moves the bookmark, a window at a time."""
+
+    def describe(self, request: requests.PreparedRequest | None) -> str:
+        window = f", {iso(self._window[0])} to {iso(self._window[1])}" \
+            if self._window is not None else ""
+        return f"{self.name} ({self.path}{window})"
+
+
+class WorklogsStream(ActivityStream):
+    """``GET /activity/worklog?task-project-names=true``: each work session."""
+
+    name = "worklogs"
+    path = "/activity/worklog"
+    extra_params = {"task-project-names": "true"}
+
+
+class ComputerActivityStream(ActivityStream):
+    """``GET /activity/timeuse``: the apps and sites used, with titles, categories and
+    productivity scores; ``userId`` added by the tap."""
+
+    name = "computer_activity"
+    path = "/activity/timeuse"
+
+
+ACTIVITY_STREAMS: list[type[ActivityStream]] = [WorklogsStream, ComputerActivityStream]

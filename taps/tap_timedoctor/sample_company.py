@@ -1,0 +1,175 @@
+"""A sample Time Doctor company: users, projects, tasks, and months of work sessions and
+computer activity, deterministic, shaped as Time Doctor's API answers them.
+
+Each working day (Monday to Friday, UTC) every active user works sessions on tasks of the
+company's projects; one user works nights, so that sessions run over midnight, over the
+tap's 7-day windows and over month ends. Each computer session is cut in time-use rows
+(an app or a site, its window title, category and productivity score). An archived user
+worked the first month only. :meth:`SampleCompany.worklogs_between` and
+:meth:`SampleCompany.activity_between` say what the company holds for a period: what a
+tap reading it should emit.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from observes_singer.tapkit.fake_api.records import PEOPLE, iso
+
+Record = dict[str, Any]
+
+PROJECTS = ("Support — niveau 2", "Migración de datos", "Website 改版", "Internal")
+TASKS = ("Tickets", "Code review", "Reunión semanal", "Deploy\trelease", "Docs 📚")
+APPS = (("app", "Slack", "#support — Slack", "communication", 2),
+        ("web", "github.com", "Pull request #418 · observes/app", "development", 3),
+        ("app", "Visual Studio Code", "tap.py — observes", "development", 3),
+        ("web", "youtube.com", "Lo-fi beats 🎧", "entertainment", 0),
+        ("app", "Microsoft Excel", "Facturas 2026.xlsx", "office", 1))
+# (start after midnight, seconds) of a day's sessions, by the user's position
+DAY_PLANS = (((9 * 3600, 2 * 3600), (11 * 3600 + 1800, 5400), (14 * 3600, 3 * 3600)),
+             ((8 * 3600, 4 * 3600 + 900), (13 * 3600, 4 * 3600)),
+             ((22 * 3600 + 1800, 3 * 3600 + 600),),  # works nights, over midnight
+             ((10 * 3600, 1800), (10 * 3600 + 2700, 6 * 3600)))
+MODES = ("computer", "computer", "manual", "mobile")
+
+
+def company_id(n: int) -> str:
+    return f"YiUG_nAeY3kW{n:04d}"
+
+
+def short_id(kind: str, n: int) -> str:
+    """A Time Doctor-like id: 16 characters, letters, digits, ``_`` and ``-``."""
+    return f"{kind[:2].upper()}{n:05d}-x7Qk_pL2"[:16].ljust(16, "z")
+
+
+@dataclass
+class SampleCompany:
+    """``months`` months of activity from ``first_month`` (a month's first day), cut at
+    ``until`` (default: none). ``users`` active users, plus one archived."""
+
+    first_month: datetime = datetime(2026, 1, 1, tzinfo=UTC)
+    months: int = 3
+    users: int = 4
+    until: datetime | None = None
+    email: str = "manager@example.com"
+    password: str = "s3cret-Passw0rd"  # noqa: S105 - the sample login's own
+    token: str = "1CZFNCaAn6NIlBX_sample-token-Xz"  # noqa: S105 - the sample's own
+    company: str = company_id(1)
+    company_name: str = "Observes Demo Co."
+    other_companies: list[tuple[str, str]] = field(default_factory=list)
+    """(id, name) of further companies the login belongs to."""
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self.user_records = [self._user(n) for n in range(self.users + 1)]
+        self.project_records = [self._project(n) for n in range(len(PROJECTS))]
+        self.task_records = [self._task(n) for n in range(len(TASKS) * 2)]
+        self.worklogs: dict[str, list[Record]] = {u["id"]: [] for u in self.user_records}
+        self.timeuse: dict[str, list[Record]] = {u["id"]: [] for u in self.user_records}
+        self._work()
+
+    # -- the company's listings --------------------------------------------------------------
+
+    @property
+    def end(self) -> datetime:
+        month = self.first_month
+        for _ in range(self.months):
+            month = (month + timedelta(days=32)).replace(day=1)
+        return month if self.until is None else min(month, self.until)
+
+    def companies(self) -> list[Record]:
+        """The companies of the login, as ``/login`` and ``/authorization`` list them."""
+        return [{"id": cid, "name": name, "role": "admin"}
+                for cid, name in [(self.company, self.company_name), *self.other_companies]]
+
+    def _user(self, n: int) -> Record:
+        name, handle = PEOPLE[n % len(PEOPLE)]
+        archived = n == self.users
+        return {"id": short_id("user", n), "name": name, "email": f"{handle}@example.com",
+                "employeeId": f"E-{100 + n}" if n % 3 else None,
+                "role": "owner" if n == 0 else "user",
+                "timezone": ("Europe/Madrid", "Asia/Manila", "America/Bogota")[n % 3],
+                "active": not archived, "exists": True,
+                "createdAt": iso(self.first_month - timedelta(days=90 - n))}
+
+    def _project(self, n: int) -> Record:
+        return {"id": short_id("project", n), "name": PROJECTS[n],
+                "creatorId": short_id("user", 0), "weight": n, "deleted": n == 3,
+                "scope": "company"}
+
+    def _task(self, n: int) -> Record:
+        project = self.project_records[n % len(self.project_records)]
+        return {"id": short_id("task", n), "name": TASKS[n % len(TASKS)],
+                "project": {"id": project["id"]},
+                "status": "active" if n % 4 else "closed", "reporterId": short_id("user", 0),
+                "deleted": False,
+                "folders": [{"id": short_id("folder", n % 2), "weight": n}] if n % 2 else []}
+
+    # -- the work -----------------------------------------------------------------------------
+
+    def _work(self) -> None:
+        day = self.first_month
+        months_end = self.end
+        count = 0
+        while day < months_end:
+            if day.weekday() < 5:
+                for n, user in enumerate(self.user_records):
+                    archived = n == self.users
+                    if archived and day >= (self.first_month + timedelta(days=32)).replace(day=1):
+                        continue
+                    for offset, seconds in DAY_PLANS[n % len(DAY_PLANS)]:
+                        begun = day + timedelta(seconds=offset + 60 * (day.day % 7))
+                        if self.until is not None and \
+                                begun + timedelta(seconds=seconds) > self.until:
+                            continue
+                        self._session(user["id"], n, begun, seconds, count)
+                        count += 1
+            day += timedelta(days=1)
+
+    def _session(self, user_id: str, n: int, begun: datetime, seconds: int,
+                 count: int) -> None:
+        task = self.task_records[count % len(self.task_records)]
+        project = next(p for p in self.project_records if p["id"] == task["project"]["id"])
+        mode = MODES[count % len(MODES)]
+        self.worklogs[user_id].append({
+            "userId": user_id, "start": iso(begun), "time": seconds, "mode": mode,
+            "taskId": task["id"], "taskName": task["name"], "projectId": project["id"],
+            "projectName": project["name"],
+            "deviceId": f"dev-{user_id[:6]}-{'mac' if n % 2 else 'win'}"
+            if mode == "computer" else None})
+        if mode != "computer":
+            return
+        moment, left, part = begun, seconds, 0
+        while left > 0:
+            kind, value, title, category, score = APPS[(count + part) % len(APPS)]
+            used = min(left, 1200 + 300 * ((count + part) % 4))
+            self.timeuse[user_id].append({"start": iso(moment), "time": used, "score": score,
+                                          "category": category, "type": kind,
+                                          "value": value, "title": title})
+            moment += timedelta(seconds=used)
+            left -= used
+            part += 1
+
+    # -- what a period holds ------------------------------------------------------------------
+
+    def worklogs_between(self, start: datetime, end: datetime) -> list[Record]:
+        """Every session started in ``[start, end)``, of every user."""
+        return [w for rows in self.worklogs.values() for w in rows
+                if start <= _at(w["start"]) < end]
+
+    def activity_between(self, start: datetime, end: datetime) -> list[Record]:
+        """Every time-use row started in ``[start, end)``, with the ``userId`` the tap adds."""
+        return [{**t, "userId": user} for user, rows in self.timeuse.items() for t in rows
+                if start <= _at(t["start"]) < end]
+
+    def answered(self, rows: list[Record], start: datetime, end: datetime) -> list[Record]:
+        """The rows the API answers for ``[start, end)``: those that overlap it."""
+        return [r for r in rows
+                if _at(r["start"]) < end and _at(r["start"]) + timedelta(seconds=r["time"]) > start]
+
+
+def _at(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))

@@ -1,0 +1,147 @@
+"""Time Doctor's streams: what they share, and the company's users, projects and tasks.
+
+Every request carries ``Authorization: JWT <token>`` (to ``api_url``'s origin only) and
+the company as the ``company`` query parameter (:mod:`tap_timedoctor.session`). Answers
+are ``{"data": [...]}``; listings are paged by ``limit`` and ``page``, pages counted from
+0, with no total nor link: a page shorter than ``limit`` is the last.
+
+``users`` (``GET /users``, archived users included), ``projects`` (``GET /projects``,
+``all=true``: every project, not only the caller's) and ``tasks`` (``GET /tasks``) are
+read whole each run: the target replaces them.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar, cast
+
+import requests
+from singer_sdk.pagination import BaseAPIPaginator
+
+from observes_singer.tapkit.rest import SourceStream
+from observes_singer.tapkit.schemas import schema
+from tap_timedoctor.periods import Period
+from tap_timedoctor.session import DEFAULT_API_URL, HINTS, SOURCE, timedoctor_retry_policy
+
+if TYPE_CHECKING:
+    from tap_timedoctor.tap import TapTimeDoctor
+
+Record = dict[str, Any]
+Context = Mapping[str, Any]
+PAGE_SIZE = 200
+"""Records asked for per page."""
+
+
+def rows(response: requests.Response) -> int:
+    """How many records a page holds: ``data`` is a list of records, or of one list of
+    records per user asked for (``/activity/...``)."""
+    data = response.json().get("data")
+    if not isinstance(data, list):
+        return 0
+    if data and all(isinstance(item, list) for item in data):
+        return sum(len(item) for item in data)
+    return len(data)
+
+
+class PagePaginator(BaseAPIPaginator[int]):
+    """Pages 0, 1, 2, ... until one holds fewer than ``size`` records."""
+
+    def __init__(self, size: int = PAGE_SIZE) -> None:
+        super().__init__(0)
+        self.size = size
+
+    def get_next(self, response: requests.Response) -> int | None:
+        if rows(response) < self.size:
+            return None
+        return (self.current_value or 0) + 1
+
+
+class TimeDoctorStream(SourceStream):
+    """A stream of one Time Doctor company: its token, company, hints and retries."""
+
+    source: ClassVar[str] = SOURCE
+    credential_headers: ClassVar[tuple[str, ...]] = ("Authorization",)
+    hints: ClassVar[Mapping[int, str]] = HINTS
+    retry_policy = timedoctor_retry_policy()
+    records_jsonpath = "$.data[*]"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if "schema" not in kwargs:
+            kwargs["schema"] = schema("tap_timedoctor", self.name)
+        super().__init__(*args, **kwargs)
+        self._started: float | None = None
+
+    @property
+    def timedoctor(self) -> TapTimeDoctor:
+        return cast("TapTimeDoctor", self._tap)
+
+    @property
+    def url_base(self) -> str:
+        return str(self.config.get("api_url") or DEFAULT_API_URL).rstrip("/")
+
+    @property
+    def http_headers(self) -> dict[str, Any]:
+        headers = dict(super().http_headers)
+        headers["Authorization"] = self.timedoctor.access.authorization
+        return headers
+
+    @property
+    def run_started(self) -> datetime:
+        return self.timedoctor.run_started
+
+    @property
+    def period(self) -> Period:
+        return self.timedoctor.period
+
+    def company_params(self) -> dict[str, Any]:
+        return {"company": self.timedoctor.access.company_id}
+
+    def out_of_time(self) -> bool:
+        """Whether ``max_duration`` has passed since the stream's first request."""
+        limit = self.config.get("max_duration")
+        if self._started is None:
+            self._started = time.monotonic()
+        return limit is not None and time.monotonic() - self._started > float(limit)
+
+
+class CompanyListing(TimeDoctorStream):
+    """A listing of the company's, read whole each run, page by page."""
+
+    primary_keys = ("id",)
+    extra_params: ClassVar[Mapping[str, str]] = {}
+
+    def get_new_paginator(self) -> PagePaginator:
+        return PagePaginator()
+
+    def get_url_params(self, context: Context | None, next_page_token: Any
+                       ) -> dict[str, Any]:
+        return {**self.company_params(), **self.extra_params, "limit": PAGE_SIZE,
+                "page": next_page_token or 0}
+
+
+class UsersStream(CompanyListing):
+    """``GET /users``: the company's users, archived ones too (their worklogs stay)."""
+
+    name = "users"
+    path = "/users"
+    extra_params = {"include-archived-users": "true"}
+
+
+class ProjectsStream(CompanyListing):
+    """``GET /projects?all=true``: every project of the company."""
+
+    name = "projects"
+    path = "/projects"
+    extra_params = {"all": "true"}
+
+
+class TasksStream(CompanyListing):
+    """``GET /tasks``: every task; ``project.id`` names its project."""
+
+    name = "tasks"
+    path = "/tasks"
+
+
+COMPANY_STREAMS: list[type[CompanyListing]] = [UsersStream, ProjectsStream, TasksStream]

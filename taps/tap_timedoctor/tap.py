@@ -1,0 +1,135 @@
+"""tap-timedoctor: one Time Doctor company's users, projects, tasks, worklogs and computer
+activity."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from functools import cached_property
+from typing import Any
+
+from singer_sdk import typing as th
+
+from observes_singer.tapkit.tap import SourceTap
+from tap_timedoctor.activity import ACTIVITY_STREAMS
+from tap_timedoctor.periods import Period, period_errors, run_period
+from tap_timedoctor.roster import user_ids
+from tap_timedoctor.session import DEFAULT_API_URL, Access, sign_in
+from tap_timedoctor.streams import COMPANY_STREAMS, TimeDoctorStream
+
+STREAM_TYPES: list[type[TimeDoctorStream]] = [*COMPANY_STREAMS, *ACTIVITY_STREAMS]
+STREAM_NAMES = ("users", "projects", "tasks", "worklogs", "computer_activity")
+
+
+def credential_errors(config: Mapping[str, Any]) -> list[str]:
+    if config.get("token"):
+        return []
+    missing = [name for name in ("email", "password") if not config.get(name)]
+    if missing:
+        return [f"{' and '.join(missing)}: required without a token (give token, or "
+                "email and password to log in with)"]
+    return []
+
+
+def stream_errors(config: Mapping[str, Any]) -> list[str]:
+    wanted = config.get("streams")
+    if not isinstance(wanted, list):
+        return []
+    unknown = [name for name in wanted if name not in STREAM_NAMES]
+    if not unknown:
+        return [] if wanted else ["streams: name at least one stream, or leave streams "
+                                  "out to sync them all"]
+    return [f"streams: no stream {', '.join(map(repr, unknown))}; the streams are "
+            f"{', '.join(STREAM_NAMES)}"]
+
+
+class TapTimeDoctor(SourceTap):
+    name = "tap-timedoctor"
+    config_jsonschema = th.PropertiesList(
+        th.Property("token", th.StringType, secret=True,
+                    description="A Time Doctor API token (POST /api/1.0/login gives one, "
+                    "valid six months), sent as \"JWT <token>\" to api_url only. Else "
+                    "email and password"),
+        th.Property("email", th.StringType,
+                    description="The email of a Time Doctor login (a manager or admin of "
+                    "the company) the tap logs in with at start, when there is no token"),
+        th.Property("password", th.StringType, secret=True,
+                    description="That login's password, sent to api_url's /login only"),
+        th.Property("company_id", th.StringType,
+                    description="The company's id, sent as company on every call; by "
+                    "default the login's only company"),
+        th.Property("api_url", th.StringType, default=DEFAULT_API_URL,
+                    description="Time Doctor's API root"),
+        th.Property("start_date", th.DateTimeType,
+                    description="Where worklogs and computer activity start; by default "
+                    "the first instant of the run's month (UTC)"),
+        th.Property("end_date", th.DateTimeType,
+                    description="Where they end (excluded); by default the run's start"),
+        th.Property("month", th.StringType,
+                    description="YYYY-MM, \"previous\" or \"current\": read that month (UTC), "
+                    "from its first instant to the next month's; not with start_date or "
+                    "end_date"),
+        th.Property("streams", th.ArrayType(th.StringType),
+                    description="The streams to sync (users, projects, tasks, worklogs, "
+                    "computer_activity); by default all"),
+        th.Property("max_pages", th.IntegerType(minimum=1),
+                    description="Pages worklogs and computer_activity each read in one run "
+                    "(1 or more), checked between 7-day windows; the next run resumes "
+                    "where this one stopped"),
+        th.Property("max_duration", th.NumberType(exclusive_minimum=0),
+                    description="Seconds worklogs and computer_activity each may run "
+                    "before they stop cleanly between two windows (more than 0); the next "
+                    "run resumes there"),
+    ).to_dict()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        wanted = self.config.get("streams")
+        if wanted:
+            for name, stream in self.streams.items():
+                if name not in wanted:
+                    stream.selected = False
+
+    def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
+        extra = credential_errors(self._config) + period_errors(self._config) + \
+            stream_errors(self._config)
+        errors = super()._validate_config(raise_errors=raise_errors and not extra)
+        if extra:
+            from singer_sdk.exceptions import ConfigValidationError
+            everything = errors + extra
+            if raise_errors:
+                raise ConfigValidationError("Config validation failed", errors=everything,
+                                            schema=self.config_jsonschema)
+            return everything
+        return errors
+
+    @cached_property
+    def run_started(self) -> datetime:
+        """The run's "now": the default period ends there."""
+        return datetime.now(UTC)
+
+    @cached_property
+    def period(self) -> Period:
+        found = run_period(self.config, self.run_started)
+        self.logger.info("worklogs and computer_activity: %s", found)
+        return found
+
+    @cached_property
+    def access(self) -> Access:
+        """The token and the company, logged in for once a run."""
+        return sign_in(self.config, log=self.logger.warning)
+
+    @cached_property
+    def user_ids(self) -> list[str]:
+        return user_ids(self.config, self.access, log=self.logger.warning)
+
+    def discover_streams(self) -> list[TimeDoctorStream]:
+        return [kind(tap=self) for kind in STREAM_TYPES]
+
+
+def main() -> None:
+    TapTimeDoctor.cli()
+
+
+if __name__ == "__main__":
+    main()

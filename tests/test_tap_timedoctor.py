@@ -1,0 +1,343 @@
+"""tap-timedoctor against its sample Time Doctor: every stream, login or token, the period
+(month, dates, this month), 7-day windows and their bookmarks, bounded runs, retries, and
+credentials never shown."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from tap_timedoctor.sample_company import SampleCompany
+from tap_timedoctor.sample_server import TimeDoctorServer
+
+from observes_singer.tapkit import testing
+from observes_singer.tapkit.schemas import load_schemas
+from observes_singer.tapkit.testing import TapRun
+
+TAP = "tap_timedoctor.tap"
+FAST_RETRIES = {"OBSERVES_HTTP_BACKOFF": "0.1"}  # backoff from 0.1 s, not 1 s
+JAN, FEB, MAR, APR = (datetime(2026, m, 1, tzinfo=UTC) for m in (1, 2, 3, 4))
+ACTIVITY = ("worklogs", "computer_activity")
+
+
+@pytest.fixture
+def company() -> SampleCompany:
+    return SampleCompany()
+
+
+@pytest.fixture
+def api(company: SampleCompany) -> Iterator[TimeDoctorServer]:
+    with TimeDoctorServer(company) as server:
+        yield server
+
+
+def login(server: TimeDoctorServer, **more: Any) -> dict[str, Any]:
+    company = server.company
+    return {"api_url": server.url, "email": company.email, "password": company.password,
+            **more}
+
+
+def with_token(server: TimeDoctorServer, **more: Any) -> dict[str, Any]:
+    return {"api_url": server.url, "token": server.company.token,
+            "company_id": server.company.company, **more}
+
+
+def run_tap(config: dict[str, Any], state: dict[str, Any] | None = None) -> TapRun:
+    return testing.run_tap(TAP, config, state, env=FAST_RETRIES)
+
+
+def keys(rows: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    return sorted((r["userId"], r["start"]) for r in rows)
+
+
+def queries(server: TimeDoctorServer, part: str) -> list[dict[str, str]]:
+    with server.lock:
+        return [r.query for r in server.log if part in r.path]
+
+
+def states(run: TapRun) -> list[dict[str, Any]]:
+    return [m["value"] for m in run.messages if m["type"] == "STATE"]
+
+
+def test_every_stream_is_read(api: TimeDoctorServer, company: SampleCompany) -> None:
+    run = run_tap(login(api, month="2026-02"))
+    assert run.exit_code == 0, run.stderr[-3000:]
+    assert run.records("users") == company.user_records
+    assert run.records("projects") == company.project_records
+    assert run.records("tasks") == company.task_records
+    worklogs = run.records("worklogs")
+    assert sorted(worklogs, key=lambda w: (w["userId"], w["start"])) == \
+        sorted(company.worklogs_between(FEB, MAR), key=lambda w: (w["userId"], w["start"]))
+    assert {w["projectName"] for w in worklogs} >= {"Migración de datos", "Website 改版"}
+    activity = run.records("computer_activity")
+    assert keys(activity) == keys(company.activity_between(FEB, MAR))
+    assert activity[0] == next(a for a in company.activity_between(FEB, MAR)
+                               if (a["userId"], a["start"]) ==
+                               (activity[0]["userId"], activity[0]["start"]))
+    archived = company.user_records[-1]["id"]
+    assert not any(w["userId"] == archived for w in worklogs)  # worked in January only
+    # every call but the login carries the token and names the company
+    with api.lock:
+        calls = [r for r in api.log if not r.path.endswith("/login")]
+    assert {r.header("Authorization") for r in calls} == {f"JWT {company.token}"}
+    assert {r.query.get("company") for r in calls} == {company.company}
+    for secret in (company.password, company.token):
+        assert secret not in run.stderr
+
+
+def test_a_login_takes_the_company_it_belongs_to(api: TimeDoctorServer,
+                                                 company: SampleCompany) -> None:
+    run = run_tap(login(api, month="2026-01", streams=["users"]))
+    assert run.exit_code == 0, run.stderr[-3000:]
+    (body,) = [r.json() for r in api.log if r.path.endswith("/login")]
+    assert body == {"email": company.email, "password": company.password,
+                    "permissions": "read"}
+    assert api.calls("/authorization") == 0  # the login's answer lists the companies
+    assert len(run.records("users")) == len(company.user_records)
+
+
+def test_a_token_needs_no_login(api: TimeDoctorServer, company: SampleCompany) -> None:
+    run = run_tap(with_token(api, month="2026-01"))
+    assert run.exit_code == 0, run.stderr[-3000:]
+    assert api.calls("/login") == 0 and api.calls("/authorization") == 0
+    assert keys(run.records("worklogs")) == keys(company.worklogs_between(JAN, FEB))
+    # without company_id, the token's only company
+    alone = run_tap({"api_url": api.url, "token": company.token, "month": "2026-01",
+                     "streams": ["tasks"]})
+    assert alone.exit_code == 0, alone.stderr[-3000:]
+    assert api.calls("/authorization") == 1
+    assert alone.records("tasks") == company.task_records
+
+
+def test_a_login_in_several_companies_must_name_one() -> None:
+    company = SampleCompany(other_companies=[("Zq0tHeR-company1", "Other Co.")])
+    with TimeDoctorServer(company) as server:
+        run = run_tap(login(server, month="2026-01"))
+        assert run.exit_code != 0
+        assert "sees 2 companies; set company_id to one of: " \
+               f"{company.company} (Observes Demo Co.), Zq0tHeR-company1 (Other Co.)" \
+               in run.stderr
+        chosen = run_tap(login(server, month="2026-01", company_id=company.company,
+                               streams=["projects"]))
+        assert chosen.exit_code == 0, chosen.stderr[-3000:]
+        assert chosen.records("projects") == company.project_records
+
+
+def test_three_backup_months_hold_every_session_once(api: TimeDoctorServer,
+                                                    company: SampleCompany) -> None:
+    emitted: dict[str, list[tuple[str, str]]] = {name: [] for name in ACTIVITY}
+    for month in ("2026-01", "2026-02", "2026-03"):
+        run = run_tap(with_token(api, month=month, streams=list(ACTIVITY)))
+        assert run.exit_code == 0, run.stderr[-3000:]
+        assert not run.records("users")
+        for name in ACTIVITY:
+            assert {start[:7] for _, start in keys(run.records(name))} == {month}
+            emitted[name] += keys(run.records(name))
+    assert sorted(emitted["worklogs"]) == keys(company.worklogs_between(JAN, APR))
+    assert sorted(emitted["computer_activity"]) == keys(company.activity_between(JAN, APR))
+    assert not [k for k, n in Counter(emitted["worklogs"]).items() if n > 1]
+    # the night shift's sessions run over midnight, windows and month ends: each once
+    night = company.user_records[2]["id"]
+    late = [w for w in company.worklogs[night] if w["start"].startswith("2026-01-30")]
+    assert late and (night, late[0]["start"]) in emitted["worklogs"]
+
+
+def test_the_period_is_read_in_seven_day_windows_with_a_bookmark_each(
+        api: TimeDoctorServer, company: SampleCompany) -> None:
+    run = run_tap(with_token(api, month="2026-01", streams=["worklogs"]))
+    assert run.exit_code == 0, run.stderr[-3000:]
+    asked = queries(api, "/activity/worklog")
+    ranges = sorted({(q["from"], q["to"]) for q in asked})
+    assert ranges == [("2026-01-01T00:00:00Z", "2026-01-08T00:00:00Z"),
+                      ("2026-01-08T00:00:00Z", "2026-01-15T00:00:00Z"),
+                      ("2026-01-15T00:00:00Z", "2026-01-22T00:00:00Z"),
+                      ("2026-01-22T00:00:00Z", "2026-01-29T00:00:00Z"),
+                      ("2026-01-29T00:00:00Z", "2026-02-01T00:00:00Z")]
+    users = [u["id"] for u in company.user_records]
+    assert [q["user"] for q in asked] == users * 5  # one user a request
+    assert {(q["limit"], q["page"], q["task-project-names"]) for q in asked} == \
+        {("200", "0", "true")}
+    marks = [s["bookmarks"]["worklogs"].get("replication_key_value") for s in states(run)
+             if "worklogs" in s.get("bookmarks", {})]
+    assert [m for m in dict.fromkeys(marks) if m] == [
+        "2026-01-08T00:00:00.000Z", "2026-01-15T00:00:00.000Z", "2026-01-22T00:00:00.000Z",
+        "2026-01-29T00:00:00.000Z", "2026-02-01T00:00:00.000Z"]
+
+
+def test_a_stopped_run_resumes_without_gaps_or_duplicates(
+        api: TimeDoctorServer, company: SampleCompany) -> None:
+    state: dict[str, Any] | None = None
+    seen: dict[str, list[tuple[str, str]]] = {name: [] for name in ACTIVITY}
+    runs = 0
+    while True:
+        run = run_tap(with_token(api, month="2026-02", streams=list(ACTIVITY),
+                                 max_pages=len(company.user_records)), state)
+        assert run.exit_code == 0, run.stderr[-3000:]
+        runs += 1
+        for name in ACTIVITY:
+            seen[name] += keys(run.records(name))
+        state = run.last_state()
+        if "max_pages reached" not in run.stderr:
+            break
+    assert runs == 4  # four windows, one a run
+    assert sorted(seen["worklogs"]) == keys(company.worklogs_between(FEB, MAR))
+    assert sorted(seen["computer_activity"]) == keys(company.activity_between(FEB, MAR))
+    for name in ACTIVITY:
+        assert len(seen[name]) == len(set(seen[name]))
+        assert state["bookmarks"][name]["replication_key_value"] == "2026-03-01T00:00:00.000Z"
+
+
+def test_max_duration_stops_between_windows(api: TimeDoctorServer,
+                                            company: SampleCompany) -> None:
+    stopped = run_tap(with_token(api, month="2026-03", streams=["worklogs"],
+                                 max_duration=0.001))
+    assert stopped.exit_code == 0, stopped.stderr[-3000:]
+    assert "worklogs: max_duration reached; the next run goes on from" in stopped.stderr
+    rest = run_tap(with_token(api, month="2026-03", streams=["worklogs"]),
+                   stopped.last_state())
+    both = keys(stopped.records("worklogs")) + keys(rest.records("worklogs"))
+    assert sorted(both) == keys(company.worklogs_between(MAR, APR))
+
+
+def test_a_bookmark_outside_the_period_is_not_used(api: TimeDoctorServer,
+                                                  company: SampleCompany) -> None:
+    february = run_tap(with_token(api, month="2026-02", streams=["worklogs"]))
+    backfill = run_tap(with_token(api, month="2026-01", streams=["worklogs"]),
+                       february.last_state())
+    assert backfill.exit_code == 0, backfill.stderr[-3000:]
+    assert "outside the period" in backfill.stderr
+    assert keys(backfill.records("worklogs")) == keys(company.worklogs_between(JAN, FEB))
+
+
+def test_by_default_this_month_to_now_and_today_again_next_run() -> None:
+    now = datetime.now(UTC)
+    month = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    company = SampleCompany(first_month=(month - timedelta(days=1)).replace(day=1),
+                            months=2, until=now)
+    with TimeDoctorServer(company) as server:
+        run = run_tap(with_token(server, streams=["worklogs"]))
+        assert run.exit_code == 0, run.stderr[-3000:]
+        assert keys(run.records("worklogs")) == keys(company.worklogs_between(month, now))
+        today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        bookmark = run.last_state()["bookmarks"]["worklogs"]["replication_key_value"]
+        assert bookmark == today.strftime("%Y-%m-%dT00:00:00.000Z")
+        again = run_tap(with_token(server, streams=["worklogs"]), run.last_state())
+        assert keys(again.records("worklogs")) == \
+            keys(company.worklogs_between(today, datetime.now(UTC)))
+
+
+def test_start_and_end_dates(api: TimeDoctorServer, company: SampleCompany) -> None:
+    start, end = datetime(2026, 2, 10, 12, tzinfo=UTC), datetime(2026, 2, 20, tzinfo=UTC)
+    run = run_tap(with_token(api, streams=["computer_activity"],
+                             start_date=start.isoformat(), end_date=end.isoformat()))
+    assert run.exit_code == 0, run.stderr[-3000:]
+    assert keys(run.records("computer_activity")) == \
+        keys(company.activity_between(start, end))
+
+
+@pytest.mark.parametrize(("more", "message"), [
+    ({"month": "2026-01", "start_date": "2026-01-01T00:00:00Z"},
+     "month: give either month, or start_date and end_date, not both"),
+    ({"month": "January"}, "month: must be YYYY-MM (2026-01), \"previous\" or \"current\""),
+    ({"streams": ["worklogs", "screenshots"]},
+     "streams: no stream 'screenshots'; the streams are users, projects, tasks, worklogs, "
+     "computer_activity"),
+    ({"start_date": "2026-02-01T00:00:00Z", "end_date": "2026-01-01T00:00:00Z"},
+     "end_date: must be after start_date"),
+])
+def test_settings_that_cannot_work_are_named(api: TimeDoctorServer, more: dict[str, Any],
+                                             message: str) -> None:
+    run = run_tap(with_token(api, **more))
+    assert run.exit_code != 0
+    assert message in run.stderr
+    assert len(api.log) == 0
+
+
+def test_credentials_are_required_and_never_shown(api: TimeDoctorServer) -> None:
+    run = run_tap({"api_url": api.url, "email": "someone@example.com"})
+    assert run.exit_code != 0
+    assert "password: required without a token" in run.stderr
+    shown = run_tap({"api_url": api.url, "token": ["not-a-string-secret"]})
+    assert "token: must be a string (or null, to leave it unset), got a list (not shown: " \
+           "a secret)" in shown.stderr
+    assert "not-a-string-secret" not in shown.stderr
+
+
+def test_listings_are_paged_by_limit_and_page() -> None:
+    company = SampleCompany(users=449, months=1)
+    with TimeDoctorServer(company) as server:
+        run = run_tap(with_token(server, streams=["users"]))
+        assert run.exit_code == 0, run.stderr[-3000:]
+        pages = [(q["limit"], q["page"]) for q in queries(server, "/users")]
+    assert pages == [("200", "0"), ("200", "1"), ("200", "2")]
+    assert [u["id"] for u in run.records("users")] == [u["id"] for u in company.user_records]
+
+
+def test_rate_limits_server_errors_and_dropped_connections_are_retried(
+        api: TimeDoctorServer, company: SampleCompany) -> None:
+    api.throttle(1, "/activity/worklog", headers={})
+    api.throttle(1, "/login", headers={"Retry-After": "0"})
+    api.fail(503, 1, "/activity/timeuse")
+    api.fail(502, 1, "/users")
+    api.drop(1, "/activity/worklog")
+    api.drop(1, "/tasks")
+    run = run_tap(login(api, month="2026-01"))
+    assert run.exit_code == 0, run.stderr[-3000:]
+    assert api.failures == []
+    assert keys(run.records("worklogs")) == keys(company.worklogs_between(JAN, FEB))
+    assert keys(run.records("computer_activity")) == keys(company.activity_between(JAN, FEB))
+    assert run.records("tasks") == company.task_records
+    assert "429 from Time Doctor for worklogs (/activity/worklog, 2026-01-01" in run.stderr
+
+
+def test_a_wrong_token_is_named_and_never_shown(api: TimeDoctorServer) -> None:
+    wrong = "wrong-jwt-token-0123456789"
+    run = run_tap({**with_token(api, month="2026-01"), "token": wrong})
+    assert run.exit_code != 0
+    assert "401 from Time Doctor" in run.stderr
+    assert "the token is wrong, expired (a token lasts six months) or revoked" in run.stderr
+    assert wrong not in run.stderr
+    assert all(wrong not in str(m) for m in run.messages)
+
+
+def test_a_wrong_password_is_named_and_never_shown(api: TimeDoctorServer) -> None:
+    wrong = "not-the-Passw0rd!"
+    run = run_tap({**login(api, month="2026-01"), "password": wrong})
+    assert run.exit_code != 0
+    assert "401 from Time Doctor for login (POST /api/1.0/login): Time Doctor refused the " \
+           "email and password" in run.stderr
+    assert wrong not in run.stderr
+    assert all(wrong not in str(m) for m in run.messages)
+
+
+def test_the_login_is_never_sent_to_another_host(api: TimeDoctorServer,
+                                                 company: SampleCompany) -> None:
+    with TimeDoctorServer(company) as elsewhere:
+        api.redirect("/login", 307, elsewhere.origin)
+        run = run_tap(login(api, month="2026-01"))
+        assert run.exit_code != 0
+        assert "answered the login with a redirect (307)" in run.stderr
+        assert len(elsewhere.log) == 0
+        api.redirect("/users", 302, elsewhere.origin)
+        moved = run_tap(with_token(api, month="2026-01", streams=["users"]))
+        assert moved.exit_code != 0
+        assert "another host" in moved.stderr
+        assert len(elsewhere.log) == 0
+    assert company.password not in run.stderr and company.token not in moved.stderr
+
+
+def test_the_schemas_cover_every_field_the_source_returns(
+        api: TimeDoctorServer, company: SampleCompany) -> None:
+    schemas = load_schemas("tap_timedoctor")
+    testing.assert_schemas_cover({
+        "users": company.user_records, "projects": company.project_records,
+        "tasks": company.task_records,
+        "worklogs": company.worklogs_between(JAN, APR),
+        "computer_activity": company.activity_between(JAN, APR)}, schemas)
+    run = run_tap(with_token(api, month="2026-01"))
+    testing.assert_schemas_cover(run.messages)
+    for name in ACTIVITY:
+        assert schemas[name]["properties"]["start"]["format"] == "date-time"
