@@ -172,3 +172,25 @@ def test_the_main_job_rebuilds_everything_from_the_backups_and_the_current_month
     assert broken.returncode != 0
     assert "truncated or corrupt gzip" in broken.stderr and key in broken.stderr
     assert len(warehouse_rows(warehouse, "SELECT user_id FROM worklogs")) == len(expected)
+
+
+def test_a_missing_month_fails_the_reload_before_anything_is_swapped(
+        tmp_path: Path, server: TimeDoctorServer, s3_bucket: S3Bucket) -> None:
+    warehouse = tmp_path / "warehouse.duckdb"
+    env = {"WAREHOUSE_URL": f"duckdb://{warehouse}", "WAREHOUSE_SCHEMA": "main",
+           "OBSERVES_STATE_URL": str(tmp_path / "state" / "timedoctor.json")}
+    for count in (3, 2, 1):
+        done = observes(tmp_path, server, s3_bucket, "run", "timedoctor-backup", "--",
+                        "--month", f"{months_back(count):%Y-%m}")
+        assert done.returncode == 0, done.stderr[-3000:]
+    assert observes(tmp_path, server, s3_bucket, "run", "timedoctor", **env).returncode == 0
+    loaded = warehouse_rows(warehouse, "SELECT count(*) FROM worklogs")
+    middle = months_back(2)
+    key = backup_key("worklogs", *month_bounds(f"{middle:%Y-%m}"))
+    s3_bucket.client.delete_object(Bucket=s3_bucket.name, Key=f"backup_timedoctor/{key}")
+    failed = observes(tmp_path, server, s3_bucket, "run", "timedoctor", **env)
+    assert failed.returncode != 0
+    assert f"monthly backups missing under {s3_bucket.url('backup_timedoctor')}" \
+        in failed.stderr
+    assert f"worklogs: {middle:%Y-%m}" in failed.stderr
+    assert warehouse_rows(warehouse, "SELECT count(*) FROM worklogs") == loaded

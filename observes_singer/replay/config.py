@@ -14,6 +14,9 @@ SETTINGS: dict[str, str] = {
     "a path); every object under it is replayed in key order",
     "endpoint_url": "S3 endpoint (S3-compatible stores, tests); default AWS_ENDPOINT_URL",
     "streams": "replay only these streams (a list of names); default all",
+    "monthly": "true: the backups are monthly objects named ...<stream>.<first day>.<last "
+    "day>.singer.gz, and every month from the first one to the previous month must be "
+    "there, or the replay fails before its first record (default false)",
     "then": "a live tap to run after the backups, its messages joining the stream: "
     "{\"command\": [argv...], \"config\": {...}}; its config reaches it as a private "
     "file (in memory where possible), never logged",
@@ -37,6 +40,7 @@ class ReplayConfig:
     endpoint_url: str | None = None
     streams: list[str] | None = None
     then: LiveTap | None = None
+    monthly: bool = False
 
 
 def _string_list(value: Any, key: str) -> list[str]:
@@ -74,4 +78,7 @@ def load_config(raw: Any) -> ReplayConfig:
     if streams is not None:
         streams = _string_list(streams, "streams")
     then = _live_tap(raw["then"]) if raw.get("then") is not None else None
-    return ReplayConfig(url, endpoint_url, streams, then)
+    monthly = raw.get("monthly", False)
+    if not isinstance(monthly, bool):
+        raise ReplayError("monthly: must be true or false")
+    return ReplayConfig(url, endpoint_url, streams, then, monthly)

@@ -34,6 +34,7 @@ from observes_singer.replay.catalog import Catalog
 from observes_singer.replay.config import ReplayConfig
 from observes_singer.replay.errors import ReplayError
 from observes_singer.replay.live import run_live
+from observes_singer.replay.monthly import check_months
 from observes_singer.replay.objects import BackupObject, ReadStats, list_objects, open_lines
 from observes_singer.storage import BlobStore
 
@@ -51,10 +52,13 @@ def _selected(streams: Iterable[str] | None) -> frozenset[str] | None:
     return None if streams is None else frozenset(streams)
 
 
-def scan(blobs: BlobStore, prefix: str, streams: list[str] | None) -> Scan:
+def scan(blobs: BlobStore, prefix: str, streams: list[str] | None,
+         monthly: bool = False) -> Scan:
     """Pass 1: every line of every object checked, the schemas unioned."""
     wanted = _selected(streams)
     objects = list_objects(blobs, prefix)
+    if monthly:
+        check_months(objects, prefix)
     catalog = Catalog()
     reads: list[ReadStats] = []
     for backup in objects:
@@ -120,7 +124,7 @@ def replay(config: ReplayConfig, out: IO[bytes], log: IO[str] = sys.stderr,
            prog: str = "tap-singer-replay", blobs: BlobStore | None = None) -> int:
     """The whole replay onto ``out``; raises :class:`ReplayError` on what cannot be."""
     blobs = blobs or BlobStore(endpoint_url=config.endpoint_url)
-    found = scan(blobs, config.url, config.streams)
+    found = scan(blobs, config.url, config.streams, config.monthly)
     missing = [s for s in config.streams or [] if s not in found.catalog]
     if missing and config.then is None:
         raise ReplayError(f"stream {missing[0]!r}: no backup under {config.url} has a "
