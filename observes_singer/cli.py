@@ -49,8 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
         "[-- ARG ...]",
         description="Run the job JOB (jobs/JOB.toml, $OBSERVES_JOBS_DIR/JOB.toml, or a path to "
         "a .toml file). A Singer job ([tap] and [target]): fetch its state, run the tap with "
-        "it, pipe the tap into the target, and save the target's last STATE only when both "
-        "exit 0. The target sees the end of its input only after the tap exited 0; otherwise "
+        "it, pipe the tap (through the job's filters, if any) into the target, and save "
+        "the target's last STATE only when all exit 0. The target sees the end of its input "
+        "only after the tap exited 0; otherwise "
         "it is stopped and rolls back. A command job (command): run the command, with the "
         "ARGs after -- appended, and exit with its exit code. One run of a job at a time: "
         "the run holds a lease on the job in its state store, and a second run is refused "

@@ -71,7 +71,7 @@ JOBS_DIR_ENV = "OBSERVES_JOBS_DIR"
 _REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _COMMON_KEYS = ("max_age", "depends_on", "batch")
-_SINGER_KEYS = ("description", "state_url", "tap", "target", *_COMMON_KEYS)
+_SINGER_KEYS = ("description", "state_url", "tap", "filters", "target", *_COMMON_KEYS)
 _COMMAND_KEYS = ("description", "command", "env", *_COMMON_KEYS)
 _BATCH_KEYS = ("queue", "vcpus", "memory", "timeout", "attempts", "schedule", "timezone",
                "array_size", "environment", "secrets")
@@ -124,6 +124,9 @@ class Job:
     batch: BatchSettings | None = None  # None: no [batch] table
     depends_on: tuple[str, ...] = ()
     max_age: timedelta | None = None
+    filters: tuple[list[str], ...] = ()
+    """Programs between the tap and the target (``[[filters]] command = [...]``), each
+    reading the one before (e.g. ``observes-infer``); references resolved at run time."""
 
     @property
     def state_store(self) -> str:
@@ -344,6 +347,18 @@ def _schedule(raw: Any, where: str) -> str:
     return text
 
 
+def _filters(raw: Any, path: Path) -> tuple[list[str], ...]:
+    if not isinstance(raw, list):
+        raise JobError(f"{path}: filters: a list of [[filters]] tables, each with a command")
+    found = []
+    for index, table in enumerate(raw):
+        where = f"{path}: filters[{index}]"
+        if not isinstance(table, dict) or set(table) != {"command"}:
+            raise JobError(f"{where}: a [[filters]] table holds one key, command")
+        found.append(_command(table["command"], f"{where}.command"))
+    return tuple(found)
+
+
 def _depends_on(raw: Any, path: Path) -> tuple[str, ...]:
     names = [raw] if isinstance(raw, str) else raw
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
@@ -450,7 +465,7 @@ def load_job(reference: str) -> Job | CommandJob:
     return Job(name=name, path=path, description=description,
                tap=_step(raw.get("tap"), f"{path}: tap"),
                target=_step(raw.get("target"), f"{path}: target"), state_url=state_url,
-               **common)
+               filters=_filters(raw.get("filters", []), path), **common)
 
 
 def resolve_secrets(value: Any, where: str, environ: Mapping[str, str] | None = None) -> Any:

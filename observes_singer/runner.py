@@ -225,6 +225,9 @@ def run_job(job: Job, blobs: BlobStore | None = None, log: IO[str] = sys.stderr,
     state_url = run.state_url(job.state_url)
     environ[STATE_URL_ENV] = state_url
     tap_config = resolve_secrets(job.tap.config, f"{job.path}: tap.config", environ)
+    filter_argvs: list[list[str]] = [
+        resolve_secrets(command, f"{job.path}: filters[{index}].command", environ)
+        for index, command in enumerate(job.filters)]
     target_config = resolve_secrets(job.target.config, f"{job.path}: target.config", environ)
     if run.shard is not None:
         tap_config = {**tap_config, "shard_index": run.shard.index,
@@ -246,6 +249,8 @@ def run_job(job: Job, blobs: BlobStore | None = None, log: IO[str] = sys.stderr,
               file=log)
         tap: subprocess.Popen[bytes] | None = None
         target: subprocess.Popen[bytes] | None = None
+        sources: list[tuple[str, subprocess.Popen[bytes]]] = []  # the tap, then filters
+        lost: str | None = None
         try:
             try:
                 tap = subprocess.Popen(tap_argv, stdin=subprocess.DEVNULL, env=environ,
@@ -255,6 +260,17 @@ def run_job(job: Job, blobs: BlobStore | None = None, log: IO[str] = sys.stderr,
                       f"{job.tap.command[0]}", file=log)
                 return 127
             configs.close(tap_fds)
+            sources.append(("tap", tap))
+            for argv in filter_argvs:
+                try:
+                    sources.append((f"filter {argv[0]}", _start_filter(
+                        argv, sources[-1][1], environ, stderr)))
+                except FileNotFoundError:
+                    for _, started in reversed(sources):
+                        _stop(started)
+                    print(f"observes: job {job.name}: filter command not found: {argv[0]}",
+                          file=log)
+                    return 127
             control = _ControlPipe()
             stack.callback(control.close)
             report = ReportPipe()
@@ -266,19 +282,23 @@ def run_job(job: Job, blobs: BlobStore | None = None, log: IO[str] = sys.stderr,
                     env={**environ, COMMIT_FD_ENV: str(control.read),
                          REPORT_FD_ENV: str(report.write)})
             except FileNotFoundError:
-                _stop(tap)
+                for _, started in reversed(sources):
+                    _stop(started)
                 print(f"observes: job {job.name}: target command not found: "
                       f"{job.target.command[0]}", file=log)
                 return 127
             configs.close()
             control.close_read()
             report.close_write()
-            assert tap.stdout is not None and target.stdin is not None
+            last = sources[-1][1]
+            assert last.stdout is not None and target.stdin is not None
             assert target.stdout is not None
             reader = _StateReader(target.stdout)
             reader.start()
-            delivered = _pump(tap.stdout, target.stdin)
-            tap_code = tap.wait() if delivered else _stop(tap)
+            delivered = _pump(last.stdout, target.stdin)
+            codes = [(name, source.wait() if delivered else _stop(source))
+                     for name, source in reversed(sources)][::-1]
+            tap_code = next((code for _, code in codes if code != 0), 0)
             lost = _lease_lost(run) if tap_code == 0 and delivered else None
             if lost is not None:
                 print(f"observes: {lost}", file=log)
@@ -301,14 +321,19 @@ def run_job(job: Job, blobs: BlobStore | None = None, log: IO[str] = sys.stderr,
         except KeyboardInterrupt:  # Ctrl-C, SIGTERM (see observes_singer.command), SIGHUP
             if target is not None:
                 _stop(target)
-            if tap is not None:
+            for _, started in reversed(sources):
+                _stop(started)
+            if tap is not None and not sources:
                 _stop(tap)
             with contextlib.suppress(OSError):  # the terminal may be gone (SIGHUP)
                 print(f"observes: job {job.name}: interrupted; nothing saved", file=log)
             return 130
     if tap_code != 0 or target_code != 0:
-        print(f"observes: job {job.name} failed: tap exited {tap_code}, target exited "
-              f"{target_code}; the state at {state_url} is unchanged", file=log)
+        sides = ", ".join(f"{name} exited {code}" for name, code in codes)
+        if lost is not None:  # the input was whole, but the run may not commit
+            sides += " (no go-ahead: the lease was lost)"
+        print(f"observes: job {job.name} failed: {sides}, target exited {target_code}; the "
+              f"state at {state_url} is unchanged", file=log)
         return tap_code or target_code or 1
     if reader.state is None:
         print(f"observes: job {job.name}: done; the target emitted no STATE, the state at "
@@ -321,6 +346,17 @@ def run_job(job: Job, blobs: BlobStore | None = None, log: IO[str] = sys.stderr,
     store.put(reader.state)
     print(f"observes: job {job.name}: done; state saved to {state_url}", file=log)
     return 0
+
+
+def _start_filter(argv: list[str], upstream: subprocess.Popen[bytes], environ: dict[str, str],
+                  stderr: IO[Any] | None) -> subprocess.Popen[bytes]:
+    """A filter reading what ``upstream`` writes; the runner keeps no copy of that pipe,
+    so that the filter sees the end of its input when ``upstream`` exits."""
+    assert upstream.stdout is not None
+    child = subprocess.Popen(argv, stdin=upstream.stdout, stdout=subprocess.PIPE,
+                             stderr=stderr, env=environ)
+    upstream.stdout.close()
+    return child
 
 
 def _lease_lost(run: JobRun) -> str | None:

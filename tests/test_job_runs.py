@@ -412,3 +412,52 @@ def test_lease_documents_are_json_a_person_can_read(tmp_path: Path) -> None:
     assert document["job"] == "x" and document["run_id"] == "run-1"
     assert list(document["members"]) == ["main"]
     lease.release()
+
+
+# -- filters between the tap and the target ----------------------------------------------
+
+def test_a_filter_sits_between_the_tap_and_the_target(tmp_path: Path) -> None:
+    items(tmp_path, 12)
+    path = singer_job(tmp_path)
+    cache = tmp_path / "cache" / "sample.json"
+    infer = [sys.executable, "-m", "observes_singer.infer.cli", "--save-schema", str(cache)]
+    path.write_text(path.read_text().replace(
+        "[target]", f"[[filters]]\ncommand = {json.dumps(infer)}\n\n[target]"))
+    done = observes(tmp_path, "run", "sample")
+    assert done.returncode == 0, done.stderr
+    assert cache.exists()  # observes-infer saw the stream and saved its schema
+    import duckdb
+    connection = duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True)
+    try:
+        assert connection.execute("SELECT count(*) FROM items").fetchone() == (12,)
+    finally:
+        connection.close()
+    assert (tmp_path / "state" / "sample.json").exists()
+
+
+@pytest.mark.parametrize(("command", "code", "message"), [
+    ([sys.executable, "-c", "import sys; sys.stdin.read(); sys.exit(5)"], 5,
+     "tap exited 0, filter "),
+    (["no-such-filter-program"], 127, "filter command not found: no-such-filter-program"),
+])
+def test_a_failing_filter_fails_the_run_and_commits_nothing(
+        tmp_path: Path, command: list[str], code: int, message: str) -> None:
+    items(tmp_path, 12)
+    path = singer_job(tmp_path)
+    path.write_text(path.read_text().replace(
+        "[target]", f"[[filters]]\ncommand = {json.dumps(command)}\n\n[target]"))
+    failed = observes(tmp_path, "run", "sample")
+    assert failed.returncode == code, failed.stderr
+    assert message in failed.stderr
+    assert not (tmp_path / "state" / "sample.json").exists()
+    assert ledger(tmp_path / "state", "sample") == []
+
+
+def test_filters_are_checked_in_the_job_file(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OBSERVES_JOBS_DIR", str(tmp_path / "jobs"))
+    path = singer_job(tmp_path)
+    path.write_text(path.read_text().replace(
+        "[target]", '[[filters]]\ncommand = ["x"]\nconfig = {}\n\n[target]'))
+    with pytest.raises(JobError, match=r"a \[\[filters\]\] table holds one key, command"):
+        load_job("sample")
