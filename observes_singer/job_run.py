@@ -11,6 +11,7 @@ their environment:
 | ``OBSERVES_SHARD_INDEX``, ``OBSERVES_SHARD_COUNT`` | the same, apart |
 | ``OBSERVES_STATE_URL`` | where the run's state is saved (Singer jobs) |
 | ``OBSERVES_REPORT_FD`` | a pipe on which the target writes its run report (Singer jobs) |
+| ``OBSERVES_PARENT_RUN_ID`` | for a final phase: the run id of the job it runs after |
 
 A shard is taken from AWS Batch's ``AWS_BATCH_JOB_ARRAY_INDEX`` (and
 ``AWS_BATCH_JOB_ARRAY_SIZE``, or ``OBSERVES_SHARD_COUNT`` which ``observes batch deploy``
@@ -37,6 +38,7 @@ RUN_ID_ENV = job_env.RUN_ID
 SHARD_ENV = job_env.SHARD
 STATE_URL_ENV = job_env.STATE_URL
 REPORT_FD_ENV = run_report.ENV
+PARENT_RUN_ID_ENV = "OBSERVES_PARENT_RUN_ID"
 SHARD_INDEX_ENV = "OBSERVES_SHARD_INDEX"
 SHARD_COUNT_ENV = "OBSERVES_SHARD_COUNT"
 ARRAY_INDEX_ENV = "AWS_BATCH_JOB_ARRAY_INDEX"

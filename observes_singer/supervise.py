@@ -21,7 +21,7 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import IO, Any
 
@@ -31,6 +31,7 @@ from observes_singer.job_run import (
     ARRAY_INDEX_ENV,
     ARRAY_SIZE_ENV,
     BATCH_JOB_ID_ENV,
+    PARENT_RUN_ID_ENV,
     RUN_ID_ENV,
     JobRun,
     new_run_id,
@@ -59,19 +60,39 @@ def run(job: Job | CommandJob, blobs: BlobStore, extra: Sequence[str] = (),
     # Known before the run starts: a broken job file fails now, not after the work.
     finals = [] if only or shard is not None or os.environ.get(BATCH_JOB_ID_ENV) else \
         dependents(job)
+    run_id = run_id_from_environment() or new_run_id()
     if shard is None and count is not None:
-        code = _fan_out(job, blobs, count, extra, wait, endpoint_url, log)
+        code = _fan_out(job, blobs, count, extra, wait, endpoint_url, log, run_id)
     else:
-        code = _run_once(job, blobs, extra, shard, wait, log, stderr)
+        code = _run_once(job, blobs, extra, shard, wait, log, stderr, run_id)
     if code != 0:
         return code
     for final in finals:
         print(f"observes: job {job.name} done; now {final.name}, which depends on it",
               file=log)
-        code = run(final, blobs, wait=wait, only=True, endpoint_url=endpoint_url, log=log)
+        with _parent_run(run_id):
+            code = run(final, blobs, wait=wait, only=True, endpoint_url=endpoint_url,
+                       log=log)
         if code != 0:
             return code
     return code
+
+
+@contextlib.contextmanager
+def _parent_run(run_id: str) -> Iterator[None]:
+    """A final phase sees which run it finishes (``OBSERVES_PARENT_RUN_ID``), as
+    ``observes batch submit`` tells it on Batch; its own run id is new."""
+    saved = {name: os.environ.get(name) for name in (PARENT_RUN_ID_ENV, RUN_ID_ENV)}
+    os.environ[PARENT_RUN_ID_ENV] = run_id
+    os.environ.pop(RUN_ID_ENV, None)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _lease(job: Job | CommandJob, blobs: BlobStore, run_id: str, member: str) -> Lease:
@@ -81,13 +102,13 @@ def _lease(job: Job | CommandJob, blobs: BlobStore, run_id: str, member: str) ->
 
 
 def _run_once(job: Job | CommandJob, blobs: BlobStore, extra: Sequence[str],
-              shard: Shard | None, wait: bool, log: IO[str], stderr: IO[Any] | None = None
-              ) -> int:
+              shard: Shard | None, wait: bool, log: IO[str], stderr: IO[Any] | None,
+              run_id: str) -> int:
     from observes_singer.runner import run_command_job, run_job
 
     if shard is not None and isinstance(job, Job):
         _check_tap_takes_shards(job)
-    job_run = JobRun.new(shard)
+    job_run = JobRun(run_id, shard)
     lease = _lease(job, blobs, job_run.run_id, f"shard {shard}" if shard else "main")
     with lease.held(wait=wait, log=log):
         job_run.lease = lease
@@ -105,13 +126,12 @@ def _run_once(job: Job | CommandJob, blobs: BlobStore, extra: Sequence[str],
 
 
 def _fan_out(job: Job | CommandJob, blobs: BlobStore, count: int, extra: Sequence[str],
-             wait: bool, endpoint_url: str | None, log: IO[str]) -> int:
+             wait: bool, endpoint_url: str | None, log: IO[str], run_id: str) -> int:
     """Run the ``count`` shards of ``job`` in parallel, as AWS Batch runs an array job."""
     if count < 1:
         raise JobError(f"job {job.name}: --shards must be at least 1")
     if isinstance(job, Job):
         _check_tap_takes_shards(job)
-    run_id = run_id_from_environment() or new_run_id()
     argv = [sys.executable, "-m", "observes_singer.cli", "run", str(job.path), "--only"]
     if endpoint_url:
         argv += ["--endpoint-url", endpoint_url]

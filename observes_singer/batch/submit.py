@@ -2,7 +2,8 @@
 that depend on it (its final phase), each with ``dependsOn`` on the jobs it names.
 
 A schedule of a job with dependents runs this inside Batch (the launcher), since one
-schedule submits one job.
+schedule submits one job. A dependent gets ``OBSERVES_PARENT_RUN_ID``, the id of the job it
+runs after: the run id its shards share (the array job's id).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from observes_singer.batch.options import (
     from_env,
     job_queue,
 )
+from observes_singer.job_run import PARENT_RUN_ID_ENV
 from observes_singer.jobs import CommandJob, Job, all_jobs, dependents, load_job
 
 
@@ -62,6 +64,9 @@ def _submit(batch: Any, job: Job | CommandJob, name: str, queue: str, after: lis
         request["arrayProperties"] = {"size": job.shards}
     if after:
         request["dependsOn"] = [{"jobId": job_id} for job_id in after]
+        # The final phase learns which run it finishes: the (array) job it depends on.
+        request["containerOverrides"] = {"environment": [
+            {"name": PARENT_RUN_ID_ENV, "value": after[0]}]}
     with aws_errors(f"submit {name} to the queue {queue}"):
         job_id: str = batch.submit_job(**request)["jobId"]
     return job_id
