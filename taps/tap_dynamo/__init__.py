@@ -1,0 +1,1 @@
+"""tap-dynamo: DynamoDB tables read by parallel Scan, as Singer RECORDs of plain JSON."""
