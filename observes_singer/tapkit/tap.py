@@ -2,7 +2,8 @@
 
 - Settings are checked against the tap's schema with messages that name the setting and
   what it takes and never show a secret's value (:mod:`observes_singer.tapkit.settings`;
-  singer-sdk's own messages are jsonschema's, which quote the value).
+  singer-sdk's own messages are jsonschema's, which quote the value), then by the tap's
+  own :meth:`SourceTap.extra_config_errors`.
 - ``--state`` is read in every form a Singer pipeline hands over: the bare state
   (``{"bookmarks": ...}``), a whole STATE message, or Meltano's envelope.
 """
@@ -21,10 +22,16 @@ from observes_singer.tapkit.settings import config_errors
 class SourceTap(Tap):
     """A tap of one source on the kit; subclass it as singer-sdk's ``Tap``."""
 
+    def extra_config_errors(self, config: dict[str, Any]) -> list[str]:
+        """What the schema cannot say (settings that go together, bounds between them);
+        one message each, never showing a secret."""
+        return []
+
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
         schema = self.config_jsonschema
         self.append_builtin_config(schema)
-        errors = config_errors(schema, self._config)
+        errors = config_errors(schema, self._config) + self.extra_config_errors(
+            dict(self._config))
         if errors and raise_errors:
             raise ConfigValidationError("Config validation failed", errors=errors,
                                         schema=schema)

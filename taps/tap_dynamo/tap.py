@@ -8,7 +8,6 @@ from functools import cached_property
 from typing import Any
 
 from singer_sdk import typing as th
-from singer_sdk.exceptions import ConfigValidationError
 
 from observes_singer.tapkit.tap import SourceTap
 from tap_dynamo.bookmarks import finished, under_way
@@ -85,16 +84,8 @@ class TapDynamo(SourceTap):
                     "page (more than 0); the next run resumes there"),
     ).to_dict()
 
-    def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
-        extra = shard_errors(self._config) + table_errors(self._config)
-        errors = super()._validate_config(raise_errors=raise_errors and not extra)
-        if extra:
-            everything = errors + extra
-            if raise_errors:
-                raise ConfigValidationError("Config validation failed", errors=everything,
-                                            schema=self.config_jsonschema)
-            return everything
-        return errors
+    def extra_config_errors(self, config: dict[str, Any]) -> list[str]:
+        return shard_errors(config) + table_errors(config)
 
     @cached_property
     def started(self) -> float:

@@ -90,18 +90,9 @@ class TapTimeDoctor(SourceTap):
                 if name not in wanted:
                     stream.selected = False
 
-    def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
-        extra = credential_errors(self._config) + period_errors(self._config) + \
-            stream_errors(self._config)
-        errors = super()._validate_config(raise_errors=raise_errors and not extra)
-        if extra:
-            from singer_sdk.exceptions import ConfigValidationError
-            everything = errors + extra
-            if raise_errors:
-                raise ConfigValidationError("Config validation failed", errors=everything,
-                                            schema=self.config_jsonschema)
-            return everything
-        return errors
+    def extra_config_errors(self, config: dict[str, Any]) -> list[str]:
+        return credential_errors(config) + period_errors(config) + \
+            stream_errors(config)
 
     @cached_property
     def run_started(self) -> datetime:
