@@ -259,8 +259,8 @@ def run_job(job: Job, blobs: BlobStore | None = None, log: IO[str] = sys.stderr,
                 print(f"observes: job {job.name}: tap command not found: "
                       f"{job.tap.command[0]}", file=log)
                 return 127
-            configs.close(tap_fds)
             sources.append(("tap", tap))
+            configs.close(tap_fds)
             for argv in filter_argvs:
                 try:
                     sources.append((f"filter {argv[0]}", _start_filter(
@@ -323,8 +323,6 @@ def run_job(job: Job, blobs: BlobStore | None = None, log: IO[str] = sys.stderr,
                 _stop(target)
             for _, started in reversed(sources):
                 _stop(started)
-            if tap is not None and not sources:
-                _stop(tap)
             with contextlib.suppress(OSError):  # the terminal may be gone (SIGHUP)
                 print(f"observes: job {job.name}: interrupted; nothing saved", file=log)
             return 130

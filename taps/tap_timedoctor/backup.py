@@ -25,7 +25,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ from observes_singer.job_run import JobRun
 from observes_singer.jobs import Job, JobError, Step
 from observes_singer.runner import run_job
 from observes_singer.storage import BlobStore, StorageError
+from tap_timedoctor.periods import month_period
 
 URL_ENV = "TIMEDOCTOR_BACKUP_URL"
 #: What Time Doctor forgets: the work logs and the computer activity.
@@ -49,19 +50,15 @@ class BackupError(Exception):
 
 def month_bounds(month: str | None, today: date | None = None) -> tuple[date, date]:
     """The first day of ``month`` (``YYYY-MM``; default the month before ``today``) and
-    the first day of the month after it."""
-    today = today or datetime.now(UTC).date()
-    if month is None:
-        first = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
-    else:
-        try:
-            first = datetime.strptime(month, "%Y-%m").date()
-        except ValueError:
-            raise BackupError(f"--month {month!r}: write YYYY-MM, e.g. 2026-10") from None
-        if first > today:
-            raise BackupError(f"--month {month}: the month has not started yet")
-    following = (first + timedelta(days=32)).replace(day=1)
-    return first, following
+    the first day of the month after it, as the tap's ``month`` setting reads them."""
+    now = datetime.combine(today or datetime.now(UTC).date(), time.min, UTC)
+    try:
+        period = month_period(month or "previous", now)
+    except ValueError:
+        raise BackupError(f"--month {month!r}: write YYYY-MM, e.g. 2026-10") from None
+    if period.start > now:
+        raise BackupError(f"--month {month}: the month has not started yet")
+    return period.start.date(), period.end.date()
 
 
 def backup_key(stream: str, first: date, following: date) -> str:
@@ -82,8 +79,6 @@ def backup_month(url: str, first: date, following: date, streams: Sequence[str],
     """Back up each stream of the month; returns the exit code."""
     credentials = tap_credentials()
     blobs = BlobStore(endpoint_url=endpoint_url)
-    start = datetime.combine(first, datetime.min.time(), UTC)
-    end = min(datetime.combine(following, datetime.min.time(), UTC), datetime.now(UTC))
     with tempfile.TemporaryDirectory(prefix="timedoctor-backup-") as scratch:
         for stream in streams:
             key = backup_key(stream, first, following)
@@ -95,8 +90,7 @@ def backup_month(url: str, first: date, following: date, streams: Sequence[str],
                 name="timedoctor-backup", path=Path("<timedoctor-backup>"),
                 description=f"Time Doctor {stream} of {first:%Y-%m} into {url}",
                 tap=Step(["tap-timedoctor"], {**credentials, "streams": [stream],
-                                              "start_date": start.isoformat(),
-                                              "end_date": end.isoformat()}),
+                                              "month": f"{first:%Y-%m}"}),
                 target=Step(["target-s3"], target),
                 # Each month is read whole every time: no state carries over.
                 state_url=str(Path(scratch) / f"{stream}.json"))
