@@ -12,6 +12,7 @@ their environment:
 | ``OBSERVES_STATE_URL`` | where the run's state is saved (Singer jobs) |
 | ``OBSERVES_REPORT_FD`` | a pipe on which the target writes its run report (Singer jobs) |
 | ``OBSERVES_PARENT_RUN_ID`` | for a final phase: the run id of the job it runs after |
+| ``OBSERVES_PARENT_SHARD_COUNT`` | for a final phase of a sharded job: its shard count |
 
 A shard is taken from AWS Batch's ``AWS_BATCH_JOB_ARRAY_INDEX`` (and
 ``AWS_BATCH_JOB_ARRAY_SIZE``, or ``OBSERVES_SHARD_COUNT`` which ``observes batch deploy``
@@ -39,6 +40,7 @@ SHARD_ENV = job_env.SHARD
 STATE_URL_ENV = job_env.STATE_URL
 REPORT_FD_ENV = run_report.ENV
 PARENT_RUN_ID_ENV = "OBSERVES_PARENT_RUN_ID"
+PARENT_SHARD_COUNT_ENV = "OBSERVES_PARENT_SHARD_COUNT"
 SHARD_INDEX_ENV = "OBSERVES_SHARD_INDEX"
 SHARD_COUNT_ENV = "OBSERVES_SHARD_COUNT"
 ARRAY_INDEX_ENV = "AWS_BATCH_JOB_ARRAY_INDEX"

@@ -24,6 +24,10 @@ command = ["gitlab-cancel-stuck-jobs", "--older-than", "${OLDER_THAN:-8h}"]
 env = { GITLAB_TOKEN = "${GITLAB_TOKEN}" }
 ```
 
+A command job may also have a ``config`` table: it reaches the command as a tap's or a
+target's does, ``--config /dev/fd/N`` (in memory, never on disk), after the command's
+own arguments.
+
 Secrets are referenced as ``${NAME}`` (or ``${NAME:-default}``) and taken from the
 environment when the job runs; they are never written in the file, and a missing one
 is an error that names the variable (and never shows a value).
@@ -72,7 +76,7 @@ _REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _COMMON_KEYS = ("max_age", "depends_on", "batch")
 _SINGER_KEYS = ("description", "state_url", "tap", "filters", "target", *_COMMON_KEYS)
-_COMMAND_KEYS = ("description", "command", "env", *_COMMON_KEYS)
+_COMMAND_KEYS = ("description", "command", "config", "env", *_COMMON_KEYS)
 _BATCH_KEYS = ("queue", "vcpus", "memory", "timeout", "attempts", "schedule", "timezone",
                "array_size", "environment", "secrets")
 _JOB_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
@@ -152,6 +156,7 @@ class CommandJob:
     description: str
     command: list[str]
     env: dict[str, str] = field(default_factory=dict)
+    config: dict[str, Any] | None = None  # handed as --config FILE when given
     batch: BatchSettings | None = None  # None: no [batch] table
     depends_on: tuple[str, ...] = ()
     max_age: timedelta | None = None
@@ -209,6 +214,12 @@ def _step(raw: Any, where: str) -> Step:
     if not isinstance(config, dict):
         raise JobError(f"{where}.config: must be a table")
     return Step(command, config)
+
+
+def _config(raw: Any, where: str) -> dict[str, Any] | None:
+    if raw is not None and not isinstance(raw, dict):
+        raise JobError(f"{where}: must be a table")
+    return raw
 
 
 def _command(raw: Any, where: str) -> list[str]:
@@ -457,7 +468,8 @@ def load_job(reference: str) -> Job | CommandJob:
     if "command" in raw:
         return CommandJob(name=name, path=path, description=description,
                           command=_command(raw["command"], f"{path}: command"),
-                          env=_env(raw.get("env", {}), f"{path}: env"), **common)
+                          env=_env(raw.get("env", {}), f"{path}: env"),
+                          config=_config(raw.get("config"), f"{path}: config"), **common)
     state_url = raw.get("state_url") or str(local_bucket("observes.state") / f"{name}.json")
     if not isinstance(state_url, str):
         raise JobError(f"{path}: state_url must be a string")

@@ -435,15 +435,21 @@ def run_command_job(job: CommandJob, extra: Sequence[str] = (), log: IO[str] = s
     """Run a command job's command, ``extra`` appended; returns its exit code (128 + N
     for a child killed by signal N, 130 when the runner was interrupted)."""
     environ = {**os.environ, **(run or JobRun.new()).environment(job.name)}
-    argv = job.argv(tuple(extra), environ)
+    argv = job.argv((), environ)
+    config = None if job.config is None else \
+        resolve_secrets(job.config, f"{job.path}: config", environ)
     env = job.environment(environ)
     program = job.command[0]  # as written in the job: never a resolved secret
     forwarder = _Forwarder()
-    with forwarder.installed():
+    with forwarder.installed(), contextlib.ExitStack() as stack:
         if forwarder.first is not None:
             return 130
+        fds: list[int] = []
+        if config is not None:
+            argv += ["--config", _Configs(stack).add("config.json", config, fds)]
+        argv += extra
         try:
-            child = subprocess.Popen(argv, env=env)
+            child = subprocess.Popen(argv, env=env, pass_fds=fds)
         except FileNotFoundError:
             print(f"observes: job {job.name}: command not found: {program}", file=log)
             return 127

@@ -32,6 +32,7 @@ from observes_singer.job_run import (
     ARRAY_SIZE_ENV,
     BATCH_JOB_ID_ENV,
     PARENT_RUN_ID_ENV,
+    PARENT_SHARD_COUNT_ENV,
     RUN_ID_ENV,
     JobRun,
     new_run_id,
@@ -70,7 +71,7 @@ def run(job: Job | CommandJob, blobs: BlobStore, extra: Sequence[str] = (),
     for final in finals:
         print(f"observes: job {job.name} done; now {final.name}, which depends on it",
               file=log)
-        with _parent_run(run_id):
+        with _parent_run(run_id, count):
             code = run(final, blobs, wait=wait, only=True, endpoint_url=endpoint_url,
                        log=log)
         if code != 0:
@@ -79,11 +80,17 @@ def run(job: Job | CommandJob, blobs: BlobStore, extra: Sequence[str] = (),
 
 
 @contextlib.contextmanager
-def _parent_run(run_id: str) -> Iterator[None]:
-    """A final phase sees which run it finishes (``OBSERVES_PARENT_RUN_ID``), as
+def _parent_run(run_id: str, shards: int | None) -> Iterator[None]:
+    """A final phase sees which run it finishes (``OBSERVES_PARENT_RUN_ID``) and, when
+    that run was sharded, into how many shards (``OBSERVES_PARENT_SHARD_COUNT``), as
     ``observes batch submit`` tells it on Batch; its own run id is new."""
-    saved = {name: os.environ.get(name) for name in (PARENT_RUN_ID_ENV, RUN_ID_ENV)}
+    names = (PARENT_RUN_ID_ENV, PARENT_SHARD_COUNT_ENV, RUN_ID_ENV)
+    saved = {name: os.environ.get(name) for name in names}
     os.environ[PARENT_RUN_ID_ENV] = run_id
+    if shards is None:
+        os.environ.pop(PARENT_SHARD_COUNT_ENV, None)
+    else:
+        os.environ[PARENT_SHARD_COUNT_ENV] = str(shards)
     os.environ.pop(RUN_ID_ENV, None)
     try:
         yield

@@ -56,6 +56,7 @@ def test_a_sharded_job_is_an_array_and_its_final_phase_runs_after_it(
     # ... and knows which run it finishes: the array job's id, its shards' run id.
     environment = {e["name"]: e["value"] for e in final["container"]["environment"]}
     assert environment["OBSERVES_PARENT_RUN_ID"] == array_id
+    assert environment["OBSERVES_PARENT_SHARD_COUNT"] == "3"  # how many parts to expect
     assert final["jobQueue"] == final_queue.arn
     assert final["tags"] == {"observes:job": "shards-final"}
     assert "arrayProperties" not in final

@@ -214,7 +214,8 @@ def test_a_sharded_job_runs_its_shards_in_parallel_then_its_final_phase(tmp_path
                "for d, _, fs in os.walk(root) for f in fs); "
                "open(sys.argv[2], 'w').write(json.dumps({'files': found, "
                "'job': os.environ['OBSERVES_JOB'], "
-               "'parent': os.environ.get('OBSERVES_PARENT_RUN_ID')}))")
+               "'parent': os.environ.get('OBSERVES_PARENT_RUN_ID'), "
+               "'shards': os.environ.get('OBSERVES_PARENT_SHARD_COUNT')}))")
     final = tmp_path / "jobs" / "final.toml"
     command = [sys.executable, "-c", listing, str(tmp_path / "bucket"),
                str(tmp_path / "final.json")]
@@ -238,6 +239,7 @@ def test_a_sharded_job_runs_its_shards_in_parallel_then_its_final_phase(tmp_path
     assert sorted(r["shard"] for r in records) == ["0/3", "1/3", "2/3"]
     assert len({r["run_id"] for r in records}) == 1  # one run
     assert seen["parent"] == records[0]["run_id"]  # the final phase knows which run
+    assert seen["shards"] == "3"  # ... and how many shards it had
     assert len(ledger(tmp_path / "store", "final")) == 1
     fresh = observes(tmp_path, "freshness")
     assert fresh.returncode == 0, fresh.stdout + fresh.stderr

@@ -125,6 +125,30 @@ def test_extra_arguments_are_refused_for_a_singer_job(tmp_path: Path) -> None:
                              "[target]): arguments after -- are only for command jobs\n")
 
 
+def test_a_command_job_config_reaches_its_command_in_memory(tmp_path: Path) -> None:
+    reader = ("import json, sys; args = sys.argv[1:]; i = args.index('--config'); "
+              "print(json.dumps({'args': args[:i] + args[i + 2:], 'path': args[i + 1], "
+              "'config': json.load(open(args[i + 1]))}))")
+    command_job(tmp_path, "configured", [sys.executable, "-c", reader, "first"],
+                env='config = { url = "${WAREHOUSE:-duckdb:///w.duckdb}", parts = 4, '
+                    'nested = { token = "${TOKEN}" } }\n')
+    ok = observes(tmp_path, "run", "configured", "--", "--extra", env={"TOKEN": "t0k3n"},
+                  drop=("WAREHOUSE",))
+    assert ok.returncode == 0, ok.stderr
+    seen = json.loads(ok.stdout)
+    # The config comes after the command's own arguments and before the extra ones.
+    assert seen["args"] == ["first", "--extra"]
+    assert seen["config"] == {"url": "duckdb:///w.duckdb", "parts": 4,
+                              "nested": {"token": "t0k3n"}}
+    assert seen["path"].startswith("/dev/fd/") or "observes-run-" in seen["path"]
+    assert "t0k3n" not in ok.stderr
+    missing = observes(tmp_path, "run", "configured", drop=("TOKEN",))
+    assert missing.returncode != 0 and "TOKEN" in missing.stderr
+    write(tmp_path, "bad", 'command = ["true"]\nconfig = "x"\n')
+    with pytest.raises(JobError, match="config: must be a table"):
+        load_job(str(tmp_path / "jobs" / "bad.toml"))
+
+
 def test_a_command_that_is_not_there(tmp_path: Path) -> None:
     command_job(tmp_path, "nothing", ["observes-no-such-program", "--flag"])
     result = observes(tmp_path, "run", "nothing")

@@ -3,7 +3,8 @@ that depend on it (its final phase), each with ``dependsOn`` on the jobs it name
 
 A schedule of a job with dependents runs this inside Batch (the launcher), since one
 schedule submits one job. A dependent gets ``OBSERVES_PARENT_RUN_ID``, the id of the job it
-runs after: the run id its shards share (the array job's id).
+runs after: the run id its shards share (the array job's id), and
+``OBSERVES_PARENT_SHARD_COUNT`` when that job is sharded (its ``array_size``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from observes_singer.batch.options import (
     from_env,
     job_queue,
 )
-from observes_singer.job_run import PARENT_RUN_ID_ENV
+from observes_singer.job_run import PARENT_RUN_ID_ENV, PARENT_SHARD_COUNT_ENV
 from observes_singer.jobs import CommandJob, Job, all_jobs, dependents, load_job
 
 
@@ -42,11 +43,14 @@ def command(args: argparse.Namespace, out: IO[str]) -> int:
         if latest_active(batch, name) is None:
             raise BatchError(f"job {each.name}: no job definition {name} is registered: run "
                              f"`observes batch deploy {each.name}` first")
+    by_name = {each.name: each for each in chain}
     ids: dict[str, str] = {}
     for each in chain:
         after = [ids[parent] for parent in each.depends_on if parent in ids]
+        parents = [by_name[parent] for parent in each.depends_on if parent in ids]
         ids[each.name] = _submit(batch, each, aws_name(args.prefix, each.name),
-                                 queues[each.name], after)
+                                 queues[each.name], after,
+                                 parents[0].shards if parents else None)
         detail = f"array of {each.shards}" if each.shards is not None else ""
         if after:
             detail = f"{detail}, after {', '.join(after)}" if detail else \
@@ -57,7 +61,8 @@ def command(args: argparse.Namespace, out: IO[str]) -> int:
     return 0
 
 
-def _submit(batch: Any, job: Job | CommandJob, name: str, queue: str, after: list[str]) -> str:
+def _submit(batch: Any, job: Job | CommandJob, name: str, queue: str, after: list[str],
+            parent_shards: int | None = None) -> str:
     request: dict[str, Any] = {"jobName": name, "jobQueue": queue, "jobDefinition": name,
                                "tags": {JOB_TAG: job.name}}
     if job.shards is not None:
@@ -65,8 +70,10 @@ def _submit(batch: Any, job: Job | CommandJob, name: str, queue: str, after: lis
     if after:
         request["dependsOn"] = [{"jobId": job_id} for job_id in after]
         # The final phase learns which run it finishes: the (array) job it depends on.
-        request["containerOverrides"] = {"environment": [
-            {"name": PARENT_RUN_ID_ENV, "value": after[0]}]}
+        environment = [{"name": PARENT_RUN_ID_ENV, "value": after[0]}]
+        if parent_shards is not None:
+            environment.append({"name": PARENT_SHARD_COUNT_ENV, "value": str(parent_shards)})
+        request["containerOverrides"] = {"environment": environment}
     with aws_errors(f"submit {name} to the queue {queue}"):
         job_id: str = batch.submit_job(**request)["jobId"]
     return job_id

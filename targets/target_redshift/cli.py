@@ -54,7 +54,10 @@ PROGRAM = TargetProgram(
     default_config="a local DuckDB file observes.duckdb in the working directory",
     capabilities=["about", "stream-maps-free", "activate-version", "schema-flattening",
                   "validate-records"],
-    example="tap-gitlab --config gitlab.json | target-redshift --config warehouse.json",
+    example="tap-gitlab --config gitlab.json | target-redshift --config warehouse.json\n"
+    "  target-redshift load-parts s3://bucket/run/ --parts 4 --config warehouse.json   "
+    "(a sharded run's parts, written by target-s3 format csv, as one replace: "
+    "target-redshift load-parts --help)",
     errors=(WarehouseError,),
     after_error="nothing of this run was committed after the last STATE it emitted",
     after_interrupt="interrupted; the open transaction was rolled back",
@@ -63,7 +66,13 @@ ABOUT = PROGRAM.about
 
 
 def main(argv: list[str] | None = None) -> int:
-    return PROGRAM.main(argv)
+    """The target, or ``target-redshift load-parts ...`` (a sharded run's final phase)."""
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["load-parts"]:
+        from target_redshift import load_parts
+
+        return load_parts.main(args[1:])
+    return PROGRAM.main(args)
 
 
 if __name__ == "__main__":

@@ -64,6 +64,8 @@ class ObjectSink(Sink):
         self.stream_segments: dict[str, str] = {}  # key segment -> the stream it names
         self.objects: list[WrittenObject] = []
         self.manifest_url: str | None = None
+        #: csv: the longest value in bytes of each column, by table, over the whole run
+        self.widths: dict[str, dict[str, int]] = {}
 
     # -- SCHEMA and records ----------------------------------------------------------------
 
@@ -78,6 +80,7 @@ class ObjectSink(Sink):
             if known is not None:
                 # New columns: the stream's open files end here and new ones start.
                 self._close_stream(message.stream)
+                self._note_widths(known)
         stream = ObjectStream(message.stream, message.schema, message.key_properties,
                               flattener)
         if flattener is not None:
@@ -238,11 +241,31 @@ class ObjectSink(Sink):
 
     # -- the end ---------------------------------------------------------------------------
 
+    def _note_widths(self, stream: Stream) -> None:
+        """Keep the stream's column widths so far (its flattener is about to be replaced):
+        a loader of the csv objects sizes its text columns from them."""
+        flattener = stream.flattener
+        if flattener is None:
+            return
+        plan = flattener.plan
+        root = plan.root.columns
+        for index, table in enumerate(plan.tables):
+            widths = self.widths.setdefault(table.name, {})
+            sizes = flattener.max_bytes[index]
+            named = [(c.name, sizes[i]) for i, c in enumerate(table.columns)]
+            if not table.is_root:
+                named += [(name, flattener.max_bytes[0][root.index(column)])
+                          for name, column in zip(plan.key_column_names, plan.key_columns,
+                                                  strict=True)]
+            for name, size in named:
+                widths[name] = max(widths.get(name, 0), size)
+
     def finish(self, streams: list[Stream]) -> None:
         for stream in streams:
             if isinstance(stream, ObjectStream):
                 stream.partition = None
             self.flush_stream(stream)
+            self._note_widths(stream)
         for key in list(self.parts):
             part = self.parts.pop(key)
             self.objects.append(part.close())
@@ -315,6 +338,8 @@ class ObjectSink(Sink):
                 ]}, option=orjson.OPT_INDENT_2))
                 redshift[table] = url
             manifest["redshift_manifests"] = redshift
+            manifest["column_bytes"] = {table: dict(sorted(widths.items()))
+                                        for table, widths in sorted(self.widths.items())}
         url = f"{self.config.url}/_manifests/{self.run_id}.json"
         self.blobs.write_bytes(url, orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
         return url

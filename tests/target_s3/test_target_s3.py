@@ -153,6 +153,15 @@ def test_csv_matches_what_target_redshift_loads(place: Place, postgres_db: Any,
                     f'SELECT count(*) FROM (SELECT * FROM {a}."{table}" EXCEPT ALL '
                     f'SELECT * FROM {b}."{table}") d'.encode()).fetchone()
                 assert difference == (0,), (table, a, b)
+            # column_bytes holds each text column's longest value, which sizes VARCHARs.
+            texts = [r[0] for r in conn.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = "
+                "'direct' AND table_name = %s AND data_type = 'character varying' AND "
+                "column_name NOT IN ('_sdc_id', '_sdc_parent_id', '_sdc_root_id')", (table,))]
+            for column in texts:
+                longest = conn.execute(f'SELECT coalesce(max(octet_length("{column}")), 0) '
+                                       f'FROM direct."{table}"'.encode()).fetchone()
+                assert manifest["column_bytes"][table][column] == longest[0], (table, column)
 
     if place.endpoint_url:
         # And Redshift's COPY loads the same files through their manifest.

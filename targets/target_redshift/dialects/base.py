@@ -7,6 +7,7 @@ or bound parameters, never spliced into SQL.
 from __future__ import annotations
 
 import contextlib
+import gzip
 import queue
 import re
 import sys
@@ -14,11 +15,13 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import IO, Any, TypeVar
 
 from observes_singer.env import positive_number
 from observes_singer.flatten.identifiers import quote
 from observes_singer.flatten.plan import Kind
+from observes_singer.storage import BlobStore
 from target_redshift.dialects.layout import Layout
 from target_redshift.dialects.strategies import (
     DEFAULT_STRATEGIES,
@@ -32,6 +35,28 @@ T = TypeVar("T")
 
 class WarehouseError(Exception):
     """A database operation failed; the message names the table and never a secret."""
+
+
+@dataclass(frozen=True)
+class CsvObjects:
+    """Objects of flattened rows as target-s3 writes them (``format: csv``): a header
+    line, then rows in the flattener's CSV (every string quoted, ``\\N`` for NULL),
+    whole objects or gzipped ones, all with the same columns.
+
+    ``manifest_url`` is a Redshift COPY manifest listing exactly ``urls``, when there
+    is one."""
+
+    urls: list[str]
+    gzip: bool
+    blobs: BlobStore
+    manifest_url: str | None = None
+
+    def chunks(self, url: str, size: int = 1 << 20) -> Iterator[bytes]:
+        """The object's bytes, uncompressed, a chunk at a time (memory stays flat)."""
+        with self.blobs.open_read(url) as body:
+            stream: Any = gzip.GzipFile(fileobj=body) if self.gzip else body
+            while chunk := stream.read(size):
+                yield chunk
 
 
 _VARCHAR = re.compile(r"(?:character varying|varchar)(?:\((\d+)\))?", re.IGNORECASE)
@@ -341,6 +366,21 @@ class Dialect(ABC):
                 self._checked(lambda: self._load(schema, table, columns, types, data, rows))
 
         self._loads.submit(load, len(data))
+
+    def load_objects(self, schema: str, table: str, columns: list[str],
+                     objects: CsvObjects) -> None:
+        """Append the rows of CSV objects (:class:`CsvObjects`) to a table, in the open
+        transaction; ``columns`` name the objects' columns in the table, in their order."""
+        self._loads.drain()
+        for url in objects.urls:
+            self.statements += 1
+            with self.watch.running(f"load of {url} into {table}"):
+                self._checked(lambda url=url: self._load_object(  # type: ignore[misc]
+                    schema, table, columns, objects, url))
+
+    def _load_object(self, schema: str, table: str, columns: list[str],
+                     objects: CsvObjects, url: str) -> None:
+        raise WarehouseError(f"{self.name}: cannot load objects")
 
     def commit(self) -> None:
         self._loads.drain()

@@ -20,7 +20,7 @@ import duckdb
 
 from observes_singer.flatten.identifiers import quote
 from target_redshift.config import Database
-from target_redshift.dialects.base import Dialect, WarehouseError
+from target_redshift.dialects.base import CsvObjects, Dialect, WarehouseError
 from target_redshift.sqltypes import SqlType
 
 DUCKDB_MEMORY_LIMIT = "256MB"
@@ -99,12 +99,22 @@ class DuckDBDialect(Dialect):
               data: bytes, rows: int) -> None:
         with open(self._spool, "wb") as handle:
             handle.write(data)
+        self._copy_spool(schema, table, columns, header=False)
+
+    def _load_object(self, schema: str, table: str, columns: list[str],
+                     objects: CsvObjects, url: str) -> None:
+        with open(self._spool, "wb") as handle:
+            for chunk in objects.chunks(url):
+                handle.write(chunk)
+        self._copy_spool(schema, table, columns, header=True)
+
+    def _copy_spool(self, schema: str, table: str, columns: list[str], header: bool) -> None:
         target = self.qualified(schema, table) if schema else quote(table)
         cols = ", ".join(quote(c) for c in columns)
         path = str(self._spool).replace("'", "''")
         try:
             self.conn.execute(
-                f"COPY {target} ({cols}) FROM '{path}' (FORMAT csv, HEADER false, "
+                f"COPY {target} ({cols}) FROM '{path}' (FORMAT csv, HEADER {str(header).lower()}, "
                 "NULLSTR '\\N', ALLOW_QUOTED_NULLS false, QUOTE '\"', ESCAPE '\"', "
                 # Rows end in \n; said, not sniffed: a \r\n inside the first row's quoted
                 # text would otherwise make DuckDB take \r\n for the row separator.

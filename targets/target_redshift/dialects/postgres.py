@@ -12,6 +12,7 @@ from observes_singer.flatten.identifiers import quote
 from target_redshift.config import Database
 from target_redshift.dialects.base import (
     PG_LOCK_WAIT,
+    CsvObjects,
     Dialect,
     WarehouseError,
     describe_lock_wait,
@@ -92,6 +93,19 @@ class PostgresDialect(Dialect):
                 copy.write(data)
         except psycopg.Error as exc:
             raise self.error(exc, f"COPY {target}") from None
+
+    def _load_object(self, schema: str, table: str, columns: list[str],
+                     objects: CsvObjects, url: str) -> None:
+        target = self.qualified(schema, table)
+        cols = ", ".join(quote(c) for c in columns)
+        try:
+            with self.conn.cursor() as cursor, cursor.copy(
+                    f"COPY {target} ({cols}) FROM STDIN (FORMAT csv, HEADER true, "
+                    "NULL '\\N')") as copy:
+                for chunk in objects.chunks(url):
+                    copy.write(chunk)
+        except psycopg.Error as exc:
+            raise self.error(exc, f"COPY {target} from {url}") from None
 
     def _commit(self) -> None:
         self.conn.commit()

@@ -22,6 +22,7 @@ from observes_singer.storage import BlobStore, StorageError
 from target_redshift.config import Database, S3Staging
 from target_redshift.dialects.base import (
     PG_LOCK_WAIT,
+    CsvObjects,
     Dialect,
     WarehouseError,
     describe_lock_wait,
@@ -185,6 +186,16 @@ class RedshiftDialect(Dialect):
             self._blobs.write_bytes(url, gzip.compress(data, compresslevel=1))
         except StorageError as exc:
             raise WarehouseError(f"cannot stage rows for {target} in S3: {exc}") from None
+        try:
+            self._copy(target, columns, url, "GZIP")
+        finally:
+            with contextlib.suppress(StorageError):
+                self._blobs.delete(url)
+
+    def _copy(self, target: str, columns: list[str], url: str, options: str) -> None:
+        """``COPY`` from S3 with the staging settings' credentials (never logged: the
+        statement in an error is scrubbed of them)."""
+        assert self.staging is not None
         if self.staging.iam_role:
             auth = f"IAM_ROLE {literal(self.staging.iam_role)}"
         else:
@@ -195,15 +206,29 @@ class RedshiftDialect(Dialect):
                 auth += f" SESSION_TOKEN {literal(creds['aws_session_token'])}"
         region = f" REGION {literal(self.staging.region)}" if self.staging.region else ""
         cols = ", ".join(quote(c) for c in columns)
-        try:
-            self._execute(
-                f"COPY {target} ({cols}) FROM {literal(url)} {auth}{region} "
-                f"CSV GZIP NULL AS {literal(chr(92) + 'N')} TIMEFORMAT 'auto' "
-                "DATEFORMAT 'auto' COMPUPDATE OFF STATUPDATE OFF"
-            )
-        finally:
-            with contextlib.suppress(StorageError):
-                self._blobs.delete(url)
+        self._execute(
+            f"COPY {target} ({cols}) FROM {literal(url)} {auth}{region} "
+            f"CSV {options} NULL AS {literal(chr(92) + 'N')} TIMEFORMAT 'auto' "
+            "DATEFORMAT 'auto' COMPUPDATE OFF STATUPDATE OFF"
+        )
+
+    def load_objects(self, schema: str, table: str, columns: list[str],
+                     objects: CsvObjects) -> None:
+        """One ``COPY ... MANIFEST`` for the objects: Redshift reads them from S3 itself,
+        in parallel across its slices, with the staging settings' credentials."""
+        if self.staging is None:
+            raise WarehouseError("redshift: loading objects from S3 needs s3_staging's "
+                                 "iam_role or credentials, which COPY reads them with")
+        if objects.manifest_url is None:
+            raise WarehouseError(f"redshift: no COPY manifest for the objects of {table}")
+        self._loads.drain()
+        target = self.qualified(schema, table)
+        options = "GZIP IGNOREHEADER 1 MANIFEST" if objects.gzip else \
+            "IGNOREHEADER 1 MANIFEST"
+        self.statements += 1
+        with self.watch.running(f"COPY into {table} from {objects.manifest_url}"):
+            self._checked(lambda: self._copy(target, columns, objects.manifest_url or "",
+                                             options))
 
     def _insert(self, target: str, columns: list[str], types: list[SqlType],
                 data: bytes) -> None:

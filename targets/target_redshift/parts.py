@@ -1,0 +1,172 @@
+"""The parts of a sharded run: what each shard's target-s3 wrote, checked complete.
+
+A sharded job's shards each write their objects with target-s3 (``format: csv``) under
+``<run url>/part_<i>/``, and a manifest under ``part_<i>/_manifests/`` once all of the
+shard's objects are complete (target-s3 writes none for a run that fails). Before
+anything is loaded, :func:`read_parts` checks that each of the ``count`` parts has a
+manifest, that every object the manifest lists is there whole (its stored size) and below
+the run's url, and that no part beyond ``count`` is there (a segment count that changed
+between the shards and the final phase); otherwise it raises :class:`PartsError` naming
+every problem, and nothing is loaded.
+
+A part with several manifests (a shard retried after it had written one) is read from
+the newest, by its ``finished_at``; the others are named in :attr:`Part.ignored`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from observes_singer.replay.merge import merge_schemas
+from observes_singer.storage import BlobStore, StorageError, parse_url
+
+MANIFESTS = "_manifests/"
+_PART = re.compile(r"part_(\d+)/")
+
+
+class PartsError(Exception):
+    """The parts are not all there and whole; nothing was loaded."""
+
+
+@dataclass(frozen=True)
+class PartObject:
+    url: str
+    table: str
+    rows: int
+    columns: list[str]
+
+
+@dataclass
+class Part:
+    index: int
+    manifest_url: str
+    manifest: dict[str, Any]
+    ignored: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return f"part_{self.index}"
+
+    @property
+    def gzip(self) -> bool:
+        return bool(self.manifest.get("compression") == "gzip")
+
+    def objects(self, stream: str) -> list[PartObject]:
+        return [PartObject(o["url"], o["table"], int(o["rows"]), list(o["columns"]))
+                for o in self.manifest["objects"] if o["stream"] == stream]
+
+    def column_bytes(self, table: str) -> dict[str, int]:
+        return dict(self.manifest.get("column_bytes", {}).get(table, {}))
+
+    def redshift_manifest(self, table: str) -> str | None:
+        found = self.manifest.get("redshift_manifests", {}).get(table)
+        return str(found) if found else None
+
+
+@dataclass(frozen=True)
+class StreamParts:
+    """A stream as every part declared it: the union of their schemas, one key."""
+
+    name: str
+    schema: dict[str, Any]
+    key_properties: list[str]
+
+
+def part_url(root: str, index: int) -> str:
+    return f"{root}part_{index}/"
+
+
+def canonical(url: str) -> str:
+    """The url as a listing gives it (``file:///abs/path`` for a local path)."""
+    return parse_url(url).url
+
+
+def read_parts(blobs: BlobStore, root: str, count: int) -> list[Part]:
+    """The ``count`` parts under ``root`` (a :func:`canonical` url ending in ``/``), each
+    checked whole."""
+    try:
+        listing = {info.url: info.size for info in blobs.list(root)}
+    except StorageError as exc:
+        raise PartsError(f"cannot list the parts under {root}: {exc}") from None
+    problems: list[str] = []
+    parts: list[Part] = []
+    for index in range(count):
+        part = _read_part(blobs, root, index, listing, problems)
+        if part is not None:
+            parts.append(part)
+    strays = sorted({int(m.group(1)) for url in listing
+                     if (m := _PART.match(url[len(root):])) and int(m.group(1)) >= count})
+    if strays:
+        problems.append(f"{', '.join(f'part_{i}' for i in strays)} found, but the run "
+                        f"had {count} shards (part_0 to part_{count - 1}): did the shard "
+                        "count change during the run?")
+    if problems:
+        raise PartsError(f"the parts under {root} are not complete, so nothing was loaded: "
+                         + "; ".join(problems))
+    return parts
+
+
+def _read_part(blobs: BlobStore, root: str, index: int, listing: dict[str, int],
+               problems: list[str]) -> Part | None:
+    prefix = part_url(root, index) + MANIFESTS
+    urls = [url for url in listing if url.startswith(prefix) and url.endswith(".json")
+            and "/" not in url[len(prefix):]]
+    name = f"part_{index}"
+    if not urls:
+        problems.append(f"{name} has no manifest (its shard failed, was stopped, or has "
+                        "not finished)")
+        return None
+    found: list[tuple[str, dict[str, Any]]] = []
+    for url in urls:
+        try:
+            manifest = orjson.loads(blobs.read_bytes(url))
+        except (StorageError, orjson.JSONDecodeError) as exc:
+            problems.append(f"{name}: cannot read its manifest {url}: {exc}")
+            return None
+        found.append((url, manifest))
+    found.sort(key=lambda pair: str(pair[1].get("finished_at", "")))
+    url, manifest = found[-1]
+    part = Part(index, url, manifest, ignored=[u for u, _ in found[:-1]])
+    if manifest.get("format") != "csv":
+        problems.append(f"{name}: {url} is a {manifest.get('format')!r} run; the parts must "
+                        "be target-s3 format csv")
+        return None
+    for entry in manifest.get("objects", []):
+        object_url = entry["url"]
+        try:
+            found_url = canonical(object_url)
+        except StorageError as exc:
+            problems.append(f"{name}: its manifest lists {object_url}: {exc}")
+            continue
+        if not found_url.startswith(part_url(root, index)):
+            problems.append(f"{name}: its manifest lists {object_url}, which is not below "
+                            f"{part_url(root, index)}")
+        elif found_url not in listing:
+            problems.append(f"{name}: {object_url} is missing")
+        elif listing[found_url] != entry["content_length"]:
+            problems.append(f"{name}: {object_url} has {listing[found_url]} bytes, its "
+                            f"manifest says {entry['content_length']}")
+    return part
+
+
+def streams_of(parts: list[Part]) -> list[StreamParts]:
+    """Every stream of the parts, its schema the union of the parts' (a shard that
+    widened the cached schema wrote more columns than the others)."""
+    merged: dict[str, StreamParts] = {}
+    for part in parts:
+        for name, declared in part.manifest.get("streams", {}).items():
+            keys = list(declared.get("key_properties") or [])
+            known = merged.get(name)
+            if known is None:
+                merged[name] = StreamParts(name, declared["schema"], keys)
+                continue
+            if known.key_properties != keys:
+                raise PartsError(f"stream {name!r}: {part.name} has key properties {keys}, "
+                                 f"other parts {known.key_properties}; nothing was loaded")
+            merged[name] = StreamParts(name, merge_schemas(known.schema, declared["schema"]),
+                                       keys)
+    return [merged[name] for name in sorted(merged)]
