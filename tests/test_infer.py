@@ -261,7 +261,8 @@ def test_cached_schema_misfit_is_an_error(tmp_path: Path) -> None:
         assert result.returncode == 1
         assert result.stdout == b""
         stderr = result.stderr.decode()
-        assert "line 2: stream 's': record does not fit the cached schema" in stderr
+        assert f"stream 's', line 2: the record does not fit the cached schema {cache} (" \
+            in stderr
         assert reason in stderr
     unknown = run_infer([{"stream": "other", "record": {}}], "--schema-cache", str(cache))
     assert unknown.returncode == 1
@@ -436,7 +437,8 @@ def test_cached_wide_schema_round_trips_and_a_new_tail_key_fits(tmp_path: Path) 
         bad = run_infer([*lines, {"stream": "s", "record": record}], "--schema-cache", cache)
         assert bad.returncode == 1
         assert bad.stdout == b""
-        assert f"line 6: stream 's': record does not fit the cached schema ({reason})" \
+        assert f"stream 's', line 6: the record does not fit the cached schema {cache} " \
+            f"({reason})" \
             in bad.stderr.decode()
 
 

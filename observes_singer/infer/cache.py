@@ -7,10 +7,15 @@ The document (at any storage URL, usually ``s3://observes.cache/...``)::
 A record "fits" a cached schema when a target can load it without losing anything:
 every value has one of the declared types (and formats), and no object carries a
 property the schema does not declare, unless it allows ``additionalProperties``.
+
+A cache URL may hold ``{stream}``: each stream then has a document of its own, e.g.
+``s3://observes.cache/dynamo/{stream}.json``, holding just that stream. The stream name
+goes into the URL as it is, so it must be one safe path segment (:func:`stream_segment`).
 """
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +42,11 @@ def load_schema_cache(url: str, blobs: BlobStore) -> dict[str, StreamSchema]:
         raise SchemaCacheError(f"{url}: no cached schema there") from None
     except StorageError as exc:
         raise SchemaCacheError(f"cannot read the cached schema: {exc}") from None
+    return parse_schema_cache(raw, url)
+
+
+def parse_schema_cache(raw: bytes, url: str) -> dict[str, StreamSchema]:
+    """The streams of a cache document; ``url`` names it in errors."""
     try:
         doc = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
@@ -64,6 +74,76 @@ def dump_schema_cache(streams: dict[str, StreamSchema]) -> bytes:
         }
     }
     return orjson.dumps(doc, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
+
+
+STREAM_PLACEHOLDER = "{stream}"
+
+
+def _segment_problem(name: str) -> str | None:
+    if not name:
+        return "it is empty"
+    if name[0] == ".":
+        return "it starts with '.'"
+    for char in name:
+        if char in "/\\":
+            return f"it holds a {char!r}"
+        if unicodedata.category(char) in ("Cc", "Cs"):
+            return f"it holds the control character {char!r}"
+    return None
+
+
+def stream_segment(name: str) -> str:
+    """``name`` unchanged, if it is safe as one path segment of a cache URL.
+
+    A name that could leave the URL's folder, or hide there, is refused rather than
+    renamed: two streams must never share a file, and a renamed file would not be found
+    by the name the next run looks for.
+    """
+    problem = _segment_problem(name)
+    if problem:
+        raise SchemaCacheError(f"stream {name!r} cannot name a per-stream cache file "
+                               f"({STREAM_PLACEHOLDER} in the URL): {problem}; a stream name "
+                               "there must be one path segment")
+    return name
+
+
+@dataclass(frozen=True, slots=True)
+class CacheUrl:
+    """A cache URL, per stream when it holds ``{stream}``."""
+
+    template: str
+
+    @property
+    def per_stream(self) -> bool:
+        return STREAM_PLACEHOLDER in self.template
+
+    def url(self, stream: str) -> str:
+        """The document that holds ``stream``'s schema."""
+        if not self.per_stream:
+            return self.template
+        return self.template.replace(STREAM_PLACEHOLDER, stream_segment(stream))
+
+
+def load_stream_schema(cache: CacheUrl, stream: str, blobs: BlobStore) -> StreamSchema:
+    """One stream's schema from its own document (a per-stream cache URL)."""
+    url = cache.url(stream)
+    try:
+        raw = blobs.read_bytes(url)
+    except BlobNotFound:
+        raise SchemaCacheError(not_cached(stream, url, cache, "it does not exist")) from None
+    except StorageError as exc:
+        raise SchemaCacheError(f"cannot read the cached schema: {exc}") from None
+    entry = parse_schema_cache(raw, url).get(stream)
+    if entry is None:
+        raise SchemaCacheError(not_cached(stream, url, cache))
+    return entry
+
+
+def not_cached(stream: str, url: str, cache: CacheUrl, detail: str = "") -> str:
+    """The message for a stream the cache does not hold, and how to make it."""
+    where = f"{url} ({detail})" if detail else url
+    return (f"stream {stream!r} is not in the cached schema {where}; make it with a full "
+            f"inference: run without --schema-cache, with --save-schema '{cache.template}'")
 
 
 def _types(schema: dict[str, Any]) -> set[str] | None:

@@ -5,7 +5,9 @@ Input, one JSON value a line:
 - ``{"stream": NAME, "record": {...}}`` (the raw form), or a Singer RECORD;
 - with ``--stream NAME``, every line is a bare record object of that stream;
 - Singer STATE and ACTIVATE_VERSION pass through in their place;
-- a Singer SCHEMA declares its stream: its records pass through untouched.
+- a Singer SCHEMA declares its stream: its records pass through untouched. With
+  ``--infer-declared`` it only gives the stream's key properties and is dropped: the
+  stream is inferred (or read from the cache) like any other.
 
 Output: one SCHEMA per inferred stream, then every message in input order.
 
@@ -14,31 +16,54 @@ spools the input to an unnamed temporary file (under ``TMPDIR``) while it learns
 the schemas, and pass two replays it. Memory holds only the schemas. With
 ``--schema-cache`` no inference happens, but every record is still checked
 against the cached schema before anything is written: a record that does not fit
-stops the run with nothing emitted.
+stops the run with nothing emitted, or, with ``--on-misfit refresh``, switches its
+stream to inference (fed again from the spool) and widens the cache to the union of
+both schemas (:mod:`observes_singer.infer.widen`). A cache URL with ``{stream}`` in
+it holds one document per stream.
+
+``--discard-records`` makes it a Singer target that only builds the cache: one pass,
+nothing spooled or written but the last STATE value, and the schemas are saved only
+once the input is complete and, under ``observes run``, the runner's go-ahead came
+(:mod:`observes_singer.commit_gate`).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
 import orjson
 
 from observes_singer import __version__
 from observes_singer.command import positive_int_option, run_main
+from observes_singer.commit_gate import InputIncomplete, gated
 from observes_singer.infer.cache import (
+    CacheUrl,
     SchemaCacheError,
     StreamSchema,
     dump_schema_cache,
     load_schema_cache,
+    load_stream_schema,
     misfit,
+    not_cached,
+    stream_segment,
+)
+from observes_singer.infer.options import (
+    DEFAULT_MAX_PROPERTIES,
+    MISFIT_CHOICES,
+    Options,
+    OptionsError,
+    resolve,
 )
 from observes_singer.infer.schema import SchemaInferrer
+from observes_singer.infer.widen import union, widen_cache
 from observes_singer.messages import MessageError, dump_message, dumps_exact, parse_line
+from observes_singer.run_report import ReportError, encode_report, report_fd, write_report
 from observes_singer.storage import BlobStore, StorageError
 
 PROG = "observes-infer"
@@ -53,16 +78,26 @@ class InferError(Exception):
 
 
 class _Stream:
-    __slots__ = ("first_repeat", "inferrer", "key_properties", "name", "repeats", "seen")
+    __slots__ = ("cache_url", "cached", "first_repeat", "inferrer", "key_properties", "name",
+                 "repeats", "seen", "track_repeats", "trigger", "widened")
 
-    def __init__(self, name: str, inferrer: SchemaInferrer | None, keys: list[str]) -> None:
+    def __init__(self, name: str, keys: list[str], *, inferrer: SchemaInferrer | None = None,
+                 cached: StreamSchema | None = None, cache_url: str = "",
+                 track_repeats: bool = True) -> None:
         self.name = name
         self.inferrer = inferrer
         self.key_properties = keys
+        self.cached = cached
+        self.cache_url = cache_url
         # Key values seen so far (pass one only), and the records that repeated one.
+        self.track_repeats = track_repeats
         self.seen: set[Any] = set()
         self.repeats = 0
         self.first_repeat = 0  # line of the first record that repeated a key value
+        # --on-misfit refresh: the line and reason that switched a cached stream to
+        # inference, and the schema written back to its cache.
+        self.trigger: tuple[int, str] | None = None
+        self.widened: StreamSchema | None = None
 
     def repeat_note(self) -> str | None:
         """The line that reports repeated key values, if any record repeated one."""
@@ -71,6 +106,18 @@ class _Stream:
         records = "1 record repeats" if self.repeats == 1 else f"{self.repeats} records repeat"
         return (f"{PROG}: stream {self.name!r}: {records} a value of key "
                 f"{','.join(self.key_properties)} (first: line {self.first_repeat})")
+
+    def schema(self) -> StreamSchema:
+        """The schema this stream is written with."""
+        if self.widened is not None:
+            return self.widened
+        if self.inferrer is None:
+            assert self.cached is not None
+            return StreamSchema(self.cached.schema, self.key_properties)
+        inferred = self.inferrer.schema()
+        if self.cached is not None:  # refreshed: never narrower than the cache
+            inferred = union(self.cached.schema, inferred)
+        return StreamSchema(inferred, self.key_properties)
 
 
 def _key_part(value: Any) -> Any:
@@ -83,178 +130,282 @@ def _key_part(value: Any) -> Any:
     return value
 
 
+EPILOG = """\
+A cache URL (--schema-cache, --save-schema) may hold {stream}: each stream then has a
+document of its own, e.g. s3://observes.cache/dynamo/{stream}.json, holding just that
+stream, read when the stream's first record comes. A stream name that is not one safe
+path segment (empty, a leading '.', '/', '\\' or a control character) is an error.
+
+Target mode (--discard-records): the last STATE value is written to stdout as a Singer
+target writes it, and the schemas are saved only when the input is complete and, under
+`observes run` (OBSERVES_COMMIT_FD), the runner's go-ahead came.
+
+--config FILE (repeatable) is a JSON object whose keys mirror the long options:
+schema_cache, save_schema, key (["STREAM=F1,F2"] or {"STREAM": ["F1"]}), stream,
+datetime_format (list), max_properties, endpoint_url, infer_declared, on_misfit,
+discard_records. Options on the command line win.
+
+Examples:
+  some-extract | observes-infer --key jobs=id | target-redshift --config w.json
+  observes-infer --input raw.jsonl --save-schema s3://observes.cache/jobs.json
+  observes-infer --schema-cache s3://observes.cache/jobs.json < raw.jsonl
+  tap-dynamo --config d.json | observes-infer --infer-declared \\
+      --schema-cache 's3://observes.cache/dynamo/{stream}.json' --on-misfit refresh
+  tap-dynamo --config d.json | observes-infer --discard-records \\
+      --save-schema 's3://observes.cache/dynamo/{stream}.json'
+"""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="Infer JSON Schemas for raw JSON records and write Singer SCHEMA + RECORD "
         "messages. Reads stdin (or --input), writes stdout.",
-        epilog="Examples:\n"
-        "  some-extract | observes-infer --key jobs=id | target-redshift --config w.json\n"
-        "  observes-infer --input raw.jsonl --save-schema s3://observes.cache/jobs.json\n"
-        "  observes-infer --schema-cache s3://observes.cache/jobs.json < raw.jsonl",
+        epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--input", metavar="FILE", help="read this file instead of stdin")
     parser.add_argument("--stream", metavar="NAME",
                         help="every input line is a bare record object of stream NAME")
-    parser.add_argument("--key", action="append", default=[], metavar="STREAM=FIELD[,FIELD]",
-                        help="key properties of a stream (repeatable)")
-    parser.add_argument("--datetime-format", action="append", default=[], metavar="FMT",
+    parser.add_argument("--key", action="append", metavar="STREAM=FIELD[,FIELD]",
+                        help="key properties of a stream (repeatable); they win over the "
+                        "cache's and over a SCHEMA's in the input")
+    parser.add_argument("--datetime-format", action="append", metavar="FMT",
                         help="extra strptime format that counts as date-time (repeatable); "
                         "matching values are rewritten as ISO 8601")
-    parser.add_argument("--max-properties", type=positive_int_option, default=1000,
-                        metavar="N", help="an object with more distinct keys (N: 1 or more) "
-                        "keeps its common keys as properties and the others in "
-                        "additionalProperties (default: %(default)s)")
+    parser.add_argument("--max-properties", type=positive_int_option, metavar="N",
+                        help="an object with more distinct keys (N: 1 or more) keeps its "
+                        "common keys as properties and the others in additionalProperties "
+                        f"(default: {DEFAULT_MAX_PROPERTIES})")
     parser.add_argument("--schema-cache", metavar="URL",
-                        help="use the cached schemas at URL instead of inferring; records "
-                        "that do not fit are an error")
+                        help="use the cached schemas at URL (per stream with {stream}) "
+                        "instead of inferring; records that do not fit are an error, see "
+                        "--on-misfit")
     parser.add_argument("--save-schema", metavar="URL",
-                        help="write the schemas to URL (in the --schema-cache format)")
+                        help="write the schemas to URL (per stream with {stream}), in the "
+                        "--schema-cache format")
+    parser.add_argument("--on-misfit", choices=MISFIT_CHOICES,
+                        help="a record that does not fit the cached schema: fail (the "
+                        "default: stop, write nothing) or refresh (infer that stream from "
+                        "this input and widen its cached schema to the union, saved back "
+                        "to the --schema-cache URL)")
+    parser.add_argument("--infer-declared", action="store_true", default=None,
+                        help="a SCHEMA in the input only gives its stream's key properties "
+                        "(unless --key or the cache does) and is dropped: the stream is "
+                        "inferred, or read from the cache")
+    parser.add_argument("--discard-records", action="store_true", default=None,
+                        help="target mode: write no SCHEMA or RECORD, spool nothing, only "
+                        "infer and --save-schema (required); writes the last STATE value; "
+                        "implies --infer-declared")
+    parser.add_argument("--config", action="append", metavar="FILE",
+                        help="JSON settings, keys as the long options with underscores "
+                        "(repeatable; the command line wins)")
     parser.add_argument("--endpoint-url", metavar="URL",
                         help="S3 endpoint for s3:// URLs (default: AWS_ENDPOINT_URL)")
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     return parser
 
 
-def _parse_keys(specs: list[str]) -> dict[str, list[str]]:
-    keys: dict[str, list[str]] = {}
-    for spec in specs:
-        stream, sep, fields = spec.partition("=")
-        if not sep or not stream or not fields:
-            raise InferError(f"--key {spec!r}: expected STREAM=FIELD[,FIELD...]")
-        keys[stream] = [f.strip() for f in fields.split(",") if f.strip()]
-    return keys
-
-
 class Inference:
-    """The two passes of observes-infer over one input."""
+    """The two passes of observes-infer over one input (one pass with --discard-records)."""
 
-    def __init__(
-        self,
-        *,
-        keys: dict[str, list[str]],
-        datetime_formats: list[str],
-        max_properties: int,
-        cached: dict[str, StreamSchema] | None,
-        bare_stream: str | None,
-    ) -> None:
-        self.keys = keys
-        self.datetime_formats = datetime_formats
-        self.max_properties = max_properties
-        self.cached = cached
-        self.bare_stream = bare_stream
+    def __init__(self, options: Options, blobs: BlobStore) -> None:
+        self.options = options
+        self.blobs = blobs
+        self.keys = options.keys
+        cache = options.schema_cache
+        self.cached_doc = (load_schema_cache(cache.template, blobs)
+                           if cache is not None and not cache.per_stream else None)
         self.streams: dict[str, _Stream] = {}
-        self.declared: set[str] = set()
+        self.declared: set[str] = set()  # streams passed through as the input declares them
+        self.declared_keys: dict[str, list[str]] = {}  # --infer-declared: from SCHEMA messages
         self.records = 0
         self.source = "stdin"
+        self.spool_file: IO[bytes] | None = None  # None: records are discarded
+        self.last_state: Any = None
+        self.has_state = False
 
     # -- pass one ------------------------------------------------------------------------
 
-    def spool(self, lines: Iterator[bytes], spool: IO[bytes], source: str = "stdin") -> None:
+    def spool(self, lines: Iterable[bytes], spool: IO[bytes] | None,
+              source: str = "stdin") -> None:
         self.source = source
+        self.spool_file = spool
         line_no = 0
         for raw in lines:
             line_no += 1
             if not raw.strip():
                 continue
             value = parse_line(raw, line_no, source, exact_integers=True)
-            if self.bare_stream is not None:
+            if self.options.stream is not None:
                 if type(value) is not dict:
                     raise self._error(line_no, "a record must be a JSON object", raw)
-                self._record(self.bare_stream, value, None, raw, line_no, spool)
+                self._record(self.options.stream, value, None, raw, line_no)
                 continue
             if type(value) is not dict:
                 raise self._error(line_no, "expected a JSON object", raw)
-            kind = value.get("type")
-            if kind is None:
-                stream, record = value.get("stream"), value.get("record")
-                if type(stream) is not str or type(record) is not dict:
-                    raise self._error(
-                        line_no,
-                        'expected {"stream": NAME, "record": {...}} or a Singer message '
-                        "(use --stream NAME for bare records)",
-                        raw,
-                    )
-                self._record(stream, record, None, raw, line_no, spool)
-            elif kind == "RECORD":
-                stream, record = value.get("stream"), value.get("record")
-                if type(stream) is not str or type(record) is not dict:
-                    raise self._error(line_no, "RECORD needs a string 'stream' and an object "
-                                       "'record'", raw)
-                self._record(stream, record, value, raw, line_no, spool)
-            elif kind == "SCHEMA":
-                self._declare(value, raw, line_no, spool)
-            elif kind in ("STATE", "ACTIVATE_VERSION"):
-                spool.write(_PASS + raw.rstrip(b"\r\n") + b"\n")
-            else:
-                raise self._error(line_no, f"{PROG} cannot pass a {kind!r} message", raw)
+            self._message(value, raw, line_no)
+
+    def _message(self, value: dict[str, Any], raw: bytes, line_no: int) -> None:
+        kind = value.get("type")
+        if kind is None:
+            stream, record = value.get("stream"), value.get("record")
+            if type(stream) is not str or type(record) is not dict:
+                raise self._error(
+                    line_no,
+                    'expected {"stream": NAME, "record": {...}} or a Singer message '
+                    "(use --stream NAME for bare records)",
+                    raw,
+                )
+            self._record(stream, record, None, raw, line_no)
+        elif kind == "RECORD":
+            stream, record = value.get("stream"), value.get("record")
+            if type(stream) is not str or type(record) is not dict:
+                raise self._error(line_no, "RECORD needs a string 'stream' and an object "
+                                  "'record'", raw)
+            self._record(stream, record, value, raw, line_no)
+        elif kind == "SCHEMA":
+            self._declare(value, raw, line_no)
+        elif kind == "STATE":
+            if "value" in value:
+                self.last_state, self.has_state = value["value"], True
+            self._write(_PASS + raw.rstrip(b"\r\n") + b"\n")
+        elif kind == "ACTIVATE_VERSION":
+            self._write(_PASS + raw.rstrip(b"\r\n") + b"\n")
+        else:
+            raise self._error(line_no, f"{PROG} cannot pass a {kind!r} message", raw)
+
+    def _write(self, line: bytes) -> None:
+        if self.spool_file is not None:
+            self.spool_file.write(line)
 
     def _stream(self, name: str, raw: bytes, line_no: int) -> _Stream:
         stream = self.streams.get(name)
         if stream is not None:
             return stream
-        if self.cached is not None:
-            if name not in self.cached:
-                raise self._error(line_no, f"stream {name!r} is not in the cached schema; "
-                                   "run without --schema-cache to infer it", raw)
-            stream = _Stream(name, None, self.cached[name].key_properties)
-        else:
-            keys = self.keys.get(name, [])
-            inferrer = SchemaInferrer(self.datetime_formats, self.max_properties, keep=keys)
-            stream = _Stream(name, inferrer, keys)
+        try:
+            stream = self._new_stream(name)
+        except SchemaCacheError as exc:
+            raise self._error(line_no, str(exc), raw) from None
         self.streams[name] = stream
         return stream
 
+    def _new_stream(self, name: str) -> _Stream:
+        options = self.options
+        if options.save_schema is not None and options.save_schema.per_stream:
+            stream_segment(name)  # refuse a bad name before anything is written
+        keys = self.keys.get(name)
+        track = not options.discard_records
+        cache = options.schema_cache
+        if cache is None:
+            keys = keys or self.declared_keys.get(name, [])
+            return _Stream(name, keys, inferrer=self._inferrer(keys), track_repeats=track)
+        url = cache.url(name)
+        if self.cached_doc is None:
+            entry = load_stream_schema(cache, name, self.blobs)
+        elif name in self.cached_doc:
+            entry = self.cached_doc[name]
+        else:
+            raise SchemaCacheError(not_cached(name, url, cache))
+        keys = keys or entry.key_properties or self.declared_keys.get(name, [])
+        return _Stream(name, keys, cached=entry, cache_url=url, track_repeats=track)
+
+    def _inferrer(self, keys: list[str]) -> SchemaInferrer:
+        return SchemaInferrer(self.options.datetime_formats, self.options.max_properties,
+                              keep=keys)
+
     def _record(self, name: str, record: dict[str, Any], message: dict[str, Any] | None,
-                raw: bytes, line_no: int, spool: IO[bytes]) -> None:
+                raw: bytes, line_no: int) -> None:
         self.records += 1
         if name in self.declared:
-            spool.write(_PASS + _dump(message or {"type": "RECORD", "stream": name,
+            self._write(_PASS + _dump(message or {"type": "RECORD", "stream": name,
                                                   "record": record}))
             return
         stream = self._stream(name, raw, line_no)
-        keys = stream.key_properties
-        if keys:
-            for key in keys:
-                if record.get(key) is None:
-                    raise self._error(line_no, f"stream {name!r}: record has no key property "
-                                       f"{key!r}", raw)
-            if len(keys) == 1:
-                value = record[keys[0]]
-                if type(value) is dict or type(value) is list:
-                    value = _key_part(value)
-            else:
-                value = tuple(_key_part(record[key]) for key in keys)
-            seen = stream.seen
-            if value in seen:
-                stream.repeats += 1
-                if not stream.first_repeat:
-                    stream.first_repeat = line_no
-            else:
-                seen.add(value)
+        self._check_keys(stream, record, raw, line_no)
+        if stream.inferrer is None:
+            assert stream.cached is not None
+            reason = misfit(stream.cached.schema, record)
+            if reason:
+                self._misfit(stream, reason, line_no)
         if stream.inferrer is not None:
             stream.inferrer.add(record)
-        else:
-            assert self.cached is not None
-            reason = misfit(self.cached[name].schema, record)
-            if reason:
-                raise self._error(line_no, f"stream {name!r}: record does not fit the cached "
-                                   f"schema ({reason})", raw)
         out = message if message is not None else {"type": "RECORD", "stream": name,
                                                    "record": record}
-        spool.write(_RECORD + _dump(out))
+        self._write(_RECORD + _dump(out))
 
-    def _declare(self, value: dict[str, Any], raw: bytes, line_no: int, spool: IO[bytes]) -> None:
+    def _check_keys(self, stream: _Stream, record: dict[str, Any], raw: bytes,
+                    line_no: int) -> None:
+        """Every key property is there; a repeated key value is counted."""
+        keys = stream.key_properties
+        if not keys:
+            return
+        for key in keys:
+            if record.get(key) is None:
+                raise self._error(line_no, f"stream {stream.name!r}: record has no key "
+                                  f"property {key!r}", raw)
+        if not stream.track_repeats:
+            return
+        if len(keys) == 1:
+            value = record[keys[0]]
+            if type(value) is dict or type(value) is list:
+                value = _key_part(value)
+        else:
+            value = tuple(_key_part(record[key]) for key in keys)
+        seen = stream.seen
+        if value in seen:
+            stream.repeats += 1
+            if not stream.first_repeat:
+                stream.first_repeat = line_no
+        else:
+            seen.add(value)
+
+    def _misfit(self, stream: _Stream, reason: str, line_no: int) -> None:
+        """A record that does not fit the cached schema: stop, or infer the stream."""
+        if self.options.on_misfit != "refresh":
+            where = f"line {line_no}" if self.source == "stdin" else \
+                f"{self.source} line {line_no}"
+            raise InferError(
+                f"stream {stream.name!r}, {where}: the record does not fit the cached schema "
+                f"{stream.cache_url} ({reason}); refresh the cache with a full inference "
+                "(--save-schema, e.g. the job that builds it) or pass --on-misfit refresh to "
+                "widen it from this input")
+        stream.trigger = (line_no, reason)
+        stream.inferrer = self._inferrer(stream.key_properties)
+        for record in self._spooled_records(stream.name):
+            stream.inferrer.add(record)
+
+    def _spooled_records(self, name: str) -> Iterator[dict[str, Any]]:
+        """The records of stream ``name`` spooled so far; the spool is left at its end."""
+        spool = self.spool_file
+        assert spool is not None  # --discard-records has no cache to refresh
+        spool.flush()
+        spool.seek(0)
+        try:
+            for line in spool:
+                if line[:1] == _RECORD:
+                    message = _load(line[1:])
+                    if message["stream"] == name:
+                        yield message["record"]
+        finally:
+            spool.seek(0, 2)
+
+    def _declare(self, value: dict[str, Any], raw: bytes, line_no: int) -> None:
         name = value.get("stream")
         if type(name) is not str or type(value.get("schema")) is not dict:
             raise self._error(line_no, "SCHEMA needs a string 'stream' and an object 'schema'",
-                               raw)
+                              raw)
         if name in self.streams:
             raise self._error(line_no, f"SCHEMA for stream {name!r} comes after records of it "
-                               "were already inferred", raw)
-        self.declared.add(name)
-        spool.write(_PASS + raw.rstrip(b"\r\n") + b"\n")
+                              "were already inferred", raw)
+        if not self.options.infer_declared:
+            self.declared.add(name)
+            self._write(_PASS + raw.rstrip(b"\r\n") + b"\n")
+            return
+        keys = value.get("key_properties", [])
+        if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
+            raise self._error(line_no, "SCHEMA 'key_properties' must be a list of strings", raw)
+        self.declared_keys[name] = keys
 
     def _error(self, line_no: int, reason: str, raw: bytes) -> MessageError:
         return MessageError(line_no, reason, raw, self.source)
@@ -262,20 +413,28 @@ class Inference:
     # -- results -------------------------------------------------------------------------
 
     def schemas(self) -> dict[str, StreamSchema]:
-        out: dict[str, StreamSchema] = {}
-        for name, stream in self.streams.items():
-            if stream.inferrer is not None:
-                out[name] = StreamSchema(stream.inferrer.schema(), stream.key_properties)
-            else:
-                assert self.cached is not None
-                out[name] = self.cached[name]
-        return out
+        return {name: stream.schema() for name, stream in self.streams.items()}
+
+    def widen_caches(self, log: IO[str]) -> None:
+        """Save every refreshed stream's widened schema back to its cache document."""
+        by_url: dict[str, list[_Stream]] = {}
+        for stream in self.streams.values():
+            if stream.trigger is not None:
+                by_url.setdefault(stream.cache_url, []).append(stream)
+        for url, streams in by_url.items():
+            written = widen_cache(self.blobs, url, {s.name: s.schema() for s in streams})
+            for stream in streams:
+                stream.widened = written[stream.name]
+                assert stream.trigger is not None
+                line_no, reason = stream.trigger
+                print(f"{PROG}: stream {stream.name!r}: line {line_no} did not fit the cached "
+                      f"schema ({reason}); inferred the stream from this input and widened "
+                      f"{url}", file=log)
 
     # -- pass two ------------------------------------------------------------------------
 
     def replay(self, spool: IO[bytes], out: IO[bytes]) -> None:
-        schemas = self.schemas()
-        for name, entry in schemas.items():
+        for name, entry in self.schemas().items():
             out.write(dump_message({"type": "SCHEMA", "stream": name, "schema": entry.schema,
                                     "key_properties": entry.key_properties}))
         coercing = {
@@ -304,27 +463,35 @@ def _load(body: bytes) -> Any:
     return parse_line(body, 0, source="spool", exact_integers=True)
 
 
+def save_schemas(blobs: BlobStore, cache: CacheUrl, schemas: dict[str, StreamSchema]) -> None:
+    """Write the schemas to ``cache``: one document, or one per stream."""
+    if not cache.per_stream:
+        blobs.write_bytes(cache.template, dump_schema_cache(schemas))
+        return
+    for name, entry in schemas.items():
+        blobs.write_bytes(cache.url(name), dump_schema_cache({name: entry}))
+
+
+@contextlib.contextmanager
+def _input(options: Options, stdin: IO[bytes]) -> Iterator[tuple[Iterable[bytes], str]]:
+    """The input lines and their name in messages (behind the commit gate as a target)."""
+    with contextlib.ExitStack() as stack:
+        lines: Iterable[bytes] = stdin
+        source = "stdin"
+        if options.input:
+            lines = stack.enter_context(open(options.input, "rb"))
+            source = options.input
+        yield (gated(lines) if options.discard_records else iter(lines)), source
+
+
 def run(args: argparse.Namespace, stdin: IO[bytes], stdout: IO[bytes]) -> int:
-    blobs = BlobStore(endpoint_url=args.endpoint_url)
-    cached = load_schema_cache(args.schema_cache, blobs) if args.schema_cache else None
-    inference = Inference(
-        keys=_parse_keys(args.key),
-        datetime_formats=args.datetime_format,
-        max_properties=args.max_properties,
-        cached=cached,
-        bare_stream=args.stream,
-    )
-    with tempfile.TemporaryFile(prefix="observes-infer-") as spool:
-        if args.input:
-            with open(args.input, "rb") as handle:
-                inference.spool(iter(handle), spool, source=args.input)
-        else:
-            inference.spool(iter(stdin), spool)
-        for stream in inference.streams.values():
-            stream.seen = set()  # pass two does not need the key values
-        inference.replay(spool, stdout)
-    if args.save_schema:
-        blobs.write_bytes(args.save_schema, dump_schema_cache(inference.schemas()))
+    options = resolve(args)
+    blobs = BlobStore(endpoint_url=options.endpoint_url)
+    inference = Inference(options, blobs)
+    if options.discard_records:
+        _run_target(options, inference, stdin, stdout)
+    else:
+        _run_filter(options, inference, stdin, stdout)
     for stream in inference.streams.values():
         note = stream.repeat_note()
         if note:
@@ -334,10 +501,42 @@ def run(args: argparse.Namespace, stdin: IO[bytes], stdout: IO[bytes]) -> int:
     return 0
 
 
+def _run_filter(options: Options, inference: Inference, stdin: IO[bytes],
+                stdout: IO[bytes]) -> None:
+    with tempfile.TemporaryFile(prefix="observes-infer-") as spool:
+        with _input(options, stdin) as (lines, source):
+            inference.spool(lines, spool, source)
+        for stream in inference.streams.values():
+            stream.seen = set()  # pass two does not need the key values
+        inference.widen_caches(sys.stderr)
+        inference.replay(spool, stdout)
+    if options.save_schema is not None:
+        save_schemas(inference.blobs, options.save_schema, inference.schemas())
+
+
+def _run_target(options: Options, inference: Inference, stdin: IO[bytes],
+                stdout: IO[bytes]) -> None:
+    """Infer in one pass; save and write the state only once the input is complete."""
+    assert options.save_schema is not None
+    report_to = report_fd()  # a bad value fails before any input is read
+    with _input(options, stdin) as (lines, source):
+        inference.spool(lines, None, source)  # the gate raises here without a go-ahead
+    save_schemas(inference.blobs, options.save_schema, inference.schemas())
+    if inference.has_state:
+        stdout.write(dumps_exact(inference.last_state) + b"\n")
+        stdout.flush()
+    print(f"{PROG}: schemas of {len(inference.streams)} streams saved to "
+          f"{options.save_schema.template}", file=sys.stderr)
+    if report_to is not None:
+        write_report(report_to, encode_report(inference.records, {},
+                                              f"schemas to {options.save_schema.template}"))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     return run_main(PROG, lambda: run(args, sys.stdin.buffer, sys.stdout.buffer),
-                    (MessageError, InferError, SchemaCacheError, StorageError))
+                    (MessageError, InferError, OptionsError, SchemaCacheError, StorageError,
+                     InputIncomplete, ReportError))
 
 
 if __name__ == "__main__":
