@@ -110,7 +110,10 @@ def shard_from_environment(job: Job | CommandJob) -> Shard | None:
         raise JobError(f"job {job.name}: {ARRAY_INDEX_ENV} is set but the job is not sharded "
                        f"(no [batch] array_size) and neither {ARRAY_SIZE_ENV} nor "
                        f"{SHARD_COUNT_ENV} says how many shards there are")
-    if job.shards is not None and raw_count and count != job.shards:
+    # On Batch the array's size comes from the deployed definition, which must match the
+    # job file; on one machine --shards may choose another count.
+    if job.shards is not None and raw_count and count != job.shards and \
+            os.environ.get(BATCH_JOB_ID_ENV):
         raise JobError(f"job {job.name}: runs as {count} shards but its [batch] array_size "
                        f"is {job.shards}; redeploy it (observes batch deploy {job.name})")
     if not 0 <= index < count:

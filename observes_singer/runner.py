@@ -229,6 +229,8 @@ def run_job(job: Job, blobs: BlobStore | None = None, log: IO[str] = sys.stderr,
         resolve_secrets(command, f"{job.path}: filters[{index}].command", environ)
         for index, command in enumerate(job.filters)]
     target_config = resolve_secrets(job.target.config, f"{job.path}: target.config", environ)
+    tap_command = resolve_secrets(job.tap.command, f"{job.path}: tap.command", environ)
+    target_command = resolve_secrets(job.target.command, f"{job.path}: target.command", environ)
     if run.shard is not None:
         tap_config = {**tap_config, "shard_index": run.shard.index,
                       "shard_count": run.shard.count}
@@ -238,10 +240,10 @@ def run_job(job: Job, blobs: BlobStore | None = None, log: IO[str] = sys.stderr,
         configs = _Configs(stack)
         tap_fds: list[int] = []
         target_fds: list[int] = []
-        tap_argv = [*job.tap.command, "--config", configs.add("tap.json", tap_config, tap_fds)]
+        tap_argv = [*tap_command, "--config", configs.add("tap.json", tap_config, tap_fds)]
         if state is not None:
             tap_argv += ["--state", configs.add("state.json", state, tap_fds)]
-        target_argv = [*job.target.command, "--config",
+        target_argv = [*target_command, "--config",
                        configs.add("target.json", target_config, target_fds)]
         shard = f" shard {run.shard}" if run.shard is not None else ""
         print(f"observes: job {job.name}{shard}: starting from "

@@ -431,9 +431,14 @@ def test_cached_wide_schema_round_trips_and_a_new_tail_key_fits(tmp_path: Path) 
     new_key = [*lines, {"stream": "s", "record": {"id": 9, "name": "x", "never_seen": 7}}]
     again = messages(run_infer(new_key, "--schema-cache", cache))
     assert again[-1]["record"] == {"id": 9, "name": "x", "never_seen": 7}
+    # A number where the cache says string: its text, as inference would have written it.
+    mixed = messages(run_infer([*lines, {"stream": "s", "record": {"id": 9, "name": 5}}],
+                               "--schema-cache", cache))
+    assert mixed[-1]["record"] == {"id": 9, "name": "5"}
     for record, reason in [({"id": 9, "name": "x", "never_seen": "seven"},
                             "never_seen: 'seven' is not of type integer"),
-                           ({"id": 9, "name": 5}, "name: 5 is not of type string")]:
+                           ({"id": "nine", "name": "x"},
+                            "id: 'nine' is not of type integer")]:
         bad = run_infer([*lines, {"stream": "s", "record": record}], "--schema-cache", cache)
         assert bad.returncode == 1
         assert bad.stdout == b""

@@ -410,3 +410,26 @@ def test_help_documents_the_cache_options_and_examples() -> None:
         assert option in text
     assert "observes-infer --schema-cache s3://observes.cache/jobs.json < raw.jsonl" in text
     assert "--save-schema 's3://observes.cache/dynamo/{stream}.json'" in text
+
+
+def test_a_cached_string_field_takes_other_kinds_as_their_json_text() -> None:
+    """A field inferred as a plain string from mixed kinds (an integer beyond 64 bits
+    among strings, say) takes later values as inference wrote them: their JSON text."""
+    from observes_singer.infer.cache import Misfit, conform
+
+    schema = {"type": "object", "properties": {
+        "big": {"type": ["null", "string"]},
+        "when": {"type": "string", "format": "date-time"},
+        "tags": {"type": "array", "items": {"type": "string"}},
+        "n": {"type": "integer"}}}
+    record = {"big": 2**70, "tags": ["a", 1, True, {"b": [2**65]}], "n": 3}
+    fitted = conform(schema, record)
+    assert fitted == {"big": str(2**70), "tags": ["a", "1", "true",
+                                                  '{"b":[' + str(2**65) + "]}"], "n": 3}
+    assert record["big"] == 2**70  # the input is left as it was
+    plain = {"big": "x", "tags": ["a"], "n": 1}
+    assert conform(schema, plain) is plain  # nothing to change: no copy
+    with pytest.raises(Misfit, match="when: 5 is not of type string"):
+        conform(schema, {"when": 5})  # a date-time field keeps its format: no text of 5
+    with pytest.raises(Misfit, match="n: 2361183241434822606848 is not of type integer"):
+        conform(schema, {"n": 2**71})

@@ -22,6 +22,7 @@ from typing import Any
 import orjson
 
 from observes_singer.infer.schema import INT64_MAX, INT64_MIN, parse_iso_date, parse_iso_datetime
+from observes_singer.messages import dumps_exact
 from observes_singer.storage import BlobNotFound, BlobStore, StorageError
 
 
@@ -155,76 +156,118 @@ def _types(schema: dict[str, Any]) -> set[str] | None:
     return set(declared)
 
 
+class Misfit(Exception):
+    """A value that the cached schema does not take; the message names its field path."""
+
+
 def misfit(schema: Any, value: Any, path: str = "") -> str | None:
     """Why ``value`` does not fit ``schema`` (naming the field path), or None when it fits."""
+    try:
+        conform(schema, value, path)
+    except Misfit as exc:
+        return str(exc)
+    return None
+
+
+def _as_text(value: Any) -> str:
+    """A value's JSON text, as inference writes the values of a field of mixed kinds."""
+    return str(value) if type(value) is int else dumps_exact(value).decode()
+
+
+def conform(schema: Any, value: Any, path: str = "") -> Any:
+    """``value`` as a stream inferred with this schema would carry it: unchanged, except
+    that where the schema says a plain string and the value is a number, a boolean, an
+    object or a list, its JSON text (integers as their exact digits), as inference writes
+    a field it saw with mixed kinds (an integer beyond 64 bits among them). Raises
+    :class:`Misfit` for a value the schema does not take. Returns ``value`` itself when
+    nothing changes, so that checking costs no copies."""
     if not isinstance(schema, dict) or not schema:
-        return None  # {} or true: anything goes
+        return value  # {} or true: anything goes
     if "anyOf" in schema or "oneOf" in schema:
         options = schema.get("anyOf") or schema.get("oneOf") or []
-        reasons = [misfit(option, value, path) for option in options]
-        if any(reason is None for reason in reasons):
-            return None
-        return reasons[0] if reasons else None
+        first: Misfit | None = None
+        for option in options:
+            try:
+                return conform(option, value, path)
+            except Misfit as exc:
+                first = first or exc
+        if first is not None:
+            raise first
+        return value
     types = _types(schema)
     where = path or "record"
     kind = type(value)
     if value is None:
         if types is None or "null" in types:
-            return None
-        return f"{where}: null where the schema does not allow null"
+            return value
+        raise Misfit(f"{where}: null where the schema does not allow null")
     if types is None:
         types = {"object"} if "properties" in schema else None
         if types is None:
-            return None
+            return value
+    as_text = "string" in types and "format" not in schema
     if kind is bool:
-        return None if "boolean" in types else _mismatch(where, value, types)
-    if kind is int:
-        if "integer" in types and INT64_MIN <= value <= INT64_MAX:
-            return None
-        if "number" in types:
-            return None
-        return _mismatch(where, value, types)
-    if kind is float:
+        if "boolean" in types:
+            return value
+    elif kind is int:
+        if ("integer" in types and INT64_MIN <= value <= INT64_MAX) or "number" in types:
+            return value
+    elif kind is float:
         if "number" in types or ("integer" in types and value.is_integer()):
-            return None
-        return _mismatch(where, value, types)
-    if kind is str:
+            return value
+    elif kind is str:
         if "string" not in types:
-            return _mismatch(where, value, types)
+            raise Misfit(_mismatch(where, value, types))
         fmt = schema.get("format")
         if fmt == "date-time" and parse_iso_datetime(value) is None:
-            return f"{where}: {value[:60]!r} is not an ISO 8601 date-time"
+            raise Misfit(f"{where}: {value[:60]!r} is not an ISO 8601 date-time")
         if fmt == "date" and parse_iso_date(value) is None:
-            return f"{where}: {value[:60]!r} is not an ISO 8601 date"
-        return None
-    if kind is list:
-        if "array" not in types:
-            return _mismatch(where, value, types)
-        items = schema.get("items")
-        for index, item in enumerate(value):
-            reason = misfit(items, item, f"{where}[{index}]")
-            if reason:
-                return reason
-        return None
-    if kind is dict:
-        if "object" not in types:
-            return _mismatch(where, value, types)
-        props = schema.get("properties")
-        extra = schema.get("additionalProperties")
-        for key, item in value.items():
-            child_path = f"{path}.{key}" if path else key
-            if props is not None and key in props:
-                reason = misfit(props[key], item, child_path)
-            elif isinstance(extra, dict):
-                reason = misfit(extra, item, child_path)
-            elif props is None or extra is True:
-                reason = None
-            else:
-                reason = f"{child_path}: a property the schema does not declare"
-            if reason:
-                return reason
-        return None
-    return f"{where}: not a JSON value"
+            raise Misfit(f"{where}: {value[:60]!r} is not an ISO 8601 date")
+        return value
+    elif kind is list:
+        if "array" in types:
+            return _conform_list(schema.get("items"), value, where)
+    elif kind is dict:
+        if "object" in types:
+            return _conform_object(schema, value, path)
+    else:
+        raise Misfit(f"{where}: not a JSON value")
+    if as_text:
+        return _as_text(value)
+    raise Misfit(_mismatch(where, value, types))
+
+
+def _conform_list(items: Any, value: list[Any], where: str) -> list[Any]:
+    out: list[Any] | None = None
+    for index, item in enumerate(value):
+        fitted = conform(items, item, f"{where}[{index}]")
+        if fitted is not item:
+            if out is None:
+                out = list(value)
+            out[index] = fitted
+    return value if out is None else out
+
+
+def _conform_object(schema: dict[str, Any], value: dict[str, Any], path: str
+                    ) -> dict[str, Any]:
+    props = schema.get("properties")
+    extra = schema.get("additionalProperties")
+    out: dict[str, Any] | None = None
+    for key, item in value.items():
+        child_path = f"{path}.{key}" if path else key
+        if props is not None and key in props:
+            fitted = conform(props[key], item, child_path)
+        elif isinstance(extra, dict):
+            fitted = conform(extra, item, child_path)
+        elif props is None or extra is True:
+            fitted = item
+        else:
+            raise Misfit(f"{child_path}: a property the schema does not declare")
+        if fitted is not item:
+            if out is None:
+                out = dict(value)
+            out[key] = fitted
+    return value if out is None else out
 
 
 def _mismatch(where: str, value: Any, types: set[str]) -> str:

@@ -44,12 +44,13 @@ from observes_singer.command import positive_int_option, run_main
 from observes_singer.commit_gate import InputIncomplete, gated
 from observes_singer.infer.cache import (
     CacheUrl,
+    Misfit,
     SchemaCacheError,
     StreamSchema,
+    conform,
     dump_schema_cache,
     load_schema_cache,
     load_stream_schema,
-    misfit,
     not_cached,
     stream_segment,
 )
@@ -325,9 +326,15 @@ class Inference:
         self._check_keys(stream, record, raw, line_no)
         if stream.inferrer is None:
             assert stream.cached is not None
-            reason = misfit(stream.cached.schema, record)
-            if reason:
-                self._misfit(stream, reason, line_no)
+            try:
+                fitted = conform(stream.cached.schema, record)
+            except Misfit as exc:
+                self._misfit(stream, str(exc), line_no)
+            else:
+                if fitted is not record:  # values of a mixed field, as their JSON text
+                    record = fitted
+                    if message is not None:
+                        message = {**message, "record": fitted}
         if stream.inferrer is not None:
             stream.inferrer.add(record)
         out = message if message is not None else {"type": "RECORD", "stream": name,

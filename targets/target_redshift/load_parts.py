@@ -55,7 +55,7 @@ from observes_singer.storage import BlobStore, StorageError
 from observes_singer.target.errors import ConfigError, LoadError
 from observes_singer.target.program import new_run_id, read_settings
 from target_redshift.cli import open_dialect
-from target_redshift.config import TargetConfig, load_config
+from target_redshift.config import S3Staging, TargetConfig, load_config
 from target_redshift.dialects.base import CsvObjects, WarehouseError
 from target_redshift.ledger import RunLedger
 from target_redshift.parts import (
@@ -239,6 +239,15 @@ def parts_config(raw: dict[str, Any]) -> TargetConfig:
     return config
 
 
+def with_copy_role(config: TargetConfig, iam_role: str | None, root: str) -> TargetConfig:
+    """On Redshift, COPY reads the parts with s3_staging's credentials, or else with
+    ``--iam-role``: the role a job gives without a staging bucket of its own."""
+    if not iam_role or config.s3_staging is not None or config.database.dialect != "redshift":
+        return config
+    return dataclasses.replace(config, s3_staging=S3Staging(url=root.rstrip("/"),
+                                                            iam_role=iam_role))
+
+
 def load(config: TargetConfig, root: str, count: int, keep: bool, log: IO[str]) -> int:
     started = datetime.now(UTC)
     clock = time.monotonic()
@@ -296,7 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
         "  target-redshift load-parts s3://observes.etl-data/dynamo/RUN_ID/ --parts 4 "
         "--config warehouse.json\n\nThe settings are target-redshift's (url, schema, "
         "streams, s3_staging, ...); load_method must be replace. On Redshift, COPY reads "
-        "the parts from S3 with s3_staging's iam_role or credentials.",
+        "the parts from S3 with s3_staging's iam_role or credentials, else --iam-role.",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("url", metavar="URL", help="the run's folder: s3://bucket/prefix/ or "
                         "a local folder, holding part_0/ ... part_<N-1>/")
@@ -304,6 +313,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="how many parts the run has (its shard count)")
     parser.add_argument("--config", metavar="FILE", action="append",
                         help="target-redshift's JSON settings; repeatable")
+    parser.add_argument("--iam-role", metavar="ARN", help="Redshift: the IAM role COPY reads "
+                        "the parts with, when the settings have no s3_staging (ignored by "
+                        "PostgreSQL and DuckDB, and when empty)")
     parser.add_argument("--keep-parts", action="store_true",
                         help="keep the parts after the commit (default: delete them)")
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
@@ -313,8 +325,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     return run_main(
-        PROG, lambda: load(parts_config(read_settings(args.config)), args.url, args.parts,
-                           args.keep_parts, sys.stderr),
+        PROG, lambda: load(with_copy_role(parts_config(read_settings(args.config)),
+                                          args.iam_role, args.url),
+                           args.url, args.parts, args.keep_parts, sys.stderr),
         (ConfigError, LoadError, PartsError, StorageError, WarehouseError),
         after_error="nothing was committed: the warehouse keeps its previous tables, and "
         "the parts stay for a rerun",

@@ -218,7 +218,8 @@ class RedshiftDialect(Dialect):
         in parallel across its slices, with the staging settings' credentials."""
         if self.staging is None:
             raise WarehouseError("redshift: loading objects from S3 needs s3_staging's "
-                                 "iam_role or credentials, which COPY reads them with")
+                                 "iam_role or credentials (or load-parts --iam-role), "
+                                 "which COPY reads them with")
         if objects.manifest_url is None:
             raise WarehouseError(f"redshift: no COPY manifest for the objects of {table}")
         self._loads.drain()
