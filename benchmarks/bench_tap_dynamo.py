@@ -11,7 +11,15 @@ scanned in 4 segments, for each shard count of ``--shards``, by:
   simplejson writer);
 - ``tap-dynamo``: the tap alone, its output thrown away;
 - ``tap | infer | s3 csv``: tap-dynamo | observes-infer | target-s3 (csv, into a
-  local folder), a pipeline per shard.
+  local folder), a pipeline per shard;
+- ``dynamo job shards``: each shard as jobs/dynamo.toml runs it: tap-dynamo (decimals as
+  text) | observes-infer --infer-declared --schema-cache (the table's schema cached
+  beforehand by a full scan, as jobs/dynamo-schema.toml does) | target-s3 csv gzip into
+  ``part_<i>/``;
+- then the final phase, ``load-parts``: target-redshift load-parts of those parts into a
+  DuckDB file as one replace, next to its baseline ``target-redshift (records)``: the same
+  records (tap | observes-infer, written to a file first) loaded by target-redshift from
+  its stdin into another DuckDB file. Both give records and rows per second.
 
 Shards run at once, as ``observes run --shards`` runs them. Each line gives the items
 per second of one shard (the mean over the shards), of all the shards together, and the
@@ -141,6 +149,93 @@ def tap_config(work: Path, endpoint: str, shard: int, shards: int) -> Path:
     return path
 
 
+def run_into(chain: list[list[str]], out: Path, work: Path) -> None:
+    """Run a pipeline whose last program writes to ``out``; exit on a failure."""
+    processes: list[subprocess.Popen[bytes]] = []
+    logs: list[Path] = []
+    upstream: Any = subprocess.DEVNULL
+    with out.open("wb") as sink:
+        for step, command in enumerate(chain):
+            log = work / f"into-{step}.log"
+            last = step == len(chain) - 1
+            process = start(command, upstream, sink if last else subprocess.PIPE, log)
+            if upstream is not subprocess.DEVNULL:
+                upstream.close()
+            upstream = process.stdout
+            processes.append(process)
+            logs.append(log)
+        reap(processes, logs)
+
+
+def job_shards(work: Path, endpoint: str, items: int, shards: int) -> None:
+    """The dynamo job's shards into parts, then its final phase next to a direct load."""
+    python = sys.executable
+    cache = str(work / "cache" / "{stream}.json")
+
+    def tap(shard: int) -> list[str]:
+        path = work / f"job-tap-{shard}.json"
+        config: dict[str, Any] = {"tables": [TABLE], "endpoint_url": endpoint,
+                                  "segments": SEGMENTS, "page_size": PAGE,
+                                  "decimals": "text"}
+        if shards > 1:
+            config |= {"shard_index": shard, "shard_count": shards}
+        path.write_bytes(orjson.dumps(config))
+        return [python, "-m", "tap_dynamo.tap", "--config", str(path)]
+
+    whole = work / "job-tap-whole.json"
+    whole.write_bytes(orjson.dumps({"tables": [TABLE], "endpoint_url": endpoint,
+                                    "page_size": PAGE, "decimals": "text"}))
+    scan = [python, "-m", "tap_dynamo.tap", "--config", str(whole)]
+    run_into([scan, [python, "-m", "observes_singer.infer.cli", "--discard-records",
+                     "--save-schema", cache]], work / "schema-state.json", work)
+    parts = work / "parts"
+    chains = []
+    for shard in range(shards):
+        target = work / f"job-target-{shard}.json"
+        target.write_bytes(orjson.dumps({"url": str(parts / f"part_{shard}"), "format": "csv",
+                                         "compression": "gzip"}))
+        chains.append([tap(shard), [python, "-m", "observes_singer.infer.cli",
+                                    "--infer-declared", "--schema-cache", cache],
+                       [python, "-m", "target_s3.cli", "--config", str(target)]])
+    report("dynamo job shards", items, shards, *run_shards(chains, work))
+
+    records = work / "records.jsonl"
+    run_into([scan, [python, "-m", "observes_singer.infer.cli", "--infer-declared",
+                     "--schema-cache", cache]], records, work)
+    direct = work / "direct.json"
+    direct.write_bytes(orjson.dumps({"url": f"duckdb://{work / 'direct.duckdb'}"}))
+    seconds, peak = run_shards([[[python, "-m", "target_redshift.cli", "--config",
+                                  str(direct), "--input", str(records)]]], work)
+    rows = table_rows(work / "direct.duckdb")
+    report_load("target-redshift (records)", items, rows, seconds, peak)
+    final = work / "final.json"
+    final.write_bytes(orjson.dumps({"url": f"duckdb://{work / 'final.duckdb'}"}))
+    seconds, peak = run_shards([[[python, "-m", "target_redshift.cli", "load-parts",
+                                  str(parts) + "/", "--parts", str(shards), "--config",
+                                  str(final), "--keep-parts"]]], work)
+    report_load("load-parts (final phase)", items, table_rows(work / "final.duckdb"),
+                seconds, peak)
+
+
+def table_rows(path: Path) -> int:
+    import duckdb
+
+    connection = duckdb.connect(str(path), read_only=True)
+    try:
+        names = [r[0] for r in connection.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
+        ).fetchall()]
+        return sum(int(connection.execute(f'SELECT count(*) FROM main."{name}"').fetchone()[0])
+                   for name in names)
+    finally:
+        connection.close()
+
+
+def report_load(label: str, items: int, rows: int, seconds: float, peak: float) -> None:
+    print(f"  {label:<26} {items / seconds:>8,.0f} records/s  {rows / seconds:>9,.0f} rows/s "
+          f"({rows:,} rows)  {seconds:6.2f} s  peak RSS {peak:6.1f} MB", flush=True)
+
+
 def convert_and_write(client: Any, items: int) -> None:
     import simplejson
     from tap_dynamo.convert import Converter
@@ -219,6 +314,9 @@ def main() -> None:
                                      f"{STREAM}=pk"],
                                [python, "-m", "target_s3.cli", "--config", str(target)]])
             report("tap | infer | s3 csv", args.items, shards, *run_shards(chains, work))
+            job_work = work / f"job-{shards}"
+            job_work.mkdir()
+            job_shards(job_work, endpoint, args.items, shards)
 
 
 if __name__ == "__main__":
