@@ -47,6 +47,7 @@ PLUGINS = (
     Plugin("tap-timedoctor", "tap_timedoctor.tap",
            "config_jsonschema in taps/tap_timedoctor/tap.py"),
     Plugin("tap-dynamo", "tap_dynamo.tap", "config_jsonschema in taps/tap_dynamo/tap.py"),
+    Plugin("tap-git", "tap_git.tap", "config_jsonschema in taps/tap_git/tap.py"),
     Plugin("tap-singer-replay", "observes_singer.replay.cli",
            "SETTINGS in observes_singer/replay/config.py"),
 )
