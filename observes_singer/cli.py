@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
+from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import IO
 
@@ -24,7 +26,7 @@ from observes_singer.state import StateError, StateStore, parse_state, tap_state
 from observes_singer.storage import BlobStore, StorageError
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(plugins: dict[str, EntryPoint] | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="observes",
         description="Observes Singer: move a company's operational data into its warehouse.",
@@ -97,6 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_batch_commands(commands)
     add_replay_command(commands)
+    for name, entry in sorted((plugins or {}).items()):
+        commands.add_parser(name, help=_summary(entry, name), add_help=False)
 
     state = commands.add_parser("state", help="inspect or reset a saved Singer state",
                                 description="Read, write or remove the state document of a "
@@ -235,9 +239,31 @@ def _dispatch(args: argparse.Namespace) -> int:
     return run_demo(sys.stdout, args.source)
 
 
+COMMANDS_GROUP = "observes.commands"
+
+
+def _plugin_commands() -> dict[str, EntryPoint]:
+    """Commands installed by other packages (``observes.commands`` entry points), such as
+    ``observes bills``: the core runs them without importing them until asked."""
+    return {entry.name: entry for entry in entry_points(group=COMMANDS_GROUP)}
+
+
+def _summary(entry: EntryPoint, name: str) -> str:
+    """A plugin command's one line of help: its function's docstring."""
+    try:
+        doc = entry.load().__doc__ or ""
+    except Exception:  # a broken plugin must not break every other command
+        return f"(cannot be loaded: see observes {name} --help)"
+    return doc.strip().splitlines()[0] if doc.strip() else f"see observes {name} --help"
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
     arguments = sys.argv[1:] if argv is None else list(argv)
+    plugins = _plugin_commands()
+    if arguments and arguments[0] in plugins:
+        command: Callable[[list[str]], int] = plugins[arguments[0]].load()
+        return command(arguments[1:])
+    parser = build_parser(plugins)
     # Everything after the first "--" goes to a command job as it is (argparse's own
     # handling of "--" drops or refuses some of them).
     extra: list[str] = []

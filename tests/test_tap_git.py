@@ -118,6 +118,10 @@ def test_every_field_is_what_git_recorded(tmp_path: Path) -> None:
     result = run(config_for({"path": str(repo.path), "group": "backend"}, files=True))
     commits = {record["hash"]: record for record in result.records("commits")}
     assert set(commits) == set(repo.git("rev-list", "--all").split())
+    # seen_at: when the run started, in UTC, the same for every commit it read.
+    (seen_at,) = {record.pop("seen_at") for record in commits.values()}
+    assert datetime.fromisoformat(seen_at).utcoffset() == timedelta(0)
+    assert abs(datetime.now(UTC) - datetime.fromisoformat(seen_at)) < timedelta(minutes=5)
     for commit in c.values():
         assert commits[commit] == expected_commit(repo, commit, "app", "backend")
     files = result.records("commit_files")

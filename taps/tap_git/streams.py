@@ -13,6 +13,7 @@ cannot be read is logged and the next one read; the run then fails, naming each.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from singer_sdk import Stream
@@ -32,14 +33,17 @@ Record = dict[str, Any]
 Context = Mapping[str, Any]
 
 
-def commit_record(repository: Repository, commit: Commit) -> Record:
+def commit_record(repository: Repository, commit: Commit, seen_at: str) -> Record:
     """A ``commits`` record. A merge has no diff of its own (see :mod:`tap_git.history`),
     so its counts are null rather than 0: sums over commits count each change once, and
-    averages leave merges out."""
+    averages leave merges out. ``seen_at`` is when this run started: a commit is emitted
+    once per repository, so it is when the commit was first seen there (what the bills
+    count by)."""
     merge = len(commit.parents) > 1
     files = commit.files
     return {
         "repository": repository.name, "group": repository.group, "hash": commit.hash,
+        "seen_at": seen_at,
         "parents": commit.parents, "is_merge": merge,
         "author_name": commit.author_name, "author_email": commit.author_email,
         "author_date": commit.author_date,
@@ -98,9 +102,10 @@ class CommitsStream(GitStream):
         state = self.stream_state
         failed: list[str] = []
         entries = repositories(self.config)
+        seen_at = datetime.now(UTC).isoformat(timespec="seconds")
         for repository in entries:
             try:
-                yield from self._read(repository, setup, state, files)
+                yield from self._read(repository, setup, state, files, seen_at)
             except GitError as error:
                 self.logger.error("%s", error)
                 failed.append(str(error))
@@ -109,12 +114,12 @@ class CommitsStream(GitStream):
                            "could not be read: " + "; ".join(failed))
 
     def _read(self, repository: Repository, setup: Setup, state: dict[str, Any],
-              files: CommitFilesStream | None) -> Iterator[Record]:
+              files: CommitFilesStream | None, seen_at: str) -> Iterator[Record]:
         """One repository's new commits (and their files), then its STATE."""
         old = bookmark(state, repository.name, repository.where)
         reader = RepositoryReader(repository, setup, old, self.logger)
         for commit in reader.commits():
-            yield commit_record(repository, commit)
+            yield commit_record(repository, commit, seen_at)
             if files is not None:
                 for record in file_records(repository, commit):
                     files.write(record)

@@ -1,0 +1,1 @@
+"""``observes bills``: the monthly bills, from the warehouse's commits into a bucket."""

@@ -1,0 +1,45 @@
+"""A month's bills as objects: ``<url>/YYYY/MM/<group>.csv``, each written whole, and the
+month replaced exactly: a group billed by an earlier run of the month and not by this one
+loses its object, once every new object is written."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from target_s3.keys import segment
+
+from observes_bills.bill import COLUMNS
+from observes_bills.month import Month
+from observes_singer.storage import BlobStore, parse_url
+
+
+def month_folder(url: str, month: Month) -> str:
+    return f"{url.rstrip('/')}/{month.folder}/"
+
+
+def csv_bytes(rows: list[dict[str, str]], columns: tuple[str, ...]) -> bytes:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode()
+
+
+def write_month(blobs: BlobStore, url: str, month: Month,
+                files: dict[str, list[dict[str, str]]], columns: tuple[str, ...] = COLUMNS
+                ) -> tuple[list[str], list[str]]:
+    """Write each group's rows; returns the objects written and the stale ones removed."""
+    folder = month_folder(url, month)
+    written = []
+    for group, rows in sorted(files.items()):
+        target = f"{folder}{segment(group)}.csv"
+        blobs.write_bytes(target, csv_bytes(rows, columns))
+        written.append(target)
+    kept = {parse_url(u).url for u in written}
+    stale = [info.url for info in blobs.list(folder)
+             if info.url.endswith(".csv") and "/" not in info.url[len(parse_url(folder).url):]
+             and info.url not in kept]
+    for target in stale:
+        blobs.delete(target)
+    return written, stale
