@@ -14,6 +14,7 @@ COPY pyproject.toml README.md ./
 COPY observes_singer observes_singer
 COPY taps taps
 COPY targets targets
+COPY tools tools
 RUN pip wheel --no-cache-dir --wheel-dir /wheels .
 
 FROM python:3.12-slim
