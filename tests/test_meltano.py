@@ -200,3 +200,46 @@ def test_meltano_runs_the_plugins_and_the_second_run_resumes(tmp_path: Path,
     manifests = list((bucket / "_manifests").glob("*.json"))
     assert len(manifests) == 1
     assert json.loads(manifests[0].read_text())["streams"]["pipelines"]["records"] == 122
+
+
+@pytest.mark.timeout(900)
+def test_meltano_runs_tap_git_and_the_second_run_reads_only_new_history(
+        tmp_path: Path, meltano: Path) -> None:
+    """tap-git under Meltano: its state (the branch tips it read) kept by Meltano, so the
+    second run loads only the new commit."""
+    import duckdb
+
+    from tests.support.git_repos import ALICE, BOB, Repo
+
+    repo = Repo(tmp_path / "repos" / "app")
+    repo.commit("one", {"a.txt": "1\n"}, author=ALICE)
+    repo.commit("two", {"a.txt": "2\n"}, author=BOB)
+    project_dir = tmp_path / "project"
+    project_dir.mkdir()
+    warehouse = tmp_path / "code.duckdb"
+    project = meltano_yml("http://127.0.0.1:9", warehouse, tmp_path / "bucket")
+    project["plugins"]["extractors"].append({
+        "name": "tap-git", "namespace": "tap_git",
+        "executable": str(Path(sys.executable).parent / "tap-git"),
+        "capabilities": ["catalog", "discover", "state", "about"],
+        "settings": [{"name": "repositories", "kind": "array"},
+                     {"name": "token", "sensitive": True}, {"name": "clone_dir"}],
+        "config": {"repositories": [{"path": str(repo.path), "group": "alpha"}],
+                   "clone_dir": str(tmp_path / "clones")}})
+    (project_dir / "meltano.yml").write_text(json.dumps(project, indent=2))
+    run(meltano, project_dir, "run", "tap-git", "target-redshift")
+    state = stored_state(meltano, project_dir, "dev:tap-git-to-target-redshift")
+    assert "type" not in state and state["bookmarks"]["commits"]["repositories"]["app"]
+    three = repo.commit("three", {"a.txt": "3\n"}, author=ALICE)
+    second = run(meltano, project_dir, "run", "tap-git", "target-redshift")
+    connection = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        rows = connection.execute("SELECT hash, seen_at FROM main.commits").fetchall()
+    finally:
+        connection.close()
+    assert len(rows) == 3
+    seen = dict(rows)
+    assert seen[three] >= max(seen[h] for h in seen if h != three)
+    # The second run read one commit: the one made since the first.
+    assert "target-redshift: 1 records loaded into" in second.stderr + second.stdout, \
+        second.stderr[-3000:]
