@@ -349,10 +349,15 @@ def test_every_job_in_the_repository_loads(path: Path, monkeypatch: pytest.Monke
         argv = job.argv()
         assert argv[0] and "${" not in " ".join(argv)
         assert all("${" not in value for value in job.environment(environ).values())
+        if job.config is not None:
+            assert "${" not in json.dumps(resolve_secrets(job.config, f"{path}: config"))
     else:
         for step in (job.tap, job.target):
             config = resolve_secrets(step.config, f"{path}: config")
             assert "${" not in json.dumps(config)
+            assert "${" not in " ".join(resolve_secrets(step.command, f"{path}: command"))
+        for command in job.filters:
+            assert "${" not in " ".join(resolve_secrets(command, f"{path}: filters"))
         assert "${" not in job.state_url
 
 
