@@ -48,6 +48,7 @@ import orjson
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.peak_memory import high_water_mb  # noqa: E402
 from tests.support.aws_env import fake_aws_environment  # noqa: E402
 from tests.support.dynamo import create_table, put_items, sample_item  # noqa: E402
 from tests.support.s3 import aws_client  # noqa: E402
@@ -80,18 +81,6 @@ print(count, file=sys.stderr)
 def start(command: list[str], stdin: Any, stdout: Any, log: Path) -> subprocess.Popen[bytes]:
     with log.open("wb") as stderr:
         return subprocess.Popen(command, stdin=stdin, stdout=stdout, stderr=stderr)
-
-
-def high_water_mb(pid: int) -> float:
-    """A running process's peak RSS so far (VmHWM), in MB; 0 once it is gone."""
-    try:
-        with open(f"/proc/{pid}/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
 
 
 def reap(processes: list[subprocess.Popen[bytes]], logs: list[Path]) -> float:

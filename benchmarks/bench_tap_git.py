@@ -33,21 +33,10 @@ import orjson
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.peak_memory import high_water_mb  # noqa: E402
 from tests.support.git_repos import generate_history, git  # noqa: E402
 
 TAP = [sys.executable, "-m", "tap_git.tap"]
-
-
-def high_water_mb(pid: int) -> float:
-    """A running process's peak RSS so far (VmHWM), in MB; 0 once it is gone."""
-    try:
-        with open(f"/proc/{pid}/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
 
 
 def measure(command: list[str], stdin: bytes = b"") -> tuple[float, float, bytes]:
