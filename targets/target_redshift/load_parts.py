@@ -74,6 +74,9 @@ TEXT_KINDS = (Kind.STRING, Kind.JSON)
 #: more narrowly than the union of the parts' schemas wrote such values into it.
 SCALAR_TEXT_BYTES = 64
 
+#: A text column's size when the part's manifest has no column_bytes: Redshift's widest.
+UNKNOWN_TEXT_BYTES = 65535
+
 Identity = tuple[Any, ...]
 
 
@@ -169,7 +172,7 @@ class PartsLoad:
                 position = positions.get(ident)
                 if position is None:
                     continue
-                size = sizes.get(column, 0)
+                size = sizes.get(column, 0) if sizes is not None else UNKNOWN_TEXT_BYTES
                 if target.columns[position].kind in TEXT_KINDS and \
                         own_kinds[ident] not in TEXT_KINDS:
                     size = max(size, SCALAR_TEXT_BYTES)

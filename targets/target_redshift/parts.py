@@ -59,8 +59,12 @@ class Part:
         return [PartObject(o["url"], o["table"], int(o["rows"]), list(o["columns"]))
                 for o in self.manifest["objects"] if o["stream"] == stream]
 
-    def column_bytes(self, table: str) -> dict[str, int]:
-        return dict(self.manifest.get("column_bytes", {}).get(table, {}))
+    def column_bytes(self, table: str) -> dict[str, int] | None:
+        """The longest value of each column, in bytes; None from a target-s3 that did not
+        write them (its text columns then get the widest VARCHAR)."""
+        if "column_bytes" not in self.manifest:
+            return None
+        return dict(self.manifest["column_bytes"].get(table, {}))
 
     def redshift_manifest(self, table: str) -> str | None:
         found = self.manifest.get("redshift_manifests", {}).get(table)

@@ -194,3 +194,20 @@ def test_redshift_needs_copy_credentials_and_replace(tmp_path: Path,
     upsert = load_parts(warehouse, root, 1, load_method="upsert")
     assert upsert.returncode == 1
     assert "load_method (and each stream's) must be replace" in upsert.stderr
+
+
+def test_parts_without_column_widths_get_the_widest_text(tmp_path: Path,
+                                                         request: pytest.FixtureRequest) -> None:
+    """A manifest from a target-s3 that did not record column widths still loads; its text
+    columns are as wide as Redshift allows, never too narrow."""
+    warehouse = make_warehouse("postgres", request, tmp_path)
+    root = f"{tmp_path}/parts/"
+    write_parts(root, tmp_path, None, PARTS[:1])
+    (manifest,) = (tmp_path / "parts" / "part_0" / "_manifests").glob("*.json")
+    document = orjson.loads(manifest.read_bytes())
+    del document["column_bytes"]
+    manifest.write_bytes(orjson.dumps(document))
+    done = load_parts(warehouse, root, 1)
+    assert done.returncode == 0, done.stderr
+    assert warehouse.count("orders") == 90
+    assert ("name", "character varying(65535)") in warehouse.columns("orders")
