@@ -48,6 +48,7 @@ PLUGINS = (
            "config_jsonschema in taps/tap_timedoctor/tap.py"),
     Plugin("tap-dynamo", "tap_dynamo.tap", "config_jsonschema in taps/tap_dynamo/tap.py"),
     Plugin("tap-git", "tap_git.tap", "config_jsonschema in taps/tap_git/tap.py"),
+    Plugin("tap-zoho-crm", "tap_zoho_crm.tap", "config_jsonschema in taps/tap_zoho_crm/tap.py"),
     Plugin("tap-singer-replay", "observes_singer.replay.cli",
            "SETTINGS in observes_singer/replay/config.py"),
 )
