@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -23,6 +24,8 @@ from observes_singer.storage import BlobStore
 from tests.support.git_repos import ALICE, BOB, CAROL, Person, Repo
 from tests.support.warehouses import Warehouse
 from tests.target_redshift.conftest import make_warehouse
+
+pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
 REPO_JOBS = Path(__file__).resolve().parents[1] / "jobs"
 DAN = Person("Dan O'Neil", "dan@example.com", "-0800")

@@ -203,6 +203,7 @@ def test_meltano_runs_the_plugins_and_the_second_run_resumes(tmp_path: Path,
 
 
 @pytest.mark.timeout(900)
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 def test_meltano_runs_tap_git_and_the_second_run_reads_only_new_history(
         tmp_path: Path, meltano: Path) -> None:
     """tap-git under Meltano: its state (the branch tips it read) kept by Meltano, so the
