@@ -77,6 +77,15 @@ class Bench:
         _, err = process.communicate(timeout=900)
         return process.returncode, err
 
+    def fill(self, count: int) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+        """``count`` items in the table, and its schema cached by dynamo-schema; the items
+        typed and as plain JSON."""
+        pairs = [sample_item(n) for n in range(count)]
+        put_items(self.client, self.table, [typed for typed, _ in pairs])
+        code, err = self.run("run", "dynamo-schema", job="dynamo-schema")
+        assert code == 0, err[-3000:]
+        return pairs
+
     def cached(self) -> dict[str, Any]:
         document = self.blobs.read_bytes(self.bucket.url(f"cache/{self.stream}.json"))
         return dict(orjson.loads(document)["streams"][self.stream])
@@ -120,11 +129,7 @@ def test_ten_thousand_items_in_four_shards_into_redshift(
         moto_server: str, s3_bucket: S3Bucket, tmp_path: Path,
         request: pytest.FixtureRequest) -> None:
     bench = Bench(tmp_path, moto_server, s3_bucket, make_warehouse("redshift", request, tmp_path))
-    pairs = [sample_item(n) for n in range(10_000)]
-    put_items(bench.client, bench.table, [typed for typed, _ in pairs])
-
-    code, err = bench.run("run", "dynamo-schema", job="dynamo-schema")
-    assert code == 0, err[-3000:]
+    pairs = bench.fill(10_000)
     assert bench.cached()["key_properties"] == ["pk"]
 
     code, err = bench.run("run", "dynamo", "--shards", "4", job="dynamo")
@@ -165,10 +170,7 @@ def test_a_killed_shard_or_a_misfit_leaves_the_warehouse_whole(
         moto_server: str, s3_bucket: S3Bucket, tmp_path: Path,
         request: pytest.FixtureRequest) -> None:
     bench = Bench(tmp_path, moto_server, s3_bucket, make_warehouse("duckdb", request, tmp_path))
-    pairs = [sample_item(n) for n in range(120)]
-    put_items(bench.client, bench.table, [typed for typed, _ in pairs])
-    code, err = bench.run("run", "dynamo-schema", job="dynamo-schema")
-    assert code == 0, err[-3000:]
+    pairs = bench.fill(120)
     code, err = bench.run("run", "dynamo", "--shards", "3", job="dynamo")
     assert code == 0, err[-3000:]
     check_items(bench, pairs)

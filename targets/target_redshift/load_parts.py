@@ -193,7 +193,9 @@ class PartsLoad:
 
     def _copy_manifest(self, batch: _Batch) -> str | None:
         """A Redshift COPY manifest of exactly the batch's objects: target-s3's own when
-        it lists the same ones, else one written next to the parts (removed with them)."""
+        it lists the same ones (read and compared, so that COPY reads only the objects
+        :func:`read_parts` checked), else one written next to the parts (removed with
+        them)."""
         if self.sink.dialect.name != "redshift":
             return None
         own = batch.part.redshift_manifest(batch.source_table)

@@ -16,6 +16,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import IO, Any, TypeVar
 
 from observes_singer.env import positive_number
@@ -375,8 +376,8 @@ class Dialect(ABC):
         for url in objects.urls:
             self.statements += 1
             with self.watch.running(f"load of {url} into {table}"):
-                self._checked(lambda url=url: self._load_object(  # type: ignore[misc]
-                    schema, table, columns, objects, url))
+                self._checked(partial(self._load_object, schema, table, columns, objects,
+                                      url))
 
     def _load_object(self, schema: str, table: str, columns: list[str],
                      objects: CsvObjects, url: str) -> None:
