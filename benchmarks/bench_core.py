@@ -3,7 +3,7 @@
 Each measurement runs in a fresh subprocess so that its peak RSS is its own:
 
 - ``orjson-floor``: ``for line in file: orjson.loads(line)``, the floor of any reader;
-- ``codec-read``: ``observes_singer.messages.read_messages`` over the same file;
+- ``codec-read``: ``observes_singer.singer.messages.read_messages`` over the same file;
 - ``codec-write``: ``MessageWriter.write`` of every message back to /dev/null;
 - ``infer``: ``observes-infer`` on the raw form of the records, at N and 4*N records,
   to show that its memory does not grow with the input.
@@ -44,7 +44,7 @@ def peak_rss_mb() -> float:
 
 def measure(mode: str, path: str) -> None:
     """Runs inside the child: one measurement, printed as 'records seconds peak_mb'."""
-    from observes_singer.messages import MessageWriter, read_messages
+    from observes_singer.singer.messages import MessageWriter, read_messages
 
     count = 0
     start = time.perf_counter()

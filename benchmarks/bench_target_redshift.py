@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from tap_gitlab.samples import gitlab_job  # noqa: E402
 
-from observes_singer.flatten import build_flattener  # noqa: E402
+from observes_singer.flatten.flattener import build_flattener  # noqa: E402
 from observes_singer.flatten.plan import plan_stream, row_columns  # noqa: E402
 from observes_singer.infer.schema import SchemaInferrer  # noqa: E402
 
@@ -104,7 +104,7 @@ with psycopg.connect(conninfo) as conn:
 
 def flatten_to_rows(source: Path, folder: Path) -> dict[str, str]:
     """The target's own rows for the input, in PostgreSQL's text format, a file per table."""
-    from observes_singer.messages import RecordMessage, SchemaMessage, read_messages
+    from observes_singer.singer.messages import RecordMessage, SchemaMessage, read_messages
 
     handles = {}
     columns: dict[str, str] = {}

@@ -18,12 +18,12 @@ from observes_singer import __version__
 from observes_singer.batch.aws import BatchError
 from observes_singer.batch.cli import add_commands as add_batch_commands
 from observes_singer.command import run_main
-from observes_singer.jobs import CommandJob, Job, JobError, all_jobs, jobs_dir, load_job
-from observes_singer.lease import EXIT_LEASE_HELD, LeaseError
+from observes_singer.jobs.files import CommandJob, Job, JobError, all_jobs, jobs_dir, load_job
+from observes_singer.jobs.lease import EXIT_LEASE_HELD, LeaseError
 from observes_singer.replay.cli import add_command as add_replay_command
-from observes_singer.scaffold import ScaffoldError
-from observes_singer.state import StateError, StateStore, parse_state, tap_state
-from observes_singer.storage import BlobStore, StorageError
+from observes_singer.store.state import StateError, StateStore, parse_state, tap_state
+from observes_singer.store.storage import BlobStore, StorageError
+from observes_singer.tapkit.scaffold import ScaffoldError
 
 
 def build_parser(plugins: dict[str, EntryPoint] | None = None) -> argparse.ArgumentParser:
@@ -164,7 +164,7 @@ def _state_command(args: argparse.Namespace, stdin: IO[bytes], stdout: IO[bytes]
 
 
 def _run_command(args: argparse.Namespace) -> int:
-    from observes_singer.supervise import run
+    from observes_singer.jobs.runner import run
 
     job = load_job(args.job)
     if isinstance(job, Job) and args.extra:
@@ -180,7 +180,7 @@ def _run_command(args: argparse.Namespace) -> int:
 
 
 def _freshness_command(args: argparse.Namespace, out: IO[str]) -> int:
-    from observes_singer.freshness import check, parse_overrides, print_table
+    from observes_singer.jobs.freshness import check, parse_overrides, print_table
 
     jobs = [load_job(name) for name in args.jobs] if args.jobs else all_jobs()
     if not jobs:
@@ -198,7 +198,7 @@ def _freshness_command(args: argparse.Namespace, out: IO[str]) -> int:
 
 
 def _new_tap_command(args: argparse.Namespace) -> int:
-    from observes_singer.scaffold import new_tap
+    from observes_singer.tapkit.scaffold import new_tap
 
     root = Path(args.root)
     names, written, left = new_tap(args.name, root)
@@ -234,7 +234,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         from observes_singer.batch.cli import run as run_batch
 
         return run_batch(args, sys.stdout)
-    from observes_singer.demo import run_demo
+    from observes_singer.jobs.demo import run_demo
 
     return run_demo(sys.stdout, args.source)
 

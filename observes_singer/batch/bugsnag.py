@@ -63,7 +63,8 @@ def notify(failures: Sequence[Failure], *, api_key: str, queue: str, release_sta
     when every event was accepted)."""
     import requests  # late: only a report with an API key sends anything
 
-    from observes_singer.tapkit.http import SourceError, send_with_retries
+    from observes_singer.tapkit.errors import SourceError
+    from observes_singer.tapkit.http import send_with_retries
 
     problems: list[str] = []
     with requests.Session() as session:

@@ -10,8 +10,8 @@ from typing import Any
 
 from observes_singer.batch.aws import aws_errors
 from observes_singer.batch.options import QUEUE_ENV
-from observes_singer.job_run import SHARD_COUNT_ENV
-from observes_singer.jobs import STATE_STORE_ENV, BatchSettings
+from observes_singer.jobs.environment import SHARD_COUNT_ENV
+from observes_singer.jobs.files import STATE_STORE_ENV, BatchSettings
 
 JOB_TAG = "observes:job"
 SPEC_TAG = "observes:spec"

@@ -24,7 +24,7 @@ from observes_singer.batch.options import (
     job_queue,
 )
 from observes_singer.batch.secrets import SecretArns
-from observes_singer.jobs import (
+from observes_singer.jobs.files import (
     STATE_STORE_ENV,
     BatchSettings,
     CommandJob,

@@ -28,8 +28,8 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from observes_singer.durations import format_duration
-from observes_singer.lease import EXIT_LEASE_HELD as LEASE_HELD
+from observes_singer.jobs.durations import format_duration
+from observes_singer.jobs.lease import EXIT_LEASE_HELD as LEASE_HELD
 
 CANCELLED = "cancelled"
 NEVER_STARTED = "never started"

@@ -17,8 +17,8 @@ from datetime import UTC, datetime, timedelta
 from typing import IO
 
 from observes_singer.batch.failure_kinds import CANCELLED
-from observes_singer.durations import DurationError, parse_duration
-from observes_singer.job_run import JOB_ENV
+from observes_singer.jobs.durations import DurationError, parse_duration
+from observes_singer.jobs.environment import JOB_ENV
 
 CANCELLED_COMMAND = "report-cancelled"
 API_KEY_ENV = "BUGSNAG_API_KEY"

@@ -8,7 +8,7 @@ import os
 import re
 
 from observes_singer.batch.aws import BatchError
-from observes_singer.jobs import CommandJob, Job
+from observes_singer.jobs.files import CommandJob, Job
 
 QUEUE_ENV = "OBSERVES_BATCH_QUEUE"
 DEFAULT_PREFIX = "observes"

@@ -10,8 +10,8 @@ from typing import IO, Any
 
 from observes_singer.batch.aws import BatchError, aws_errors, client
 from observes_singer.batch.options import QUEUE_ENV, add_prefix_and_region, aws_name, from_env
-from observes_singer.durations import format_duration
-from observes_singer.jobs import CommandJob, Job, all_jobs, load_job
+from observes_singer.jobs.durations import format_duration
+from observes_singer.jobs.files import CommandJob, Job, all_jobs, load_job
 
 _COLUMNS = ("JOB", "JOB ID", "STATUS", "CREATED", "DURATION", "REASON")
 

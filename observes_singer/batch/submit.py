@@ -21,8 +21,8 @@ from observes_singer.batch.options import (
     from_env,
     job_queue,
 )
-from observes_singer.job_run import PARENT_RUN_ID_ENV, PARENT_SHARD_COUNT_ENV
-from observes_singer.jobs import CommandJob, Job, all_jobs, dependents, load_job
+from observes_singer.jobs.environment import PARENT_RUN_ID_ENV, PARENT_SHARD_COUNT_ENV
+from observes_singer.jobs.files import CommandJob, Job, all_jobs, dependents, load_job
 
 
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:

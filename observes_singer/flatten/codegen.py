@@ -44,7 +44,7 @@ from observes_singer.flatten.plan import (
     StreamPlan,
     Table,
 )
-from observes_singer.messages import dumps_exact
+from observes_singer.singer.messages import dumps_exact
 
 VARCHAR_MAX_BYTES = 65535
 NULL = "\\N"  # the token of SQL NULL, in CSV and in PostgreSQL's text format

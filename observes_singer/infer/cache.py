@@ -22,8 +22,8 @@ from typing import Any
 import orjson
 
 from observes_singer.infer.schema import INT64_MAX, INT64_MIN, parse_iso_date, parse_iso_datetime
-from observes_singer.messages import dumps_exact
-from observes_singer.storage import BlobNotFound, BlobStore, StorageError
+from observes_singer.singer.messages import dumps_exact
+from observes_singer.store.storage import BlobNotFound, BlobStore, StorageError
 
 
 class SchemaCacheError(Exception):

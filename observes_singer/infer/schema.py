@@ -38,7 +38,7 @@ from typing import Any
 
 from xxhash import xxh3_64_intdigest
 
-from observes_singer.messages import dumps_exact
+from observes_singer.singer.messages import dumps_exact
 
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1

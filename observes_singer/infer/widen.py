@@ -22,8 +22,8 @@ from observes_singer.infer.cache import (
     dump_schema_cache,
     parse_schema_cache,
 )
-from observes_singer.replay.merge import merge_schemas
-from observes_singer.storage import BlobConflict, BlobStore
+from observes_singer.singer.schema_union import merge_schemas
+from observes_singer.store.storage import BlobConflict, BlobStore
 
 #: Lost races in a row before giving up (each retry waits a little, at random).
 MAX_ATTEMPTS = 50

@@ -1,6 +1,6 @@
 """Each replayed stream's schema: the union of its SCHEMA messages, with their keys.
 
-Every SCHEMA of a stream widens its schema (see :mod:`observes_singer.replay.merge`);
+Every SCHEMA of a stream widens its schema (see :mod:`observes_singer.singer.schema_union`);
 its ``key_properties`` must be the same in all of them, since the keys decide what a
 row is: a disagreement stops the replay, naming where each came from.
 """
@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from observes_singer.messages import SchemaMessage
 from observes_singer.replay.errors import ReplayError
-from observes_singer.replay.merge import merge_schemas
+from observes_singer.singer.messages import SchemaMessage
+from observes_singer.singer.schema_union import merge_schemas
 
 
 @dataclass

@@ -11,11 +11,11 @@ import orjson
 
 from observes_singer import __version__
 from observes_singer.command import About, run_main
-from observes_singer.messages import MessageError
 from observes_singer.replay.config import SETTINGS, ReplayConfig, load_config
 from observes_singer.replay.errors import ReplayError
 from observes_singer.replay.replay import replay
-from observes_singer.storage import StorageError
+from observes_singer.singer.messages import MessageError
+from observes_singer.store.storage import StorageError
 
 PROG = "tap-singer-replay"
 DESCRIPTION = (

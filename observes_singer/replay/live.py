@@ -14,17 +14,17 @@ import contextlib
 import subprocess
 from typing import IO
 
-from observes_singer.messages import (
+from observes_singer.jobs.pipes import _Configs
+from observes_singer.replay.catalog import Catalog
+from observes_singer.replay.config import LiveTap
+from observes_singer.replay.errors import ReplayError
+from observes_singer.singer.messages import (
     BatchMessage,
     MessageWriter,
     SchemaMessage,
     decode_message,
     parse_line,
 )
-from observes_singer.replay.catalog import Catalog
-from observes_singer.replay.config import LiveTap
-from observes_singer.replay.errors import ReplayError
-from observes_singer.runner import _Configs
 
 STOP_GRACE = 10.0  # seconds the live tap has to stop when the replay fails
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING
 
 from observes_singer.replay.errors import ReplayError
-from observes_singer.storage import BlobStore, parse_url
+from observes_singer.store.storage import BlobStore, parse_url
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer

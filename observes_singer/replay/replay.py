@@ -23,20 +23,20 @@ from typing import IO
 
 import orjson
 
-from observes_singer.messages import (
-    BatchMessage,
-    MessageWriter,
-    RecordMessage,
-    SchemaMessage,
-    read_messages,
-)
 from observes_singer.replay.catalog import Catalog
 from observes_singer.replay.config import ReplayConfig
 from observes_singer.replay.errors import ReplayError
 from observes_singer.replay.live import run_live
 from observes_singer.replay.monthly import check_months
 from observes_singer.replay.objects import BackupObject, ReadStats, list_objects, open_lines
-from observes_singer.storage import BlobStore
+from observes_singer.singer.messages import (
+    BatchMessage,
+    MessageWriter,
+    RecordMessage,
+    SchemaMessage,
+    read_messages,
+)
+from observes_singer.store.storage import BlobStore
 
 
 @dataclass

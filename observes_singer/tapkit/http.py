@@ -19,28 +19,16 @@ from typing import Any
 import requests
 
 from observes_singer.tapkit.errors import (
-    DEFAULT_HINTS,
     ForeignHostError,
-    SourceError,
     no_answer_error,
     safe_path,
     status_error,
 )
 from observes_singer.tapkit.pacing import Pacing
 from observes_singer.tapkit.retry import NO_ANSWER, RetryPolicy
-from observes_singer.tapkit.session import OriginSession, origin
+from observes_singer.tapkit.session import OriginSession
 
-__all__ = [
-    "DEFAULT_HINTS",
-    "Client",
-    "ForeignHostError",
-    "OriginSession",
-    "Pacing",
-    "RetryPolicy",
-    "SourceError",
-    "origin",
-    "send_with_retries",
-]
+__all__ = ["Client", "send_with_retries"]
 
 _logger = logging.getLogger("observes.tapkit")
 

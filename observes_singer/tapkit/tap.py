@@ -15,7 +15,7 @@ from typing import Any
 from singer_sdk import Tap
 from singer_sdk.exceptions import ConfigValidationError
 
-from observes_singer.state import tap_state
+from observes_singer.store.state import tap_state
 from observes_singer.tapkit.settings import config_errors
 
 

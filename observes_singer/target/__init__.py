@@ -8,7 +8,3 @@ emits STATE only once what it vouches for is durable, and reports; the program s
 command line (``--config`` repeatable, ``--input``, ``--about``), run id, progress line,
 end summary and error handling.
 """
-
-from observes_singer.target.errors import ConfigError, LoadError
-
-__all__ = ["ConfigError", "LoadError"]

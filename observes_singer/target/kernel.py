@@ -20,8 +20,10 @@ from typing import IO, Any
 
 import orjson
 
-from observes_singer.flatten import BadValue, Inexact, Repeat, SchemaError, large
-from observes_singer.messages import (
+from observes_singer.flatten import large
+from observes_singer.flatten.flattener import BadValue, Inexact, Repeat
+from observes_singer.flatten.plan import SchemaError
+from observes_singer.singer.messages import (
     ActivateVersionMessage,
     BatchMessage,
     MessageError,
@@ -32,9 +34,9 @@ from observes_singer.messages import (
     dumps_exact,
     parse_line,
 )
-from observes_singer.progress import Snapshot
-from observes_singer.state import StateStore
+from observes_singer.store.state import StateStore
 from observes_singer.target.errors import LoadError
+from observes_singer.target.progress import Snapshot
 from observes_singer.target.sink import Sink, Stream
 
 NULL = "\\N"

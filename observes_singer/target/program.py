@@ -6,7 +6,7 @@ the messages come from stdin or ``--input``. ``--about [--format json|markdown]`
 describes the target and its settings. Every failure the user can cause ends in one
 ``PROG: error: ...`` line and exit 1 (see :func:`observes_singer.command.run_main`).
 Under ``observes run``, a run that committed ends with the run report
-(:mod:`observes_singer.run_report`).
+(:mod:`observes_singer.jobs.run_report`).
 """
 
 from __future__ import annotations
@@ -25,15 +25,15 @@ import orjson
 
 from observes_singer import __version__
 from observes_singer.command import About, run_main
-from observes_singer.commit_gate import InputIncomplete, gated
-from observes_singer.messages import MessageError
-from observes_singer.progress import Progress
-from observes_singer.run_report import ENV as REPORT_ENV
-from observes_singer.run_report import ReportError, encode_report, report_fd, write_report
-from observes_singer.state import StateError, StateStore
-from observes_singer.storage import BlobStore, StorageError
+from observes_singer.jobs.commit_gate import InputIncomplete, gated
+from observes_singer.jobs.run_report import ENV as REPORT_ENV
+from observes_singer.jobs.run_report import ReportError, encode_report, report_fd, write_report
+from observes_singer.singer.messages import MessageError
+from observes_singer.store.state import StateError, StateStore
+from observes_singer.store.storage import BlobStore, StorageError
 from observes_singer.target.errors import ConfigError, LoadError
 from observes_singer.target.kernel import Kernel
+from observes_singer.target.progress import Progress
 from observes_singer.target.sink import Sink
 
 

@@ -16,8 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from observes_singer.flatten import StreamFlattener
-from observes_singer.messages import ActivateVersionMessage, SchemaMessage
+from observes_singer.flatten.flattener import StreamFlattener
+from observes_singer.singer.messages import ActivateVersionMessage, SchemaMessage
 
 
 @dataclass
@@ -118,7 +118,7 @@ class Sink:
 
     def tables_written(self) -> dict[str, int]:
         """Rows written in this run by table or object name, for the run report
-        (:mod:`observes_singer.run_report`); read once the run has committed."""
+        (:mod:`observes_singer.jobs.run_report`); read once the run has committed."""
         return {}
 
     def report_fields(self) -> dict[str, Any]:

@@ -16,7 +16,8 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from tap_checkly.moments import RAW_RESULTS_KEPT, first_run_start, instant
+from observes_singer.tapkit.moments import instant
+from tap_checkly.moments import RAW_RESULTS_KEPT, first_run_start
 from tap_checkly.streams import PAGE_SIZE, PagePaginator
 from tap_checkly.windows import WindowedStream
 

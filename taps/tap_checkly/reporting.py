@@ -22,7 +22,8 @@ from typing import Any
 
 import requests
 
-from tap_checkly.moments import day_start, first_run_start
+from observes_singer.tapkit.moments import day_start
+from tap_checkly.moments import first_run_start
 from tap_checkly.windows import WindowedStream
 
 Record = dict[str, Any]

@@ -37,7 +37,8 @@ from typing import Any
 import requests
 from singer_sdk.pagination import BaseAPIPaginator
 
-from tap_checkly.moments import RAW_RESULTS_KEPT, first_run_start, instant, iso, unix
+from observes_singer.tapkit.moments import instant, iso
+from tap_checkly.moments import RAW_RESULTS_KEPT, first_run_start, unix
 from tap_checkly.streams import PAGE_SIZE, ChecklyStream, ChecksStream
 
 Record = dict[str, Any]

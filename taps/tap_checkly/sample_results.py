@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from observes_singer.tapkit.fake_api.records import iso, uuid
-from tap_checkly.moments import day_start, instant
+from observes_singer.tapkit.moments import day_start, instant
 
 Record = dict[str, Any]
 

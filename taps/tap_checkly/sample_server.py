@@ -41,7 +41,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from observes_singer.tapkit.fake_api import FakeAPI, Reply, Request
+from observes_singer.tapkit.fake_api.server import FakeAPI, Reply, Request
 from observes_singer.tapkit.sample_sources import SampleSource
 from tap_checkly.sample_account import SampleAccount
 from tap_checkly.sample_results import at

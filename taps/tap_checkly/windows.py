@@ -17,7 +17,8 @@ from typing import Any, ClassVar
 
 from singer_sdk.pagination import BaseAPIPaginator
 
-from tap_checkly.moments import instant, iso, unix
+from observes_singer.tapkit.moments import instant, iso
+from tap_checkly.moments import unix
 from tap_checkly.streams import ChecklyStream
 
 Record = dict[str, Any]

@@ -25,7 +25,8 @@ from typing import IO
 from urllib.parse import quote
 
 from observes_singer.command import run_main
-from observes_singer.tapkit.http import Client, SourceError
+from observes_singer.tapkit.errors import SourceError
+from observes_singer.tapkit.http import Client
 from tap_gitlab.session import DEFAULT_API_URL, gitlab_client
 
 PROG = "gitlab-cancel-stuck-jobs"

@@ -35,7 +35,8 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from observes_singer.tapkit.fake_api import FakeAPI, Reply, Request, next_link, offset_page
+from observes_singer.tapkit.fake_api.paging import next_link, offset_page
+from observes_singer.tapkit.fake_api.server import FakeAPI, Reply, Request
 from tap_gitlab.delivery_samples import DeliveryData, Record, parse_time
 
 TRUE = ("true", "1", "yes")

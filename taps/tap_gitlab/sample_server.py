@@ -31,8 +31,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from observes_singer.tapkit.fake_api import FakeAPI, Reply, Request, offset_page
+from observes_singer.tapkit.fake_api.paging import offset_page
 from observes_singer.tapkit.fake_api.records import EPOCH, iso
+from observes_singer.tapkit.fake_api.server import FakeAPI, Reply, Request
 from observes_singer.tapkit.sample_sources import SampleSource
 from tap_gitlab.delivery_routes import add_delivery_routes
 from tap_gitlab.delivery_samples import DeliveryData, delivery_records

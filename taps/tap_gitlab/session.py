@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from observes_singer.tapkit.http import Client, RetryPolicy
+from observes_singer.tapkit.http import Client
+from observes_singer.tapkit.retry import RetryPolicy
 
 SOURCE = "GitLab"
 DEFAULT_API_URL = "https://gitlab.com/api/v4"

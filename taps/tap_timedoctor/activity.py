@@ -33,7 +33,8 @@ from typing import Any, ClassVar
 
 import requests
 
-from tap_timedoctor.moments import day_start, instant, iso, query_time
+from observes_singer.tapkit.moments import day_start, instant, iso
+from tap_timedoctor.moments import query_time
 from tap_timedoctor.streams import PAGE_SIZE, Context, PagePaginator, Record, TimeDoctorStream
 
 WINDOW = timedelta(days=7)

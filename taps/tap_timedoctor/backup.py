@@ -30,10 +30,10 @@ from pathlib import Path
 from typing import Any
 
 from observes_singer.command import run_main
-from observes_singer.job_run import JobRun
-from observes_singer.jobs import Job, JobError, Step
-from observes_singer.runner import run_job
-from observes_singer.storage import BlobStore, StorageError
+from observes_singer.jobs.files import Job, JobError, Step
+from observes_singer.jobs.pipes import run_job
+from observes_singer.jobs.run import JobRun
+from observes_singer.store.storage import BlobStore, StorageError
 from tap_timedoctor.periods import month_period
 
 URL_ENV = "TIMEDOCTOR_BACKUP_URL"

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from tap_timedoctor.moments import instant, iso
+from observes_singer.tapkit.moments import instant, iso
 
 MONTH_WORDS = ("previous", "current")
 MONTH_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")

@@ -30,8 +30,8 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from observes_singer.tapkit.fake_api import FakeAPI, Reply, Request
 from observes_singer.tapkit.fake_api.records import iso
+from observes_singer.tapkit.fake_api.server import FakeAPI, Reply, Request
 from observes_singer.tapkit.sample_sources import SampleSource
 from tap_timedoctor.sample_company import Record, SampleCompany
 

@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from observes_singer.state import StateError, StateStore, tap_state
+from observes_singer.store.state import StateError, StateStore, tap_state
 from observes_singer.tapkit.errors import SourceError
 from observes_singer.tapkit.settings import config_errors
 from tap_zoho_crm.ledger import Ledger, LedgerError

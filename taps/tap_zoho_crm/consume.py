@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from observes_singer.state import bare_state
+from observes_singer.store.state import bare_state
 from tap_zoho_crm.ledger import Entry, Ledger
 
 BULK_JOBS = "bulk_jobs"

@@ -2,7 +2,7 @@
 store.
 
 One JSON document at ``ledger_url`` (``s3://...``, ``file://...`` or a path, through
-:class:`~observes_singer.storage.BlobStore`)::
+:class:`~observes_singer.store.storage.BlobStore`)::
 
     {"version": 1,
      "jobs": [{"module": "Leads", "job_id": "3652397000001000001", "page": 1,
@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from observes_singer.storage import BlobConflict, BlobStore, StorageError
+from observes_singer.store.storage import BlobConflict, BlobStore, StorageError
 
 VERSION = 1
 CAS_TRIES = 10

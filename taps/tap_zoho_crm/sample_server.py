@@ -53,7 +53,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
-from observes_singer.tapkit.fake_api import FakeAPI, Reply, Request, numbered_page
+from observes_singer.tapkit.fake_api.paging import numbered_page
+from observes_singer.tapkit.fake_api.server import FakeAPI, Reply, Request
 from observes_singer.tapkit.sample_sources import SampleSource
 from tap_zoho_crm.sample_crm import SampleCrm, SampleJob, module_fields
 

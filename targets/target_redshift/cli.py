@@ -6,7 +6,7 @@ import sys
 from typing import IO
 
 from observes_singer.flatten import native
-from observes_singer.job_env import job_env
+from observes_singer.jobs.environment import job_env
 from observes_singer.target.program import RunContext, TargetProgram
 from target_redshift.config import CONFIG_KEYS, TargetConfig, load_config
 from target_redshift.dialects.base import Dialect, WarehouseError

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 
 from observes_singer.flatten.identifiers import quote
 from observes_singer.flatten.plan import Kind
-from observes_singer.job_env import JOB, RUN_ID, SHARD, STATE_URL, JobEnv
+from observes_singer.jobs.environment import JOB_ENV, RUN_ID_ENV, SHARD_ENV, STATE_URL_ENV, JobEnv
 from observes_singer.target.errors import ConfigError, LoadError
 from target_redshift.config import TargetConfig
 from target_redshift.dialects.base import Dialect, WarehouseError
@@ -69,10 +69,10 @@ class RunLedger:
         ledger = cls(config.run_ledger_schema or config.schema, job, env.run_id or run_id,
                      env.shard, env.state_url or config.state_url, started.astimezone(UTC))
         for column, value, source in (
-                ("job", ledger.job, JOB if env.job else "job_name"),
-                ("run_id", ledger.run_id, RUN_ID),
-                ("shard", ledger.shard, SHARD),
-                ("state_url", ledger.state_url, STATE_URL if env.state_url else "state_url")):
+                ("job", ledger.job, JOB_ENV if env.job else "job_name"),
+                ("run_id", ledger.run_id, RUN_ID_ENV),
+                ("shard", ledger.shard, SHARD_ENV),
+                ("state_url", ledger.state_url, STATE_URL_ENV if env.state_url else "state_url")):
             limit = COLUMNS[column].size
             if value is not None and len(value.encode()) > limit:
                 raise ConfigError(f"{source}: longer than the run ledger's {column} column "

@@ -39,7 +39,6 @@ import orjson
 
 from observes_singer import __version__
 from observes_singer.command import positive_int_option, run_main
-from observes_singer.flatten import plan_stream
 from observes_singer.flatten.identifiers import short_hash
 from observes_singer.flatten.plan import (
     METADATA_CHILD,
@@ -48,10 +47,11 @@ from observes_singer.flatten.plan import (
     SchemaError,
     StreamPlan,
     Table,
+    plan_stream,
 )
-from observes_singer.job_env import job_env
-from observes_singer.messages import SchemaMessage
-from observes_singer.storage import BlobStore, StorageError
+from observes_singer.jobs.environment import job_env
+from observes_singer.singer.messages import SchemaMessage
+from observes_singer.store.storage import BlobStore, StorageError
 from observes_singer.target.errors import ConfigError, LoadError
 from observes_singer.target.program import new_run_id, read_settings
 from target_redshift.cli import open_dialect

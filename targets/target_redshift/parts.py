@@ -21,8 +21,8 @@ from typing import Any
 
 import orjson
 
-from observes_singer.replay.merge import merge_schemas
-from observes_singer.storage import BlobStore, StorageError, parse_url
+from observes_singer.singer.schema_union import merge_schemas
+from observes_singer.store.storage import BlobStore, StorageError, parse_url
 
 MANIFESTS = "_manifests/"
 _PART = re.compile(r"part_(\d+)/")

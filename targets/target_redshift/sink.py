@@ -33,10 +33,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import IO
 
-from observes_singer.flatten import StreamPlan, build_flattener, plan_stream, row_columns
+from observes_singer.flatten.flattener import build_flattener
 from observes_singer.flatten.identifiers import fit_length, normalise
-from observes_singer.flatten.plan import Kind, Table
-from observes_singer.messages import ActivateVersionMessage, SchemaMessage
+from observes_singer.flatten.plan import Kind, StreamPlan, Table, plan_stream, row_columns
+from observes_singer.singer.messages import ActivateVersionMessage, SchemaMessage
 from observes_singer.target.errors import LoadError
 from observes_singer.target.sink import Sink, Stream
 from target_redshift.config import TargetConfig

@@ -14,7 +14,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import IO, Any
 
-from observes_singer.storage import BlobStore
+from observes_singer.store.storage import BlobStore
 
 
 class _Counting:

@@ -18,14 +18,15 @@ from typing import Any
 
 import orjson
 
-from observes_singer.flatten import build_flattener, plan_stream, row_columns
-from observes_singer.messages import (
+from observes_singer.flatten.flattener import build_flattener
+from observes_singer.flatten.plan import plan_stream, row_columns
+from observes_singer.singer.messages import (
     ActivateVersionMessage,
     SchemaMessage,
     dumps_exact,
     parse_line,
 )
-from observes_singer.storage import BlobStore
+from observes_singer.store.storage import BlobStore
 from observes_singer.target.errors import LoadError
 from observes_singer.target.sink import Sink, Stream
 from target_s3.config import S3TargetConfig

@@ -73,7 +73,7 @@ def compute(args: argparse.Namespace, log: IO[str]) -> int:
     from observes_bills.organizations import read_organizations
     from observes_bills.output import month_folder, write_month
     from observes_singer.defaults import local_bucket
-    from observes_singer.storage import BlobStore
+    from observes_singer.store.storage import BlobStore
     from observes_singer.target.program import new_run_id
 
     raw = settings(args)
@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from observes_bills.month import MonthError
     from observes_bills.organizations import OrganizationsError
-    from observes_singer.storage import StorageError
+    from observes_singer.store.storage import StorageError
     from observes_singer.target.errors import ConfigError
 
     args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)

@@ -10,7 +10,7 @@ import io
 import orjson
 import requests
 
-from observes_singer.storage import BlobStore, StorageError
+from observes_singer.store.storage import BlobStore, StorageError
 
 
 class OrganizationsError(Exception):

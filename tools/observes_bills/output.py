@@ -11,7 +11,7 @@ from target_s3.keys import segment
 
 from observes_bills.bill import COLUMNS
 from observes_bills.month import Month
-from observes_singer.storage import BlobStore, parse_url
+from observes_singer.store.storage import BlobStore, parse_url
 
 
 def month_folder(url: str, month: Month) -> str:

@@ -5,33 +5,3 @@ fault injection (429s, 5xx, dropped connections, redirects); :mod:`.paging` answ
 listing in the common paging styles; :mod:`.records` makes deterministic, awkward sample
 values.
 """
-
-from observes_singer.tapkit.fake_api.paging import (
-    cursor_page,
-    keyset_page,
-    next_link,
-    numbered_page,
-    offset_page,
-)
-from observes_singer.tapkit.fake_api.server import (
-    DROP,
-    FakeAPI,
-    Fault,
-    Redirect,
-    Reply,
-    Request,
-)
-
-__all__ = [
-    "DROP",
-    "FakeAPI",
-    "Fault",
-    "Redirect",
-    "Reply",
-    "Request",
-    "cursor_page",
-    "keyset_page",
-    "next_link",
-    "numbered_page",
-    "offset_page",
-]

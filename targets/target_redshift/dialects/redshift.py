@@ -18,7 +18,7 @@ from redshift_connector.error import Error as DriverError
 
 from observes_singer.flatten.identifiers import fit_length, quote
 from observes_singer.flatten.plan import Kind
-from observes_singer.storage import BlobStore, StorageError
+from observes_singer.store.storage import BlobStore, StorageError
 from target_redshift.config import Database, S3Staging
 from target_redshift.dialects.base import (
     PG_LOCK_WAIT,

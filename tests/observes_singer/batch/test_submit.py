@@ -1,0 +1,133 @@
+"""``observes batch submit`` and ``observes batch status`` against Batch on the moto server:
+a sharded job as an array job, its final phase after it, and the runs listed."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.observes_singer.batch.test_deploy import Deployment, make_deployment
+from tests.support.aws_batch import create_queue
+
+SHARDS = 'command = ["true"]\n[batch]\narray_size = 3\n'
+FINAL = 'command = ["true"]\ndepends_on = "shards"\n[batch]\nqueue = "{queue}"\n'
+
+
+@pytest.fixture
+def deployment(moto_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+               capsys: pytest.CaptureFixture[str]) -> Deployment:
+    return make_deployment(moto_server, tmp_path, monkeypatch, capsys)
+
+
+def submit(deployment: Deployment, job: str) -> tuple[int, str, str]:
+    return deployment.observes("batch", "submit", job, "--prefix", deployment.prefix)
+
+
+def status(deployment: Deployment, *args: str) -> tuple[int, str, str]:
+    return deployment.observes("batch", "status", *args, "--prefix", deployment.prefix)
+
+
+def test_a_sharded_job_is_an_array_and_its_final_phase_runs_after_it(
+        deployment: Deployment, moto_server: str) -> None:
+    final_queue = create_queue(moto_server, "final")
+    deployment.write("shards", SHARDS)
+    deployment.write("shards-final", FINAL.format(queue=final_queue.name))
+    assert deployment.deploy()[0] == 0
+
+    code, out, err = submit(deployment, "shards")
+
+    assert (code, err) == (0, "")
+    first, second = out.splitlines()
+    array_name, array_id, *array_rest = first.split()
+    final_name, final_id, *final_rest = second.split()
+    assert (array_name, array_rest) == (deployment.name("shards"), ["array", "of", "3"])
+    assert (final_name, final_rest) == (deployment.name("shards-final"), ["after", array_id])
+    batch = deployment.queue.client()
+    jobs = {job["jobId"]: job for job in batch.describe_jobs(jobs=[array_id, final_id])["jobs"]}
+    array, final = jobs[array_id], jobs[final_id]
+    assert array["arrayProperties"]["size"] == 3
+    assert array["jobQueue"] == deployment.queue.arn
+    assert array["jobDefinition"].split("/")[-1] == f"{deployment.name('shards')}:1"
+    assert array["tags"] == {"observes:job": "shards"}
+    assert array.get("dependsOn") == []
+    assert final["dependsOn"] == [{"jobId": array_id}]
+    # ... and knows which run it finishes: the array job's id, its shards' run id.
+    environment = {e["name"]: e["value"] for e in final["container"]["environment"]}
+    assert environment["OBSERVES_PARENT_RUN_ID"] == array_id
+    assert environment["OBSERVES_PARENT_SHARD_COUNT"] == "3"  # how many parts to expect
+    assert final["jobQueue"] == final_queue.arn
+    assert final["tags"] == {"observes:job": "shards-final"}
+    assert "arrayProperties" not in final
+
+
+def test_submitting_a_job_not_deployed_is_an_error(deployment: Deployment) -> None:
+    deployment.write("shards", SHARDS)
+    deployment.write("shards-final", FINAL.format(queue=deployment.queue.name))
+
+    code, out, err = submit(deployment, "shards")
+
+    assert (code, out) == (1, "")
+    assert f"job shards: no job definition {deployment.name('shards')} is registered: run " \
+        "`observes batch deploy shards` first" in err
+
+    assert deployment.deploy("shards")[0] == 0
+    code, out, err = submit(deployment, "shards")
+
+    assert (code, out) == (1, "")  # nothing submitted when a dependent cannot be
+    assert "`observes batch deploy shards-final` first" in err
+    assert status(deployment)[0] == 3
+
+
+def test_status_lists_the_runs_newest_first(deployment: Deployment) -> None:
+    deployment.write("shards", SHARDS)
+    deployment.write("shards-final", FINAL.format(queue=deployment.queue.name))
+    deployment.write("other", 'command = ["true"]\n[batch]\n')
+    assert deployment.deploy()[0] == 0
+    code, out, err = status(deployment, "shards")
+    assert (code, out) == (3, "")
+    assert f"no runs of {deployment.name('shards')} in {deployment.queue.name}" in err
+
+    submitted: list[list[str]] = []  # the ids of each submit: the job, then its final phase
+    for job in ("shards", "other", "shards"):
+        submitted.append([line.split()[1] for line in submit(deployment, job)[1].splitlines()])
+        time.sleep(0.01)
+    ids = [each[0] for each in submitted]
+
+    code, out, err = status(deployment, "shards")
+
+    assert (code, err) == (0, "")
+    header, *rows = out.splitlines()
+    assert header.split() == ["JOB", "JOB", "ID", "STATUS", "CREATED", "DURATION", "REASON"]
+    assert [row.split()[1] for row in rows] == [ids[2], ids[0]]
+    for row in rows:
+        assert row.split()[0] == deployment.name("shards")
+        assert "SUCCEEDED (array of 3: 3 SUCCEEDED)" in row
+        assert row.rstrip().endswith("0s")
+
+    code, out, _ = status(deployment)
+
+    assert code == 0
+    listed = [row.split()[:2] for row in out.splitlines()[1:]]
+    submit_of = {job_id: n for n, each in enumerate(submitted) for job_id in each}
+    assert sorted(job_id for _, job_id in listed) == sorted(submit_of)
+    order = [submit_of[job_id] for _, job_id in listed]
+    assert order == sorted(order, reverse=True)
+    assert {name for name, _ in listed} == {deployment.name(job) for job in
+                                            ("shards", "shards-final", "other")}
+
+    code, out, _ = status(deployment, "shards", "--limit", "1")
+
+    assert code == 0
+    assert [row.split()[1] for row in out.splitlines()[1:]] == [ids[2]]
+
+
+def test_status_needs_a_queue(deployment: Deployment, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OBSERVES_BATCH_QUEUE")
+    deployment.write("other", 'command = ["true"]\n[batch]\n')
+
+    code, _, err = status(deployment)
+
+    assert code == 1
+    assert "no queue to look in" in err

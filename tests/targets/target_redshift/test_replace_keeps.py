@@ -1,0 +1,102 @@
+"""A full refresh keeps what others set on a table: grants, owner, views, Redshift keys."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+import pytest
+
+from tests.support import redshift_shim
+from tests.support.warehouses import Warehouse, run_target
+from tests.targets.target_redshift.test_integrity import KEYED
+from tests.targets.target_redshift.test_loading import record, schema_message
+
+
+def _sql(request: pytest.FixtureRequest, statement: str) -> list[Any]:
+    conninfo = request.getfixturevalue("postgres_db").conninfo
+    with psycopg.connect(conninfo, autocommit=True) as connection:
+        cursor = connection.execute(statement.encode())
+        return list(cursor.fetchall()) if cursor.description else []
+
+
+def _run(warehouse: Warehouse, v: str, **settings: Any) -> Any:
+    wider = {"type": "object", "properties": {**KEYED["properties"],
+                                              "note": {"type": ["null", "string"]}}}
+    schema = wider if v == "three" else KEYED
+    return run_target(warehouse, [schema_message("g", schema, ["id"]),
+                                  record("g", {"id": 1, "v": v, "tags": ["t"],
+                                               **({"note": "n" * 300} if v == "three" else {})
+                                               })], **settings)
+
+
+@pytest.fixture(params=["postgres", "redshift"])
+def server(request: pytest.FixtureRequest, tmp_path: Any) -> Warehouse:
+    from tests.targets.target_redshift.conftest import make_warehouse
+
+    return make_warehouse(request.param, request, tmp_path)
+
+
+def test_grants_survive_a_full_refresh(server: Warehouse, request: pytest.FixtureRequest
+                                       ) -> None:
+    _sql(request, "DO $$ BEGIN CREATE ROLE bi_reader; EXCEPTION WHEN duplicate_object "
+                  "THEN NULL; END $$")
+    assert _run(server, "one").returncode == 0
+    _sql(request, "GRANT USAGE ON SCHEMA analytics TO bi_reader")
+    _sql(request, "GRANT SELECT ON analytics.g TO bi_reader")
+    _sql(request, "GRANT SELECT, INSERT ON analytics.g__tags TO PUBLIC")
+    result = _run(server, "two")
+    assert result.returncode == 0, result.stderr
+    # Again with a wider string, which Redshift answers with a rebuilt table.
+    result = _run(server, "three", load_method="upsert")
+    assert result.returncode == 0, result.stderr
+    assert _sql(request, "SELECT has_table_privilege('bi_reader', 'analytics.g', 'SELECT'), "
+                         "has_table_privilege('bi_reader', 'analytics.g', 'INSERT')") == [
+        (True, False)]
+    acl = _sql(request, "SELECT relacl::text FROM pg_class WHERE relname = 'g__tags'")[0][0]
+    assert "=ar/" in acl
+    assert [r["v"] for r in server.rows("g")] == ["three"]
+
+
+def test_views_stop_a_swap_with_a_hint_and_replace_in_place_keeps_them(
+        server: Warehouse, request: pytest.FixtureRequest) -> None:
+    assert _run(server, "one").returncode == 0
+    _sql(request, "CREATE VIEW analytics.g_report AS SELECT id, v FROM analytics.g")
+    result = _run(server, "two")
+    assert result.returncode == 1
+    assert "analytics.g is read by analytics.g_report" in result.stderr
+    assert '"replace_in_place": true' in result.stderr
+    assert [r["v"] for r in server.rows("g")] == ["one"]
+    result = _run(server, "three", replace_in_place=True)
+    assert result.returncode == 0, result.stderr
+    assert _sql(request, "SELECT id, v FROM analytics.g_report") == [(1, "three")]
+    assert [r["note"] for r in server.rows("g")] == ["n" * 300]
+    assert server.count("g__tags") == 1
+    assert not [t for t in server.tables() if t.startswith("_observes")]
+
+
+def test_replace_in_place_on_duckdb(request: pytest.FixtureRequest, tmp_path: Any) -> None:
+    from tests.targets.target_redshift.conftest import make_warehouse
+
+    warehouse = make_warehouse("duckdb", request, tmp_path)
+    assert _run(warehouse, "one").returncode == 0
+    result = _run(warehouse, "three", streams={"g": {"replace_in_place": True}})
+    assert result.returncode == 0, result.stderr
+    assert [(r["v"], r["note"]) for r in warehouse.rows("g")] == [("three", "n" * 300)]
+
+
+def test_redshift_tables_are_laid_out_for_upserts(request: pytest.FixtureRequest,
+                                                   tmp_path: Any) -> None:
+    from tests.targets.target_redshift.conftest import make_warehouse
+
+    warehouse = make_warehouse("redshift", request, tmp_path)
+    redshift_shim.LAYOUTS_SEEN.clear()
+    result = _run(warehouse, "one", load_method="upsert",
+                  streams={"g": {"distkey": "id", "sortkey": ["id", "v"]}})
+    assert result.returncode == 0, result.stderr
+    seen = {head.rsplit(".", 1)[-1].strip('"'): clause
+            for head, clause in redshift_shim.LAYOUTS_SEEN}
+    assert seen["g"] == 'DISTKEY("id") SORTKEY("id", "v")'
+    assert seen["g__tags"] == 'DISTKEY("_sdc_root_id") SORTKEY("_sdc_root_id")'
+    batch = [clause for head, clause in redshift_shim.LAYOUTS_SEEN if "TEMPORARY" in head]
+    assert 'DISTKEY("_sdc_root_id") SORTKEY("_sdc_root_id")' in batch
