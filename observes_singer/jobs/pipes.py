@@ -214,6 +214,23 @@ def _stop(process: subprocess.Popen[bytes], grace: float = GRACE) -> int:
     return process.wait()
 
 
+def _stop_target(target: subprocess.Popen[bytes], control: _ControlPipe) -> int:
+    """Stop the target before its input is complete: no go-ahead, SIGTERM, and the end of
+    its input, before waiting for it.
+
+    The end of input is what makes it stop at once: the signal may land on one of the
+    target's other threads (its progress line, a driver's pool) while its main thread
+    blocks reading stdin, and Python runs a signal's handler only in the main thread, once
+    that runs again. The closed pipe wakes it; with no go-ahead it rolls back."""
+    control.close()
+    if target.poll() is None:
+        target.send_signal(signal.SIGTERM)
+    if target.stdin is not None:
+        with contextlib.suppress(OSError):  # a full pipe the target no longer reads
+            target.stdin.close()
+    return _stop(target)
+
+
 def run_job(job: Job, blobs: BlobStore | None = None, log: IO[str] = sys.stderr,
             stderr: IO[Any] | None = None, run: JobRun | None = None) -> int:
     """Run a job once; returns the exit code for the ``observes`` command.
@@ -317,14 +334,11 @@ def run_job(job: Job, blobs: BlobStore | None = None, log: IO[str] = sys.stderr,
                           "records no row counts", file=log)
             else:
                 tap_code = tap_code or (EXIT_LEASE_HELD if lost else 0)
-                control.close()  # no go-ahead: whatever happens next, it rolls back
-                target_code = _stop(target)  # before its input ends
-                with contextlib.suppress(BrokenPipeError):
-                    target.stdin.close()
+                target_code = _stop_target(target, control)  # no go-ahead: it rolls back
             reader.join()
         except KeyboardInterrupt:  # Ctrl-C, SIGTERM (see observes_singer.command), SIGHUP
             if target is not None:
-                _stop(target)
+                _stop_target(target, control)
             for _, started in reversed(sources):
                 _stop(started)
             with contextlib.suppress(OSError):  # the terminal may be gone (SIGHUP)

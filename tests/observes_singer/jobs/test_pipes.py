@@ -150,6 +150,43 @@ def test_a_tap_that_fails_half_way_changes_nothing(tmp_path: Path) -> None:
     assert (tmp_path / "state" / "sample.json").read_bytes() == saved
 
 
+# A target whose main thread blocks reading stdin while SIGTERM can only land on its other
+# thread (as it may on any target: its progress thread, a driver's pool). Python runs the
+# handler in the main thread only once that runs again.
+SIGNAL_ON_ANOTHER_THREAD = """
+import signal, sys, threading, time
+def stop(*_):
+    raise KeyboardInterrupt
+signal.signal(signal.SIGTERM, stop)
+threading.Thread(target=lambda: time.sleep(3600), daemon=True).start()
+signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+try:
+    sys.stdin.buffer.read()
+    time.sleep(0.5)  # the handler runs here at the latest
+except KeyboardInterrupt:
+    sys.exit(130)
+sys.exit(4)
+"""
+
+
+def test_a_target_stops_at_once_when_the_signal_lands_on_another_thread(tmp_path: Path
+                                                                          ) -> None:
+    """The runner ends the target's input when it stops it, instead of waiting its grace
+    period out (30 s) and killing it."""
+    (tmp_path / "source.json").write_text(json.dumps(
+        [item(n, f"2026-11-{n:02d}T00:00:00Z") for n in range(1, 9)]))
+    job = write_job(tmp_path, fail_after=2)
+    job.write_text(job.read_text().replace(
+        json.dumps([sys.executable, "-m", "target_redshift.cli"]),
+        json.dumps([sys.executable, "-c", SIGNAL_ON_ANOTHER_THREAD])))
+    started = time.monotonic()
+    failed = observes(tmp_path, "run", "sample")
+    assert time.monotonic() - started < 15, failed.stderr
+    assert failed.returncode == 3
+    assert "tap exited 3, target exited 130" in failed.stderr
+    assert not (tmp_path / "state" / "sample.json").exists()
+
+
 def test_secrets_come_from_the_environment(tmp_path: Path) -> None:
     (tmp_path / "source.json").write_text(json.dumps([item(1, "2026-11-01T00:00:00Z")]))
     write_job(tmp_path)
