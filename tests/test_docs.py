@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
 import subprocess
 import sys
+import tomllib
+from importlib import metadata
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
 
+import observes_singer
 from tests.support.paths import REPO as ROOT
 
 SCRIPT = ROOT / "scripts" / "update_readme.py"
@@ -134,3 +138,28 @@ def test_about_markdown_escapes_table_cells() -> None:
 
     text = About("t", "d", {"url": "sslmode=disable|require, a \\ b"}).markdown()
     assert "| `url` | sslmode=disable\\|require, a \\\\ b |" in text
+
+
+def scripts() -> dict[str, str]:
+    """pyproject.toml's console scripts: name -> ``module:function``."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    return dict(project["scripts"])
+
+
+# Runs a console script's function as the script would, under the script's name.
+RUN_SCRIPT = ("import sys; from importlib import import_module; sys.argv[0] = sys.argv.pop(1); "
+              "module, _, function = sys.argv.pop(1).partition(':'); "
+              "sys.exit(getattr(import_module(module), function)())")
+
+
+@pytest.mark.parametrize("name", sorted(name for name in scripts() if name.startswith("tap-")))
+def test_every_tap_gives_its_description_and_version(name: str) -> None:
+    result = subprocess.run([sys.executable, "-c", RUN_SCRIPT, name, scripts()[name],
+                             "--about", "--format", "json"],
+                            capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    about = json.loads(result.stdout)
+    assert about["name"] == name
+    assert isinstance(about["description"], str) and about["description"].strip()
+    assert "\n" not in about["description"]
+    assert about["version"] == metadata.version("observes-singer") == observes_singer.__version__
