@@ -1,7 +1,7 @@
 # The image AWS Batch runs: `observes` as entrypoint, the job files in /opt/observes/jobs.
 #   docker build -t observes-singer .
 #   observes batch deploy --image <account>.dkr.ecr.<region>.amazonaws.com/observes-singer:TAG
-# (README, "Running on AWS Batch", has the push commands.)
+# (docs/aws-batch.md has the push commands.)
 
 FROM python:3.12-slim AS build
 # A compiler for the flattener's C extension (without one the wheel falls back to the

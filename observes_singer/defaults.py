@@ -12,6 +12,10 @@ import os
 from pathlib import Path
 
 DATA_DIR_ENV = "OBSERVES_DATA_DIR"
+"""The local data folder that stands in for the buckets when nothing else is configured
+(default ``./observes-data``): the default state stores, the demo's warehouse, target-s3's
+default folder, tap-git's clones, the bills' default folder. Read by every command that
+falls back to a local default."""
 DEFAULT_DATA_DIR = "observes-data"
 
 

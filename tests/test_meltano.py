@@ -87,7 +87,8 @@ def meltano() -> Path:
 
 
 def meltano_yml(api_url: str, warehouse: Path, bucket: Path) -> dict[str, Any]:
-    """The project: the README's plugin declarations, pointed at this venv's scripts."""
+    """The project: the plugin declarations of docs/meltano.md, pointed at this venv's
+    scripts."""
     scripts = Path(sys.executable).parent
     return {
         "default_environment": "dev",

@@ -36,9 +36,16 @@ from observes_singer.jobs.files import (
 )
 
 IMAGE_ENV = "OBSERVES_BATCH_IMAGE"
+"""The container image of ``observes batch deploy`` when ``--image`` is not given."""
 JOB_ROLE_ENV = "OBSERVES_BATCH_JOB_ROLE_ARN"
+"""The role the containers run as, for ``observes batch deploy`` when ``--job-role-arn``
+is not given."""
 EXECUTION_ROLE_ENV = "OBSERVES_BATCH_EXECUTION_ROLE_ARN"
+"""The role that pulls the image and reads the secrets, for ``observes batch deploy`` when
+``--execution-role-arn`` is not given."""
 SCHEDULER_ROLE_ENV = "OBSERVES_SCHEDULER_ROLE_ARN"
+"""The role EventBridge Scheduler submits jobs with, for ``observes batch deploy`` when
+``--scheduler-role-arn`` is not given."""
 
 AnyJob = Job | CommandJob
 

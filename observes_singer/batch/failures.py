@@ -23,6 +23,8 @@ from observes_singer.jobs.environment import JOB_ENV
 CANCELLED_COMMAND = "report-cancelled"
 API_KEY_ENV = "BUGSNAG_API_KEY"
 URL_ENV = "OBSERVES_BUGSNAG_URL"
+"""Bugsnag's notify endpoint for ``observes batch report-failures`` and
+``report-cancelled`` when ``--bugsnag-url`` is not given (default Bugsnag's own)."""
 STAGE_ENV = "BUGSNAG_RELEASE_STAGE"
 
 

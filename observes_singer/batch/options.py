@@ -11,6 +11,9 @@ from observes_singer.batch.aws import BatchError
 from observes_singer.jobs.files import CommandJob, Job
 
 QUEUE_ENV = "OBSERVES_BATCH_QUEUE"
+"""The default job queue of ``observes batch deploy``, ``submit`` and ``status`` when
+``--queue`` is not given; deploy sets it in the containers, where the batch-stability job
+reports on it."""
 DEFAULT_PREFIX = "observes"
 _PREFIX = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}")
 

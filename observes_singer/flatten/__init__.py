@@ -1,4 +1,5 @@
-"""The flattener: nested Singer records into relational rows (DESIGN.md, "The flattener").
+"""The flattener: nested Singer records into relational rows (docs/architecture.md, "The
+flattener").
 
 Two steps:
 

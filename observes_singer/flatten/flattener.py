@@ -22,6 +22,12 @@ if TYPE_CHECKING:
     from observes_singer.flatten.codegen import Helpers, KeyRegistry
 
 
+FLATTENER_ENV = "OBSERVES_FLATTENER"
+"""``python``: the targets flatten with the generated Python flattener even where the C
+extension is built (the same output, about 3 times slower). Read by target-redshift and
+target-s3 (``csv``)."""
+
+
 class Inexact(Exception):
     """The record may hold an integer that orjson rounded: parse its line exactly, retry."""
 
@@ -150,7 +156,7 @@ def build_flattener(plan: StreamPlan, run_id: str, text: bool = False,
     from observes_singer.flatten import native as native_module
 
     if native is None:
-        native = native_module.AVAILABLE and os.environ.get("OBSERVES_FLATTENER") != "python"
+        native = native_module.AVAILABLE and os.environ.get(FLATTENER_ENV) != "python"
     if native:
         return native_module.compile_native(plan, run_id, text, dedup, registry)
     return codegen.compile_python(plan, run_id, text, dedup, registry)

@@ -22,6 +22,8 @@ from observes_singer.env import positive_number
 from observes_singer.flatten.plan import ListNode, Node, ObjectNode, StreamPlan
 
 ENV = "OBSERVES_LARGE_RECORD_BYTES"
+"""The length in bytes from which a RECORD line is read with the streaming parser and
+loaded in chunks instead of parsed whole (default 16 MiB). Read by target-redshift."""
 #: lines at least this long are read in a stream (16 MiB unless the variable says)
 DEFAULT_LARGE_LINE = 16 * 1024 * 1024
 CHUNK_ITEMS = 5000

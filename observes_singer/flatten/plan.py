@@ -1,6 +1,6 @@
 """From a stream's JSON Schema to the tables and columns its records flatten into.
 
-The rules (DESIGN.md, "The flattener"):
+The rules (docs/architecture.md, "The flattener"):
 
 - the root table is the stream name, normalised;
 - object properties become columns joined with ``__``, recursively;

@@ -23,6 +23,10 @@ from collections.abc import Iterable, Iterator
 from observes_singer.env import descriptor
 
 ENV = "OBSERVES_COMMIT_FD"
+"""Set by ``observes run`` for a Singer job's target: a pipe's descriptor, on which the
+runner writes ``commit`` once the tap exited 0 and all its output was delivered; without
+that word the target rolls back. Unset, a target commits at the end of its input. Read by
+target-redshift, target-s3 and ``observes-infer --discard-records``."""
 GO_AHEAD = b"commit\n"
 
 

@@ -72,6 +72,8 @@ from observes_singer.defaults import local_bucket
 from observes_singer.jobs.durations import DurationError, parse_duration
 
 JOBS_DIR_ENV = "OBSERVES_JOBS_DIR"
+"""The folder of the job files (default ``jobs`` in the working directory). Read by the
+``observes`` commands that take a job name: ``run``, ``freshness``, ``state``, ``batch``."""
 _REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _COMMON_KEYS = ("max_age", "depends_on", "batch")
@@ -86,6 +88,10 @@ _SECRET_REF = re.compile(
     r"arn:aws[a-z-]*:(secretsmanager|ssm):[a-z0-9-]+:[0-9]{12}:(secret:|parameter/)\S+"
     r"|(secretsmanager|ssm):\S+")
 STATE_STORE_ENV = "OBSERVES_STATE_STORE"
+"""Where a command job keeps its lease and run records (a Singer job keeps them beside its
+``state_url``); default ``observes-data/observes.state/``. Read by ``observes run`` and
+``observes freshness``; the default of ``observes batch deploy --state-store``, which sets it
+in the containers."""
 MAX_ARRAY_SIZE = 10_000
 
 

@@ -39,6 +39,8 @@ import orjson
 from observes_singer.store.storage import BlobConflict, BlobStore
 
 TTL_ENV = "OBSERVES_LEASE_TTL"
+"""Seconds a job's lease lasts without its heartbeat (default 300, at least 1; renewed every
+TTL/5), so a killed run blocks its job this long at most. Read by ``observes run``."""
 EXIT_LEASE_HELD = 75  # EX_TEMPFAIL: another run holds the job's lease, or this one lost it
 DEFAULT_TTL = 300.0  # seconds; a heartbeat renews it every TTL/5
 

@@ -37,6 +37,9 @@ import orjson
 from observes_singer.env import descriptor
 
 ENV = "OBSERVES_REPORT_FD"
+"""Set by ``observes run`` for a Singer job's target: a pipe's descriptor, on which the
+target writes its run report (one JSON line) after its final commit. Read by
+target-redshift, target-s3 and ``observes-infer --discard-records``."""
 #: A report is a few hundred bytes; reading stops, and fails, past this.
 MAX_BYTES = 8 << 20
 

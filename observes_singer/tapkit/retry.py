@@ -43,6 +43,16 @@ NO_ANSWER: tuple[type[Exception], ...] = (
     ConnectionResetError,
 )
 RESET_HEADERS = ("RateLimit-Reset", "X-RateLimit-Reset")
+TRIES_ENV = "OBSERVES_HTTP_TRIES"
+"""Tries of one request before a tap gives up (default 5; tap-checkly and tap-zoho-crm 8).
+Read by every tap on the tap kit, gitlab-cancel-stuck-jobs, and tap-dynamo after boto3's
+own retries."""
+BACKOFF_ENV = "OBSERVES_HTTP_BACKOFF"
+"""Seconds of the first backoff between two tries, doubled at each try (default 1). Read
+where ``OBSERVES_HTTP_TRIES`` is."""
+MAX_WAIT_ENV = "OBSERVES_HTTP_MAX_WAIT"
+"""The longest wait between two tries in seconds, ``Retry-After`` and reset headers
+included (default 60). Read where ``OBSERVES_HTTP_TRIES`` is."""
 _EPOCH_SECONDS = 10**9
 _EPOCH_MILLISECONDS = 10**12
 
@@ -63,9 +73,9 @@ class RetryPolicy:
     def from_environment(cls, **fields: Any) -> RetryPolicy:
         """The defaults, changed by the ``OBSERVES_HTTP_*`` variables, then by ``fields``."""
         tuned: dict[str, Any] = {
-            "max_tries": int(positive_number("OBSERVES_HTTP_TRIES", cls.max_tries)),
-            "base": positive_number("OBSERVES_HTTP_BACKOFF", cls.base),
-            "max_wait": positive_number("OBSERVES_HTTP_MAX_WAIT", cls.max_wait),
+            "max_tries": int(positive_number(TRIES_ENV, cls.max_tries)),
+            "base": positive_number(BACKOFF_ENV, cls.base),
+            "max_wait": positive_number(MAX_WAIT_ENV, cls.max_wait),
         }
         return cls(**{**tuned, **fields})
 

@@ -6,21 +6,42 @@
   own :meth:`SourceTap.extra_config_errors`.
 - ``--state`` is read in every form a Singer pipeline hands over: the bare state
   (``{"bookmarks": ...}``), a whole STATE message, or Meltano's envelope.
+- ``--about`` gives the tap's description and version as singer-sdk reads them: the
+  description from the tap class's docstring (its first paragraph, on one line), the
+  version from the distribution the tap is installed in (``package_name``), which is
+  ``observes-singer`` for every tap of the project.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from singer_sdk import Tap
+from singer_sdk.about import AboutInfo
 from singer_sdk.exceptions import ConfigValidationError
 
+from observes_singer import DISTRIBUTION
 from observes_singer.store.state import tap_state
 from observes_singer.tapkit.settings import config_errors
 
 
 class SourceTap(Tap):
-    """A tap of one source on the kit; subclass it as singer-sdk's ``Tap``."""
+    """A tap of one source on the kit; subclass it as singer-sdk's ``Tap``, with a docstring
+    whose first paragraph says what the tap reads (``--about`` shows it)."""
+
+    package_name = DISTRIBUTION
+
+    @classmethod
+    def about_description(cls) -> str | None:
+        """The first paragraph of the tap class's own docstring, on one line (singer-sdk
+        shows ``__doc__`` as it is, indentation and line breaks included)."""
+        doc = cls.__doc__ or ""
+        return " ".join(doc.strip().split("\n\n")[0].split()) or None
+
+    @classmethod
+    def _get_about_info(cls) -> AboutInfo:
+        return dataclasses.replace(super()._get_about_info(), description=cls.about_description())
 
     def extra_config_errors(self, config: dict[str, Any]) -> list[str]:
         """What the schema cannot say (settings that go together, bounds between them);

@@ -20,6 +20,8 @@ from typing import IO
 from observes_singer.env import positive_number
 
 ENV = "OBSERVES_PROGRESS_SECONDS"
+"""Seconds between a target's progress lines on stderr (default 30). Read by
+target-redshift and target-s3."""
 DEFAULT_SECONDS = 30.0
 
 

@@ -33,6 +33,11 @@ def _rate_limit(name: str, default: dict[str, int], description: str) -> th.Prop
 
 
 class TapCheckly(SourceTap):
+    """A Checkly account's checks, check groups, statuses, alert channels, dashboards,
+    maintenance windows, snippets, private locations and environment variables (secret
+    values never emitted), and its check results, alerts and daily reports, read
+    differentially."""
+
     name = "tap-checkly"
     config_jsonschema = th.PropertiesList(
         th.Property("api_key", th.StringType, required=True, secret=True,

@@ -27,6 +27,9 @@ def table_errors(config: Mapping[str, Any]) -> list[str]:
 
 
 class TapDynamo(SourceTap):
+    """DynamoDB tables, each read whole by a parallel Scan, as shards if asked, resumable
+    per segment, as plain JSON records with exact values."""
+
     name = "tap-dynamo"
     config_jsonschema = th.PropertiesList(
         th.Property("tables", th.ArrayType(th.StringType), required=True,

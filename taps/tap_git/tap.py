@@ -51,6 +51,9 @@ def date_errors(config: dict[str, Any]) -> list[str]:
 
 
 class TapGit(SourceTap):
+    """The commits (and the files each changed) of git repositories, local or cloned with a
+    token, by group; only new history each run, force-pushes included."""
+
     name = "tap-git"
     message_writer_class = FastWriter
     config_jsonschema = th.PropertiesList(

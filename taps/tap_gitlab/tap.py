@@ -13,6 +13,10 @@ from tap_gitlab.streams import STREAMS, GitLabStream, list_group_projects
 
 
 class TapGitLab(SourceTap):
+    """GitLab projects, pipelines (child pipelines too), jobs, trigger jobs, merge requests,
+    issues, members, commits, deployments, environments, releases, tags, branches,
+    milestones, labels and group projects, read differentially where GitLab allows."""
+
     name = "tap-gitlab"
     config_jsonschema = th.PropertiesList(
         th.Property("api_url", th.StringType, default=DEFAULT_API_URL,

@@ -44,6 +44,9 @@ def stream_errors(config: Mapping[str, Any]) -> list[str]:
 
 
 class TapTimeDoctor(SourceTap):
+    """A Time Doctor company's users, projects and tasks, and its worklogs and computer
+    activity over a period, read in 7-day windows."""
+
     name = "tap-timedoctor"
     config_jsonschema = th.PropertiesList(
         th.Property("token", th.StringType, secret=True,

@@ -1,7 +1,7 @@
 """target-redshift's sink: a stream's row blocks into warehouse tables, by load strategy.
 
-Consistency, by load method (DESIGN.md, "Loading and consistency"), each a strategy of
-``target_redshift.dialects.strategies`` that a dialect may override:
+Consistency, by load method (docs/architecture.md, "Loading and consistency"), each a
+strategy of ``target_redshift.dialects.strategies`` that a dialect may override:
 
 - ``replace``: every table of the stream is built under a staging name inside one
   transaction that lasts the whole run; at the end the old tables are dropped and the

@@ -83,6 +83,8 @@ class BackgroundLoads:
 
 
 LOCK_LOG_ENV = "OBSERVES_LOCK_LOG_SECONDS"
+"""Seconds between target-redshift's reports of a statement still running, with the lock
+it waits for (default 30)."""
 
 
 class StatementWatch:
