@@ -1,7 +1,9 @@
 """A test kit for tap authors: run a tap, read its messages, check its schemas.
 
 - :func:`run_tap` runs a tap as a real process (its config in a private temporary file)
-  and returns its parsed messages, stderr and exit code.
+  and returns its parsed messages, stderr and exit code; ``streams=[...]`` runs it with a
+  catalog that selects only those streams (from its own ``--discover``, see
+  :func:`select_streams`), so a test reads only what it checks.
 - :func:`records` and :func:`last_state` pick out of those messages.
 - :func:`standard_tap_tests` is singer-sdk's standard tap tests in one line, with the
   tests that cannot pass for a tap marked as expected failures, each with its reason.
@@ -12,6 +14,7 @@
 
 from __future__ import annotations
 
+import copy
 import inspect
 import json
 import os
@@ -47,11 +50,17 @@ def tap_command(tap: str | Sequence[str]) -> list[str]:
 
 def run_tap(tap: str | Sequence[str], config: Mapping[str, Any],
             state: Mapping[str, Any] | None = None, *,
-            catalog: Mapping[str, Any] | None = None, args: Sequence[str] = (),
-            env: Mapping[str, str] | None = None, timeout: float = 120) -> TapRun:
+            catalog: Mapping[str, Any] | None = None, streams: Iterable[str] | None = None,
+            args: Sequence[str] = (), env: Mapping[str, str] | None = None,
+            timeout: float = 120) -> TapRun:
     """Run ``tap`` with ``--config`` (and ``--state``, ``--catalog``, then ``args``) and
     parse its stdout as Singer messages, one JSON object a line. A line that is not one
-    fails the run at once, naming it: a tap writes nothing else on stdout."""
+    fails the run at once, naming it: a tap writes nothing else on stdout. ``streams``
+    selects those streams alone (a catalog made from the tap's ``--discover``)."""
+    if streams is not None:
+        if catalog is not None:
+            raise ValueError("give run_tap a catalog or streams, not both")
+        catalog = select_streams(discover(tap, config, env=env, timeout=timeout), streams)
     with tempfile.TemporaryDirectory(prefix="observes-tap-") as folder:
         command = [*tap_command(tap), "--config", _write(folder, "config.json", config)]
         if state is not None:
@@ -62,6 +71,49 @@ def run_tap(tap: str | Sequence[str], config: Mapping[str, Any],
                                 timeout=timeout, check=False,
                                 env={**os.environ, **(env or {})})
     return TapRun(result.returncode, parse_messages(result.stdout), result.stderr)
+
+
+_discovered: dict[tuple[tuple[str, ...], str, str], dict[str, Any]] = {}
+
+
+def discover(tap: str | Sequence[str], config: Mapping[str, Any], *,
+             env: Mapping[str, str] | None = None, timeout: float = 120) -> dict[str, Any]:
+    """The tap's catalog (``--discover``), asked once per tap, config and environment in a
+    test session; a fresh copy each call."""
+    command = tap_command(tap)
+    key = (tuple(command), json.dumps(config, sort_keys=True, default=str),
+           json.dumps(dict(env or {}), sort_keys=True))
+    if key not in _discovered:
+        with tempfile.TemporaryDirectory(prefix="observes-tap-") as folder:
+            result = subprocess.run(
+                [*command, "--config", _write(folder, "config.json", config), "--discover"],
+                capture_output=True, text=True, timeout=timeout, check=False,
+                env={**os.environ, **(env or {})})
+        if result.returncode != 0:
+            raise AssertionError(f"{' '.join(command)} --discover exited "
+                                 f"{result.returncode}: {result.stderr[-2000:]}")
+        _discovered[key] = json.loads(result.stdout)
+    return copy.deepcopy(_discovered[key])
+
+
+def select_streams(catalog: Mapping[str, Any], streams: Iterable[str]) -> dict[str, Any]:
+    """``catalog`` with ``streams`` selected and every other stream not: the ``selected``
+    of each stream's top-level metadata, as Meltano writes it. singer-sdk still reads the
+    parents of a selected child stream, without emitting their records."""
+    wanted = set(streams)
+    chosen: dict[str, Any] = copy.deepcopy(dict(catalog))
+    known = {entry["tap_stream_id"] for entry in chosen["streams"]}
+    if wanted - known:
+        raise ValueError(f"no stream {', '.join(sorted(wanted - known))} in the catalog; "
+                         f"it has: {', '.join(sorted(known))}")
+    for entry in chosen["streams"]:
+        metadata = entry.setdefault("metadata", [])
+        top = next((m for m in metadata if m.get("breadcrumb") == []), None)
+        if top is None:
+            top = {"breadcrumb": [], "metadata": {}}
+            metadata.append(top)
+        top["metadata"]["selected"] = entry["tap_stream_id"] in wanted
+    return chosen
 
 
 def parse_messages(stdout: str) -> list[Message]:

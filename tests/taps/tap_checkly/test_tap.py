@@ -44,8 +44,10 @@ def settings(server: ChecklyServer, **more: Any) -> dict[str, Any]:
 
 
 def run_tap(server: ChecklyServer, state: dict[str, Any] | None = None,
-            **more: Any) -> TapRun:
-    return testing.run_tap(TAP, settings(server, **more), state, env=FAST_RETRIES)
+            streams: list[str] | None = None, **more: Any) -> TapRun:
+    """tap-checkly on ``server``: every stream, or ``streams`` alone."""
+    return testing.run_tap(TAP, settings(server, **more), state, streams=streams,
+                           env=FAST_RETRIES)
 
 
 def finals(account: SampleAccount, check_id: str | None = None) -> list[dict[str, Any]]:
@@ -98,7 +100,7 @@ def test_every_stream_is_read(checkly: ChecklyServer, account: SampleAccount) ->
 def test_listings_are_paged_by_limit_and_page() -> None:
     account = SampleAccount(api_checks=230, browser_checks=0, runs=1)
     with ChecklyServer(account, rate_limits={}) as server:
-        run = run_tap(server, **UNPACED)
+        run = run_tap(server, streams=["checks", "check_results"], **UNPACED)
         assert run.exit_code == 0, run.stderr[-3000:]
         pages = requests_to(server, "/v1/checks")
     assert [(q["limit"], q["page"]) for q in pages] == [("100", "1"), ("100", "2"),
@@ -185,7 +187,7 @@ def test_bounded_runs_resume_where_they_stopped(checkly: ChecklyServer,
     state: dict[str, Any] | None = None
     seen: list[str] = []
     for _ in range(2):
-        run = run_tap(checkly, state, max_pages=1)
+        run = run_tap(checkly, state, streams=["check_results"], max_pages=1)
         assert run.exit_code == 0, run.stderr[-3000:]
         seen += [r["id"] for r in run.records("check_results")]
         state = run.last_state()
@@ -239,7 +241,8 @@ def test_429s_without_any_header_are_backed_off_and_retried() -> None:
     account = SampleAccount()
     start = (datetime.now(UTC) - timedelta(days=1)).replace(microsecond=0)
     with ChecklyServer(account, rate_limits=limits) as server:
-        run = run_tap(server, start_date=start.isoformat(), **UNPACED)
+        run = run_tap(server, streams=["checks", "check_results"],
+                      start_date=start.isoformat(), **UNPACED)
     assert run.exit_code == 0, run.stderr[-3000:]
     assert server.refused > 0
     waits = [float(w) for w in
@@ -283,7 +286,7 @@ def test_a_check_deleted_during_the_run_is_skipped(checkly: ChecklyServer,
 def test_a_server_error_that_lasts_fails_the_run_naming_what_was_read(
         checkly: ChecklyServer) -> None:
     checkly.refuse(500, 20, "/v1/dashboards")
-    run = run_tap(checkly)
+    run = run_tap(checkly, streams=["dashboards"])
     assert run.exit_code != 0
     assert "500 from Checkly for dashboards (/v1/dashboards)" in run.stderr
     assert "gave up after 8 tries" in run.stderr

@@ -29,12 +29,13 @@ def gitlab() -> Iterator[GitLabServer]:
 
 
 def run_tap(server: GitLabServer, state: dict[str, Any] | None = None,
-            **config: Any) -> TapRun:
-    """tap-gitlab on ``server``, reading two projects unless ``config`` says otherwise;
-    unpacks as ``code, messages, stderr``."""
+            streams: list[str] | None = None, **config: Any) -> TapRun:
+    """tap-gitlab on ``server``, reading two projects unless ``config`` says otherwise, and
+    only ``streams`` when given; unpacks as ``code, messages, stderr``."""
     settings = {"api_url": server.url, "private_token": TOKEN,
                 "projects": ["observes/project-0", "20000001"], **config}
-    return testing.run_tap("tap_gitlab.tap", settings, state, env=FAST_RETRIES)
+    return testing.run_tap("tap_gitlab.tap", settings, state, streams=streams,
+                           env=FAST_RETRIES)
 
 
 def test_every_stream_with_paging(gitlab: GitLabServer) -> None:
@@ -62,7 +63,8 @@ def test_bounded_runs_resume_without_gaps(gitlab: GitLabServer) -> None:
     seen: list[int] = []
     state = None
     for _ in range(3):
-        code, messages, stderr = run_tap(gitlab, state=state, max_pages=1)
+        code, messages, stderr = run_tap(gitlab, state=state, streams=["pipelines"],
+                                         max_pages=1)
         assert code == 0, stderr[-2000:]
         seen += [p["id"] for p in records(messages, "pipelines")]
         state = last_state(messages)
@@ -74,12 +76,13 @@ def test_bounded_runs_resume_without_gaps(gitlab: GitLabServer) -> None:
 
 
 def test_second_run_fetches_only_what_changed(gitlab: GitLabServer) -> None:
-    code, messages, _ = run_tap(gitlab)
+    streams = ["pipelines", "jobs"]
+    code, messages, _ = run_tap(gitlab, streams=streams)
     assert code == 0
     project = gitlab.data.projects[0]
     gitlab.data.touch_pipeline(project, 3, "success", minutes=100_000)
     gitlab.data.add_pipeline(project, 999, minutes=100_001)
-    code, messages, _ = run_tap(gitlab, state=last_state(messages))
+    code, messages, _ = run_tap(gitlab, state=last_state(messages), streams=streams)
     assert code == 0
     changed = records(messages, "pipelines")
     assert sorted(p["id"] for p in changed) == sorted([project.pipelines[3]["id"],
@@ -94,7 +97,8 @@ def test_second_run_fetches_only_what_changed(gitlab: GitLabServer) -> None:
 
 def test_state_is_read_in_every_form_a_pipeline_hands_over() -> None:
     with GitLabServer(SampleGitLab(projects=1, pipelines=20, token=TOKEN)) as server:
-        code, messages, stderr = run_tap(server, projects=["observes/project-0"])
+        code, messages, stderr = run_tap(server, streams=["pipelines"],
+                                         projects=["observes/project-0"])
         assert code == 0, stderr[-2000:]
         state = last_state(messages)
         project = server.data.projects[0]
@@ -104,7 +108,7 @@ def test_state_is_read_in_every_form_a_pipeline_hands_over() -> None:
                      message,
                      {"singer_state": state},  # Meltano's envelope (`meltano state get`)
                      {"singer_state": message}):  # what Meltano kept from earlier targets
-            code, messages, stderr = run_tap(server, state=form,
+            code, messages, stderr = run_tap(server, state=form, streams=["pipelines"],
                                              projects=["observes/project-0"])
             assert code == 0, stderr[-2000:]
             changed = [p["id"] for p in records(messages, "pipelines")]
@@ -115,7 +119,8 @@ def test_state_is_read_in_every_form_a_pipeline_hands_over() -> None:
 def test_rate_limit_is_honoured() -> None:
     with GitLabServer(SampleGitLab(projects=1, pipelines=10, token=TOKEN),
                       rate_limit=4) as server:
-        code, messages, stderr = run_tap(server, projects=["observes/project-0"])
+        code, messages, stderr = run_tap(server, streams=["pipelines", "jobs"],
+                                         projects=["observes/project-0"])
     assert code == 0, stderr[-2000:]
     assert len(records(messages, "pipelines")) == 10
     assert "429" in stderr
@@ -123,11 +128,11 @@ def test_rate_limit_is_honoured() -> None:
 
 def test_server_errors_are_retried_then_fail_clearly(gitlab: GitLabServer) -> None:
     gitlab.failures.append(("/merge_requests", 502))
-    code, messages, stderr = run_tap(gitlab)
+    code, messages, stderr = run_tap(gitlab, streams=["merge_requests"])
     assert code == 0, stderr[-2000:]
     assert len(records(messages, "merge_requests")) == 166
     gitlab.failures.extend([("/issues", 500)] * 10)
-    code, _, stderr = run_tap(gitlab)
+    code, _, stderr = run_tap(gitlab, streams=["issues"])
     assert code != 0
     assert "500 from GitLab for project observes/project-0 (issues)" in stderr
 
@@ -151,18 +156,19 @@ def test_auth_and_missing_projects_are_named(gitlab: GitLabServer, token: str,
 
 
 def test_groups_expand_to_their_projects(gitlab: GitLabServer) -> None:
-    code, messages, stderr = run_tap(gitlab, projects=[], groups=["observes"])
+    code, messages, stderr = run_tap(gitlab, streams=["projects"], projects=[],
+                                     groups=["observes"])
     assert code == 0, stderr[-2000:]
     assert sorted(p["path_with_namespace"] for p in records(messages, "projects")) == [
         "observes/project-0", "observes/project-1"]
-    code, _, stderr = run_tap(gitlab, projects=[], groups=["nobody"])
+    code, _, stderr = run_tap(gitlab, streams=["projects"], projects=[], groups=["nobody"])
     assert code != 0
     assert "404 from GitLab for group nobody" in stderr
 
 
 def test_dropped_connections_are_retried(gitlab: GitLabServer) -> None:
     gitlab.failures.extend([("/issues", 0), ("/pipelines", 0)])
-    code, messages, stderr = run_tap(gitlab)
+    code, messages, stderr = run_tap(gitlab, streams=["issues", "pipelines"])
     assert code == 0, stderr[-2000:]
     assert len(records(messages, "issues")) == 166
     assert len(records(messages, "pipelines")) == 500
@@ -170,7 +176,7 @@ def test_dropped_connections_are_retried(gitlab: GitLabServer) -> None:
 
 
 def test_long_queries_restart_before_the_offset_cap(gitlab: GitLabServer) -> None:
-    code, messages, stderr = run_tap(gitlab, offset_page_limit=1)
+    code, messages, stderr = run_tap(gitlab, streams=["pipelines"], offset_page_limit=1)
     assert code == 0, stderr[-2000:]
     pipelines = records(messages, "pipelines")
     assert {p["id"] for p in pipelines} == {p["id"] for project in gitlab.data.projects
@@ -286,7 +292,7 @@ def assert_never_reached(server: GitLabServer) -> None:
 def test_a_redirect_to_another_host_gets_no_token(gitlab: GitLabServer,
                                                   elsewhere: GitLabServer, status: int) -> None:
     gitlab.redirects.append(("/merge_requests", status, elsewhere.origin))
-    code, _, stderr = run_tap(gitlab)
+    code, _, stderr = run_tap(gitlab, streams=["merge_requests"])
     assert code != 0
     assert f"with a redirect ({status}) to {elsewhere.origin}" in stderr
     assert f"another host than api_url's ({gitlab.origin})" in stderr
@@ -317,7 +323,7 @@ def test_a_next_page_link_to_another_host_gets_no_token(elsewhere: GitLabServer)
 def test_a_redirect_within_the_host_is_followed(gitlab: GitLabServer) -> None:
     gitlab.redirects.append(("/members/all", 301, gitlab.origin))
     gitlab.redirects.append(("/projects/20000001", 307, f"{gitlab.origin}/"))
-    code, messages, stderr = run_tap(gitlab)
+    code, messages, stderr = run_tap(gitlab, streams=["members", "projects"])
     assert code == 0, stderr[-2000:]
     assert gitlab.redirects == []
     assert len(records(messages, "members")) == 8
