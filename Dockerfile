@@ -15,7 +15,10 @@ COPY observes_singer observes_singer
 COPY taps taps
 COPY targets targets
 COPY tools tools
-RUN pip wheel --no-cache-dir --wheel-dir /wheels .
+# The taps' sample servers (taps/tap_*/sample/) are for the demo and the tests, not for a
+# job: the image leaves them out, and `observes demo` says so if asked for one.
+RUN rm -rf taps/*/sample \
+ && pip wheel --no-cache-dir --wheel-dir /wheels .
 
 FROM python:3.12-slim
 RUN apt-get update && apt-get install -y --no-install-recommends git ca-certificates \

@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 import orjson
-from tap_gitlab.samples import gitlab_job
+from tap_gitlab.sample.data import gitlab_job
 
 
 def make_input(path: Path, records: int, raw: bool) -> None:

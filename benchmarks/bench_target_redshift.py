@@ -36,7 +36,7 @@ import orjson
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tap_gitlab.samples import gitlab_job  # noqa: E402
+from tap_gitlab.sample.data import gitlab_job  # noqa: E402
 
 from observes_singer.flatten.flattener import build_flattener  # noqa: E402
 from observes_singer.flatten.plan import plan_stream, row_columns  # noqa: E402

@@ -211,8 +211,8 @@ def _new_tap_command(args: argparse.Namespace) -> int:
               file=sys.stderr)
     print(f"observes: {names.command} is ready. Next:\n"
           "  pip install -e .   # registers the command and the sample server\n"
-          f"  pytest tests/test_{names.package}.py\n"
-          f"Then make taps/{names.package}/streams.py, schemas/ and sample_server.py answer "
+          f"  pytest tests/taps/{names.package}\n"
+          f"Then make taps/{names.package}/streams.py, schemas/ and sample/server.py answer "
           "as the source's API documentation shows.", file=sys.stderr)
     return 0
 

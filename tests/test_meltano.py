@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tap_gitlab.sample_server import GitLabServer, SampleGitLab
+from tap_gitlab.sample.server import GitLabServer, SampleGitLab
 
 from tests.support.gitlab_checks import assert_gitlab_loaded
 

@@ -5,10 +5,17 @@
   connections; ``Retry-After`` or a reset header, else exponential backoff with jitter,
   every wait capped) and errors that name the source, what was read, the status and a
   hint, never a secret. :class:`~observes_singer.tapkit.http.Client` for plain code,
-  :class:`~observes_singer.tapkit.rest.SourceStream` for singer-sdk streams.
+  :class:`~observes_singer.tapkit.rest.SourceStream` for singer-sdk streams (which also
+  takes its base URL from the tap's URL setting, its schema from the tap's package and
+  its run budget from the settings).
+- :mod:`~observes_singer.tapkit.budget`: ``max_pages`` and ``max_duration``, declared once,
+  and the :class:`~observes_singer.tapkit.budget.RunBudget` that counts pages, keeps the
+  clock and says whether a run must stop, and why.
 - :mod:`~observes_singer.tapkit.pacing`: at most N requests in any window of W seconds,
   per route and for the whole run, for sources that publish a limit but send no header.
 - :mod:`~observes_singer.tapkit.schemas`: a tap's JSON Schemas, shipped as package data.
+- :mod:`~observes_singer.tapkit.sample_sources`: a tap's sample server (in its ``sample/``),
+  found by name through an entry point.
 - :mod:`~observes_singer.tapkit.fake_api`: a loopback fake API for sample servers: routes,
   a request log, auth, fault injection, the common paging styles and record factories.
 - :mod:`~observes_singer.tapkit.testing`: run a tap as a process and read its messages,

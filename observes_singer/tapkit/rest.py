@@ -1,4 +1,5 @@
-"""The tap kit in singer-sdk's REST streams: the one retry policy, session and errors.
+"""The tap kit in singer-sdk's REST streams: the one retry policy, session and errors,
+and what every source's streams otherwise repeat (base URL, schemas, run budget).
 
 :class:`SourceStream` wires :class:`~observes_singer.tapkit.retry.RetryPolicy` into
 singer-sdk's own hooks: ``validate_response`` raises ``RetriableAPIError`` for what the
@@ -11,6 +12,12 @@ too, so that a run always ends on one line naming the source, what was read and 
 The session is an :class:`~observes_singer.tapkit.session.OriginSession`: the
 credential headers go to ``url_base``'s origin only, and every request waits as
 :meth:`SourceStream.request_pacing` says (by default, not at all).
+
+``url_base`` is the ``url_setting`` setting (``api_url``), else the tap's ``default_url``,
+without a trailing slash; ``schema`` is ``<schema_package>/schemas/<stream name>.json``
+(:mod:`observes_singer.tapkit.schemas`) unless the stream is given one; ``budget`` is the
+stream's :class:`~observes_singer.tapkit.budget.RunBudget` (``max_pages``,
+``max_duration``).
 """
 
 from __future__ import annotations
@@ -20,9 +27,11 @@ from collections.abc import Generator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import requests
-from singer_sdk.exceptions import RetriableAPIError
+from singer_sdk.exceptions import ConfigValidationError, RetriableAPIError
 from singer_sdk.streams import RESTStream
 
+from observes_singer.tapkit import schemas
+from observes_singer.tapkit.budget import RunBudget
 from observes_singer.tapkit.errors import no_answer_error, safe_path, status_error
 from observes_singer.tapkit.pacing import Pacing
 from observes_singer.tapkit.retry import NO_ANSWER, RetryPolicy
@@ -30,19 +39,41 @@ from observes_singer.tapkit.session import OriginSession
 
 if TYPE_CHECKING:
     from backoff.types import Details
+    from singer_sdk import Tap
     from singer_sdk.helpers.types import RequestFunc
 
 
 class SourceStream(RESTStream[Any]):
     """A singer-sdk REST stream of one source. Set ``source`` ("GitLab"),
-    ``credential_headers`` (those the authenticator sends), ``hints`` per status, and
-    override :meth:`describe` to name what a request reads in the user's terms."""
+    ``credential_headers`` (those the authenticator sends), ``hints`` per status,
+    ``default_url`` (the API root when ``url_setting`` is not set) and ``schema_package``
+    (the package whose ``schemas/`` hold the streams' schemas), and override
+    :meth:`describe` to name what a request reads in the user's terms."""
 
     source: ClassVar[str] = "the source"
     credential_headers: ClassVar[tuple[str, ...]] = ("Authorization",)
     url_setting: ClassVar[str] = "api_url"
+    default_url: ClassVar[str | None] = None
+    schema_package: ClassVar[str | None] = None
     hints: ClassVar[Mapping[int, str]] = {}
     retry_policy: ClassVar[RetryPolicy] = RetryPolicy.from_environment()
+
+    def __init__(self, tap: Tap, name: str | None = None,
+                 schema: dict[str, Any] | None = None, path: str | None = None) -> None:
+        if schema is None and self.schema_package is not None:
+            schema = schemas.schema(self.schema_package, name or self.name)
+        super().__init__(tap, name=name, schema=schema, path=path)
+        self.budget = RunBudget.from_config(self.config)
+        """This stream's ``max_pages`` and ``max_duration``; its clock starts at the first
+        question asked of it, unless the stream starts it earlier."""
+
+    @property
+    def url_base(self) -> str:
+        url = self.config.get(self.url_setting) or self.default_url
+        if not url:
+            raise ConfigValidationError(f"{self.url_setting}: required, the root of "
+                                        f"{self.source}'s API")
+        return str(url).rstrip("/")
 
     @property
     def requests_session(self) -> requests.Session:

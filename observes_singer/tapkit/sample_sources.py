@@ -2,16 +2,20 @@
 
 A tap offers one in the ``observes.sample_servers`` entry point group (pyproject:
 ``[project.entry-points."observes.sample_servers"] gitlab =
-"tap_gitlab.sample_server:demo_source"``): a function that starts its sample server and
+"tap_gitlab.sample.server:demo_source"``): a function that starts its sample server and
 returns a :class:`SampleSource` saying how to run the tap against it. The core (``observes
 demo``) finds it by name, so that it never imports a tap.
+
+A tap keeps its sample server in its ``sample/`` subpackage, which an install may leave out
+(the Batch image does) while the entry point stays declared: asking for it then is a
+:class:`SampleSourceError` saying so, not an import traceback.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
 GROUP = "observes.sample_servers"
@@ -64,9 +68,25 @@ def start_sample_source(name: str, **options: Any) -> SampleSource:
             f"no sample source {name!r} is installed (entry point group {GROUP}; installed: "
             f"{known}); install the tap that offers it (pip install -e . in this "
             "repository)")
-    start = found[0].load()
+    start = _load(found[0])
     source = start(**options)
     if not isinstance(source, SampleSource):
         raise SampleSourceError(f"{found[0].value} returned {type(source).__name__}, not a "
                                 "SampleSource")
     return source
+
+
+def _load(entry: EntryPoint) -> Callable[..., Any]:
+    """The entry point's function; a clear error when its module is not installed."""
+    try:
+        start: Callable[..., Any] = entry.load()
+    except ModuleNotFoundError as exc:
+        module = entry.module
+        if exc.name is None or not (module == exc.name or module.startswith(f"{exc.name}.")):
+            raise  # the module is there, and something it imports is not
+        raise SampleSourceError(
+            f"the sample source {entry.name!r} is declared ({GROUP}: {entry.value}) but "
+            f"{module} is not installed: this install leaves the sample servers out (as "
+            "the Batch image does); run the demo from a checkout (pip install -e .)"
+        ) from None
+    return start

@@ -37,6 +37,7 @@ from typing import Any
 import requests
 from singer_sdk.pagination import BaseAPIPaginator
 
+from observes_singer.tapkit.budget import RunBudget
 from observes_singer.tapkit.moments import instant, iso
 from tap_checkly.moments import RAW_RESULTS_KEPT, first_run_start, unix
 from tap_checkly.streams import PAGE_SIZE, ChecklyStream, ChecksStream
@@ -48,12 +49,12 @@ REPLICATION_KEY = "created_at"
 
 
 class CursorPaginator(BaseAPIPaginator[str | None]):
-    """Follows ``nextId`` until it is null, or for ``max_pages`` pages (then
-    ``truncated``)."""
+    """Follows ``nextId`` until it is null, or until ``budget`` (one check's) has read
+    ``max_pages`` pages (then ``truncated``)."""
 
-    def __init__(self, max_pages: int | None) -> None:
+    def __init__(self, budget: RunBudget) -> None:
         super().__init__(None)
-        self.max_pages = max_pages
+        self.budget = budget
         self.truncated = False
 
     def get_next(self, response: requests.Response) -> str | None:
@@ -62,9 +63,10 @@ class CursorPaginator(BaseAPIPaginator[str | None]):
         return str(following) if following else None
 
     def has_more(self, response: requests.Response) -> bool:
+        self.budget.page_read()
         if not self.get_next(response):
             return False
-        if self.max_pages is not None and self.count >= self.max_pages:
+        if self.budget.out_of_pages():
             self.truncated = True
             return False
         return True
@@ -158,7 +160,7 @@ class CheckResultsStream(ChecklyStream):
 
     def get_records(self, context: Context | None) -> Iterable[Record]:
         check = (context or {}).get("checkId")
-        if self.out_of_time():
+        if self.budget.out_of_time():
             if not self._told_out_of_time:
                 self.logger.info("check_results: max_duration reached; the checks left "
                                  "(from %s on) are read next run", check)
@@ -180,12 +182,12 @@ class CheckResultsStream(ChecklyStream):
     def request_records(self, context: Context | None) -> Iterable[Record]:
         for record in super().request_records(context):
             yield record
-            if self.out_of_time():
+            if self.budget.out_of_time():
                 self._stopped = True
                 return
 
     def get_new_paginator(self) -> CursorPaginator:
-        self._paginator = CursorPaginator(self.config.get("max_pages"))
+        self._paginator = CursorPaginator(self.budget.part())
         return self._paginator
 
     def get_url_params(self, context: Context | None, next_page_token: Any

@@ -20,7 +20,6 @@ of ``dashboards`` and ``private_locations``, and basic auth passwords.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, cast
@@ -31,7 +30,6 @@ from singer_sdk.pagination import PageNumberPaginator
 
 from observes_singer.tapkit.pacing import Pacing
 from observes_singer.tapkit.rest import SourceStream
-from observes_singer.tapkit.schemas import schema
 from tap_checkly.secret_values import HiddenValues, hide_secrets
 from tap_checkly.session import (
     ACCOUNT_HEADER,
@@ -69,23 +67,18 @@ class ChecklyStream(SourceStream):
     source: ClassVar[str] = SOURCE
     credential_headers: ClassVar[tuple[str, ...]] = CREDENTIAL_HEADERS
     hints: ClassVar[Mapping[int, str]] = HINTS
+    default_url = DEFAULT_API_URL
+    schema_package = "tap_checkly"
     retry_policy = checkly_retry_policy()
     records_jsonpath = "$[*]"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        if "schema" not in kwargs:
-            kwargs["schema"] = schema("tap_checkly", self.name)
         super().__init__(*args, **kwargs)
         self.hidden = HiddenValues()
-        self._started: float | None = None
 
     @property
     def checkly(self) -> TapCheckly:
         return cast("TapCheckly", self._tap)
-
-    @property
-    def url_base(self) -> str:
-        return str(self.config.get("api_url") or DEFAULT_API_URL).rstrip("/")
 
     @property
     def authenticator(self) -> BearerTokenAuthenticator:
@@ -104,13 +97,6 @@ class ChecklyStream(SourceStream):
     def run_started(self) -> datetime:
         """The run's "now": every window of every stream ends there."""
         return self.checkly.run_started
-
-    def out_of_time(self) -> bool:
-        """Whether ``max_duration`` has passed since the stream's first request."""
-        limit = self.config.get("max_duration")
-        if self._started is None:
-            self._started = time.monotonic()
-        return limit is not None and time.monotonic() - self._started > float(limit)
 
     def post_process(self, row: Record, context: Context | None = None) -> Record | None:
         return hide_secrets(self.name, row, self.hidden)

@@ -71,19 +71,18 @@ class WindowedStream(ChecklyStream):
         state = self.get_context_state(context)
         bookmark = instant(state.get("replication_key_value")) \
             if state.get("replication_key") == self.replication_key else None
-        max_pages = self.config.get("max_pages")
-        pages = 0
+        budget = self.budget.part()
         start = self.start(bookmark).replace(microsecond=0)
         for low, high in self.windows(start, self.run_started.replace(microsecond=0)):
-            if self.out_of_time() or (max_pages is not None and pages >= max_pages):
+            spent = budget.exhausted()
+            if spent is not None:
                 self.logger.info("%s: %s reached; the next run goes on from %s", self.name,
-                                 "max_duration" if self.out_of_time() else "max_pages",
-                                 iso(low))
+                                 spent.setting, iso(low))
                 break
             self._window = (low, high)
             self._paginator = None
             yield from self.read_window(context, bookmark)
-            pages += self._paginator.count if self._paginator is not None else 1
+            budget.page_read(self._paginator.count if self._paginator is not None else 1)
             state["replication_key"] = self.replication_key
             state["replication_key_value"] = iso(self.window_end_bookmark(high))
 

@@ -45,7 +45,8 @@ class TableStream(Stream):
         self.table = table
         self.primary_keys = list(table.keys)
         self.dynamo = tap
-        self._items = self._pages = 0
+        self.budget = tap.budget.part()
+        self._items = 0
 
     def get_records(self, context: Mapping[str, Any] | None) -> Iterable[dict[str, Any]]:
         config = self.config
@@ -60,7 +61,8 @@ class TableStream(Stream):
                                    "ConsistentRead": bool(config.get("consistent_read"))}
         if config.get("page_size"):
             request["Limit"] = int(config["page_size"])
-        self._items = self._pages = 0
+        self._items = 0
+        self.budget = self.dynamo.budget.part()
         for segment in mine:
             bookmark = scan.bookmark(segment)
             if bookmark == DONE:
@@ -82,7 +84,7 @@ class TableStream(Stream):
         throttled = f", {scanner.throttled} calls throttled past boto3's retries" \
             if scanner.throttled else ""
         self.logger.info("table %r: %d items in %d pages%s", self.table.name, self._items,
-                         self._pages, throttled)
+                         self.budget.pages, throttled)
 
     def _segment(self, scanner: Scanner, scan: ScanState, call: dict[str, Any]
                  ) -> Generator[dict[str, Any], None, str | None]:
@@ -93,8 +95,7 @@ class TableStream(Stream):
             for item in answer["Items"]:
                 yield convert(item)
             self._items += len(answer["Items"])
-            self._pages += 1
-            self.dynamo.pages_read += 1
+            self.budget.page_read()
             last = answer.get("LastEvaluatedKey")
             scan.move(segment, wire_key(last) if last else None)
             self._flush_state()
@@ -105,11 +106,9 @@ class TableStream(Stream):
 
     def _stop(self) -> str | None:
         """Why no more pages are read in this run, if they are not: the run's deadline
-        (once it read a page), or this table's page budget."""
-        max_pages = self.config.get("max_pages")
-        if max_pages and self._pages >= max_pages:
-            return f"max_pages ({max_pages})"
-        return self.dynamo.stop_reason()
+        (once it read a page), or this table's pages."""
+        spent = self.budget.exhausted()
+        return None if spent is None else str(spent)
 
     def _write_schema_message(self) -> None:
         """No SCHEMA with ``emit_schema`` false: observes-infer writes one downstream."""

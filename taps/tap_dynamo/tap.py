@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from functools import cached_property
 from typing import Any
 
 from singer_sdk import typing as th
 
+from observes_singer.tapkit.budget import BUDGET_SETTINGS, RunBudget
 from observes_singer.tapkit.tap import SourceTap
 from tap_dynamo.bookmarks import finished, under_way
 from tap_dynamo.client import describe, dynamodb_client
@@ -79,20 +79,18 @@ class TapDynamo(SourceTap):
         th.Property("emit_schema", th.BooleanType, default=True,
                     description="Write SCHEMA messages (an open object, the key attributes "
                     "declared); false leaves the schemas to observes-infer downstream"),
-        th.Property("max_pages", th.IntegerType(minimum=1),
-                    description="Scan pages each table reads in one run (1 or more); the "
-                    "next run resumes where this one stopped"),
-        th.Property("max_duration", th.NumberType(exclusive_minimum=0),
-                    description="Seconds the run may read before it stops cleanly after a "
-                    "page (more than 0); the next run resumes there"),
+        *BUDGET_SETTINGS,
     ).to_dict()
 
     def extra_config_errors(self, config: dict[str, Any]) -> list[str]:
         return shard_errors(config) + table_errors(config)
 
     @cached_property
-    def started(self) -> float:
-        return time.monotonic()
+    def budget(self) -> RunBudget:
+        """The run's: one clock for every table, started at discovery; ``max_duration``
+        stops nothing before the run has read a page. Each table counts its own pages
+        (:meth:`RunBudget.part`)."""
+        return RunBudget.from_config(self.config, read_first=True)
 
     @cached_property
     def client(self) -> Any:
@@ -110,17 +108,8 @@ class TapDynamo(SourceTap):
         done = [finished(state, mine) for state in states]
         return any(under_way(state, mine) for state in states) or (any(done) and not all(done))
 
-    pages_read: int = 0  # pages read by every table in this run, for max_duration
-
-    def stop_reason(self) -> str | None:
-        """``max_duration``, once it has passed and the run has read a page."""
-        limit = self.config.get("max_duration")
-        if limit and self.pages_read and time.monotonic() - self.started >= limit:
-            return f"max_duration ({limit:g} s)"
-        return None
-
     def discover_streams(self) -> list[TableStream]:
-        self.started  # noqa: B018  (the run's clock starts before the first call)
+        self.budget.start()  # the run's clock starts before the first call
         return [TableStream(self, describe(self.client, table))
                 for table in self.config["tables"]]
 

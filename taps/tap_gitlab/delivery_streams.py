@@ -34,6 +34,7 @@ from typing import Any
 
 import requests
 
+from observes_singer.tapkit.budget import RunBudget
 from tap_gitlab.streams import BoundedPaginator, GitLabStream, UpdatedStream
 
 Record = dict[str, Any]
@@ -120,15 +121,15 @@ class ResumablePaginator(BoundedPaginator):
     """:class:`BoundedPaginator` that tells a stop at ``max_pages`` with pages left
     (``truncated``) from the end of the listing."""
 
-    def __init__(self, max_pages: int | None) -> None:
-        super().__init__(max_pages)
+    def __init__(self, budget: RunBudget) -> None:
+        super().__init__(budget)
         self.truncated = False
         self.passed_over = False
         """The last page had rows, all of them read before: go on to the next."""
 
     def has_more(self, response: requests.Response) -> bool:
         more = super().has_more(response)
-        if not more and self.max_pages is not None and self.pages >= self.max_pages:
+        if not more and self.budget.out_of_pages():
             self.truncated = "next" in response.links
         return more
 
@@ -183,7 +184,7 @@ class PagedStream(GitLabStream):
     # -- where it stopped ---------------------------------------------------------------------
 
     def get_new_paginator(self) -> ResumablePaginator:
-        self._paginator = ResumablePaginator(self.config.get("max_pages"))
+        self._paginator = ResumablePaginator(self.budget.part())
         self._ended_empty = False
         self._page_rows = 0
         return self._paginator

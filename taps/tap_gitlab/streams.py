@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -13,8 +12,8 @@ import requests
 from singer_sdk.authenticators import APIKeyAuthenticator
 from singer_sdk.pagination import HeaderLinkPaginator
 
+from observes_singer.tapkit.budget import RunBudget
 from observes_singer.tapkit.rest import SourceStream
-from observes_singer.tapkit.schemas import schema
 from tap_gitlab.session import (
     CREDENTIAL_HEADERS,
     DEFAULT_API_URL,
@@ -26,16 +25,20 @@ from tap_gitlab.session import (
 
 
 class BoundedPaginator(HeaderLinkPaginator):
-    """Follows GitLab's ``Link: rel="next"``, stopping after ``max_pages`` pages."""
+    """Follows GitLab's ``Link: rel="next"``, stopping once ``budget`` (one partition's)
+    has read ``max_pages`` pages."""
 
-    def __init__(self, max_pages: int | None) -> None:
+    def __init__(self, budget: RunBudget) -> None:
         super().__init__()
-        self.max_pages = max_pages
-        self.pages = 0
+        self.budget = budget
+
+    @property
+    def pages(self) -> int:
+        return self.budget.pages
 
     def has_more(self, response: requests.Response) -> bool:
-        self.pages += 1
-        if self.max_pages is not None and self.pages >= self.max_pages:
+        self.budget.page_read()
+        if self.budget.out_of_pages():
             return False
         return super().has_more(response)
 
@@ -53,8 +56,8 @@ class UpdatedPaginator(BoundedPaginator):
     ``updated_at`` (less a second, so that ties at the boundary are read again, not lost;
     the target's upsert folds the repeats)."""
 
-    def __init__(self, max_pages: int | None, restart_after: int) -> None:
-        super().__init__(max_pages)
+    def __init__(self, budget: RunBudget, restart_after: int) -> None:
+        super().__init__(budget)
         self.restart_after = restart_after
         self.query_pages = 0
 
@@ -78,18 +81,14 @@ class GitLabStream(SourceStream):
     source = SOURCE
     credential_headers = CREDENTIAL_HEADERS
     hints = HINTS
+    default_url = DEFAULT_API_URL
+    schema_package = "tap_gitlab"
     records_jsonpath = "$[*]"
     resource = ""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        if "schema" not in kwargs:
-            kwargs["schema"] = schema("tap_gitlab", self.name)
         super().__init__(*args, **kwargs)
-        self._started = time.monotonic()
-
-    @property
-    def url_base(self) -> str:
-        return str(self.config.get("api_url") or DEFAULT_API_URL).rstrip("/")
+        self.budget.start()  # max_duration counts from the stream's making, at discovery
 
     @property
     def path(self) -> str:  # type: ignore[override]
@@ -108,7 +107,7 @@ class GitLabStream(SourceStream):
         return [{"project_path": p} for p in self._tap.project_paths()]  # type: ignore[attr-defined]
 
     def get_new_paginator(self) -> BoundedPaginator:
-        return BoundedPaginator(self.config.get("max_pages"))
+        return BoundedPaginator(self.budget.part())
 
     def get_url_params(self, context: Mapping[str, Any] | None,
                        next_page_token: Any) -> dict[str, Any]:
@@ -128,10 +127,9 @@ class GitLabStream(SourceStream):
         return f"project ? ({self.name})"
 
     def request_records(self, context: Mapping[str, Any] | None) -> Iterable[dict[str, Any]]:
-        limit = self.config.get("max_duration")
         for record in super().request_records(context):
             yield record
-            if limit is not None and time.monotonic() - self._started > float(limit):
+            if self.budget.out_of_time():
                 self.logger.info("max_duration reached for %s; the next run resumes here",
                                  self.name)
                 return
@@ -207,7 +205,7 @@ class UpdatedStream(GitLabStream):
     check_sorted = False  # a restarted query reads the last second again
 
     def get_new_paginator(self) -> UpdatedPaginator:
-        return UpdatedPaginator(self.config.get("max_pages"),
+        return UpdatedPaginator(self.budget.part(),
                                 int(self.config.get("offset_page_limit") or 400))
 
     def get_url_params(self, context: Mapping[str, Any] | None,

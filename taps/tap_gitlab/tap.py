@@ -5,6 +5,7 @@ from __future__ import annotations
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 
+from observes_singer.tapkit.budget import BUDGET_SETTINGS
 from observes_singer.tapkit.tap import SourceTap
 from tap_gitlab.delivery_streams import DELIVERY_STREAMS
 from tap_gitlab.group_streams import GroupProjectsStream
@@ -33,12 +34,7 @@ class TapGitLab(SourceTap):
                     "own projects and their subgroups' are read"),
         th.Property("start_date", th.DateTimeType,
                     description="Only what changed since then, on a first run"),
-        th.Property("max_pages", th.IntegerType(minimum=1),
-                    description="Pages per stream and project in one run (1 or more); the "
-                    "next run resumes where this one stopped"),
-        th.Property("max_duration", th.NumberType(exclusive_minimum=0),
-                    description="Seconds a stream may run before it stops cleanly (more "
-                    "than 0)"),
+        *BUDGET_SETTINGS,
         th.Property("offset_page_limit", th.IntegerType(minimum=1), default=400,
                     description="Pages of one offset-paged query before it restarts from the "
                     "last record's updated_at (GitLab caps offset paging)"),

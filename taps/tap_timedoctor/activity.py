@@ -85,14 +85,13 @@ class ActivityStream(TimeDoctorStream):
         start = self.start(bookmark)
         end = min(self.period.end, self.run_started)
         settled = day_start(self.run_started)
-        max_pages = self.config.get("max_pages")
-        pages = 0
+        budget = self.budget.part()
         users = self.timedoctor.user_ids
         for low, high in windows(start, end):
-            if self.out_of_time() or (max_pages is not None and pages >= max_pages):
+            spent = budget.exhausted()
+            if spent is not None:
                 self.logger.info("%s: %s reached; the next run goes on from %s", self.name,
-                                 "max_duration" if self.out_of_time() else "max_pages",
-                                 iso(low))
+                                 spent.setting, iso(low))
                 break
             self._window = (low, high)
             for user in users:
@@ -102,7 +101,8 @@ class ActivityStream(TimeDoctorStream):
                     kept = self.post_process(row, asked)
                     if kept is not None:
                         yield kept
-                pages += max(1, self._paginator.count if self._paginator is not None else 1)
+                read = self._paginator.count if self._paginator is not None else 1
+                budget.page_read(max(1, read))
             state["replication_key"] = REPLICATION_KEY
             state["replication_key_value"] = iso(max(low, min(high, settled)))
             self.state_manager.is_flushed = False

@@ -12,7 +12,6 @@ read whole each run: the target replaces them.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, cast
@@ -21,7 +20,6 @@ import requests
 from singer_sdk.pagination import BaseAPIPaginator
 
 from observes_singer.tapkit.rest import SourceStream
-from observes_singer.tapkit.schemas import schema
 from tap_timedoctor.periods import Period
 from tap_timedoctor.session import DEFAULT_API_URL, HINTS, SOURCE, timedoctor_retry_policy
 
@@ -64,22 +62,14 @@ class TimeDoctorStream(SourceStream):
     source: ClassVar[str] = SOURCE
     credential_headers: ClassVar[tuple[str, ...]] = ("Authorization",)
     hints: ClassVar[Mapping[int, str]] = HINTS
+    default_url = DEFAULT_API_URL
+    schema_package = "tap_timedoctor"
     retry_policy = timedoctor_retry_policy()
     records_jsonpath = "$.data[*]"
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        if "schema" not in kwargs:
-            kwargs["schema"] = schema("tap_timedoctor", self.name)
-        super().__init__(*args, **kwargs)
-        self._started: float | None = None
 
     @property
     def timedoctor(self) -> TapTimeDoctor:
         return cast("TapTimeDoctor", self._tap)
-
-    @property
-    def url_base(self) -> str:
-        return str(self.config.get("api_url") or DEFAULT_API_URL).rstrip("/")
 
     @property
     def http_headers(self) -> dict[str, Any]:
@@ -97,13 +87,6 @@ class TimeDoctorStream(SourceStream):
 
     def company_params(self) -> dict[str, Any]:
         return {"company": self.timedoctor.access.company_id}
-
-    def out_of_time(self) -> bool:
-        """Whether ``max_duration`` has passed since the stream's first request."""
-        limit = self.config.get("max_duration")
-        if self._started is None:
-            self._started = time.monotonic()
-        return limit is not None and time.monotonic() - self._started > float(limit)
 
 
 class CompanyListing(TimeDoctorStream):

@@ -10,6 +10,7 @@ from typing import Any
 
 from singer_sdk import typing as th
 
+from observes_singer.tapkit.budget import BUDGET_SETTINGS
 from observes_singer.tapkit.tap import SourceTap
 from tap_timedoctor.activity import ACTIVITY_STREAMS
 from tap_timedoctor.periods import Period, period_errors, run_period
@@ -75,14 +76,7 @@ class TapTimeDoctor(SourceTap):
         th.Property("streams", th.ArrayType(th.StringType),
                     description="The streams to sync (users, projects, tasks, worklogs, "
                     "computer_activity); by default all"),
-        th.Property("max_pages", th.IntegerType(minimum=1),
-                    description="Pages worklogs and computer_activity each read in one run "
-                    "(1 or more), checked between 7-day windows; the next run resumes "
-                    "where this one stopped"),
-        th.Property("max_duration", th.NumberType(exclusive_minimum=0),
-                    description="Seconds worklogs and computer_activity each may run "
-                    "before they stop cleanly between two windows (more than 0); the next "
-                    "run resumes there"),
+        *BUDGET_SETTINGS,
     ).to_dict()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -12,8 +12,8 @@ from typing import Any
 
 import duckdb
 import pytest
-from tap_checkly.sample_account import SampleAccount
-from tap_checkly.sample_server import ChecklyServer
+from tap_checkly.sample.account import SampleAccount
+from tap_checkly.sample.server import ChecklyServer
 
 from observes_singer.jobs.files import Job, load_job
 from tests.support.paths import REPO

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-from tap_gitlab.sample_server import GitLabServer, SampleGitLab
+from tap_gitlab.sample.server import GitLabServer, SampleGitLab
 
 from tests.support.paths import REPO
 

@@ -17,8 +17,8 @@ import duckdb
 import orjson
 import pytest
 from tap_timedoctor.backup import backup_key, month_bounds
-from tap_timedoctor.sample_company import SampleCompany
-from tap_timedoctor.sample_server import TimeDoctorServer
+from tap_timedoctor.sample.company import SampleCompany
+from tap_timedoctor.sample.server import TimeDoctorServer
 
 from tests.support.paths import REPO
 from tests.support.s3 import S3Bucket

@@ -15,8 +15,8 @@ from typing import Any
 
 import duckdb
 import pytest
-from tap_zoho_crm.sample_crm import MODULES, SampleCrm
-from tap_zoho_crm.sample_server import SampleZoho
+from tap_zoho_crm.sample.crm import MODULES, SampleCrm
+from tap_zoho_crm.sample.server import SampleZoho
 
 from observes_singer.jobs.files import CommandJob, Job, load_job
 from tests.support.paths import REPO

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
-from tap_gitlab.sample_server import Project
+from tap_gitlab.sample.server import Project
 
 
 def assert_gitlab_loaded(warehouse: Path, project: Project, pipelines: int) -> None:

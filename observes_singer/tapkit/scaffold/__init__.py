@@ -2,12 +2,14 @@
 
 It writes, below the project root: the package ``taps/tap_<name>/`` (the singer-sdk tap,
 two example streams on the kit's ``SourceStream``, their schemas as package data, and a
-sample server on the kit's fake API), ``tests/test_tap_<name>.py`` (the tap against its
-sample server, the schema-coverage check and singer-sdk's standard tests), and
-``jobs/<name>.toml``; then it adds the console script and the sample-server entry point
-to ``pyproject.toml``. Nothing that exists is overwritten. The generated tests pass as
-written, so the author starts from green and changes endpoints, schemas and samples to
-the source's documentation.
+sample server on the kit's fake API fenced in ``sample/``, which the tap never imports),
+``tests/taps/tap_<name>/test_tap.py`` (the tap against its sample server, the
+schema-coverage check and singer-sdk's standard tests) with the ``__init__.py`` files the
+tests tree needs, and ``jobs/<name>.toml``; then it adds the console script and the
+sample-server entry point to ``pyproject.toml``. Nothing that exists is overwritten (the
+tests tree's shared ``__init__.py`` files are written only when missing). The generated
+tests pass as written, so the author starts from green and changes endpoints, schemas and
+samples to the source's documentation.
 """
 
 from __future__ import annotations
@@ -59,6 +61,10 @@ def _template(name: str) -> str:
     return resources.files(__package__).joinpath("templates", name).read_text()
 
 
+SHARED = ("tests/__init__.py", "tests/taps/__init__.py")
+"""Files every tap's tests need and other taps may have written: written when missing."""
+
+
 def plan(names: TapNames) -> dict[str, str]:
     """Each file to write, by path below the project root, with its text."""
     package = f"taps/{names.package}"
@@ -66,10 +72,13 @@ def plan(names: TapNames) -> dict[str, str]:
         f"{package}/__init__.py": f'"""{names.command}: a Singer tap of {names.title}."""\n',
         f"{package}/tap.py": "tap.py.tmpl",
         f"{package}/streams.py": "streams.py.tmpl",
-        f"{package}/sample_server.py": "sample_server.py.tmpl",
+        f"{package}/sample/__init__.py": "sample_package.py.tmpl",
+        f"{package}/sample/server.py": "sample_server.py.tmpl",
         f"{package}/schemas/users.json": "users.json.tmpl",
         f"{package}/schemas/orders.json": "orders.json.tmpl",
-        f"tests/test_{names.package}.py": "test_tap.py.tmpl",
+        **dict.fromkeys(SHARED, ""),
+        f"tests/taps/{names.package}/__init__.py": "",
+        f"tests/taps/{names.package}/test_tap.py": "test_tap.py.tmpl",
         f"jobs/{names.name}.toml": "job.toml.tmpl",
     }
     return {path: names.fill(_template(text) if text.endswith(".tmpl") else text)
@@ -81,7 +90,7 @@ def pyproject_lines(names: TapNames) -> dict[str, str]:
     return {
         "[project.scripts]": f'{names.command} = "{names.package}.tap:main"',
         '[project.entry-points."observes.sample_servers"]':
-            f'{names.name} = "{names.package}.sample_server:demo_source"',
+            f'{names.name} = "{names.package}.sample.server:demo_source"',
     }
 
 
@@ -110,13 +119,15 @@ def new_tap(name: str, root: Path) -> tuple[TapNames, list[Path], list[str]]:
     pyproject lines still to add by hand (when ``root`` has no such table)."""
     names = TapNames.of(name)
     files = plan(names)
-    existing = [path for path in files if (root / path).exists()]
+    existing = [path for path in files if (root / path).exists() and path not in SHARED]
     if existing:
         raise ScaffoldError(f"{names.command}: {', '.join(existing)} already exist(s); "
                             "nothing was written")
     written = []
     for relative, text in files.items():
         path = root / relative
+        if relative in SHARED and path.exists():
+            continue
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
         written.append(path)

@@ -11,7 +11,7 @@ from typing import Any
 import jsonschema  # type: ignore[import-untyped]
 import orjson
 import pytest
-from tap_gitlab.samples import gitlab_job
+from tap_gitlab.sample.data import gitlab_job
 
 from observes_singer.infer.schema import SchemaInferrer
 

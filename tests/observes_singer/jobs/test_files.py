@@ -377,7 +377,7 @@ def test_the_cancel_ci_jobs_job(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_the_cancel_ci_jobs_job_against_the_loopback_gitlab(tmp_path: Path) -> None:
-    from tap_gitlab.sample_server import GitLabServer, SampleGitLab
+    from tap_gitlab.sample.server import GitLabServer, SampleGitLab
 
     bin_dir = Path(sys.executable).parent
     assert (bin_dir / "gitlab-cancel-stuck-jobs").exists(), \

@@ -236,7 +236,7 @@ def test_a_target_that_fails_saves_no_state(tmp_path: Path) -> None:
 
 
 def test_the_gitlab_job_twice_against_the_loopback_gitlab(tmp_path: Path) -> None:
-    from tap_gitlab.sample_server import GitLabServer, SampleGitLab
+    from tap_gitlab.sample.server import GitLabServer, SampleGitLab
 
     repo_jobs = REPO_JOBS
     warehouse = tmp_path / "gitlab.duckdb"

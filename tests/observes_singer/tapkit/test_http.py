@@ -213,10 +213,6 @@ class WidgetsStream(SourceStream):
     retry_policy = RetryPolicy(max_tries=4, base=0.01, max_wait=0.05)
 
     @property
-    def url_base(self) -> str:
-        return str(self.config["api_url"])
-
-    @property
     def authenticator(self) -> APIKeyAuthenticator:
         return APIKeyAuthenticator(key="X-Api-Key", value=str(self.config["api_key"]),
                                    location="header")

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft7Validator, FormatChecker
 from tap_checkly.reporting import AGGREGATE_FIELDS, CHECK_FIELDS, day_records
-from tap_checkly.sample_account import SampleAccount
+from tap_checkly.sample.account import SampleAccount
 
 from observes_singer.tapkit.schemas import load_schemas
 from observes_singer.tapkit.testing import assert_schemas_cover

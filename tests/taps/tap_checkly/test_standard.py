@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from tap_checkly.sample_account import SampleAccount
-from tap_checkly.sample_server import ChecklyServer
+from tap_checkly.sample.account import SampleAccount
+from tap_checkly.sample.server import ChecklyServer
 from tap_checkly.tap import TapCheckly
 
 from observes_singer.tapkit.testing import standard_tap_tests

@@ -12,8 +12,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from tap_checkly.sample_account import SampleAccount
-from tap_checkly.sample_server import ChecklyServer
+from tap_checkly.sample.account import SampleAccount
+from tap_checkly.sample.server import ChecklyServer
 
 from observes_singer.tapkit import testing
 from observes_singer.tapkit.testing import TapRun

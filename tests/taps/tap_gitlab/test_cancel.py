@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from tap_gitlab.cancel import parse_duration
-from tap_gitlab.sample_server import GitLabServer, SampleGitLab
+from tap_gitlab.sample.server import GitLabServer, SampleGitLab
 
 TOKEN = "glpat-cancel"
 

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 import requests
-from tap_gitlab.delivery_samples import STREAMS, DeliveryData, delivery_records, parse_time
 from tap_gitlab.delivery_streams import query_time
-from tap_gitlab.sample_server import GitLabServer, SampleGitLab
+from tap_gitlab.sample.delivery_data import STREAMS, DeliveryData, delivery_records, parse_time
+from tap_gitlab.sample.server import GitLabServer, SampleGitLab
 
 from observes_singer.tapkit import testing
 from observes_singer.tapkit.fake_api.records import EPOCH

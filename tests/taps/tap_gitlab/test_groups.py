@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from tap_gitlab.sample_server import GitLabServer, SampleGitLab
+from tap_gitlab.sample.server import GitLabServer, SampleGitLab
 
 from observes_singer.tapkit import testing
 from observes_singer.tapkit.testing import assert_schemas_cover

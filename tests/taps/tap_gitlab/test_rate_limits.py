@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import time
 
-from tap_gitlab.sample_server import GitLabServer, SampleGitLab
+from tap_gitlab.sample.server import GitLabServer, SampleGitLab
 
 from observes_singer.tapkit import testing
 

@@ -12,13 +12,18 @@ from typing import Any
 import pytest
 import requests
 from jsonschema import Draft7Validator, FormatChecker
-from tap_gitlab.documented import ALSO_IN_SCHEMAS, CONDITIONAL, FIELDS
-from tap_gitlab.sample_server import GitLabServer, SampleGitLab, every_kind_of_record
+from tap_gitlab.sample.server import GitLabServer, SampleGitLab
 from tap_gitlab.streams import list_group_projects
 
 from observes_singer.tapkit import testing
 from observes_singer.tapkit.schemas import load_schemas
 from observes_singer.tapkit.testing import TapRun, last_state, records
+from tests.taps.tap_gitlab.documented import (
+    ALSO_IN_SCHEMAS,
+    CONDITIONAL,
+    FIELDS,
+    every_kind_of_record,
+)
 
 TOKEN = "glpat-shapes"
 ADDED_BY_THE_TAP = {"project_path", "pipeline_id"}
@@ -37,7 +42,7 @@ def run_tap(server: GitLabServer, state: dict[str, Any] | None = None,
 def test_sample_records_have_exactly_the_documented_fields() -> None:
     """Each record has every field GitLab documents for its endpoint (those it sends only
     sometimes, in some records) and none it does not: a field added to or dropped from
-    either the samples or the lists in tap_gitlab.documented shows here."""
+    either the samples or the lists in tests.taps.tap_gitlab.documented shows here."""
     sample = every_kind_of_record().records()
     for stream, fields in FIELDS.items():
         items, documented = sample[stream], set(fields)

@@ -3,11 +3,12 @@ GitLab."""
 
 from __future__ import annotations
 
-from tap_gitlab.sample_server import GitLabServer, SampleGitLab, every_kind_of_record
+from tap_gitlab.sample.server import GitLabServer, SampleGitLab
 from tap_gitlab.tap import TapGitLab
 
 from observes_singer.tapkit.schemas import load_schemas
 from observes_singer.tapkit.testing import assert_schemas_cover, standard_tap_tests
+from tests.taps.tap_gitlab.documented import every_kind_of_record
 
 # The standard tests are generated from a config at import time, so the server starts
 # with the module (on a free loopback port, in a daemon thread).

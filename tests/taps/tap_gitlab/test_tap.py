@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tap_gitlab.delivery_samples import STREAMS as DELIVERY_STREAMS
-from tap_gitlab.sample_server import GitLabServer, SampleGitLab
+from tap_gitlab.sample.delivery_data import STREAMS as DELIVERY_STREAMS
+from tap_gitlab.sample.server import GitLabServer, SampleGitLab
 
 from observes_singer.tapkit import testing
 from observes_singer.tapkit.testing import TapRun, last_state, records

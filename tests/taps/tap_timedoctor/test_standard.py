@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tap_timedoctor.sample_company import SampleCompany
-from tap_timedoctor.sample_server import TimeDoctorServer
+from tap_timedoctor.sample.company import SampleCompany
+from tap_timedoctor.sample.server import TimeDoctorServer
 from tap_timedoctor.tap import TapTimeDoctor
 
 from observes_singer.tapkit.testing import standard_tap_tests

@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from tap_timedoctor.sample_company import SampleCompany
-from tap_timedoctor.sample_server import TimeDoctorServer
+from tap_timedoctor.sample.company import SampleCompany
+from tap_timedoctor.sample.server import TimeDoctorServer
 
 from observes_singer.tapkit import testing
 from observes_singer.tapkit.schemas import load_schemas

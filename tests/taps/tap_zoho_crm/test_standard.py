@@ -10,8 +10,8 @@ from pathlib import Path
 from tap_zoho_crm.ledger import Ledger
 from tap_zoho_crm.oauth import Credentials, TokenSource
 from tap_zoho_crm.prepare import prepare
-from tap_zoho_crm.sample_crm import SampleCrm
-from tap_zoho_crm.sample_server import SampleZoho
+from tap_zoho_crm.sample.crm import SampleCrm
+from tap_zoho_crm.sample.server import SampleZoho
 from tap_zoho_crm.session import ZohoApi
 from tap_zoho_crm.tap import TapZohoCRM
 

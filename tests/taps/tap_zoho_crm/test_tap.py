@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tap_zoho_crm.sample_crm import MODULES, SampleCrm
-from tap_zoho_crm.sample_server import SampleZoho
+from tap_zoho_crm.sample.crm import MODULES, SampleCrm
+from tap_zoho_crm.sample.server import SampleZoho
 
 from observes_singer.tapkit import testing
 from observes_singer.tapkit.testing import TapRun
@@ -640,7 +640,7 @@ def test_discovery_types_each_module_from_its_fields(zoho: SampleZoho, ledger: P
 
 
 def test_the_demo_source_is_prepared_and_runs() -> None:
-    from tap_zoho_crm.sample_server import demo_source
+    from tap_zoho_crm.sample.server import demo_source
 
     with demo_source(records=45) as source:
         assert source.target_settings == {"load_method": "replace"}

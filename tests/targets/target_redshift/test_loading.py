@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from tap_gitlab.samples import gitlab_job
+from tap_gitlab.sample.data import gitlab_job
 
 from observes_singer.flatten.plan import plan_stream
 from observes_singer.infer.schema import SchemaInferrer

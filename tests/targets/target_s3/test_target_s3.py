@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 import psycopg
 import pytest
-from tap_gitlab.samples import gitlab_job
+from tap_gitlab.sample.data import gitlab_job
 
 from observes_singer.store.storage import BlobStore
 from tests.support.warehouses import encode

@@ -19,10 +19,13 @@ Sources, in gitlabhq/gitlabhq's ``doc/api`` (GitLab 18 and 19; the French transl
   members of a project, including inherited and invited members".
 
 The fields the tap adds (``project_path``; ``pipeline_id`` for jobs and bridges) are not
-GitLab's and are not listed.
+GitLab's and are not listed. :func:`every_kind_of_record` is a sample GitLab that holds
+every kind of record these lists describe.
 """
 
 from __future__ import annotations
+
+from tap_gitlab.sample.server import SampleGitLab
 
 PROJECTS = (
     "id", "description", "description_html", "name", "name_with_namespace", "path",
@@ -166,3 +169,13 @@ elsewhere on the page (``allow_collaboration`` of a fork's merge request, the
 endpoints use (a trigger job's ``failure_reason``, like a job's; a member's user fields;
 ``membership_state`` of earlier versions of the page), so that GitLab sending them loses
 nothing."""
+
+
+def every_kind_of_record(token: str = "glpat-sample") -> SampleGitLab:
+    """A sample GitLab with every kind of record GitLab documents: child pipelines and
+    the trigger jobs that started them, and a fork in a user's namespace (which has an
+    ``owner``) shared with the group ``observes``."""
+    data = SampleGitLab(projects=2, pipelines=30, token=token, trigger_every=4)
+    data.add_project("ana.garcia/project-0", 6, forked_from=data.projects[0],
+                     shared_with=["observes"])
+    return data

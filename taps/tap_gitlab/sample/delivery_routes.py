@@ -37,7 +37,7 @@ from typing import Any, Protocol
 
 from observes_singer.tapkit.fake_api.paging import next_link, offset_page
 from observes_singer.tapkit.fake_api.server import FakeAPI, Reply, Request
-from tap_gitlab.delivery_samples import DeliveryData, Record, parse_time
+from tap_gitlab.sample.delivery_data import DeliveryData, Record, parse_time
 
 TRUE = ("true", "1", "yes")
 

@@ -43,8 +43,8 @@ from typing import Any
 
 from observes_singer.tapkit.fake_api.server import FakeAPI, Reply, Request
 from observes_singer.tapkit.sample_sources import SampleSource
-from tap_checkly.sample_account import SampleAccount
-from tap_checkly.sample_results import at
+from tap_checkly.sample.account import SampleAccount
+from tap_checkly.sample.results import at
 
 Record = dict[str, Any]
 

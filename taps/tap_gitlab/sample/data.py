@@ -2,9 +2,9 @@
 demo and the benchmarks.
 
 Each factory makes a record with every field GitLab's API documentation lists for the
-endpoint (``tap_gitlab.documented``), shaped like the documentation's examples: nested
-objects, lists, nulls where GitLab leaves a field empty, dates (``2026-03-31``) where
-GitLab sends dates and timestamps elsewhere.
+endpoint (the tests hold it to those lists: ``tests/taps/tap_gitlab/documented.py``),
+shaped like the documentation's examples: nested objects, lists, nulls where GitLab leaves
+a field empty, dates (``2026-03-31``) where GitLab sends dates and timestamps elsewhere.
 
 ``gitlab_job(n)`` is a CI job as ``GET /projects/:id/jobs`` returns it: nested user,
 commit, pipeline, runner, runner manager and project objects, a ``tag_list`` of strings

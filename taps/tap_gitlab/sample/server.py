@@ -35,9 +35,7 @@ from observes_singer.tapkit.fake_api.paging import offset_page
 from observes_singer.tapkit.fake_api.records import EPOCH, iso
 from observes_singer.tapkit.fake_api.server import FakeAPI, Reply, Request
 from observes_singer.tapkit.sample_sources import SampleSource
-from tap_gitlab.delivery_routes import add_delivery_routes
-from tap_gitlab.delivery_samples import DeliveryData, delivery_records
-from tap_gitlab.samples import (
+from tap_gitlab.sample.data import (
     CHILD_SOURCE,
     gitlab_bridge,
     gitlab_child_pipeline,
@@ -49,6 +47,8 @@ from tap_gitlab.samples import (
     gitlab_project,
     set_job_status,
 )
+from tap_gitlab.sample.delivery_data import DeliveryData, delivery_records
+from tap_gitlab.sample.delivery_routes import add_delivery_routes
 
 API = "/api/v4"
 STUCK = ("created", "pending", "running")
@@ -316,16 +316,6 @@ def _updated(items: list[dict[str, Any]], query: dict[str, str], default_order: 
 
 def _instant(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
-def every_kind_of_record(token: str = "glpat-sample") -> SampleGitLab:  # noqa: S107
-    """A sample GitLab with every kind of record GitLab documents: child pipelines and
-    the trigger jobs that started them, and a fork in a user's namespace (which has an
-    ``owner``) shared with the group ``observes``."""
-    data = SampleGitLab(projects=2, pipelines=30, token=token, trigger_every=4)
-    data.add_project("ana.garcia/project-0", 6, forked_from=data.projects[0],
-                     shared_with=["observes"])
-    return data
 
 
 def demo_source(projects: int = 2, pipelines: int = 150,

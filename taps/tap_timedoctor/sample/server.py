@@ -33,7 +33,7 @@ from datetime import UTC, datetime, timedelta
 from observes_singer.tapkit.fake_api.records import iso
 from observes_singer.tapkit.fake_api.server import FakeAPI, Reply, Request
 from observes_singer.tapkit.sample_sources import SampleSource
-from tap_timedoctor.sample_company import Record, SampleCompany
+from tap_timedoctor.sample.company import Record, SampleCompany
 
 BASE_PATH = "/api/1.0"
 MAX_RANGE = timedelta(days=7)

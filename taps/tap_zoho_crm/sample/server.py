@@ -56,7 +56,7 @@ from urllib.parse import parse_qs
 from observes_singer.tapkit.fake_api.paging import numbered_page
 from observes_singer.tapkit.fake_api.server import FakeAPI, Reply, Request
 from observes_singer.tapkit.sample_sources import SampleSource
-from tap_zoho_crm.sample_crm import SampleCrm, SampleJob, module_fields
+from tap_zoho_crm.sample.crm import SampleCrm, SampleJob, module_fields
 
 DOWNLOAD_LIMIT = (10, 60.0)
 ERROR_MESSAGES: Mapping[str, str] = {

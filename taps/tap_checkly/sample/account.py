@@ -16,8 +16,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from observes_singer.tapkit.fake_api.records import uuid
-from tap_checkly import samples
-from tap_checkly.sample_results import alerts, at, report, run_results
+from tap_checkly.sample import data
+from tap_checkly.sample.results import alerts, at, report, run_results
 
 Record = dict[str, Any]
 
@@ -74,24 +74,24 @@ class SampleAccount:
         for n in range(api_checks):
             group = GROUP_ID if n < 2 else None
             self.checks.append(SampleCheck(
-                samples.api_check(n, created + timedelta(days=n), group_id=group), n))
+                data.api_check(n, created + timedelta(days=n), group_id=group), n))
         for k in range(browser_checks):
             n = api_checks + k
-            self.checks.append(SampleCheck(samples.browser_check(
+            self.checks.append(SampleCheck(data.browser_check(
                 n, created + timedelta(days=n), secret_value=f"browser-{n}-S3cret"), n))
         for check in self.checks:
             offset = timedelta(seconds=(7 * check.index + 3) % 300)
             for run in range(runs):
                 check.add_run(self.now - (runs - run) * every + offset)
-        self.groups = [samples.check_group(
+        self.groups = [data.check_group(
             GROUP_ID, created, [c.id for c in self.checks if c.record["groupId"] == GROUP_ID])]
-        self.alert_channels = samples.alert_channels(
+        self.alert_channels = data.alert_channels(
             created, [c.record for c in self.checks], GROUP_ID)
-        self.dashboards = samples.dashboards(created, self.dashboard_key)
-        self.maintenance_windows = samples.maintenance_windows(self.now)
-        self.snippets = samples.snippets(created)
-        self.private_locations = samples.private_locations(self.now, self.location_key)
-        self.variables = samples.environment_variables(self.secret_value)
+        self.dashboards = data.dashboards(created, self.dashboard_key)
+        self.maintenance_windows = data.maintenance_windows(self.now)
+        self.snippets = data.snippets(created)
+        self.private_locations = data.private_locations(self.now, self.location_key)
+        self.variables = data.environment_variables(self.secret_value)
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -99,19 +99,19 @@ class SampleAccount:
         return next((c for c in self.checks if c.id == check_id), None)
 
     def check_records(self) -> list[Record]:
-        return [samples.as_answered(c.record, secret_values=self.answer_secret_values)
+        return [data.as_answered(c.record, secret_values=self.answer_secret_values)
                 for c in self.checks]
 
     def group_records(self) -> list[Record]:
-        return [samples.as_answered(g, secret_values=self.answer_secret_values)
+        return [data.as_answered(g, secret_values=self.answer_secret_values)
                 for g in self.groups]
 
     def variable_records(self) -> list[Record]:
-        return [samples.answered_variable(v, secret_values=self.answer_secret_values)
+        return [data.answered_variable(v, secret_values=self.answer_secret_values)
                 for v in self.variables]
 
     def statuses(self) -> list[Record]:
-        return [samples.check_status(c.record, c.results) for c in self.checks]
+        return [data.check_status(c.record, c.results) for c in self.checks]
 
     def alerts(self) -> list[Record]:
         """Every check's alerts, oldest first."""
