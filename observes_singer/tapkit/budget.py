@@ -25,17 +25,22 @@ from typing import Any
 
 from singer_sdk import typing as th
 
-MAX_PAGES = th.Property(
-    "max_pages", th.IntegerType(minimum=1),
-    description="Pages a stream reads in one run (1 or more), counted apart for each of "
-    "its partitions (a project, a check); the next run resumes where this one stopped. "
-    "Listings the tap always reads whole are not bounded")
-MAX_DURATION = th.Property(
-    "max_duration", th.NumberType(exclusive_minimum=0),
-    description="Seconds of reading (more than 0) after which the tap stops cleanly where "
-    "it can resume: after a record, a page or a window; the next run resumes there")
-BUDGET_SETTINGS = (MAX_PAGES, MAX_DURATION)
-"""Both settings, for a tap's ``th.PropertiesList(..., *BUDGET_SETTINGS)``."""
+
+def budget_settings(pages: str, duration: str) -> tuple[th.Property[Any], th.Property[Any]]:
+    """``max_pages`` and ``max_duration`` for a tap's ``th.PropertiesList(...)``: their
+    types and bounds are the kit's, ``pages`` and ``duration`` say what they bound in this
+    tap (what a page is, where a run stops)."""
+    return (th.Property("max_pages", th.IntegerType(minimum=1),
+                        description=f"{pages} (1 or more); the next run resumes where this "
+                        "one stopped"),
+            th.Property("max_duration", th.NumberType(exclusive_minimum=0),
+                        description=f"{duration} (more than 0); the next run resumes there"))
+
+
+BUDGET_SETTINGS = budget_settings(
+    "Pages a stream reads in one run, counted apart for each of its partitions",
+    "Seconds of reading after which the tap stops cleanly where it can resume")
+"""Both settings in general words, for a tap whose own words add nothing."""
 
 
 @dataclass(frozen=True)

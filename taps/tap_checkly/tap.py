@@ -8,7 +8,7 @@ from typing import Any
 
 from singer_sdk import typing as th
 
-from observes_singer.tapkit.budget import BUDGET_SETTINGS
+from observes_singer.tapkit.budget import budget_settings
 from observes_singer.tapkit.pacing import Pacing
 from observes_singer.tapkit.tap import SourceTap
 from tap_checkly.alerts import CheckAlertsStream
@@ -53,7 +53,11 @@ class TapCheckly(SourceTap):
                     description="Where a first run starts: check results and alerts from "
                     "then on, or from 30 days back (what Checkly keeps) if that is later; "
                     "reports from then on. By default, 30 days back"),
-        *BUDGET_SETTINGS,
+        *budget_settings(
+            "Pages read in one run, per check for check_results, in all for "
+            "check_alerts and reporting",
+            "Seconds check_results, check_alerts and reporting may run before "
+            "they stop cleanly"),
         _rate_limit("rate_limit", DEFAULT_RATE_LIMIT,
                     "{requests: N, seconds: W}: the tap sends at most N requests in any W "
                     "seconds, every route counted (Checkly allows 600 every 60 s and sends "

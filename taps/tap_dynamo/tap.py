@@ -8,7 +8,7 @@ from typing import Any
 
 from singer_sdk import typing as th
 
-from observes_singer.tapkit.budget import BUDGET_SETTINGS, RunBudget
+from observes_singer.tapkit.budget import RunBudget, budget_settings
 from observes_singer.tapkit.tap import SourceTap
 from tap_dynamo.bookmarks import finished, under_way
 from tap_dynamo.client import describe, dynamodb_client
@@ -79,7 +79,9 @@ class TapDynamo(SourceTap):
         th.Property("emit_schema", th.BooleanType, default=True,
                     description="Write SCHEMA messages (an open object, the key attributes "
                     "declared); false leaves the schemas to observes-infer downstream"),
-        *BUDGET_SETTINGS,
+        *budget_settings(
+            "Scan pages each table reads in one run",
+            "Seconds the run may read before it stops cleanly after a page"),
     ).to_dict()
 
     def extra_config_errors(self, config: dict[str, Any]) -> list[str]:

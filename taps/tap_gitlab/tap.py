@@ -5,7 +5,7 @@ from __future__ import annotations
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 
-from observes_singer.tapkit.budget import BUDGET_SETTINGS
+from observes_singer.tapkit.budget import budget_settings
 from observes_singer.tapkit.tap import SourceTap
 from tap_gitlab.delivery_streams import DELIVERY_STREAMS
 from tap_gitlab.group_streams import GroupProjectsStream
@@ -34,7 +34,9 @@ class TapGitLab(SourceTap):
                     "own projects and their subgroups' are read"),
         th.Property("start_date", th.DateTimeType,
                     description="Only what changed since then, on a first run"),
-        *BUDGET_SETTINGS,
+        *budget_settings(
+            "Pages per stream and project in one run",
+            "Seconds a stream may run before it stops cleanly"),
         th.Property("offset_page_limit", th.IntegerType(minimum=1), default=400,
                     description="Pages of one offset-paged query before it restarts from the "
                     "last record's updated_at (GitLab caps offset paging)"),

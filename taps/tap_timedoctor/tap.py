@@ -10,7 +10,7 @@ from typing import Any
 
 from singer_sdk import typing as th
 
-from observes_singer.tapkit.budget import BUDGET_SETTINGS
+from observes_singer.tapkit.budget import budget_settings
 from observes_singer.tapkit.tap import SourceTap
 from tap_timedoctor.activity import ACTIVITY_STREAMS
 from tap_timedoctor.periods import Period, period_errors, run_period
@@ -76,7 +76,11 @@ class TapTimeDoctor(SourceTap):
         th.Property("streams", th.ArrayType(th.StringType),
                     description="The streams to sync (users, projects, tasks, worklogs, "
                     "computer_activity); by default all"),
-        *BUDGET_SETTINGS,
+        *budget_settings(
+            "Pages worklogs and computer_activity each read in one run, checked "
+            "between 7-day windows",
+            "Seconds worklogs and computer_activity each may run before they "
+            "stop cleanly between two windows"),
     ).to_dict()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
