@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,12 @@ from tests.support.s3 import MotoServer, S3Bucket, create_bucket, delete_bucket,
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto``: two workers a core (at most 8), as most tests wait on processes and
+    sockets rather than compute."""
+    return min(8, 2 * (os.cpu_count() or 1))
+
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[EmbeddedPostgres]:

@@ -27,6 +27,8 @@ from tap_gitlab.sample.server import GitLabServer, SampleGitLab
 
 from tests.support.gitlab_checks import assert_gitlab_loaded
 
+pytestmark = pytest.mark.slow  # end to end, several seconds each
+
 MELTANO_VERSION = "4.4.1"
 TOKEN = "glpat-meltano"
 STATE_ID = "dev:tap-gitlab-to-target-redshift"  # <environment>:<tap>-to-<target>

@@ -23,6 +23,8 @@ from tap_timedoctor.sample.server import TimeDoctorServer
 from tests.support.paths import REPO
 from tests.support.s3 import S3Bucket
 
+pytestmark = pytest.mark.slow  # end to end, several seconds each
+
 BIN = str(Path(sys.executable).parent)
 
 

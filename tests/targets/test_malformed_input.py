@@ -128,6 +128,7 @@ def _contents_of(path: Path) -> list[Any]:
     HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(stream=st.lists(messages, min_size=1, max_size=5), method=st.sampled_from(
     ["replace", "upsert", "append"]))
+@pytest.mark.slow
 def test_the_loader_fails_only_with_its_own_errors_and_leaves_the_warehouse_whole(
         duckdb_file: Path, stream: list[Any], method: str) -> None:
     before = _contents_of(duckdb_file)

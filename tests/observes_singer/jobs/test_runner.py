@@ -126,6 +126,7 @@ def test_a_second_run_is_refused_naming_the_first_and_waits_with_wait(tmp_path: 
     assert json.loads(lease.read_text())["members"] == {}  # given back
 
 
+@pytest.mark.slow
 def test_a_killed_run_blocks_the_job_only_until_its_lease_expires(tmp_path: Path) -> None:
     items(tmp_path, 50)
     singer_job(tmp_path, pause=0.2)

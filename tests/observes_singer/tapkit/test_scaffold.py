@@ -33,6 +33,7 @@ def scaffold(tmp_path: Path, name: str = "acme-crm") -> subprocess.CompletedProc
                           timeout=60, check=False)
 
 
+@pytest.mark.slow
 def test_the_scaffolded_tap_passes_its_tests_lint_and_types(tmp_path: Path) -> None:
     made = scaffold(tmp_path)
     assert made.returncode == 0, made.stderr

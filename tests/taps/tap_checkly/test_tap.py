@@ -236,6 +236,7 @@ def test_429s_are_kept_away_by_pacing() -> None:
     assert len(run.records("check_results")) > 100
 
 
+@pytest.mark.slow
 def test_429s_without_any_header_are_backed_off_and_retried() -> None:
     limits = {"": (12, 2.0), "/check-results/": (2, 1.0)}
     account = SampleAccount()
@@ -283,6 +284,7 @@ def test_a_check_deleted_during_the_run_is_skipped(checkly: ChecklyServer,
                    for p in partitions)
 
 
+@pytest.mark.slow
 def test_a_server_error_that_lasts_fails_the_run_naming_what_was_read(
         checkly: ChecklyServer) -> None:
     checkly.refuse(500, 20, "/v1/dashboards")

@@ -65,6 +65,7 @@ def test_keys_travel_in_the_state_as_dynamodb_json() -> None:
     assert boto_key(wire_key(key)) == key
 
 
+@pytest.mark.slow
 def test_four_shards_read_every_item_once_with_exact_values(
         moto_server: str, big_table: tuple[str, dict[str, dict[str, Any]]],
         tmp_path: Path) -> None:
