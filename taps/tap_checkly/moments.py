@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from observes_singer.tapkit.moments import day_start, instant, iso
+from observes_singer.tapkit.moments import instant
 
 RAW_RESULTS_KEPT = timedelta(days=30)
 """Checkly keeps raw check results for 30 days, then erases them (the API reference of
@@ -34,4 +34,4 @@ def first_run_start(start_date: Any, now: datetime, kept: timedelta | None) -> d
     return max(start, floor) if floor is not None else start
 
 
-__all__ = ["RAW_RESULTS_KEPT", "day_start", "first_run_start", "instant", "iso", "unix"]
+__all__ = ["RAW_RESULTS_KEPT", "first_run_start", "unix"]

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from observes_singer.tapkit.moments import day_start, instant, iso
-
 
 def query_time(moment: datetime) -> str:
     """``2026-01-05T00:00:00Z``: how the tap sends ``from`` and ``to`` (whole seconds,
@@ -19,4 +17,4 @@ def query_time(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-__all__ = ["day_start", "instant", "iso", "query_time"]
+__all__ = ["query_time"]
