@@ -7,6 +7,11 @@ into its ``refs/heads/``, pruning the branches the remote no longer has, without
 The URL is given on the command line (it holds no password: the settings refuse one),
 the token through the environment only (:mod:`tap_git.credentials`).
 
+A clone's history is whole. A clone found shallow (made with ``--depth`` by another
+tool, or copied from a CI checkout) is deepened by its fetch (``--unshallow``); a remote
+that is itself shallow would cut the clone short (``--update-shallow`` lets it say so
+rather than leave its branches out), and is refused.
+
 The commits the state says were read are kept by refs ``refs/tap-git/seen/<hash>``, so
 that ``git gc`` never drops them after a force-push: the next runs can still leave out
 their history. When the state names commits the clone lacks (a new ``clone_dir``), they
@@ -23,6 +28,7 @@ from pathlib import Path
 
 from tap_git.errors import GitError
 from tap_git.git import Git
+from tap_git.refs import CUT_SHORT, is_shallow
 
 SEEN_REFS = "refs/tap-git/seen/"
 FETCH = ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--no-recurse-submodules"]
@@ -57,14 +63,23 @@ _AUTH_FAILURES = ("Authentication failed", "could not read Username", "could not
                   "The requested URL returned error: 403", "Permission denied")
 
 
-def fetch_branches(git: Git, url: str, branches: Sequence[str] | None) -> None:
+def fetch_branches(git: Git, url: str, branches: Sequence[str] | None) -> bool:
+    """Fetch the branches into the clone, its whole history; whether the clone was
+    shallow before (and is complete now)."""
+    deepen = is_shallow(git)
     try:
-        git.run(*FETCH, "--prune", url, *refspecs(branches), doing="fetching (git fetch)")
+        git.run(*FETCH, "--prune", "--update-shallow", *(["--unshallow"] if deepen else []),
+                url, *refspecs(branches), doing="fetching (git fetch)")
     except GitError as error:
         if any(sign in str(error) for sign in _AUTH_FAILURES):
             raise GitError(f"{error}; check token and token_username (or, for ssh, the "
                            "machine's keys)") from None
         raise
+    if is_shallow(git):
+        raise GitError(f"{git.what}: its remote is a shallow repository ({CUT_SHORT}); make "
+                       "the remote complete (git fetch --unshallow in it) or give the URL of "
+                       "a complete one")
+    return deepen
 
 
 def fetch_commits(git: Git, url: str, commits: Collection[str]) -> str | None:

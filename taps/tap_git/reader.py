@@ -1,7 +1,8 @@
 """Reading one repository's new history: the steps of a run, in order.
 
-1. A ``path`` is checked to be a repository itself (not a folder inside another one);
-   a ``url`` is fetched into its clone (:mod:`tap_git.clones`).
+1. A ``path`` is checked to be a repository itself (not a folder inside another one)
+   and complete (a shallow clone is refused: its oldest commits would be read with no
+   parents); a ``url`` is fetched into its clone, whole (:mod:`tap_git.clones`).
 2. The bookmark's ``seen`` commits are looked up; a clone asks its remote for those it
    lacks. Those still missing are dropped, with a warning (their history may then be
    emitted again: same keys, same values).
@@ -26,7 +27,15 @@ from tap_git.credentials import credential_config, credential_variables
 from tap_git.errors import GitError
 from tap_git.git import Git, clean_environment
 from tap_git.history import Commit, log_arguments, read_commits, revisions
-from tap_git.refs import branch_tips, existing, keep_refs, seen_refs, unreachable
+from tap_git.refs import (
+    CUT_SHORT,
+    branch_tips,
+    existing,
+    is_shallow,
+    keep_refs,
+    seen_refs,
+    unreachable,
+)
 from tap_git.repositories import Repository
 
 
@@ -101,7 +110,9 @@ class RepositoryReader:
             folder = clones.clone_folder(self.setup.clone_dir, repository.name, repository.url)
             git = self.setup.git(repository, folder)
             clones.prepare(git)
-            clones.fetch_branches(git, repository.url, repository.branches)
+            if clones.fetch_branches(git, repository.url, repository.branches):
+                self.logger.info("%s: its clone was shallow; its whole history is fetched "
+                                 "now (git fetch --unshallow)", repository.where)
             return git
         assert repository.path is not None
         path = repository.path.resolve()
@@ -116,6 +127,10 @@ class RepositoryReader:
             raise GitError(f"{repository.where}: {repository.path} is not a git repository "
                            "(a working tree's top folder, its .git folder, or a bare "
                            "repository)") from None
+        if is_shallow(git):
+            raise GitError(f"{repository.where}: {repository.path} is a shallow clone "
+                           f"({CUT_SHORT}); make it complete with: git -C {repository.path} "
+                           "fetch --unshallow")
         return git
 
     def _present(self, git: Git) -> set[str]:

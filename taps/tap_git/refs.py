@@ -12,6 +12,15 @@ from tap_git.git import Git
 from tap_git.history import revisions
 
 HEADS = "refs/heads/"
+CUT_SHORT = ("its history is cut short: the oldest commits it holds would be read with no "
+             "parents and every line of their files counted as added")
+"""Why the tap reads no shallow repository, as its errors say it."""
+
+
+def is_shallow(git: Git) -> bool:
+    """Whether the repository's history is cut short (a shallow clone, ``--depth``)."""
+    out = git.run("rev-parse", "--is-shallow-repository", doing="checking its history")
+    return out.strip() == b"true"
 
 
 def branch_tips(git: Git, wanted: Sequence[str] | None = None) -> dict[str, str]:

@@ -16,6 +16,12 @@ window after window, every user in each. A record belongs to the window its ``st
 falls in (a session that runs over a window's end, or the month's, is emitted once, with
 the window it started in).
 
+A record without a ``start`` belongs to no window, and Time Doctor answers it for every
+window asked: ``start`` is half its key and what places it in a period (and so in a
+month's backup), and nothing else in it says when it was. It is left out, and counted
+once per user however many windows answered it; the stream's log says how many when it
+ends (``worklogs: left out 2 records without a start (...)``).
+
 The bookmark (``replication_key_value``) is the end of the last window read whole,
 written in a STATE message after each window; it never passes the start of the run's
 day in UTC, so the day still going on is read again next run (sessions still being
@@ -27,6 +33,8 @@ not used: the period is read from its start.
 
 from __future__ import annotations
 
+import json
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
@@ -54,6 +62,28 @@ def windows(start: datetime, end: datetime, size: timedelta = WINDOW
     return found
 
 
+class StartlessRecords:
+    """The records answered without a ``start`` (see the module), each counted once."""
+
+    def __init__(self) -> None:
+        self.by_user: defaultdict[str, set[str]] = defaultdict(set)
+
+    def add(self, row: Record) -> None:
+        self.by_user[str(row.get("userId"))].add(json.dumps(row, sort_keys=True, default=str))
+
+    def report(self, stream: str) -> str | None:
+        """``worklogs: left out 2 records without a start (user: count, ...); ...``, or
+        None when there were none."""
+        total = sum(len(found) for found in self.by_user.values())
+        if not total:
+            return None
+        users = ", ".join(f"{user}: {len(found)}" for user, found in sorted(self.by_user.items()))
+        records = "record" if total == 1 else "records"
+        return (f"{stream}: left out {total} {records} without a start ({users}); start is "
+                "part of their key and places them in the period, and Time Doctor answers "
+                "them for every window")
+
+
 class ActivityStream(TimeDoctorStream):
     """One user's records at a time, window after window (see the module)."""
 
@@ -67,6 +97,7 @@ class ActivityStream(TimeDoctorStream):
         super().__init__(*args, **kwargs)
         self._window: tuple[datetime, datetime] | None = None
         self._paginator: PagePaginator | None = None
+        self._startless = StartlessRecords()
 
     def start(self, bookmark: datetime | None) -> datetime:
         """The bookmark when it lies in the period, else the period's start."""
@@ -87,6 +118,7 @@ class ActivityStream(TimeDoctorStream):
         settled = day_start(self.run_started)
         budget = self.budget.part()
         users = self.timedoctor.user_ids
+        self._startless = StartlessRecords()
         for low, high in windows(start, end):
             spent = budget.exhausted()
             if spent is not None:
@@ -108,6 +140,9 @@ class ActivityStream(TimeDoctorStream):
             self.state_manager.is_flushed = False
             self._write_state_message()
         self._window = None
+        report = self._startless.report(self.name)
+        if report is not None:
+            self.logger.warning("%s", report)
 
     def get_new_paginator(self) -> PagePaginator:
         self._paginator = PagePaginator()
@@ -123,12 +158,15 @@ class ActivityStream(TimeDoctorStream):
                 "limit": PAGE_SIZE, "page": next_page_token or 0}
 
     def post_process(self, row: Record, context: Context | None = None) -> Record | None:
-        """The user's id on each row, and only the rows that start in the window."""
+        """The user's id on each row, and only the rows that start in the window (one
+        without a start is counted and left out)."""
         if context and not row.get("userId"):
             row["userId"] = context["userId"]
         begun = instant(row.get("start"))
-        if self._window is not None and begun is not None and \
-                not self._window[0] <= begun < self._window[1]:
+        if begun is None:
+            self._startless.add(row)
+            return None
+        if self._window is not None and not self._window[0] <= begun < self._window[1]:
             return None
         return row
 

@@ -158,17 +158,18 @@ class SampleCompany:
     def worklogs_between(self, start: datetime, end: datetime) -> list[Record]:
         """Every session started in ``[start, end)``, of every user."""
         return [w for rows in self.worklogs.values() for w in rows
-                if start <= _at(w["start"]) < end]
+                if w["start"] is not None and start <= _at(w["start"]) < end]
 
     def activity_between(self, start: datetime, end: datetime) -> list[Record]:
         """Every time-use row started in ``[start, end)``, with the ``userId`` the tap adds."""
         return [{**t, "userId": user} for user, rows in self.timeuse.items() for t in rows
-                if start <= _at(t["start"]) < end]
+                if t["start"] is not None and start <= _at(t["start"]) < end]
 
     def answered(self, rows: list[Record], start: datetime, end: datetime) -> list[Record]:
-        """The rows the API answers for ``[start, end)``: those that overlap it."""
-        return [r for r in rows
-                if _at(r["start"]) < end and _at(r["start"]) + timedelta(seconds=r["time"]) > start]
+        """The rows the API answers for ``[start, end)``: those that overlap it, and a row
+        with ``start: null`` for every range, as Time Doctor has been seen to answer it."""
+        return [r for r in rows if r["start"] is None or (
+            _at(r["start"]) < end and _at(r["start"]) + timedelta(seconds=r["time"]) > start)]
 
 
 def _at(text: str) -> datetime:

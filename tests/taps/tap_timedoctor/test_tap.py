@@ -145,6 +145,32 @@ def test_three_backup_months_hold_every_session_once(api: TimeDoctorServer,
     assert late and (night, late[0]["start"]) in emitted["worklogs"]
 
 
+def test_a_record_without_a_start_is_left_out_once_and_counted(
+        api: TimeDoctorServer, company: SampleCompany) -> None:
+    first, second = (u["id"] for u in company.user_records[:2])
+    # Time Doctor answers a row with start null for every window it is asked.
+    for user in (first, second):
+        company.worklogs[user].append({**company.worklogs[user][0], "start": None})
+    company.timeuse[first].append({**company.timeuse[first][0], "start": None})
+    end = datetime(2026, 3, 12, tzinfo=UTC)  # 70 days: 10 windows
+    run = run_tap(with_token(api, start_date="2026-01-01T00:00:00Z",
+                             end_date="2026-03-12T00:00:00Z", streams=list(ACTIVITY)))
+    assert run.exit_code == 0, run.stderr[-3000:]
+    assert len({q["from"] for q in queries(api, "/activity/worklog")}) == 10
+    for name in ACTIVITY:
+        assert [r for r in run.records(name) if r["start"] is None] == []
+    assert keys(run.records("worklogs")) == keys(company.worklogs_between(JAN, end))
+    assert keys(run.records("computer_activity")) == \
+        keys(company.activity_between(JAN, end))
+    reports = [line for line in run.stderr.splitlines() if "without a start" in line]
+    assert len(reports) == 2
+    assert f"worklogs: left out 2 records without a start ({first}: 1, {second}: 1); start " \
+        "is part of their key and places them in the period, and Time Doctor answers them " \
+        "for every window" in reports[0] + reports[1]
+    assert f"computer_activity: left out 1 record without a start ({first}: 1)" \
+        in reports[0] + reports[1]
+
+
 def test_the_period_is_read_in_seven_day_windows_with_a_bookmark_each(
         api: TimeDoctorServer, company: SampleCompany) -> None:
     run = run_tap(with_token(api, month="2026-01", streams=["worklogs"]))
