@@ -233,7 +233,10 @@ class SampleCrm:
     for those not named); ``per_page`` the bulk export's page size (Zoho's 200,000);
     ``export_delay`` the seconds a new bulk job takes to complete (its state moves from
     ADDED to QUEUED to IN PROGRESS over the first, second and last third);
-    ``token_lifetime`` the seconds an access token lasts."""
+    ``token_lifetime`` the seconds an access token lasts.
+
+    ``short_files`` caps the rows a module's export files hold (``{"Deals": 2}``),
+    whatever its jobs' results count."""
 
     records: Mapping[str, int] = field(default_factory=lambda: {"Leads": 25})
     default: int = 3
@@ -241,6 +244,7 @@ class SampleCrm:
     per_page: int = 200_000
     export_delay: float = 0.0
     token_lifetime: int = 3600
+    short_files: dict[str, int] = field(default_factory=dict)
     client_id: str = "1000.SAMPLE0CLIENT0ID00000000000001"
     client_secret: str = "sample0client0secret0d41d8cd98f00b204e9800998ecf8427e"  # noqa: S105
     refresh_token: str = "1000.sample0refresh0token0b1946ac92492d2347c6235b4d2611184"  # noqa: S105
@@ -329,6 +333,11 @@ class SampleCrm:
         rows = self.data.get(job.module, [])
         start = (job.page - 1) * self.per_page
         return rows[start:start + self.per_page], len(rows) > start + self.per_page
+
+    def export_rows(self, job: SampleJob) -> list[Record]:
+        """The rows the job's export file holds: its page's, cut to ``short_files``."""
+        rows, _ = self.page_rows(job)
+        return rows[:self.short_files.get(job.module, len(rows))]
 
     def fields(self, module: str) -> list[dict[str, Any]]:
         return [f.metadata(i) for i, f in enumerate(module_fields(module))]

@@ -260,8 +260,8 @@ class ZohoApiServer(FakeAPI):
                 self.refused_downloads += not admitted
             if not admitted:
                 return zoho_error(429, "TOO_MANY_REQUESTS")
-        rows, _ = self.crm.page_rows(job)
-        return Reply(200, export_zip(job, rows), content_type="application/x-download",
+        return Reply(200, export_zip(job, self.crm.export_rows(job)),
+                     content_type="application/x-download",
                      headers={"Content-Disposition": f"attachment; filename={job.id}.zip"})
 
 

@@ -131,12 +131,31 @@ def test_columns_the_metadata_does_not_list_are_left_out_and_said(tmp_path: Path
      "field Active (boolean): 'yes' is not true or false"),
     (lambda folder: zipped(folder, [["", "x"]], header=["id", "Name"]),
      "row 1 (line 2): a row without an id"),
+    (lambda folder: zipped(folder, [["1", "3", "x", "4"]],
+                           header=["id", "Seats", "Name", "Seats"]),
+     "Deals, bulk read job 77, 1.csv, line 1: the header names column 'Seats' twice "
+     "(columns 2 and 4); which one holds the field cannot be told"),
+    (lambda folder: zipped(folder, [["1", "2"]], header=["id", "id"]),
+     "the header names column 'id' twice (columns 1 and 2)"),
 ])
 def test_an_export_that_cannot_be_read_is_named(tmp_path: Path, build: Any,
                                                 message: str) -> None:
     with pytest.raises(ExportError) as error:
         read(build(tmp_path))
     assert message in str(error.value)
+
+
+@pytest.mark.parametrize(("rows", "counted"), [(2, 5), (0, 3), (3, 2)])
+def test_a_file_holding_other_than_the_rows_zoho_counted_is_refused(
+        tmp_path: Path, rows: int, counted: int) -> None:
+    path = zipped(tmp_path, [row(n) for n in range(rows)])
+    with path.open("rb") as archive, pytest.raises(ExportError) as error:
+        list(ExportReader("Deals", FIELDS).records(archive, "77", counted))
+    assert str(error.value) == (
+        f"Deals, bulk read job 77, 1.csv: Zoho counted {counted} records, the file held "
+        f"{rows}; stopped rather than load a part (run again to download the export again)")
+    with path.open("rb") as archive:
+        assert len(list(ExportReader("Deals", FIELDS).records(archive, "77", rows))) == rows
 
 
 def test_an_archive_that_is_not_one_csv_is_refused(tmp_path: Path) -> None:

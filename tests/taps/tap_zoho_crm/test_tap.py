@@ -351,6 +351,21 @@ def test_a_value_that_does_not_read_as_its_type_stops_the_run(
             "No_of_Employees (integer): 'many' is not an integer") in result.stderr
 
 
+def test_a_file_with_fewer_rows_than_zoho_counted_stops_the_run(
+        zoho: SampleZoho, crm: SampleCrm, ledger: Path, tmp_path: Path) -> None:
+    crm.add_records("Deals", 2)  # 5 records, of which the file holds 2
+    crm.short_files["Deals"] = 2
+    prepare(zoho, ledger, tmp_path, modules=["Deals"])
+    [job] = [j["job_id"] for j in entries(ledger)]
+    result = run(zoho, ledger, modules=["Deals"])
+    assert result.exit_code != 0
+    assert (f"Deals, bulk read job {job}, {job}.csv: Zoho counted 5 records, the file held "
+            "2; stopped rather than load a part") in result.stderr
+    assert [m for m in result.messages if m["type"] == "STATE"
+            and m["value"].get("bookmarks", {}).get("deals")] == []
+    assert [j["job_id"] for j in entries(ledger)] == [job]
+
+
 # -- OAuth --------------------------------------------------------------------------------------
 
 
