@@ -227,6 +227,28 @@ def test_concurrent_writers_lose_nothing(tmp_path: Path) -> None:
     assert not [p for p in (tmp_path / "state").iterdir() if p.name != "bulk-reads.json"]
 
 
+def test_a_module_page_holds_one_job_whoever_writes_at_once(tmp_path: Path) -> None:
+    ledger = Ledger(str(tmp_path / "bulk-reads.json"))
+    ledger.add(entry(0, "Leads"))
+    ledger.add(entry(1, "Leads", page=2))
+    rivals = [entry(n, "Deals") for n in range(10, 22)]
+    held: list[Entry] = []
+    threads = [threading.Thread(target=lambda e=e: held.append(ledger.add(e)))
+               for e in rivals]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    [deals] = [e for e in ledger.entries() if e.module == "Deals"]
+    assert deals in rivals and held == [deals] * len(rivals)
+    # Replacing a module's jobs is the same write as recording the new one.
+    fresh = entry(30, "Leads")
+    assert ledger.add(fresh, replacing=["1000", "1001"]) is fresh
+    assert sorted((e.module, e.page, e.job_id) for e in ledger.entries()) == [
+        ("Deals", 1, deals.job_id), ("Leads", 1, "1030")]
+    assert ledger.add(entry(31, "Leads"), replacing=["1000"]) == fresh
+
+
 def test_the_ledger_on_s3_takes_concurrent_writers(s3_bucket: Any) -> None:
     from observes_singer.store.storage import BlobStore
 
