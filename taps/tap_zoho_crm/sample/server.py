@@ -216,6 +216,7 @@ class ZohoApiServer(FakeAPI):
         page = query.get("page", 1) if isinstance(query, dict) else 1
         if not isinstance(page, int) or page < 1:
             return zoho_error(400, "INVALID_DATA", {"api_name": "page"})
+        self.crm.await_pair(module, page)
         job = self.crm.create_job(module, page)
         return Reply(201, {"data": [{"status": "success", "code": "ADDED_SUCCESSFULLY",
                                      "message": "Added successfully.",
