@@ -66,6 +66,15 @@ def row_counts(warehouse: Path) -> dict[str, int]:
             for table in TABLES}
 
 
+def prepared_and_loaded(tmp_path: Path, zoho: SampleZoho, warehouse: Path) -> dict[str, str]:
+    """The jobs' environment, once a prepare and a run have loaded every module."""
+    env = environment(tmp_path, zoho, warehouse)
+    assert observes(tmp_path, env, "zoho-crm-prepare").returncode == 0
+    first = observes(tmp_path, env, "zoho-crm")
+    assert first.returncode == 0, first.stderr[-3000:]
+    return env
+
+
 def test_the_job_files(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OBSERVES_JOBS_DIR", str(REPO / "jobs"))
     for name in ("ZOHO_CRM_STATE_URL", "ZOHO_CRM_LEDGER_URL"):
@@ -154,10 +163,7 @@ def test_the_ledger_is_consumed_only_after_a_commit(tmp_path: Path) -> None:
     crm = SampleCrm(per_page=10)
     warehouse = tmp_path / "zoho.duckdb"
     with SampleZoho(crm, download_limit=None) as zoho:
-        env = environment(tmp_path, zoho, warehouse)
-        assert observes(tmp_path, env, "zoho-crm-prepare").returncode == 0
-        first = observes(tmp_path, env, "zoho-crm")
-        assert first.returncode == 0, first.stderr[-3000:]
+        env = prepared_and_loaded(tmp_path, zoho, warehouse)
         loaded = {j["job_id"] for j in ledger_jobs(tmp_path)}
         state = (tmp_path / "state" / "zoho-crm.json").read_text()
 
@@ -208,10 +214,7 @@ def test_a_file_with_fewer_rows_than_zoho_counted_fails_the_run_and_swaps_nothin
     crm = SampleCrm(records={"Deals": 5})
     warehouse = tmp_path / "zoho.duckdb"
     with SampleZoho(crm, download_limit=None) as zoho:
-        env = environment(tmp_path, zoho, warehouse)
-        assert observes(tmp_path, env, "zoho-crm-prepare").returncode == 0
-        first = observes(tmp_path, env, "zoho-crm")
-        assert first.returncode == 0, first.stderr[-3000:]
+        env = prepared_and_loaded(tmp_path, zoho, warehouse)
         state = (tmp_path / "state" / "zoho-crm.json").read_text()
         loaded = row_counts(warehouse)
         assert loaded["deals"] == 5
