@@ -8,6 +8,10 @@ as :mod:`tap_zoho_crm.fields` says. Zoho's guide shows the CSV only as a picture
 reader takes RFC 4180 CSV as the ``csv`` module reads it (quoted or not, quotes doubled
 inside quoted values, line breaks inside quoted values, CRLF or LF rows) and a UTF-8 byte
 order mark if there is one.
+
+A header that names a column twice is an error (which of the two holds the field cannot be
+told), and so is a file whose rows are not as many as Zoho counted for the job: a short
+file loaded would replace the table with part of the module.
 """
 
 from __future__ import annotations
@@ -38,21 +42,31 @@ class ExportReader:
         self.log = log
         self._told: set[str] = set()
 
-    def records(self, archive: IO[bytes], job_id: str) -> Iterator[dict[str, Any]]:
-        """Every row of the export in ``archive`` (a zip), as a typed record."""
+    def records(self, archive: IO[bytes], job_id: str,
+                counted: int | None = None) -> Iterator[dict[str, Any]]:
+        """Every row of the export in ``archive`` (a zip), as a typed record; then, when
+        ``counted`` (the records Zoho's job result counts) is given, :class:`ExportError`
+        if the file held another number of rows."""
         where = f"{self.module}, bulk read job {job_id}"
         try:
             with zipfile.ZipFile(archive) as bundle:
                 member = self._member(bundle, where)
                 with bundle.open(member) as raw:
                     text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
-                    yield from self._rows(csv.reader(text), f"{where}, {member.filename}")
+                    rows = 0
+                    for record in self._rows(csv.reader(text), f"{where}, {member.filename}"):
+                        rows += 1
+                        yield record
         except zipfile.BadZipFile:
             raise ExportError(f"{where}: the export is not a zip file (cut off?); run again "
                               "to download it again") from None
         except UnicodeDecodeError as exc:
             raise ExportError(f"{where}: the CSV is not UTF-8 (byte {exc.start} of a "
                               "chunk)") from None
+        if counted is not None and rows != counted:
+            raise ExportError(f"{where}, {member.filename}: Zoho counted {counted} records, "
+                              f"the file held {rows}; stopped rather than load a part (run "
+                              "again to download the export again)")
 
     def _member(self, bundle: zipfile.ZipFile, where: str) -> zipfile.ZipInfo:
         files = [m for m in bundle.infolist() if not m.is_dir()]
@@ -70,6 +84,12 @@ class ExportReader:
             raise ExportError(f"{where}, line 1: not CSV ({exc})") from None
         if header is None:
             return
+        repeated = _repeated(header)
+        if repeated is not None:
+            name, first, second = repeated
+            raise ExportError(f"{where}, line 1: the header names column {name!r} twice "
+                              f"(columns {first} and {second}); which one holds the field "
+                              "cannot be told")
         if ID not in header:
             raise ExportError(f"{where}: the CSV has no id column (its columns: "
                               f"{', '.join(header[:20])})")
@@ -116,3 +136,13 @@ class ExportReader:
             self.log(f"{self.module}: columns of the export that the fields metadata does not "
                      f"list, left out: {', '.join(left)}")
         self._told.update(left)
+
+
+def _repeated(header: list[str]) -> tuple[str, int, int] | None:
+    """The first column name the header repeats, and the two columns (from 1) holding it."""
+    seen: dict[str, int] = {}
+    for column, name in enumerate(header, start=1):
+        if name in seen:
+            return name, seen[name], column
+        seen[name] = column
+    return None

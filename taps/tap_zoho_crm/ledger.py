@@ -18,7 +18,9 @@ when ``prepare`` replaces a module's jobs that failed or that Zoho no longer kno
 with its own lease), so every change is a compare-and-swap: read with its version, change,
 write only if still at that version (a conditional PUT on S3, a locked folder on disk),
 else read again and redo the change. Each write replaces the document whole, atomically.
-The document holds no secret.
+A module's page has one job at most: whether it has one already is decided inside the
+compare-and-swap that would add another (:meth:`Ledger.add`), so two prepares at once
+record one job per module page. The document holds no secret.
 """
 
 from __future__ import annotations
@@ -118,8 +120,24 @@ class Ledger:
         raise LedgerError(f"{self.url}: the ledger kept changing under this update "
                           f"({CAS_TRIES} tries); is another prepare or run looping on it?")
 
-    def add(self, entry: Entry) -> None:
-        self.update(lambda entries: [*entries, entry])
+    def add(self, entry: Entry, replacing: Iterable[str] = ()) -> Entry:
+        """Record ``entry`` as the job of its module's page, removing the entries of
+        ``replacing`` (job ids) in the same write; returns the entry that holds the page.
+
+        When the ledger (without ``replacing``) already holds a job for that module and
+        page, another writer recorded it first: that one stays and is returned, and
+        ``entry`` is not recorded. The check is part of the compare-and-swap, so it
+        holds against writers at the same time."""
+        gone = set(replacing)
+        holder: list[Entry] = []
+
+        def change(entries: list[Entry]) -> list[Entry]:
+            kept = [e for e in entries if e.job_id not in gone]
+            holder[:] = [e for e in kept if (e.module, e.page) == (entry.module, entry.page)]
+            return kept if holder else [*kept, entry]
+
+        self.update(change)
+        return holder[0] if holder else entry
 
     def remove(self, job_ids: Iterable[str]) -> list[Entry]:
         """Remove the entries of ``job_ids``; returns those removed."""

@@ -4,10 +4,16 @@ First the committed state (``--state``, else ``state_url``, read only) consumes 
 ledger entries of exports already loaded (:mod:`tap_zoho_crm.consume`). Then, for each
 configured module, its jobs in the ledger are asked for at Zoho: a module whose jobs are
 all known and none a ``FAILURE`` has a live export (being prepared, or prepared and not
-loaded yet) and is left alone; otherwise its jobs leave the ledger and a job for page 1 is
-created and recorded (module, job id, page, creation time), one ledger write per job, so
-that a prepare stopped half way loses nothing it created. Running it twice in a row
-creates nothing the second time.
+loaded yet) and is left alone; otherwise a job for page 1 is created and recorded
+(module, job id, page, creation time) in the write that removes the module's old jobs,
+one ledger write per job, so that a prepare stopped half way loses nothing it created.
+Running it twice in a row creates nothing the second time.
+
+Two prepares at once (a retried schedule, a hand run) both see a module without a job and
+both create one at Zoho; the ledger's compare-and-swap records the first and keeps it
+(:meth:`~tap_zoho_crm.ledger.Ledger.add`), and the other prepare says so and names its
+own job as left unused (Zoho lets it expire). Each module's jobs are read from the ledger
+just before it is checked, so a prepare that comes second sees what the first recorded.
 """
 
 from __future__ import annotations
@@ -62,19 +68,23 @@ def prepare(api: ZohoApi, ledger: Ledger, modules: list[str],
             log: Callable[[str], None] | None = None) -> Prepared:
     done = Prepared()
     done.consumed = len(consume(ledger, state, log))
-    chains = by_module(ledger.entries())
     for module in modules:
-        chain = chains.get(module, [])
-        if chain:
-            why = _dead(api, module, chain)
-            if why is None:
-                jobs = ", ".join(f"job {e.job_id} (page {e.page})" for e in chain)
-                done.kept[module] = f"{jobs}: a live export not loaded yet"
-                continue
-            ledger.remove(e.job_id for e in chain)
-            done.replaced[module] = why
+        chain = by_module(ledger.entries()).get(module, [])
+        why = _dead(api, module, chain) if chain else None
+        if chain and why is None:
+            jobs = ", ".join(f"job {e.job_id} (page {e.page})" for e in chain)
+            done.kept[module] = f"{jobs}: a live export not loaded yet"
+            continue
         job = create_job(api, module, 1)
-        ledger.add(Entry(module=module, job_id=job.id, page=1, created_at=_now(),
-                         zoho_created_time=job.created_time, created_by="prepare"))
+        entry = Entry(module=module, job_id=job.id, page=1, created_at=_now(),
+                      zoho_created_time=job.created_time, created_by="prepare")
+        holder = ledger.add(entry, replacing=[e.job_id for e in chain])
+        if holder is not entry:
+            done.kept[module] = (f"job {holder.job_id} (page 1), which another prepare "
+                                 f"recorded first; job {job.id}, created at the same time, "
+                                 "left unused")
+            continue
         done.created[module] = job.id
+        if why is not None:
+            done.replaced[module] = why
     return done

@@ -160,11 +160,13 @@ class Readiness:
                               f"with the id of an earlier job ({job.id})", source=SOURCE)
         entry = Entry(module=module, job_id=job.id, page=page, created_at=_now(),
                       zoho_created_time=job.created_time, created_by="run")
-        self.ledger.add(entry)
+        holder = self.ledger.add(entry)
         if self.log is not None:
             self.log(f"{module}: Zoho has more records than page {page - 1}; created bulk "
-                     f"read job {job.id} for page {page}")
-        return entry
+                     f"read job {job.id} for page {page}"
+                     + ("" if holder is entry else f", left unused: the ledger holds job "
+                        f"{holder.job_id} for that page"))
+        return holder
 
     @staticmethod
     def _page(job: BulkJob) -> Page:

@@ -2,7 +2,7 @@
 run`` against the sample Zoho into DuckDB: prepare; a run before the exports are ready
 (exit 69, nothing swapped); a run after (every module, typed, next pages followed); the
 ledger consumed only once a state is committed, so a failed load is loaded again from
-the same exports."""
+the same exports; a file shorter than Zoho counted fails the run and swaps nothing."""
 
 from __future__ import annotations
 
@@ -64,6 +64,15 @@ def ledger_jobs(tmp_path: Path) -> list[dict[str, Any]]:
 def row_counts(warehouse: Path) -> dict[str, int]:
     return {table: query(warehouse, f'SELECT count(*) FROM "{table}"')[0][0]
             for table in TABLES}
+
+
+def prepared_and_loaded(tmp_path: Path, zoho: SampleZoho, warehouse: Path) -> dict[str, str]:
+    """The jobs' environment, once a prepare and a run have loaded every module."""
+    env = environment(tmp_path, zoho, warehouse)
+    assert observes(tmp_path, env, "zoho-crm-prepare").returncode == 0
+    first = observes(tmp_path, env, "zoho-crm")
+    assert first.returncode == 0, first.stderr[-3000:]
+    return env
 
 
 def test_the_job_files(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -154,10 +163,7 @@ def test_the_ledger_is_consumed_only_after_a_commit(tmp_path: Path) -> None:
     crm = SampleCrm(per_page=10)
     warehouse = tmp_path / "zoho.duckdb"
     with SampleZoho(crm, download_limit=None) as zoho:
-        env = environment(tmp_path, zoho, warehouse)
-        assert observes(tmp_path, env, "zoho-crm-prepare").returncode == 0
-        first = observes(tmp_path, env, "zoho-crm")
-        assert first.returncode == 0, first.stderr[-3000:]
+        env = prepared_and_loaded(tmp_path, zoho, warehouse)
         loaded = {j["job_id"] for j in ledger_jobs(tmp_path)}
         state = (tmp_path / "state" / "zoho-crm.json").read_text()
 
@@ -201,3 +207,36 @@ def test_the_ledger_is_consumed_only_after_a_commit(tmp_path: Path) -> None:
     committed = json.loads((tmp_path / "state" / "zoho-crm.json").read_text())
     assert committed["bookmarks"]["deals"]["bulk_jobs"] == \
         [j["job_id"] for j in kept if j["module"] == "Deals"]
+
+
+def test_a_file_with_fewer_rows_than_zoho_counted_fails_the_run_and_swaps_nothing(
+        tmp_path: Path) -> None:
+    crm = SampleCrm(records={"Deals": 5})
+    warehouse = tmp_path / "zoho.duckdb"
+    with SampleZoho(crm, download_limit=None) as zoho:
+        env = prepared_and_loaded(tmp_path, zoho, warehouse)
+        state = (tmp_path / "state" / "zoho-crm.json").read_text()
+        loaded = row_counts(warehouse)
+        assert loaded["deals"] == 5
+        renewed = observes(tmp_path, env, "zoho-crm-prepare")
+        assert renewed.returncode == 0, renewed.stderr[-3000:]
+        fresh = ledger_jobs(tmp_path)
+        deals = next(j["job_id"] for j in fresh if j["module"] == "Deals")
+
+        # Zoho's job counts 5 records; the file it serves holds 2.
+        crm.short_files["Deals"] = 2
+        short = observes(tmp_path, env, "zoho-crm")
+        assert short.returncode != 0
+        assert (f"Deals, bulk read job {deals}, {deals}.csv: Zoho counted 5 records, the "
+                "file held 2") in short.stderr
+        assert row_counts(warehouse) == loaded  # nothing swapped
+        assert (tmp_path / "state" / "zoho-crm.json").read_text() == state
+        assert ledger_jobs(tmp_path) == fresh  # the ledger kept
+
+        # Served whole, the same exports load.
+        del crm.short_files["Deals"]
+        again = observes(tmp_path, env, "zoho-crm")
+        assert again.returncode == 0, again.stderr[-3000:]
+    assert row_counts(warehouse) == loaded
+    committed = json.loads((tmp_path / "state" / "zoho-crm.json").read_text())
+    assert committed["bookmarks"]["deals"]["bulk_jobs"] == [deals]

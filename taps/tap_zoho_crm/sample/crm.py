@@ -233,7 +233,13 @@ class SampleCrm:
     for those not named); ``per_page`` the bulk export's page size (Zoho's 200,000);
     ``export_delay`` the seconds a new bulk job takes to complete (its state moves from
     ADDED to QUEUED to IN PROGRESS over the first, second and last third);
-    ``token_lifetime`` the seconds an access token lasts."""
+    ``token_lifetime`` the seconds an access token lasts.
+
+    Two faults on demand: ``short_files`` caps the rows a module's export files hold
+    (``{"Deals": 2}``), whatever its jobs' results count; ``pair_creations`` is the seconds
+    a request to create a bulk read job waits for a second request for the same module
+    and page, so that two prepares run at once both create that job, as they would when
+    racing (0: no wait)."""
 
     records: Mapping[str, int] = field(default_factory=lambda: {"Leads": 25})
     default: int = 3
@@ -241,6 +247,8 @@ class SampleCrm:
     per_page: int = 200_000
     export_delay: float = 0.0
     token_lifetime: int = 3600
+    short_files: dict[str, int] = field(default_factory=dict)
+    pair_creations: float = 0.0
     client_id: str = "1000.SAMPLE0CLIENT0ID00000000000001"
     client_secret: str = "sample0client0secret0d41d8cd98f00b204e9800998ecf8427e"  # noqa: S105
     refresh_token: str = "1000.sample0refresh0token0b1946ac92492d2347c6235b4d2611184"  # noqa: S105
@@ -259,6 +267,8 @@ class SampleCrm:
         """Access token -> (its refresh token, when it expires)."""
         self.jobs: dict[str, SampleJob] = {}
         self.jobs_created = 0
+        self.creation_requests: dict[tuple[str, int], int] = {}
+        self._paired = threading.Condition(self.lock)
         self.job_base = 3652397000001000000 + secrets.randbelow(10**8) * 1000
         self.revoked: list[str] = []
         self.spoiled = 0
@@ -286,6 +296,18 @@ class SampleCrm:
             self.access_tokens = {t: (r, 0.0) for t, (r, _) in self.access_tokens.items()}
 
     # -- bulk read jobs ------------------------------------------------------------------------
+
+    def await_pair(self, module: str, page: int) -> None:
+        """Hold a request to create ``module``'s ``page`` job until a second one comes, up
+        to ``pair_creations`` seconds."""
+        if self.pair_creations <= 0:
+            return
+        key = (module, page)
+        with self._paired:
+            self.creation_requests[key] = self.creation_requests.get(key, 0) + 1
+            self._paired.notify_all()
+            self._paired.wait_for(lambda: self.creation_requests[key] >= 2,
+                                  timeout=self.pair_creations)
 
     def create_job(self, module: str, page: int) -> SampleJob:
         with self.lock:
@@ -329,6 +351,11 @@ class SampleCrm:
         rows = self.data.get(job.module, [])
         start = (job.page - 1) * self.per_page
         return rows[start:start + self.per_page], len(rows) > start + self.per_page
+
+    def export_rows(self, job: SampleJob) -> list[Record]:
+        """The rows the job's export file holds: its page's, cut to ``short_files``."""
+        rows, _ = self.page_rows(job)
+        return rows[:self.short_files.get(job.module, len(rows))]
 
     def fields(self, module: str) -> list[dict[str, Any]]:
         return [f.metadata(i) for i, f in enumerate(module_fields(module))]

@@ -216,6 +216,7 @@ class ZohoApiServer(FakeAPI):
         page = query.get("page", 1) if isinstance(query, dict) else 1
         if not isinstance(page, int) or page < 1:
             return zoho_error(400, "INVALID_DATA", {"api_name": "page"})
+        self.crm.await_pair(module, page)
         job = self.crm.create_job(module, page)
         return Reply(201, {"data": [{"status": "success", "code": "ADDED_SUCCESSFULLY",
                                      "message": "Added successfully.",
@@ -260,8 +261,8 @@ class ZohoApiServer(FakeAPI):
                 self.refused_downloads += not admitted
             if not admitted:
                 return zoho_error(429, "TOO_MANY_REQUESTS")
-        rows, _ = self.crm.page_rows(job)
-        return Reply(200, export_zip(job, rows), content_type="application/x-download",
+        return Reply(200, export_zip(job, self.crm.export_rows(job)),
+                     content_type="application/x-download",
                      headers={"Content-Disposition": f"attachment; filename={job.id}.zip"})
 
 

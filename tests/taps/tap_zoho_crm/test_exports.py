@@ -131,12 +131,31 @@ def test_columns_the_metadata_does_not_list_are_left_out_and_said(tmp_path: Path
      "field Active (boolean): 'yes' is not true or false"),
     (lambda folder: zipped(folder, [["", "x"]], header=["id", "Name"]),
      "row 1 (line 2): a row without an id"),
+    (lambda folder: zipped(folder, [["1", "3", "x", "4"]],
+                           header=["id", "Seats", "Name", "Seats"]),
+     "Deals, bulk read job 77, 1.csv, line 1: the header names column 'Seats' twice "
+     "(columns 2 and 4); which one holds the field cannot be told"),
+    (lambda folder: zipped(folder, [["1", "2"]], header=["id", "id"]),
+     "the header names column 'id' twice (columns 1 and 2)"),
 ])
 def test_an_export_that_cannot_be_read_is_named(tmp_path: Path, build: Any,
                                                 message: str) -> None:
     with pytest.raises(ExportError) as error:
         read(build(tmp_path))
     assert message in str(error.value)
+
+
+@pytest.mark.parametrize(("rows", "counted"), [(2, 5), (0, 3), (3, 2)])
+def test_a_file_holding_other_than_the_rows_zoho_counted_is_refused(
+        tmp_path: Path, rows: int, counted: int) -> None:
+    path = zipped(tmp_path, [row(n) for n in range(rows)])
+    with path.open("rb") as archive, pytest.raises(ExportError) as error:
+        list(ExportReader("Deals", FIELDS).records(archive, "77", counted))
+    assert str(error.value) == (
+        f"Deals, bulk read job 77, 1.csv: Zoho counted {counted} records, the file held "
+        f"{rows}; stopped rather than load a part (run again to download the export again)")
+    with path.open("rb") as archive:
+        assert len(list(ExportReader("Deals", FIELDS).records(archive, "77", rows))) == rows
 
 
 def test_an_archive_that_is_not_one_csv_is_refused(tmp_path: Path) -> None:
@@ -206,6 +225,28 @@ def test_concurrent_writers_lose_nothing(tmp_path: Path) -> None:
     document = json.loads((tmp_path / "state" / "bulk-reads.json").read_text())
     assert document["version"] == 1 and len(document["jobs"]) == 12
     assert not [p for p in (tmp_path / "state").iterdir() if p.name != "bulk-reads.json"]
+
+
+def test_a_module_page_holds_one_job_whoever_writes_at_once(tmp_path: Path) -> None:
+    ledger = Ledger(str(tmp_path / "bulk-reads.json"))
+    ledger.add(entry(0, "Leads"))
+    ledger.add(entry(1, "Leads", page=2))
+    rivals = [entry(n, "Deals") for n in range(10, 22)]
+    held: list[Entry] = []
+    threads = [threading.Thread(target=lambda e=e: held.append(ledger.add(e)))
+               for e in rivals]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    [deals] = [e for e in ledger.entries() if e.module == "Deals"]
+    assert deals in rivals and held == [deals] * len(rivals)
+    # Replacing a module's jobs is the same write as recording the new one.
+    fresh = entry(30, "Leads")
+    assert ledger.add(fresh, replacing=["1000", "1001"]) is fresh
+    assert sorted((e.module, e.page, e.job_id) for e in ledger.entries()) == [
+        ("Deals", 1, deals.job_id), ("Leads", 1, "1030")]
+    assert ledger.add(entry(31, "Leads"), replacing=["1000"]) == fresh
 
 
 def test_the_ledger_on_s3_takes_concurrent_writers(s3_bucket: Any) -> None:

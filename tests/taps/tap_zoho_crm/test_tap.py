@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -125,6 +126,36 @@ def test_prepare_limited_to_some_modules(zoho: SampleZoho, ledger: Path,
                                          tmp_path: Path) -> None:
     prepare(zoho, ledger, tmp_path, modules=["Deals", "Price_Books"])
     assert sorted(j["module"] for j in entries(ledger)) == ["Deals", "Price_Books"]
+
+
+def test_two_prepares_at_once_record_one_job_per_module_page(
+        zoho: SampleZoho, crm: SampleCrm, ledger: Path, tmp_path: Path) -> None:
+    modules = ["Leads", "Deals", "Cases"]
+    crm.pair_creations = 10  # a job is created once both prepares ask for it
+    path = write(tmp_path, "prepare-config.json", settings(zoho, ledger, modules=modules))
+    racing = [subprocess.Popen([sys.executable, "-m", "tap_zoho_crm.cli", "prepare",
+                                "--config", str(path)], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, **FAST_RETRIES}) for _ in range(2)]
+    outputs = [process.communicate(timeout=120) for process in racing]
+    crm.pair_creations = 0
+    assert [process.returncode for process in racing] == [0, 0], outputs
+    jobs = entries(ledger)
+    assert sorted((j["module"], j["page"]) for j in jobs) == [(m, 1) for m in sorted(modules)]
+    said = [line for stdout, _ in outputs for line in stdout.splitlines()]
+    recorded = {j["module"]: j["job_id"] for j in jobs}
+    for module, job in recorded.items():
+        lines = [line for line in said if line.startswith(f"{module}: ")]
+        assert len(lines) == 2, lines
+        assert f"{module}: created bulk read job {job} (page 1)" in lines
+        assert any(line.startswith(f"{module}: kept job {job} (page 1)") for line in lines)
+    # Every job Zoho made and the ledger does not hold is named as left unused.
+    unused = set(crm.jobs) - set(recorded.values())
+    assert unused == set(re.findall(r"job (\d+), created at the same time, left unused",
+                                    "\n".join(said)))
+    result = run(zoho, ledger, modules=modules)
+    assert result.exit_code == 0, result.stderr[-3000:]
+    assert counts(result)["leads"] == 25
 
 
 # -- the run: readiness ------------------------------------------------------------------------
@@ -349,6 +380,21 @@ def test_a_value_that_does_not_read_as_its_type_stops_the_run(
     # Row 3 of page 2; the rows before it hold line breaks in quoted values.
     assert (f"Leads, bulk read job {page_two}, {page_two}.csv, row 3 (line 6), field "
             "No_of_Employees (integer): 'many' is not an integer") in result.stderr
+
+
+def test_a_file_with_fewer_rows_than_zoho_counted_stops_the_run(
+        zoho: SampleZoho, crm: SampleCrm, ledger: Path, tmp_path: Path) -> None:
+    crm.add_records("Deals", 2)  # 5 records, of which the file holds 2
+    crm.short_files["Deals"] = 2
+    prepare(zoho, ledger, tmp_path, modules=["Deals"])
+    [job] = [j["job_id"] for j in entries(ledger)]
+    result = run(zoho, ledger, modules=["Deals"])
+    assert result.exit_code != 0
+    assert (f"Deals, bulk read job {job}, {job}.csv: Zoho counted 5 records, the file held "
+            "2; stopped rather than load a part") in result.stderr
+    assert [m for m in result.messages if m["type"] == "STATE"
+            and m["value"].get("bookmarks", {}).get("deals")] == []
+    assert [j["job_id"] for j in entries(ledger)] == [job]
 
 
 # -- OAuth --------------------------------------------------------------------------------------
