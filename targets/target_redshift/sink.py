@@ -333,5 +333,5 @@ class WarehouseSink(Sink):
             if load.nul_rows:
                 parts.append(f"NUL characters removed from {load.nul_rows} rows")
             lines.append(f"  {self.schema}.{load.name}: {'; '.join(parts)}")
-        lines += [f"  note: {note}" for note in self.notes]
+        lines += [f"  note: {note}" for note in self.notes + self.dialect.notes]
         return lines

@@ -18,7 +18,7 @@ from typing import IO, Any, TypeVar
 from observes_singer.flatten.identifiers import quote
 from observes_singer.flatten.plan import Kind
 from observes_singer.store.storage import BlobStore
-from target_redshift.dialects.grants import grants_of, parse_acl
+from target_redshift.dialects.grants import POSTGRES_PRIVILEGES, grants_of, parse_acl
 from target_redshift.dialects.layout import Layout
 from target_redshift.dialects.strategies import (
     DEFAULT_STRATEGIES,
@@ -153,6 +153,8 @@ class Dialect(ABC):
     #: the load strategies by load method; a dialect may give its own (strategies.py)
     strategies: dict[str, type[LoadStrategy]] = DEFAULT_STRATEGIES
     activate_version: type[ActivateVersion] = ActivateVersion
+    #: the GRANT keyword of each privilege letter of the catalogue's ACLs
+    privileges: dict[str, str] = POSTGRES_PRIVILEGES
 
     def __init__(self, lock_timeout: float | None = None, log: IO[str] | None = None) -> None:
         self.statements = 0
@@ -161,6 +163,8 @@ class Dialect(ABC):
         self.watch = StatementWatch(self, log if log is not None else sys.stderr, lock_timeout)
         #: the layout of each table the run writes, by name (kept when one is rebuilt)
         self.layouts: dict[str, Layout] = {}
+        #: what the run could not do as asked, for its summary
+        self.notes: list[str] = []
 
     # -- lock waits (see StatementWatch) ---------------------------------------------------
 
@@ -361,7 +365,8 @@ class Dialect(ABC):
         """The owner and access-privilege items (``grantee=arwd/grantor``) of a table, as
         PostgreSQL's and Redshift's catalogues keep them; None where there are none."""
         rows = self.execute(
-            "SELECT pg_get_userbyid(c.relowner), c.relacl::text, current_user "
+            "SELECT pg_get_userbyid(c.relowner), array_to_string(c.relacl, ','), "
+            "current_user "
             "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
             "WHERE n.nspname = %s AND c.relname = %s", (schema, table))
         if not rows:
@@ -375,8 +380,12 @@ class Dialect(ABC):
             return
         owner, items = acl
         target = self.qualified(schema, table)
-        for grantee, privileges in grants_of(items, owner):
+        grants = grants_of(items, owner, self.privileges)
+        for grantee, privileges in grants.grants:
             self.execute(f"GRANT {', '.join(privileges)} ON {target} TO {grantee}")
+        if grants.not_carried:
+            self.notes.append(f"{schema}.{table} was built anew without "
+                              f"{'; '.join(grants.not_carried)}: grant them again")
         current = self.execute("SELECT current_user")[0][0]
         if owner != current and self.may_give_to(owner):
             self.execute(f"ALTER TABLE {target} OWNER TO {quote(owner)}")

@@ -29,6 +29,7 @@ from target_redshift.dialects.base import (
     WarehouseError,
     describe_lock_wait,
 )
+from target_redshift.dialects.grants import REDSHIFT_PRIVILEGES
 from target_redshift.dialects.layout import Layout
 from target_redshift.sqltypes import SqlType
 
@@ -75,6 +76,7 @@ def literal(text: str) -> str:
 
 class RedshiftDialect(Dialect):
     name = "redshift"
+    privileges = REDSHIFT_PRIVILEGES
 
     def __init__(self, database: Database, staging: S3Staging | None, run_id: str,
                  endpoint_url: str | None = None, lock_timeout: float | None = None,
