@@ -50,6 +50,10 @@ _ACL_TO_TEXT = re.compile(r"relacl\s*::\s*(?:text|varchar|character\s+varying)|"
 _GRANT = re.compile(r"^\s*grant\s+(?P<what>.*?)\s+on\s", re.I | re.S)
 
 
+_DEFINES_COLUMNS = re.compile(r"\s*(?:create\s+(?:temporary\s+|temp\s+)?table|"
+                              r"alter\s+table\s+.*\badd\s+column)\b", re.I | re.S)
+_SYSTEM_COLUMN = re.compile(r'"(oid|tableoid|xmin|cmin|xmax|cmax|ctid|insertxid|deletexid)"'
+                            r"\s+[a-z]", re.I)
 _PLACEHOLDER = re.compile(r"\$(\d+)")
 
 
@@ -94,4 +98,12 @@ def refusal(sql: str) -> Refusal | None:
                                   "REFERENCES", "ALL", "ALL PRIVILEGES"})
         if unknown:
             return Refusal(f'syntax error at or near "{unknown[0]}"', SYNTAX_ERROR)
+    if _DEFINES_COLUMNS.match(code):
+        system = _SYSTEM_COLUMN.search(code)
+        if system:
+            # "Names and identifiers" / CREATE TABLE: a column may not take the name of
+            # a system column; Redshift's tables also have oid, insertxid and deletexid,
+            # which PostgreSQL 12 and later would accept.
+            return Refusal(f'column name "{system.group(1)}" conflicts with a system '
+                           "column name", DUPLICATE_COLUMN)
     return None
