@@ -117,6 +117,8 @@ def _connect(upstream: Upstream) -> socket.socket:
 _LAYOUT = re.compile(r"(\s+(?:DISTKEY|SORTKEY)\s*\((?:[^()\"]|\"(?:[^\"]|\"\")*\")*\))+\s*$",
                      re.IGNORECASE)
 LAYOUTS_SEEN: list[tuple[str, str]] = []
+#: Every ``COPY ... FROM 's3://'`` the shim ran, as the client sent it, for the tests to read.
+COPIES_SEEN: list[str] = []
 
 
 def _strip_layout(text: str) -> str:
@@ -149,6 +151,7 @@ def _rewrite_sql(sql: bytes) -> tuple[bytes, S3Load | None]:
         return failing_statement(f"Redshift shim: {exc}", exc.sqlstate).encode(), None
     if translated is None:
         return text.encode(), None
+    COPIES_SEEN.append(text)
     return translated.sql.encode(), translated.load
 
 

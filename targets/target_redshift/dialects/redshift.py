@@ -278,6 +278,7 @@ class RedshiftDialect(Dialect):
                 f"rebuilding the table, which the views that read it forbid "
                 f"({', '.join(views)}); recreate them as late-binding views (WITH NO "
                 "SCHEMA BINDING) or drop them, then run again")
+        old_types = {c.name: c.type for c in columns}
         columns = [replace(c, type=sql_type) if c.name == column else c for c in columns]
         comments = self.comments(schema, table)
         copy = fit_length(f"{table}__observes_copy", table, self.max_identifier_bytes)
@@ -288,7 +289,7 @@ class RedshiftDialect(Dialect):
                      f"{self.layout_sql(self.layouts.get(table), types)}")
         names = ", ".join(quote(c.name) for c in columns)
         values = ", ".join(
-            f"CAST({quote(c.name)} AS {self.type_sql(c.type)})" if c.name == column
+            self.converted(quote(c.name), old_types[c.name], c.type) if c.name == column
             else quote(c.name) for c in columns)
         self.execute(f"INSERT INTO {self.qualified(schema, copy)} ({names}) "
                      f"SELECT {values} FROM {self.qualified(schema, table)}")
@@ -297,6 +298,14 @@ class RedshiftDialect(Dialect):
         self.rename_table(schema, copy, table)
         self.carry_over(schema, table, acl)
         self.set_comments(schema, table, comments)
+
+    def converted(self, value: str, old: SqlType, new: SqlType) -> str:
+        """``value`` (of type ``old``) as ``new``. Redshift cannot cast a BOOLEAN to a
+        character type ("Type compatibility and conversion"): it is spelled out as the
+        flattener writes booleans, true or false."""
+        if old.kind is Kind.BOOLEAN and new.is_text:
+            return (f"CASE WHEN {value} THEN 'true' WHEN NOT {value} THEN 'false' END")
+        return f"CAST({value} AS {self.type_sql(new)})"
 
     def column_sql(self, column: ColumnDefinition) -> str:
         """A column's definition in ``CREATE TABLE``, default and NOT NULL included."""

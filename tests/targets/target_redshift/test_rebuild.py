@@ -105,3 +105,21 @@ def test_a_view_on_a_table_that_must_be_rebuilt_is_named_before_anything_changes
     assert "analytics.d_report" in message[0]
     assert "WITH NO SCHEMA BINDING" in message[0]
     assert _sql(request, "SELECT id, n FROM analytics.d_report") == [(1, 5)]
+
+
+def test_a_boolean_that_becomes_text_reads_true_or_false(server: Warehouse) -> None:
+    """Redshift cannot CAST a BOOLEAN to VARCHAR: the rebuild spells it out."""
+    flag = {"type": "object", "properties": {"id": {"type": "integer"},
+                                             "ok": {"type": ["null", "boolean"]}}}
+    text = {"type": "object", "properties": {"id": {"type": "integer"},
+                                             "ok": {"type": ["null", "string"]}}}
+    first = run_target(server, [schema_message("b", flag, ["id"]),
+                                record("b", {"id": 1, "ok": True}),
+                                record("b", {"id": 2, "ok": False}),
+                                record("b", {"id": 3, "ok": None})], load_method="upsert")
+    assert first.returncode == 0, first.stderr
+    second = run_target(server, [schema_message("b", text, ["id"]),
+                                 record("b", {"id": 4, "ok": "maybe"})], load_method="upsert")
+    assert second.returncode == 0, second.stderr
+    assert sorted((r["id"], r["ok"]) for r in server.rows("b")) == [
+        (1, "true"), (2, "false"), (3, None), (4, "maybe")]
