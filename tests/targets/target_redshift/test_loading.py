@@ -396,6 +396,16 @@ def test_keys_that_differ_only_in_case_get_their_own_key_columns(
     assert other == 1
 
 
+def test_a_layout_key_that_is_no_column_is_refused(fast_warehouse: Warehouse) -> None:
+    schema = {"type": "object", "properties": {"id": {"type": "integer"}}}
+    result = run_target(fast_warehouse, [schema_message("lay", schema, ["id"]),
+                                         record("lay", {"id": 1})],
+                        streams={"lay": {"distkey": "id", "sortkey": ["id", "created"]}})
+    assert result.returncode != 0
+    assert ("line 1: streams.lay.sortkey: table 'lay' has no column 'created'"
+            in result.stderr), result.stderr
+
+
 def test_state_is_emitted_after_each_commit_in_upsert_mode(fast_warehouse: Warehouse) -> None:
     schema = {"type": "object", "properties": {"id": {"type": "integer"}}}
     messages: list[dict[str, Any]] = [schema_message("s", schema, ["id"])]
