@@ -20,6 +20,11 @@ def _sql(request: pytest.FixtureRequest, statement: str) -> list[Any]:
         return list(cursor.fetchall()) if cursor.description else []
 
 
+def _role(request: pytest.FixtureRequest, name: str) -> None:
+    _sql(request, f"DO $$ BEGIN CREATE ROLE {name}; EXCEPTION WHEN duplicate_object "
+                  "THEN NULL; END $$")
+
+
 def _run(warehouse: Warehouse, v: str, **settings: Any) -> Any:
     wider = {"type": "object", "properties": {**KEYED["properties"],
                                               "note": {"type": ["null", "string"]}}}
@@ -39,8 +44,7 @@ def server(request: pytest.FixtureRequest, tmp_path: Any) -> Warehouse:
 
 def test_grants_survive_a_full_refresh(server: Warehouse, request: pytest.FixtureRequest
                                        ) -> None:
-    _sql(request, "DO $$ BEGIN CREATE ROLE bi_reader; EXCEPTION WHEN duplicate_object "
-                  "THEN NULL; END $$")
+    _role(request, "bi_reader")
     assert _run(server, "one").returncode == 0
     _sql(request, "GRANT USAGE ON SCHEMA analytics TO bi_reader")
     _sql(request, "GRANT SELECT ON analytics.g TO bi_reader")
@@ -107,8 +111,7 @@ def test_grants_carry_over_by_the_warehouse_s_privilege_names(
     """The letter D is TRUNCATE on PostgreSQL and DROP on Redshift (whose GRANT has no
     TRUNCATE): each dialect grants it by its own name; a grant option is not carried,
     and the summary says so."""
-    _sql(request, "DO $$ BEGIN CREATE ROLE bi_admin; EXCEPTION WHEN duplicate_object "
-                  "THEN NULL; END $$")
+    _role(request, "bi_admin")
     assert _run(server, "one").returncode == 0
     _sql(request, "GRANT USAGE ON SCHEMA analytics TO bi_admin")
     # On the shim's PostgreSQL, TRUNCATE is the D that Redshift's DROP is.
@@ -129,8 +132,7 @@ def test_an_upper_case_schema_is_folded_as_redshift_folds_it(
         server: Warehouse, request: pytest.FixtureRequest) -> None:
     """Redshift keeps "Analytics" as analytics: a second run finds its tables, and a
     replace its grants and views."""
-    _sql(request, "DO $$ BEGIN CREATE ROLE bi_reader; EXCEPTION WHEN duplicate_object "
-                  "THEN NULL; END $$")
+    _role(request, "bi_reader")
     folded = "analytics" if server.kind == "redshift" else "Analytics"
     settings = {"schema": "Analytics", "run_ledger_schema": "Analytics",
                 "job_name": "folding"}
