@@ -85,7 +85,12 @@ def resolve(originals: list[str], taken: Iterable[str] = (),
                 candidate = fit_length(f"{candidate}_{short_hash(candidate)}", name, limit)
             mapping[name] = candidate
             used.add(candidate)
-            notes.append(f"{name!r} and others normalise to {ident!r}; {name!r} is {candidate!r}")
+            if ident in reserved:
+                notes.append(f"{name!r} would be {ident!r}, a name reserved for the "
+                             f"warehouse or the loader; {name!r} is {candidate!r}")
+            else:
+                notes.append(f"{name!r} and others normalise to {ident!r}; {name!r} is "
+                             f"{candidate!r}")
     return mapping, notes
 
 

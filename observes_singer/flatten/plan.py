@@ -316,6 +316,12 @@ def _common_schema(schemas: list[Any]) -> Any:
 
 
 METADATA_ROOT = ("_sdc_id", "_sdc_table_version")
+#: Names of the columns every table has already, which no column may take: PostgreSQL's
+#: system columns, and Redshift's, which also has ``oid`` and its hidden ``insertxid``
+#: and ``deletexid`` (Amazon Redshift Database Developer Guide, "Names and
+#: identifiers"; PostgreSQL, "System Columns").
+SYSTEM_COLUMNS = ("oid", "tableoid", "xmin", "cmin", "xmax", "cmax", "ctid", "insertxid",
+                  "deletexid")
 METADATA_CHILD = ("_sdc_id", "_sdc_parent_id", "_sdc_root_id", "_sdc_index",
                   "_sdc_table_version")
 
@@ -326,8 +332,12 @@ def row_columns(plan: StreamPlan, table: Table) -> list[str]:
     return meta + [c.name for c in table.columns]
 
 
-def key_column_name(key: str, limit: int = MAX_IDENTIFIER_BYTES) -> str:
-    return fit_length(f"_sdc_source_key_{normalise(key)}", key, limit)
+def key_column_names(keys: list[str], limit: int = MAX_IDENTIFIER_BYTES) -> list[str]:
+    """The ``_sdc_source_key_<pk>`` columns of child tables, one per key, told apart as
+    :func:`resolve` tells columns apart (``Id`` and ``id``: the key already in normal
+    form keeps the name, the other gets a hash of its own)."""
+    mapping, _ = resolve(keys, (), limit)
+    return [fit_length(f"_sdc_source_key_{mapping[k]}", k, limit) for k in keys]
 
 
 def plan_stream(stream: str, schema: Any, key_properties: list[str],
@@ -378,7 +388,7 @@ def plan_stream(stream: str, schema: Any, key_properties: list[str],
             raise SchemaError(f"{where}: key property {key!r} must be a scalar "
                               "(integer, number, string, boolean, date or date-time)")
         key_columns.append(node.column)
-    key_names = [key_column_name(k, limit) for k in key_properties]
+    key_names = key_column_names(key_properties, limit)
     return StreamPlan(stream, list(key_properties), root, builder.tables, key_columns,
                       key_names, notes)
 
@@ -451,9 +461,9 @@ def _wide_notes(tables: list[Table], as_maps: set[tuple[str, ...]],
 def _name_columns(tables: list[Table], keys: list[str], limit: int) -> list[str]:
     notes: list[str] = []
     for table in tables:
-        reserved = list(METADATA_ROOT if table.is_root else METADATA_CHILD)
+        reserved = [*SYSTEM_COLUMNS, *(METADATA_ROOT if table.is_root else METADATA_CHILD)]
         if not table.is_root:
-            reserved += [key_column_name(k, limit) for k in keys]
+            reserved += key_column_names(keys, limit)
         originals = [PATH_SEP.join(c.path) if c.path else "value" for c in table.columns]
         mapping, collisions = resolve(originals, reserved, limit)
         for column, original in zip(table.columns, originals, strict=True):

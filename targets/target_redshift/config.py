@@ -32,7 +32,8 @@ CONFIG_KEYS: dict[str, str] = {
     "is a password in the query string (?password=). Errors show the URL with *** for the "
     "password and for the values of options named like a secret (sslpassword, ...key, "
     "...token), or only its scheme when it cannot be cut apart safely",
-    "schema": "target schema, created if missing (default: public; main for DuckDB)",
+    "schema": "target schema, created if missing (default: public; main for DuckDB); on "
+    "Redshift in lower case, as Redshift folds every name",
     "load_method": "replace (default: full refresh, swapped in atomically at the end), "
     "upsert (by key properties; streams without keys append) or append",
     "streams": "per-stream overrides: {NAME: {load_method, table, replace_in_place, "
@@ -60,7 +61,8 @@ CONFIG_KEYS: dict[str, str] = {
     "observes_runs (job, run_id, shard, started_at, finished_at, duration_seconds, "
     "table_name, rows, state_url), created if missing, in the transaction that commits the "
     "data; a stream whose table would be observes_runs is then refused. false: no ledger",
-    "run_ledger_schema": "schema of the observes_runs table (default: schema)",
+    "run_ledger_schema": "schema of the observes_runs table (default: schema; on Redshift "
+    "in lower case)",
     "job_name": "the job name the run ledger records when OBSERVES_JOB is not set (a plain "
     "pipe, Meltano); OBSERVES_JOB wins (default: none, so no ledger outside observes run)",
 }
@@ -295,6 +297,13 @@ def parse_database_url(url: str) -> Database:
     )
 
 
+def fold_identifier(name: str) -> str:
+    """A name as Redshift keeps it: its ASCII letters in lower case, quoted or not
+    ("Names and identifiers"; ``enable_case_sensitive_identifier`` is off by default), so
+    that the catalogue is asked for the name it holds."""
+    return "".join(ch.lower() if "A" <= ch <= "Z" else ch for ch in name)
+
+
 def _method(value: Any, where: str) -> str:
     if value not in LOAD_METHODS:
         raise ConfigError(f"{where}: must be one of {', '.join(LOAD_METHODS)}, got {value!r}")
@@ -313,6 +322,10 @@ def load_config(raw: dict[str, Any], cwd: Path | None = None) -> TargetConfig:
     schema = raw.get("schema", "main" if database.dialect == "duckdb" else "public")
     if not isinstance(schema, str) or not schema:
         raise ConfigError("schema: must be a non-empty string")
+    ledger_schema = _name(raw.get("run_ledger_schema"), "run_ledger_schema")
+    if database.dialect == "redshift":
+        schema = fold_identifier(schema)
+        ledger_schema = ledger_schema and fold_identifier(ledger_schema)
     load_method = _method(raw.get("load_method", "replace"), "load_method")
     streams = raw.get("streams", {})
     if not isinstance(streams, dict):
@@ -364,7 +377,7 @@ def load_config(raw: dict[str, Any], cwd: Path | None = None) -> TargetConfig:
         stream_layouts=stream_layouts,
         lock_timeout=_seconds(raw.get("lock_timeout"), "lock_timeout"),
         run_ledger=_flag(raw.get("run_ledger", True), "run_ledger"),
-        run_ledger_schema=_name(raw.get("run_ledger_schema"), "run_ledger_schema"),
+        run_ledger_schema=ledger_schema,
         job_name=_name(raw.get("job_name"), "job_name"),
     )
 

@@ -244,13 +244,16 @@ def parts_config(raw: dict[str, Any]) -> TargetConfig:
     return config
 
 
-def with_copy_role(config: TargetConfig, iam_role: str | None, root: str) -> TargetConfig:
+def with_copy_role(config: TargetConfig, iam_role: str | None, root: str,
+                   region: str | None = None) -> TargetConfig:
     """On Redshift, COPY reads the parts with s3_staging's credentials, or else with
-    ``--iam-role``: the role a job gives without a staging bucket of its own."""
+    ``--iam-role`` (and ``--region``, the parts bucket's when it is not the cluster's):
+    the role a job gives without a staging bucket of its own."""
     if not iam_role or config.s3_staging is not None or config.database.dialect != "redshift":
         return config
     return dataclasses.replace(config, s3_staging=S3Staging(url=root.rstrip("/"),
-                                                            iam_role=iam_role))
+                                                            iam_role=iam_role,
+                                                            region=region or None))
 
 
 def load(config: TargetConfig, root: str, count: int, keep: bool, log: IO[str]) -> int:
@@ -321,6 +324,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--iam-role", metavar="ARN", help="Redshift: the IAM role COPY reads "
                         "the parts with, when the settings have no s3_staging (ignored by "
                         "PostgreSQL and DuckDB, and when empty)")
+    parser.add_argument("--region", metavar="REGION", help="with --iam-role: the AWS region "
+                        "of the parts' bucket when it is not the cluster's (COPY's REGION)")
     parser.add_argument("--keep-parts", action="store_true",
                         help="keep the parts after the commit (default: delete them)")
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
@@ -331,7 +336,7 @@ def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     return run_main(
         PROG, lambda: load(with_copy_role(parts_config(read_settings(args.config)),
-                                          args.iam_role, args.url),
+                                          args.iam_role, args.url, args.region),
                            args.url, args.parts, args.keep_parts, sys.stderr),
         (ConfigError, LoadError, PartsError, StorageError, WarehouseError),
         after_error="nothing was committed: the warehouse keeps its previous tables, and "

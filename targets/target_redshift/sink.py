@@ -125,6 +125,7 @@ class WarehouseSink(Sink):
             if self.ledger is not None:
                 self.ledger.check_table(self.schema, table.name, name,
                                         f"{self.source} line {message.line_no}")
+        self.check_layout(name, plan, message.line_no)
         previous = self.streams.get(name)
         strategy = self.strategy_for(name, message.key_properties, first=previous is None)
         self.holding = self.holding or strategy.holds_transaction
@@ -139,6 +140,20 @@ class WarehouseSink(Sink):
         for table in plan.tables:
             self.table_load(stream, table)
         return stream
+
+    def check_layout(self, name: str, plan: StreamPlan, line_no: int) -> None:
+        """The stream's configured distkey and sortkey name columns of its root table."""
+        layout = self.config.layout_for(name)
+        if layout is None:
+            return
+        columns = row_columns(plan, plan.root)
+        for setting, wanted in (("distkey", [layout.distkey] if layout.distkey else []),
+                                ("sortkey", list(layout.sortkey))):
+            missing = [c for c in wanted if c not in columns]
+            if missing:
+                raise LoadError(f"{self.source} line {line_no}: streams.{name}.{setting}: "
+                                f"table {plan.root.name!r} has no column {missing[0]!r} "
+                                f"(its columns: {', '.join(columns)})")
 
     def strategy_for(self, name: str, keys: list[str], first: bool) -> LoadStrategy:
         """The stream's load strategy: its method, except that every keyed stream holds
@@ -333,5 +348,5 @@ class WarehouseSink(Sink):
             if load.nul_rows:
                 parts.append(f"NUL characters removed from {load.nul_rows} rows")
             lines.append(f"  {self.schema}.{load.name}: {'; '.join(parts)}")
-        lines += [f"  note: {note}" for note in self.notes]
+        lines += [f"  note: {note}" for note in self.notes + self.dialect.notes]
         return lines

@@ -26,6 +26,7 @@ class SqlType:
     kind: Kind
     size: int = 0  # bytes, for STRING and JSON
     scale: int = 0  # for DECIMAL
+    precision: int = 38  # for DECIMAL: digits in all (Redshift's and our maximum)
 
     @property
     def is_text(self) -> bool:
@@ -52,10 +53,9 @@ def widen(current: SqlType, wanted: SqlType) -> SqlType:
         return SqlType(Kind.STRING, varchar_size(longest))
     if kinds == {Kind.INTEGER, Kind.NUMBER} or kinds == {Kind.DECIMAL, Kind.NUMBER}:
         return SqlType(Kind.NUMBER)
-    if kinds == {Kind.INTEGER, Kind.DECIMAL}:
-        return SqlType(Kind.DECIMAL, scale=max(current.scale, wanted.scale))
-    if kinds == {Kind.DECIMAL}:
-        return SqlType(Kind.DECIMAL, scale=max(current.scale, wanted.scale))
+    if kinds in ({Kind.INTEGER, Kind.DECIMAL}, {Kind.DECIMAL}):
+        return SqlType(Kind.DECIMAL, scale=max(current.scale, wanted.scale),
+                       precision=max(current.precision, wanted.precision))
     if kinds == {Kind.DATE, Kind.TIMESTAMP}:
         return SqlType(Kind.TIMESTAMP)
     return SqlType(Kind.STRING, varchar_size(NON_STRING_TEXT_BYTES))

@@ -7,6 +7,9 @@ direction. Messages are relayed unchanged except where Redshift and PostgreSQL d
   connect with ``ssl=False``;
 * the StartupMessage keeps only the parameters PostgreSQL accepts, dropping what the driver
   adds for Redshift (``client_protocol_version``, ``driver_version``, ``os_version``, ...);
+* what Redshift refuses, or does otherwise, is done as Redshift does it
+  (:mod:`tests.support.redshift_refusals`): delimited identifiers are folded to lower
+  case, and a statement Redshift refuses fails with Redshift's error instead of running;
 * the ``server_version`` the backend reports is replaced by Redshift's, so the driver takes
   its Redshift code paths;
 * a Redshift ``COPY ... FROM 's3://...'`` in a Query or a Parse becomes ``COPY ... FROM
@@ -61,6 +64,12 @@ from tests.support.redshift_copy import (
     failing_statement,
     translate_copy,
 )
+from tests.support.redshift_refusals import (
+    fold_identifiers,
+    postgres_grant,
+    refusal,
+    refused_statement,
+)
 from tests.support.s3 import s3_client
 from tests.support.s3_load import DEFAULT_CHUNK_SIZE, S3LoadError, stream_load
 
@@ -108,6 +117,8 @@ def _connect(upstream: Upstream) -> socket.socket:
 _LAYOUT = re.compile(r"(\s+(?:DISTKEY|SORTKEY)\s*\((?:[^()\"]|\"(?:[^\"]|\"\")*\")*\))+\s*$",
                      re.IGNORECASE)
 LAYOUTS_SEEN: list[tuple[str, str]] = []
+#: Every ``COPY ... FROM 's3://'`` the shim ran, as the client sent it, for the tests to read.
+COPIES_SEEN: list[str] = []
 
 
 def _strip_layout(text: str) -> str:
@@ -126,6 +137,11 @@ def _rewrite_sql(sql: bytes) -> tuple[bytes, S3Load | None]:
         text = sql.decode("utf-8")
     except UnicodeDecodeError:
         return sql, None
+    text = fold_identifiers(text)
+    refused = refusal(text)
+    if refused is not None:
+        return refused_statement(refused, text).encode(), None
+    text = postgres_grant(text)
     stripped = _strip_layout(text)
     if stripped is not text:
         return stripped.encode(), None
@@ -134,7 +150,8 @@ def _rewrite_sql(sql: bytes) -> tuple[bytes, S3Load | None]:
     except CopyTranslationError as exc:
         return failing_statement(f"Redshift shim: {exc}", exc.sqlstate).encode(), None
     if translated is None:
-        return sql, None
+        return text.encode(), None
+    COPIES_SEEN.append(text)
     return translated.sql.encode(), translated.load
 
 

@@ -18,7 +18,7 @@ from typing import IO, Any, TypeVar
 from observes_singer.flatten.identifiers import quote
 from observes_singer.flatten.plan import Kind
 from observes_singer.store.storage import BlobStore
-from target_redshift.dialects.grants import grants_of, parse_acl
+from target_redshift.dialects.grants import POSTGRES_PRIVILEGES, grants_of, parse_acl
 from target_redshift.dialects.layout import Layout
 from target_redshift.dialects.strategies import (
     DEFAULT_STRATEGIES,
@@ -58,11 +58,14 @@ class CsvObjects:
 
 
 _VARCHAR = re.compile(r"(?:character varying|varchar)(?:\((\d+)\))?", re.IGNORECASE)
-_DECIMAL = re.compile(r"(?:numeric|decimal)\((\d+),\s*(\d+)\)", re.IGNORECASE)
+_DECIMAL = re.compile(r"(?:numeric|decimal)\((\d+)(?:,\s*(\d+))?\)", re.IGNORECASE)
 
 
-def parse_type(data_type: str, length: int | None = None) -> SqlType:
-    """Our type for a column as information_schema describes it."""
+def parse_type(data_type: str, length: int | None = None, precision: int | None = None,
+               scale: int | None = None) -> SqlType:
+    """Our type for a column as information_schema describes it: its name, and the
+    length, precision and scale it lists beside it (``numeric`` has its precision and
+    scale only there)."""
     text = data_type.strip().lower()
     if text in ("bigint", "integer", "int8", "int4", "smallint", "int2", "int", "hugeint"):
         return SqlType(Kind.INTEGER)
@@ -76,9 +79,10 @@ def parse_type(data_type: str, length: int | None = None) -> SqlType:
         return SqlType(Kind.DATE)
     decimal = _DECIMAL.fullmatch(text)
     if decimal:
-        return SqlType(Kind.DECIMAL, scale=int(decimal.group(2)))
+        return SqlType(Kind.DECIMAL, scale=int(decimal.group(2) or 0),
+                       precision=int(decimal.group(1)))
     if text in ("numeric", "decimal"):
-        return SqlType(Kind.DECIMAL, scale=0)
+        return SqlType(Kind.DECIMAL, scale=scale or 0, precision=precision or 38)
     varchar = _VARCHAR.fullmatch(text)
     if varchar or text in ("text", "character", "char", "bpchar"):
         size = length or (int(varchar.group(1)) if varchar and varchar.group(1) else 65535)
@@ -90,6 +94,20 @@ def parse_type(data_type: str, length: int | None = None) -> SqlType:
 
 
 
+
+
+def _int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+@dataclass(frozen=True)
+class ColumnDefinition:
+    """A column as the catalogue describes it: what a rebuilt table must keep."""
+
+    name: str
+    type: SqlType
+    default: str | None = None  # the default's SQL expression
+    nullable: bool = True
 
 
 #: Who blocks a backend, in PostgreSQL (9.6 and later; also what the tests' Redshift
@@ -135,6 +153,8 @@ class Dialect(ABC):
     #: the load strategies by load method; a dialect may give its own (strategies.py)
     strategies: dict[str, type[LoadStrategy]] = DEFAULT_STRATEGIES
     activate_version: type[ActivateVersion] = ActivateVersion
+    #: the GRANT keyword of each privilege letter of the catalogue's ACLs
+    privileges: dict[str, str] = POSTGRES_PRIVILEGES
 
     def __init__(self, lock_timeout: float | None = None, log: IO[str] | None = None) -> None:
         self.statements = 0
@@ -143,6 +163,8 @@ class Dialect(ABC):
         self.watch = StatementWatch(self, log if log is not None else sys.stderr, lock_timeout)
         #: the layout of each table the run writes, by name (kept when one is rebuilt)
         self.layouts: dict[str, Layout] = {}
+        #: what the run could not do as asked, for its summary
+        self.notes: list[str] = []
 
     # -- lock waits (see StatementWatch) ---------------------------------------------------
 
@@ -257,7 +279,7 @@ class Dialect(ABC):
         if kind is Kind.NUMBER:
             return "DOUBLE PRECISION"
         if kind is Kind.DECIMAL:
-            return f"DECIMAL(38, {sql_type.scale})"
+            return f"DECIMAL({sql_type.precision}, {sql_type.scale})"
         if kind is Kind.BOOLEAN:
             return "BOOLEAN"
         if kind is Kind.TIMESTAMP:
@@ -272,15 +294,28 @@ class Dialect(ABC):
 
     def table_columns(self, schema: str, table: str) -> dict[str, SqlType] | None:
         """The columns of a table, or None when it does not exist."""
+        columns = self.column_definitions(schema, table)
+        if columns is None:
+            return None
+        return {column.name: column.type for column in columns}
+
+    def column_definitions(self, schema: str, table: str) -> list[ColumnDefinition] | None:
+        """A table's columns in order, each with its whole type (length, precision and
+        scale), default and nullability; None when the table does not exist."""
         rows = self.execute(
-            "SELECT column_name, data_type, character_maximum_length "
+            "SELECT column_name, data_type, character_maximum_length, numeric_precision, "
+            "numeric_scale, column_default, is_nullable "
             "FROM information_schema.columns WHERE table_schema = %s AND table_name = %s "
             "ORDER BY ordinal_position",
             (schema, table),
         )
         if not rows:
             return None
-        return {str(name): parse_type(str(kind), length) for name, kind, length in rows}
+        return [ColumnDefinition(str(name), parse_type(str(kind), _int(length),
+                                                        _int(precision), _int(scale)),
+                                 None if default is None else str(default),
+                                 str(nullable).upper() != "NO")
+                for name, kind, length, precision, scale, default, nullable in rows]
 
     # -- DDL -------------------------------------------------------------------------------
 
@@ -330,7 +365,8 @@ class Dialect(ABC):
         """The owner and access-privilege items (``grantee=arwd/grantor``) of a table, as
         PostgreSQL's and Redshift's catalogues keep them; None where there are none."""
         rows = self.execute(
-            "SELECT pg_get_userbyid(c.relowner), c.relacl::text, current_user "
+            "SELECT pg_get_userbyid(c.relowner), array_to_string(c.relacl, ','), "
+            "current_user "
             "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
             "WHERE n.nspname = %s AND c.relname = %s", (schema, table))
         if not rows:
@@ -344,8 +380,12 @@ class Dialect(ABC):
             return
         owner, items = acl
         target = self.qualified(schema, table)
-        for grantee, privileges in grants_of(items, owner):
+        grants = grants_of(items, owner, self.privileges)
+        for grantee, privileges in grants.grants:
             self.execute(f"GRANT {', '.join(privileges)} ON {target} TO {grantee}")
+        if grants.not_carried:
+            self.notes.append(f"{schema}.{table} was built anew without "
+                              f"{'; '.join(grants.not_carried)}: grant them again")
         current = self.execute("SELECT current_user")[0][0]
         if owner != current and self.may_give_to(owner):
             self.execute(f"ALTER TABLE {target} OWNER TO {quote(owner)}")

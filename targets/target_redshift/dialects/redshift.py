@@ -11,6 +11,7 @@ import contextlib
 import gzip
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import IO, Any
 
 import redshift_connector
@@ -22,11 +23,13 @@ from observes_singer.store.storage import BlobStore, StorageError
 from target_redshift.config import Database, S3Staging
 from target_redshift.dialects.base import (
     PG_LOCK_WAIT,
+    ColumnDefinition,
     CsvObjects,
     Dialect,
     WarehouseError,
     describe_lock_wait,
 )
+from target_redshift.dialects.grants import REDSHIFT_PRIVILEGES
 from target_redshift.dialects.layout import Layout
 from target_redshift.sqltypes import SqlType
 
@@ -73,6 +76,7 @@ def literal(text: str) -> str:
 
 class RedshiftDialect(Dialect):
     name = "redshift"
+    privileges = REDSHIFT_PRIVILEGES
 
     def __init__(self, database: Database, staging: S3Staging | None, run_id: str,
                  endpoint_url: str | None = None, lock_timeout: float | None = None,
@@ -250,30 +254,83 @@ class RedshiftDialect(Dialect):
             self._execute(head + ", ".join([row_sql] * count), tuple(chunk))
 
     def widen_varchar(self, schema: str, table: str, column: str, sql_type: SqlType) -> None:
-        """Redshift refuses ``ALTER COLUMN ... TYPE`` (and column renames) inside a
-        transaction block, and every change of a run happens inside one."""
+        """Redshift refuses ``ALTER COLUMN ... TYPE`` inside a transaction block, and
+        every change of a run happens inside one."""
         self.change_type(schema, table, column, sql_type)
 
     def change_type(self, schema: str, table: str, column: str, sql_type: SqlType) -> None:
         """A deep copy: a new table with the wider column, filled from the old one, then
-        renamed over it; all of it transactional on Redshift, column order kept."""
-        current = self.table_columns(schema, table)
-        if current is None or column not in current:
+        renamed over it; all of it transactional on Redshift, column order kept.
+
+        The copy keeps every other column's whole type, default and nullability, the
+        table's keys, comments, grants and owner. A view bound to the table would make
+        its ``DROP`` fail (or, with CASCADE, go): the rebuild is refused before anything
+        changes, naming the views."""
+        columns = self.column_definitions(schema, table)
+        if columns is None or column not in {c.name for c in columns}:
             raise WarehouseError(f"{self.name}: no column {column!r} in {schema}.{table}")
-        current[column] = sql_type
+        views = self.dependent_views(schema, table)
+        if views:
+            old = next(c.type for c in columns if c.name == column)
+            raise WarehouseError(
+                f"{self.name}: cannot change column {column} of {schema}.{table} from "
+                f"{self.type_sql(old)} to {self.type_sql(sql_type)}: Redshift changes it by "
+                f"rebuilding the table, which the views that read it forbid "
+                f"({', '.join(views)}); recreate them as late-binding views (WITH NO "
+                "SCHEMA BINDING) or drop them, then run again")
+        old_types = {c.name: c.type for c in columns}
+        columns = [replace(c, type=sql_type) if c.name == column else c for c in columns]
+        comments = self.comments(schema, table)
         copy = fit_length(f"{table}__observes_copy", table, self.max_identifier_bytes)
         self.drop_table(schema, copy)
-        self.create_table(schema, copy, current, layout=self.layouts.get(table))
-        names = ", ".join(quote(c) for c in current)
+        body = ", ".join(self.column_sql(c) for c in columns)
+        types = {c.name: c.type for c in columns}
+        self.execute(f"CREATE TABLE {self.qualified(schema, copy)} ({body})"
+                     f"{self.layout_sql(self.layouts.get(table), types)}")
+        names = ", ".join(quote(c.name) for c in columns)
         values = ", ".join(
-            f"CAST({quote(c)} AS {self.type_sql(t)})" if c == column else quote(c)
-            for c, t in current.items())
+            self.converted(quote(c.name), old_types[c.name], c.type) if c.name == column
+            else quote(c.name) for c in columns)
         self.execute(f"INSERT INTO {self.qualified(schema, copy)} ({names}) "
                      f"SELECT {values} FROM {self.qualified(schema, table)}")
         acl = self.table_acl(schema, table)
         self.drop_table(schema, table)
         self.rename_table(schema, copy, table)
         self.carry_over(schema, table, acl)
+        self.set_comments(schema, table, comments)
+
+    def converted(self, value: str, old: SqlType, new: SqlType) -> str:
+        """``value`` (of type ``old``) as ``new``. Redshift cannot cast a BOOLEAN to a
+        character type ("Type compatibility and conversion"): it is spelled out as the
+        flattener writes booleans, true or false."""
+        if old.kind is Kind.BOOLEAN and new.is_text:
+            return (f"CASE WHEN {value} THEN 'true' WHEN NOT {value} THEN 'false' END")
+        return f"CAST({value} AS {self.type_sql(new)})"
+
+    def column_sql(self, column: ColumnDefinition) -> str:
+        """A column's definition in ``CREATE TABLE``, default and NOT NULL included."""
+        sql = f"{quote(column.name)} {self.type_sql(column.type)}"
+        if column.default is not None:
+            sql += f" DEFAULT {column.default}"
+        return sql if column.nullable else sql + " NOT NULL"
+
+    def comments(self, schema: str, table: str) -> dict[str | None, str]:
+        """The table's comment (under None) and its columns' comments, by column name
+        (``COMMENT ON``, kept in PG_DESCRIPTION)."""
+        rows = self.execute(
+            "SELECT a.attname, d.description FROM pg_description d "
+            "JOIN pg_class c ON c.oid = d.objoid "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.objsubid "
+            "WHERE n.nspname = %s AND c.relname = %s AND (d.objsubid = 0 OR a.attnum > 0)",
+            (schema, table))
+        return {None if name is None else str(name): str(text) for name, text in rows}
+
+    def set_comments(self, schema: str, table: str, comments: dict[str | None, str]) -> None:
+        target = self.qualified(schema, table)
+        for name, text in comments.items():
+            what = f"TABLE {target}" if name is None else f"COLUMN {target}.{quote(name)}"
+            self.execute(f"COMMENT ON {what} IS {literal(text)}")
 
     def layout_sql(self, layout: Layout | None, columns: dict[str, SqlType]) -> str:
         if layout is None:

@@ -211,3 +211,21 @@ def test_parts_without_column_widths_get_the_widest_text(tmp_path: Path,
     assert done.returncode == 0, done.stderr
     assert warehouse.count("orders") == 90
     assert ("name", "character varying(65535)") in warehouse.columns("orders")
+
+
+def test_iam_role_copies_name_the_parts_bucket_s_region(
+        request: pytest.FixtureRequest, tmp_path: Path, s3_bucket: S3Bucket) -> None:
+    """A parts bucket in another region than the cluster's needs COPY's REGION, which
+    --region gives with --iam-role."""
+    from tests.support import redshift_shim
+
+    warehouse = make_warehouse("redshift", request, tmp_path)
+    root = s3_bucket.url("dynamo/run-2/")
+    write_parts(root, tmp_path, s3_bucket.endpoint_url, PARTS[:1])
+    seen = len(redshift_shim.COPIES_SEEN)
+    done = load_parts(warehouse, root, 1, "--iam-role", "arn:aws:iam::1:role/copy",
+                      "--region", "eu-west-1", endpoint_url=s3_bucket.endpoint_url)
+    assert done.returncode == 0, done.stderr
+    copies = redshift_shim.COPIES_SEEN[seen:]
+    assert copies and all("REGION 'eu-west-1'" in copy for copy in copies), copies
+    assert warehouse.count("orders") == 90

@@ -359,6 +359,53 @@ def test_identifiers_of_any_shape(warehouse: Warehouse) -> None:
     assert "normalise to 'user_id'" in result.stderr
 
 
+def test_properties_named_like_system_columns_are_renamed_and_reported(
+        warehouse: Warehouse) -> None:
+    """Redshift refuses a column named like a system column (oid, xmin, ctid, ...)."""
+    names = ["oid", "xmin", "ctid", "tableoid", "deletexid", "insertxid"]
+    schema = {"type": "object", "properties": {
+        "id": {"type": "integer"}, **{n: {"type": "string"} for n in names},
+        "items": {"type": "array", "items": {"type": "object", "properties": {
+            "oid": {"type": "integer"}}}}}}
+    result = run_target(warehouse, [schema_message("sys", schema, ["id"]),
+                                    record("sys", {"id": 1, **{n: n.upper() for n in names},
+                                                   "items": [{"oid": 7}]})])
+    assert result.returncode == 0, result.stderr
+    (row,) = warehouse.rows("sys")
+    for name in names:
+        assert name not in row
+        (renamed,) = [c for c in row if c.startswith(f"{name}_")]
+        assert row[renamed] == name.upper()
+        assert f"'{name}' would be '{name}', a name reserved" in result.stderr
+    (item,) = warehouse.rows("sys__items")
+    assert [item[c] for c in item if c.startswith("oid_")] == [7]
+
+
+def test_keys_that_differ_only_in_case_get_their_own_key_columns(
+        warehouse: Warehouse) -> None:
+    schema = {"type": "object", "properties": {
+        "Id": {"type": "integer"}, "id": {"type": "string"},
+        "tags": {"type": "array", "items": {"type": "string"}}}}
+    result = run_target(warehouse, [schema_message("k", schema, ["Id", "id"]),
+                                    record("k", {"Id": 1, "id": "a", "tags": ["t"]})])
+    assert result.returncode == 0, result.stderr
+    (child,) = warehouse.rows("k__tags")
+    keys = {c: v for c, v in child.items() if c.startswith("_sdc_source_key_")}
+    assert keys.pop("_sdc_source_key_id") == "a"
+    (other,) = keys.values()
+    assert other == 1
+
+
+def test_a_layout_key_that_is_no_column_is_refused(fast_warehouse: Warehouse) -> None:
+    schema = {"type": "object", "properties": {"id": {"type": "integer"}}}
+    result = run_target(fast_warehouse, [schema_message("lay", schema, ["id"]),
+                                         record("lay", {"id": 1})],
+                        streams={"lay": {"distkey": "id", "sortkey": ["id", "created"]}})
+    assert result.returncode != 0
+    assert ("line 1: streams.lay.sortkey: table 'lay' has no column 'created'"
+            in result.stderr), result.stderr
+
+
 def test_state_is_emitted_after_each_commit_in_upsert_mode(fast_warehouse: Warehouse) -> None:
     schema = {"type": "object", "properties": {"id": {"type": "integer"}}}
     messages: list[dict[str, Any]] = [schema_message("s", schema, ["id"])]

@@ -20,6 +20,11 @@ def _sql(request: pytest.FixtureRequest, statement: str) -> list[Any]:
         return list(cursor.fetchall()) if cursor.description else []
 
 
+def _role(request: pytest.FixtureRequest, name: str) -> None:
+    _sql(request, f"DO $$ BEGIN CREATE ROLE {name}; EXCEPTION WHEN duplicate_object "
+                  "THEN NULL; END $$")
+
+
 def _run(warehouse: Warehouse, v: str, **settings: Any) -> Any:
     wider = {"type": "object", "properties": {**KEYED["properties"],
                                               "note": {"type": ["null", "string"]}}}
@@ -39,8 +44,7 @@ def server(request: pytest.FixtureRequest, tmp_path: Any) -> Warehouse:
 
 def test_grants_survive_a_full_refresh(server: Warehouse, request: pytest.FixtureRequest
                                        ) -> None:
-    _sql(request, "DO $$ BEGIN CREATE ROLE bi_reader; EXCEPTION WHEN duplicate_object "
-                  "THEN NULL; END $$")
+    _role(request, "bi_reader")
     assert _run(server, "one").returncode == 0
     _sql(request, "GRANT USAGE ON SCHEMA analytics TO bi_reader")
     _sql(request, "GRANT SELECT ON analytics.g TO bi_reader")
@@ -100,3 +104,51 @@ def test_redshift_tables_are_laid_out_for_upserts(request: pytest.FixtureRequest
     assert seen["g__tags"] == 'DISTKEY("_sdc_root_id") SORTKEY("_sdc_root_id")'
     batch = [clause for head, clause in redshift_shim.LAYOUTS_SEEN if "TEMPORARY" in head]
     assert 'DISTKEY("_sdc_root_id") SORTKEY("_sdc_root_id")' in batch
+
+
+def test_grants_carry_over_by_the_warehouse_s_privilege_names(
+        server: Warehouse, request: pytest.FixtureRequest) -> None:
+    """The letter D is TRUNCATE on PostgreSQL and DROP on Redshift (whose GRANT has no
+    TRUNCATE): each dialect grants it by its own name; a grant option is not carried,
+    and the summary says so."""
+    _role(request, "bi_admin")
+    assert _run(server, "one").returncode == 0
+    _sql(request, "GRANT USAGE ON SCHEMA analytics TO bi_admin")
+    # On the shim's PostgreSQL, TRUNCATE is the D that Redshift's DROP is.
+    _sql(request, "GRANT TRUNCATE, DELETE ON analytics.g TO bi_admin")
+    _sql(request, "GRANT SELECT ON analytics.g TO bi_admin WITH GRANT OPTION")
+    result = _run(server, "two")
+    assert result.returncode == 0, result.stderr
+    assert _sql(request, "SELECT has_table_privilege('bi_admin', 'analytics.g', 'TRUNCATE'), "
+                         "has_table_privilege('bi_admin', 'analytics.g', 'DELETE'), "
+                         "has_table_privilege('bi_admin', 'analytics.g', 'SELECT'), "
+                         "has_table_privilege('bi_admin', 'analytics.g', "
+                         "'SELECT WITH GRANT OPTION')") == [(True, True, True, False)]
+    assert ("analytics.g was built anew without the grant option of bi_admin"
+            in result.stderr), result.stderr
+
+
+def test_an_upper_case_schema_is_folded_as_redshift_folds_it(
+        server: Warehouse, request: pytest.FixtureRequest) -> None:
+    """Redshift keeps "Analytics" as analytics: a second run finds its tables, and a
+    replace its grants and views."""
+    _role(request, "bi_reader")
+    folded = "analytics" if server.kind == "redshift" else "Analytics"
+    settings = {"schema": "Analytics", "run_ledger_schema": "Analytics",
+                "job_name": "folding"}
+    assert _run(server, "one", load_method="upsert", **settings).returncode == 0
+    result = _run(server, "two", load_method="upsert", **settings)
+    assert result.returncode == 0, result.stderr
+    _sql(request, f'GRANT USAGE ON SCHEMA "{folded}" TO bi_reader')
+    _sql(request, f'GRANT SELECT ON "{folded}".g TO bi_reader')
+    _sql(request, f'CREATE VIEW "{folded}".g_report AS SELECT id, v FROM "{folded}".g')
+    result = _run(server, "three", **settings)
+    assert result.returncode == 1
+    assert f"{folded}.g is read by {folded}.g_report" in result.stderr
+    _sql(request, f'DROP VIEW "{folded}".g_report')
+    result = _run(server, "three", **settings)
+    assert result.returncode == 0, result.stderr
+    assert _sql(request, f"SELECT has_table_privilege('bi_reader', '\"{folded}\".g', "
+                         "'SELECT')") == [(True,)]
+    assert _sql(request, f'SELECT v FROM "{folded}".g') == [("three",)]
+    assert _sql(request, f'SELECT count(*) FROM "{folded}".observes_runs') == [(6,)]

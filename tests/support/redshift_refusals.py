@@ -1,0 +1,109 @@
+"""What Amazon Redshift refuses, or does otherwise, where PostgreSQL would go along.
+
+The Redshift shim (:mod:`tests.support.redshift_shim`) passes each statement through
+:func:`redshift_statement` before PostgreSQL sees it, so that the tests on the redshift
+dialect fail where a real cluster would. Each rule names the page of the Amazon Redshift
+Database Developer Guide (or AWS's amazon-redshift-utils) it comes from.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+SYNTAX_ERROR = "42601"
+FEATURE_NOT_SUPPORTED = "0A000"
+CANNOT_COERCE = "42846"
+DUPLICATE_COLUMN = "42701"
+
+_PIECE = re.compile(r"""'(?:[^'\\]|''|\\.)*'|"(?:[^"]|"")*"|--[^\n]*|/\*.*?\*/""", re.S)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    message: str
+    sqlstate: str
+
+
+def fold_identifiers(sql: str) -> str:
+    """Delimited (double-quoted) identifiers with their ASCII letters in lower case.
+
+    "Names and identifiers": ASCII letters in standard and delimited identifiers are
+    case-insensitive and folded to lower case in the database (unless a session sets
+    ``enable_case_sensitive_identifier``, which target-redshift does not)."""
+    def fold(match: re.Match[str]) -> str:
+        piece = match.group(0)
+        if not piece.startswith('"'):
+            return piece
+        return "".join(ch.lower() if "A" <= ch <= "Z" else ch for ch in piece)
+
+    return _PIECE.sub(fold, sql)
+
+
+def _code(sql: str) -> str:
+    """The statement with its string literals and comments blanked out."""
+    return _PIECE.sub(lambda m: m.group(0) if m.group(0).startswith('"') else "''", sql)
+
+
+_ACL_TO_TEXT = re.compile(r"relacl\s*::\s*(?:text|varchar|character\s+varying)|"
+                          r"cast\s*\(\s*[\w.]*relacl\s+as\s+(?:text|varchar)", re.I)
+_GRANT = re.compile(r"^\s*grant\s+(?P<what>.*?)\s+on\s", re.I | re.S)
+
+
+_DEFINES_COLUMNS = re.compile(r"\s*(?:create\s+(?:temporary\s+|temp\s+)?table|"
+                              r"alter\s+table\s+.*\badd\s+column)\b", re.I | re.S)
+_SYSTEM_COLUMN = re.compile(r'"(oid|tableoid|xmin|cmin|xmax|cmax|ctid|insertxid|deletexid)"'
+                            r"\s+[a-z]", re.I)
+_PLACEHOLDER = re.compile(r"\$(\d+)")
+
+
+def refused_statement(refused: Refusal, sql: str) -> str:
+    """A statement that fails with the refusal's message and takes the same parameters
+    as ``sql`` (a Bind that carries them must still fit it)."""
+    count = max((int(n) for n in _PLACEHOLDER.findall(_code(sql))), default=0)
+    message = f"Redshift: {refused.message}".replace("'", "''")
+    if not count:
+        return (f"DO $refused$ BEGIN RAISE EXCEPTION USING ERRCODE = '{refused.sqlstate}', "
+                f"MESSAGE = '{message}'; END $refused$")
+    params = ", ".join(f"${n}::text" for n in range(1, count + 1))
+    return f"SELECT CAST('{message}' AS integer) FROM (SELECT {params}) AS p"
+
+
+_GRANT_DROP = re.compile(r"^(\s*grant\s+(?:[\w\s]+,\s*)*)drop\b", re.I)
+
+
+def postgres_grant(sql: str) -> str:
+    """A Redshift GRANT as PostgreSQL takes it: Redshift's DROP privilege is PostgreSQL's
+    TRUNCATE, which both catalogues list as the letter ``D`` ("GRANT"; PostgreSQL has no
+    DROP privilege)."""
+    while (match := _GRANT_DROP.match(sql)) is not None:
+        sql = f"{match.group(1)}TRUNCATE{sql[match.end():]}"
+    return sql
+
+
+def refusal(sql: str) -> Refusal | None:
+    """Why Redshift would refuse ``sql``, or None when it would run it."""
+    code = _code(sql)
+    if _ACL_TO_TEXT.search(code):
+        # Redshift is PostgreSQL 8.0.2 underneath ("Amazon Redshift and PostgreSQL"),
+        # which has no cast from an array to text; AWS's admin views read ACLs with
+        # array_to_string(relacl, ',') (amazon-redshift-utils, v_get_obj_priv_by_user).
+        return Refusal("cannot cast type aclitem[] to text", CANNOT_COERCE)
+    grant = _GRANT.match(code)
+    if grant:
+        # "GRANT": a table's privileges are SELECT, INSERT, UPDATE, DELETE, DROP and
+        # REFERENCES (and ALL).
+        words = {w.strip().upper() for w in grant.group("what").split(",")}
+        unknown = sorted(words - {"SELECT", "INSERT", "UPDATE", "DELETE", "DROP",
+                                  "REFERENCES", "ALL", "ALL PRIVILEGES"})
+        if unknown:
+            return Refusal(f'syntax error at or near "{unknown[0]}"', SYNTAX_ERROR)
+    if _DEFINES_COLUMNS.match(code):
+        system = _SYSTEM_COLUMN.search(code)
+        if system:
+            # "Names and identifiers" / CREATE TABLE: a column may not take the name of
+            # a system column; Redshift's tables also have oid, insertxid and deletexid,
+            # which PostgreSQL 12 and later would accept.
+            return Refusal(f'column name "{system.group(1)}" conflicts with a system '
+                           "column name", DUPLICATE_COLUMN)
+    return None

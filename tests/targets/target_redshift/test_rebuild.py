@@ -1,0 +1,125 @@
+"""A column's type change keeps everything else the table holds: every other column's
+whole type and values, defaults, comments; and a view that would block it is named first.
+
+On Redshift a type change rebuilds the table (a deep copy inside the run's transaction);
+PostgreSQL changes the column in place. Both must give back the same table.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import psycopg
+import pytest
+
+from tests.support.warehouses import Warehouse, run_target
+from tests.targets.target_redshift.test_loading import record, schema_message
+
+V1 = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "n": {"type": "integer"},
+    "amount": {"type": ["null", "number"], "multipleOf": 0.01},
+    "rate": {"type": ["null", "number"], "multipleOf": 0.000001},
+    "s": {"type": "string"}}}
+V2 = {**V1, "properties": {**V1["properties"], "n": {"type": "number"}}}
+
+
+def _sql(request: pytest.FixtureRequest, statement: str) -> list[Any]:
+    conninfo = request.getfixturevalue("postgres_db").conninfo
+    with psycopg.connect(conninfo, autocommit=True) as connection:
+        cursor = connection.execute(statement.encode())
+        return list(cursor.fetchall()) if cursor.description else []
+
+
+@pytest.fixture(params=["postgres", "redshift"])
+def server(request: pytest.FixtureRequest, tmp_path: Any) -> Warehouse:
+    from tests.targets.target_redshift.conftest import make_warehouse
+
+    return make_warehouse(request.param, request, tmp_path)
+
+
+def _first(server: Warehouse) -> None:
+    result = run_target(server, [schema_message("d", V1, ["id"]),
+                                 record("d", {"id": 1, "n": 5, "amount": 12.34,
+                                              "rate": 0.000123, "s": "abc"})],
+                        load_method="upsert")
+    assert result.returncode == 0, result.stderr
+
+
+def _second(server: Warehouse) -> Any:
+    return run_target(server, [schema_message("d", V2, ["id"]),
+                               record("d", {"id": 2, "n": 2.5, "amount": 99999.99,
+                                            "rate": 1.5, "s": "x" * 40})],
+                      load_method="upsert")
+
+
+def test_a_type_change_keeps_every_decimal_exact(server: Warehouse) -> None:
+    _first(server)
+    result = _second(server)
+    assert result.returncode == 0, result.stderr
+    rows = sorted((r["id"], r["n"], r["amount"], r["rate"], r["s"]) for r in server.rows("d"))
+    assert rows == [(1, 5.0, Decimal("12.34"), Decimal("0.000123"), "abc"),
+                    (2, 2.5, Decimal("99999.99"), Decimal("1.500000"), "x" * 40)]
+    columns = dict(server.columns("d"))
+    assert columns["amount"] == columns["rate"] == "numeric"
+    scales = server.query("SELECT column_name, numeric_precision, numeric_scale FROM "
+                          "information_schema.columns WHERE table_schema = 'analytics' "
+                          "AND table_name = 'd' AND data_type = 'numeric' ORDER BY 1")
+    assert scales == [("amount", 38, 2), ("rate", 38, 6)]
+    # A third run widens nothing: the decimals read back as they are.
+    third = _second(server)
+    assert third.returncode == 0, third.stderr
+    assert "widened" not in third.stderr
+
+
+def test_a_type_change_keeps_defaults_and_comments(server: Warehouse,
+                                                   request: pytest.FixtureRequest) -> None:
+    _first(server)
+    _sql(request, "ALTER TABLE analytics.d ADD COLUMN loaded_by VARCHAR(20) "
+                  "DEFAULT 'etl' NOT NULL")
+    _sql(request, "COMMENT ON TABLE analytics.d IS 'jobs, one row a job'")
+    _sql(request, "COMMENT ON COLUMN analytics.d.amount IS 'in euros'")
+    result = _second(server)
+    assert result.returncode == 0, result.stderr
+    assert sorted((r["id"], r["loaded_by"]) for r in server.rows("d")) == [(1, "etl"),
+                                                                           (2, "etl")]
+    assert _sql(request, "SELECT column_default, is_nullable FROM information_schema.columns "
+                         "WHERE table_name = 'd' AND column_name = 'loaded_by'") == [
+        ("'etl'::character varying", "NO")]
+    assert _sql(request, "SELECT obj_description(attrelid, 'pg_class'), "
+                         "col_description(attrelid, attnum) FROM pg_attribute WHERE "
+                         "attrelid = 'analytics.d'::regclass AND attname = 'amount'") == [
+        ("jobs, one row a job", "in euros")]
+
+
+def test_a_view_on_a_table_that_must_be_rebuilt_is_named_before_anything_changes(
+        server: Warehouse, request: pytest.FixtureRequest) -> None:
+    _first(server)
+    _sql(request, "CREATE VIEW analytics.d_report AS SELECT id, n FROM analytics.d")
+    result = _second(server)
+    if server.kind == "postgres":  # PostgreSQL changes the column in place
+        pytest.skip("only Redshift rebuilds the table")
+    assert result.returncode == 1
+    message = [line for line in result.stderr.splitlines() if "d_report" in line]
+    assert message and "cannot change column n of analytics.d" in message[0], result.stderr
+    assert "analytics.d_report" in message[0]
+    assert "WITH NO SCHEMA BINDING" in message[0]
+    assert _sql(request, "SELECT id, n FROM analytics.d_report") == [(1, 5)]
+
+
+def test_a_boolean_that_becomes_text_reads_true_or_false(server: Warehouse) -> None:
+    """Redshift cannot CAST a BOOLEAN to VARCHAR: the rebuild spells it out."""
+    flag = {"type": "object", "properties": {"id": {"type": "integer"},
+                                             "ok": {"type": ["null", "boolean"]}}}
+    text = {"type": "object", "properties": {"id": {"type": "integer"},
+                                             "ok": {"type": ["null", "string"]}}}
+    first = run_target(server, [schema_message("b", flag, ["id"]),
+                                record("b", {"id": 1, "ok": True}),
+                                record("b", {"id": 2, "ok": False}),
+                                record("b", {"id": 3, "ok": None})], load_method="upsert")
+    assert first.returncode == 0, first.stderr
+    second = run_target(server, [schema_message("b", text, ["id"]),
+                                 record("b", {"id": 4, "ok": "maybe"})], load_method="upsert")
+    assert second.returncode == 0, second.stderr
+    assert sorted((r["id"], r["ok"]) for r in server.rows("b")) == [
+        (1, "true"), (2, "false"), (3, None), (4, "maybe")]
