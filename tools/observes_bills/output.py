@@ -14,6 +14,14 @@ from observes_bills.month import Month
 from observes_singer.store.storage import BlobStore, parse_url
 
 
+def group_key(group: str) -> str:
+    """The object name of a group's bill, one per group: ``%`` becomes ``%25`` and then
+    the name one key segment as target-s3 writes it (``a/b``: ``a%2Fb.csv``; ``a%2Fb``:
+    ``a%252Fb.csv``), so ``urllib.parse.unquote`` gives the group back and no two groups
+    share an object."""
+    return f"{segment(group.replace('%', '%25'))}.csv"
+
+
 def month_folder(url: str, month: Month) -> str:
     return f"{url.rstrip('/')}/{month.folder}/"
 
@@ -33,7 +41,7 @@ def write_month(blobs: BlobStore, url: str, month: Month,
     folder = month_folder(url, month)
     written = []
     for group, rows in sorted(files.items()):
-        target = f"{folder}{segment(group)}.csv"
+        target = f"{folder}{group_key(group)}"
         blobs.write_bytes(target, csv_bytes(rows, columns))
         written.append(target)
     kept = {parse_url(u).url for u in written}

@@ -14,6 +14,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import duckdb
 import psycopg
@@ -84,8 +85,11 @@ class Bench:
 
     def backdate(self, to: datetime) -> None:
         """As if every commit loaded so far had been first seen at ``to``."""
-        sql = (f"UPDATE {self.warehouse.q('commits')} SET seen_at = "
-               f"TIMESTAMP '{to:%Y-%m-%d %H:%M:%S}'")
+        self.execute(f"UPDATE {self.warehouse.q('commits')} SET seen_at = "
+                     f"TIMESTAMP '{to:%Y-%m-%d %H:%M:%S}'")
+
+    def execute(self, sql: str) -> None:
+        """One statement on the warehouse, outside the tools under test."""
         url = self.warehouse.config["url"]
         if url.startswith("duckdb://"):
             connection = duckdb.connect(url[len("duckdb://"):])
@@ -206,6 +210,42 @@ def test_bills_errors_are_clear(tmp_path: Path, request: pytest.FixtureRequest) 
     month = bench.observes("bills", "--month", "2026-13")
     assert month.returncode == 1
     assert "--month '2026-13': expected YYYY-MM" in month.stderr
+
+
+def test_every_group_has_its_own_bill_and_an_empty_group_is_named(
+        tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    warehouse = make_warehouse("duckdb", request, tmp_path)
+    warehouse.schema = "code"
+    bench = Bench(tmp_path, warehouse)
+    app, tools = Repo(tmp_path / "repos" / "app"), Repo(tmp_path / "repos" / "tools")
+    alice_1 = app.commit("one", {"a": "1\n"}, author=ALICE)
+    dan_1 = tools.commit("one", {"t": "1\n"}, author=DAN)
+    # Two groups whose names would make one key segment as target-s3 writes it.
+    bench.repositories([(app.path, "a/b"), (tools.path, "a%2Fb")])
+    bench.load()
+    now = parse_month("current")
+    done = bench.observes("run", "compute-bills", BILLS_MONTH=str(now))
+    assert done.returncode == 0, done.stderr
+    assert "billed in 2 groups" in done.stderr and "(2 objects;" in done.stderr
+    folder = bench.bills / now.folder
+    bills = {unquote(path.stem): list(csv.DictReader(io.StringIO(path.read_text())))
+             for path in sorted(folder.glob("*.csv"))}
+    assert sorted(p.name for p in folder.iterdir()) == ["a%252Fb.csv", "a%2Fb.csv"]
+    assert bills == {"a/b": [row(ALICE, "a/b", alice_1, "app")],
+                     "a%2Fb": [row(DAN, "a%2Fb", dan_1, "tools")]}
+
+    # A commit without a group (loaded before tap-git refused one) stops the month with
+    # the commit named, and the bills written before stay whole.
+    before = {path.name: path.read_bytes() for path in folder.iterdir()}
+    bench.execute(f"UPDATE {warehouse.q('commits')} SET \"group\" = '' "
+                  "WHERE repository = 'tools'")
+    empty = bench.observes("run", "compute-bills", BILLS_MONTH=str(now))
+    assert empty.returncode == 1
+    assert (f"observes bills: error: {now}: 1 commits have an empty group, so no bill can "
+            f"hold them (repository and commit: tools {dan_1[:12]}); set their group") \
+        in empty.stderr
+    assert "Traceback" not in empty.stderr
+    assert {path.name: path.read_bytes() for path in folder.iterdir()} == before
 
 
 def test_month_names() -> None:
