@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 
+from target_s3.cells import safe_cell
 from target_s3.keys import segment
 
 from observes_bills.bill import COLUMNS
@@ -27,10 +28,14 @@ def month_folder(url: str, month: Month) -> str:
 
 
 def csv_bytes(rows: list[dict[str, str]], columns: tuple[str, ...]) -> bytes:
+    """The bill as people open it: every field quoted, and a cell that a spreadsheet would
+    run as a formula (an author named ``=cmd|...``) made text with a ``'`` in front."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n",
+                            quoting=csv.QUOTE_ALL)
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({column: safe_cell(value) for column, value in row.items()}
+                     for row in rows)
     return out.getvalue().encode()
 
 

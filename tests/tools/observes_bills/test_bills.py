@@ -275,4 +275,26 @@ def test_objects_go_to_s3_whole(tmp_path: Path, request: pytest.FixtureRequest,
     # A group's name is one key segment, never a path.
     assert url == s3_bucket.url(f"bills/{now.folder}/alpha%2F..%2Fx.csv")
     assert blobs.read_bytes(url).decode() == (
-        f"actor,groups,commit,repository\n{actor(EVE)},alpha/../x,{commit},app\n")
+        '"actor","groups","commit","repository"\n'
+        f'"{actor(EVE)}","alpha/../x","{commit}","app"\n')
+
+
+def test_a_cell_a_spreadsheet_would_run_is_written_as_text(
+        tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    warehouse = make_warehouse("duckdb", request, tmp_path)
+    warehouse.schema = "code"
+    bench = Bench(tmp_path, warehouse)
+    mallory = Person("=cmd|' /C calc'!A0", "mallory@example.com", "+0000")
+    repo = Repo(tmp_path / "repos" / "app")
+    first = repo.commit("one", {"a": "1\n"}, author=mallory)
+    second = repo.commit("two", {"a": "2\n"}, author=EVE)
+    bench.repositories([(repo.path, "-ops")])
+    bench.load()
+    now = parse_month("current")
+    assert list(bench.bill(now)) == ["-ops"]
+    # OWASP's CSV injection guidance: a ' in front of a cell starting with = + - @ tab or
+    # CR, and every field quoted.
+    assert (bench.bills / now.folder / "-ops.csv").read_text().splitlines() == [
+        '"actor","groups","commit","repository"',
+        f'"\'=cmd|\' /C calc\'!A0 <mallory@example.com>","\'-ops","{first}","app"',
+        f'"{actor(EVE)}","\'-ops","{second}","app"']
