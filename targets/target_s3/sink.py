@@ -329,7 +329,8 @@ class ObjectSink(Sink):
                 for name, s in self.streams.items()
             },
             "objects": [
-                {"url": o.url, "stream": o.stream, "table": o.table, "rows": o.rows,
+                {"url": o.url, "key": o.url[len(self.config.url) + 1:], "stream": o.stream,
+                 "table": o.table, "rows": o.rows,
                  "bytes": o.bytes, "content_length": o.content_length,
                  **({"columns": o.columns} if o.columns else {})}
                 for o in objects
