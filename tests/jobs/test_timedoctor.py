@@ -176,16 +176,25 @@ def test_the_main_job_rebuilds_everything_from_the_backups_and_the_current_month
     assert len(warehouse_rows(warehouse, "SELECT user_id FROM worklogs")) == len(expected)
 
 
-def test_a_missing_month_fails_the_reload_before_anything_is_swapped(
-        tmp_path: Path, server: TimeDoctorServer, s3_bucket: S3Bucket) -> None:
+def reloaded(tmp_path: Path, server: TimeDoctorServer, s3_bucket: S3Bucket,
+             months: tuple[int, ...]) -> tuple[Path, dict[str, str]]:
+    """Those months back (counted from this one) backed up, then a first good reload into
+    DuckDB; returns the warehouse and the environment the reload ran with."""
     warehouse = tmp_path / "warehouse.duckdb"
     env = {"WAREHOUSE_URL": f"duckdb://{warehouse}", "WAREHOUSE_SCHEMA": "main",
            "OBSERVES_STATE_URL": str(tmp_path / "state" / "timedoctor.json")}
-    for count in (3, 2, 1):
+    for count in months:
         done = observes(tmp_path, server, s3_bucket, "run", "timedoctor-backup", "--",
                         "--month", f"{months_back(count):%Y-%m}")
         assert done.returncode == 0, done.stderr[-3000:]
-    assert observes(tmp_path, server, s3_bucket, "run", "timedoctor", **env).returncode == 0
+    first = observes(tmp_path, server, s3_bucket, "run", "timedoctor", **env)
+    assert first.returncode == 0, first.stderr[-3000:]
+    return warehouse, env
+
+
+def test_a_missing_month_fails_the_reload_before_anything_is_swapped(
+        tmp_path: Path, server: TimeDoctorServer, s3_bucket: S3Bucket) -> None:
+    warehouse, env = reloaded(tmp_path, server, s3_bucket, (3, 2, 1))
     loaded = warehouse_rows(warehouse, "SELECT count(*) FROM worklogs")
     middle = months_back(2)
     key = backup_key("worklogs", *month_bounds(f"{middle:%Y-%m}"))
@@ -200,14 +209,7 @@ def test_a_missing_month_fails_the_reload_before_anything_is_swapped(
 
 def test_a_second_copy_or_a_cut_backup_fails_the_reload_before_anything_is_swapped(
         tmp_path: Path, server: TimeDoctorServer, s3_bucket: S3Bucket) -> None:
-    warehouse = tmp_path / "warehouse.duckdb"
-    env = {"WAREHOUSE_URL": f"duckdb://{warehouse}", "WAREHOUSE_SCHEMA": "main",
-           "OBSERVES_STATE_URL": str(tmp_path / "state" / "timedoctor.json")}
-    for count in (2, 1):
-        done = observes(tmp_path, server, s3_bucket, "run", "timedoctor-backup", "--",
-                        "--month", f"{months_back(count):%Y-%m}")
-        assert done.returncode == 0, done.stderr[-3000:]
-    assert observes(tmp_path, server, s3_bucket, "run", "timedoctor", **env).returncode == 0
+    warehouse, env = reloaded(tmp_path, server, s3_bucket, (2, 1))
     loaded = warehouse_rows(warehouse, "SELECT count(*) FROM worklogs")
     month = months_back(2)
     key = f"backup_timedoctor/{backup_key('worklogs', *month_bounds(f'{month:%Y-%m}'))}"
