@@ -188,6 +188,9 @@ def _freshness_command(args: argparse.Namespace, out: IO[str]) -> int:
     rows = check(jobs, BlobStore(endpoint_url=args.endpoint_url),
                  parse_overrides(args.max_age))
     print_table(rows, out)
+    for row in rows:
+        for warning in row.warnings():
+            print(f"observes: warning: {warning}", file=sys.stderr)
     stale = [row.job for row in rows if row.stale and row.problem is None]
     unknown = [row.job for row in rows if row.problem is not None]
     if stale:

@@ -5,6 +5,10 @@ The last success comes from the run ledger in each job's state store
 ``max_age`` (from its job file, or ``--max-age JOB=26h``), or when it has one and never
 succeeded. A job without a ``max_age`` is listed but never judged. A job whose ledger
 cannot be read is listed as unknown, and fails the check as a stale one does.
+
+A ledger record that finished in the future (written on a host with a wrong clock) is
+never taken as fresh: it is skipped, named in a warning, and the job is judged on its real
+last success.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from typing import IO
 
 from observes_singer.jobs.durations import DurationError, format_duration, parse_duration
 from observes_singer.jobs.files import CommandJob, Job, JobError
-from observes_singer.jobs.ledger import LastSuccess, last_success
+from observes_singer.jobs.ledger import FutureRecord, LastSuccess, read_ledger
 from observes_singer.store.storage import BlobStore, StorageError
 
 
@@ -26,10 +30,23 @@ class Freshness:
     max_age: timedelta | None
     now: datetime
     problem: str | None = None  # the ledger could not be read
+    future: tuple[FutureRecord, ...] = ()  # records from the future, skipped
 
     @property
     def age(self) -> timedelta | None:
-        return self.now - self.last.finished_at if self.last is not None else None
+        """How long ago the last success finished; never less than zero (clocks differ by
+        up to the ledger's tolerance)."""
+        if self.last is None:
+            return None
+        return max(self.now - self.last.finished_at, timedelta(0))
+
+    def warnings(self) -> list[str]:
+        """One line per skipped record from the future, naming it."""
+        return [f"{self.job}: the ledger record {record.url} finished at "
+                f"{record.finished_at:%Y-%m-%d %H:%M:%S} UTC, "
+                f"{format_duration(record.finished_at - self.now)} after now (written on a "
+                "host with a wrong clock?): not counted as a success"
+                for record in self.future]
 
     @property
     def verdict(self) -> str:
@@ -74,11 +91,11 @@ def check(jobs: list[Job | CommandJob], blobs: BlobStore,
     for job in jobs:
         max_age = overrides.get(job.name, job.max_age)
         try:
-            last = last_success(blobs, job.state_store, job.name, job.shards)
+            ledger = read_ledger(blobs, job.state_store, job.name, job.shards, now)
         except StorageError as exc:  # one unreachable store does not hide the others
             rows.append(Freshness(job.name, None, max_age, now, problem=str(exc)))
             continue
-        rows.append(Freshness(job.name, last, max_age, now))
+        rows.append(Freshness(job.name, ledger.last, max_age, now, future=ledger.future))
     return rows
 
 

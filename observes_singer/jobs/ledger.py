@@ -10,16 +10,23 @@ the run succeeded (for a Singer job: after the target committed and the state wa
  "destination": "...", "state_url": "s3://observes.state/gitlab.json"}
 ```
 
-The keys sort by finish time, so the newest record is the last one listed. A sharded run
-has one record per shard; the run counts as a success once all of its shards have one.
+Records are ordered by their finish time, parsed (any ISO 8601 offset, ``Z`` or
+``+00:00``), not by their keys as text; a name starts with its record's finish time, so a
+reader reads the newest first and stops at the first success. A record that finished
+after the reader's now (a host with a wrong clock) is never the last success: it is left
+out and listed, so that the real last success shows. A sharded run has one record per
+shard; the run counts as a success once all of its shards have one.
 target-redshift also writes the same facts into an ``observes_runs`` table in the
 warehouse, in the transaction that commits the data. ``observes freshness`` reads this.
 """
 
 from __future__ import annotations
 
+import heapq
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -78,48 +85,119 @@ class LastSuccess:
     url: str
 
 
-def last_success(blobs: BlobStore, state_store: str, job: str,
-                 shards: int | None = None) -> LastSuccess | None:
-    """The newest successful run of ``job``; for a sharded job (``shards``), the newest
-    run that every shard finished, at the finish of its last shard."""
-    urls = [info.url for info in blobs.list(runs_prefix(state_store, job))
-            if info.url.endswith(".json")]
-    if not shards:
-        for url in reversed(urls):
-            record = _read(blobs, url)
-            if record is not None:
-                return _success(record, url)
+@dataclass(frozen=True)
+class FutureRecord:
+    """A record that finished after the reader's now: written on a host whose clock was
+    wrong. It is never taken as the last success."""
+
+    url: str
+    finished_at: datetime
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """What the ledger says of a job: its last success, and the records from the future
+    left out of it (newest first)."""
+
+    last: LastSuccess | None
+    future: tuple[FutureRecord, ...] = ()
+
+
+#: How far ahead of the reader's clock a record may finish and still count: two hosts'
+#: clocks never agree to the second, and the ledger keeps whole seconds.
+CLOCK_TOLERANCE = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class _Entry:
+    url: str
+    record: dict[str, Any]
+    finished: datetime
+
+
+def parse_moment(text: str) -> datetime | None:
+    """An ISO 8601 date-time in UTC, whatever its offset (``Z``, ``+00:00``, ``+0200``,
+    ...); one without an offset is UTC, as the ledger writes. ``None`` if it is not one."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
         return None
-    runs: dict[str, list[tuple[dict[str, Any], str]]] = {}
-    for url in reversed(urls):
-        record = _read(blobs, url)
-        if record is None or not isinstance(record.get("shard"), str):
-            continue
-        if not record["shard"].endswith(f"/{shards}"):
-            continue
-        found = runs.setdefault(str(record.get("run_id")), [])
-        found.append((record, url))
-        if len({r["shard"] for r, _ in found}) == shards:
-            record, url = max(found, key=lambda pair: str(pair[0].get("finished_at")))
-            return _success(record, url)
-    return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def _read(blobs: BlobStore, url: str) -> dict[str, Any] | None:
+_KEY_STAMP = re.compile(r"\d{8}T\d{6}Z")
+
+
+def _key_moment(url: str) -> datetime | None:
+    """The finish time that :func:`record_run` puts at the start of a record's name."""
+    name = url.rsplit("/", 1)[-1]
+    stamp_text = name.split("-", 1)[0]
+    return parse_moment(stamp_text) if _KEY_STAMP.fullmatch(stamp_text) else None
+
+
+def _newest_first(blobs: BlobStore, prefix: str) -> Iterator[_Entry]:
+    """The readable records, newest first by finish time. A record's name starts with its
+    finish time, so records are read newest first by that and only as far as needed;
+    one whose name does not is read at once and placed by the time it holds."""
+    named: list[tuple[datetime, str]] = []
+    unnamed: list[_Entry] = []
+    for info in blobs.list(prefix):
+        if not info.url.endswith(".json"):
+            continue
+        moment = _key_moment(info.url)
+        if moment is not None:
+            named.append((moment, info.url))
+        elif (entry := _read(blobs, info.url)) is not None:
+            unnamed.append(entry)
+    named.sort(reverse=True)
+    unnamed.sort(key=lambda entry: entry.finished, reverse=True)
+    lazily = ((moment, url, None) for moment, url in named)
+    read = ((entry.finished, entry.url, entry) for entry in unnamed)
+    for _, url, entry in heapq.merge(lazily, read, key=lambda item: (item[0], item[1]),
+                                     reverse=True):
+        found = entry if entry is not None else _read(blobs, url)
+        if found is not None:
+            yield found
+
+
+def read_ledger(blobs: BlobStore, state_store: str, job: str, shards: int | None = None,
+                now: datetime | None = None) -> Ledger:
+    """The newest successful run of ``job`` that finished by ``now`` (with
+    :data:`CLOCK_TOLERANCE`); for a sharded job (``shards``), the newest run that every
+    shard finished, at the finish of its last shard. Records from the future are left out
+    and listed."""
+    now = now or datetime.now(UTC)
+    future: list[FutureRecord] = []
+    runs: dict[str, list[_Entry]] = {}
+    for entry in _newest_first(blobs, runs_prefix(state_store, job)):
+        if entry.finished > now + CLOCK_TOLERANCE:
+            future.append(FutureRecord(entry.url, entry.finished))
+            continue
+        if not shards:
+            return Ledger(_success(entry), tuple(future))
+        shard = entry.record.get("shard")
+        if not isinstance(shard, str) or not shard.endswith(f"/{shards}"):
+            continue
+        found = runs.setdefault(str(entry.record.get("run_id")), [])
+        found.append(entry)
+        if len({e.record["shard"] for e in found}) == shards:
+            return Ledger(_success(max(found, key=lambda e: e.finished)), tuple(future))
+    return Ledger(None, tuple(future))
+
+
+def _read(blobs: BlobStore, url: str) -> _Entry | None:
     try:
         record = orjson.loads(blobs.read_bytes(url))
     except (orjson.JSONDecodeError, StorageError):
         return None
     if not isinstance(record, dict) or not isinstance(record.get("finished_at"), str):
         return None
-    return record
+    finished = parse_moment(record["finished_at"])
+    return _Entry(url, record, finished) if finished is not None else None
 
 
-def _success(record: dict[str, Any], url: str) -> LastSuccess | None:
-    try:
-        finished = datetime.strptime(record["finished_at"], "%Y-%m-%dT%H:%M:%SZ")
-    except ValueError:
-        return None
-    duration = record.get("duration_seconds")
-    return LastSuccess(str(record.get("run_id")), finished.replace(tzinfo=UTC),
-                       float(duration) if isinstance(duration, int | float) else 0.0, url)
+def _success(entry: _Entry) -> LastSuccess:
+    duration = entry.record.get("duration_seconds")
+    return LastSuccess(str(entry.record.get("run_id")), entry.finished,
+                       float(duration) if isinstance(duration, int | float) else 0.0,
+                       entry.url)

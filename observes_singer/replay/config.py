@@ -16,7 +16,7 @@ SETTINGS: dict[str, str] = {
     "streams": "replay only these streams (a list of names); default all",
     "monthly": "true: the backups are monthly objects named ...<stream>.<first day>.<last "
     "day>.singer.gz, and every month from the first one to the previous month must be "
-    "there, or the replay fails before its first record (default false)",
+    "there, each once, or the replay fails before its first record (default false)",
     "then": "a live tap to run after the backups, its messages joining the stream: "
     "{\"command\": [argv...], \"config\": {...}}; its config reaches it as a private "
     "file (in memory where possible), never logged",

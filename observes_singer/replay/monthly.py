@@ -6,7 +6,10 @@ backups are monthly (``monthly`` setting), their keys must read
 ``....<stream>.<first day>.<last day>.singer[.jsonl][.gz]`` (as ``timedoctor-backup``
 names them), and for each stream the months must follow one another without a gap, from
 the first backup to the month before the current one (UTC), the month a live tap does
-not read. Anything else fails the replay before its first record.
+not read, and each month must have one backup: a second copy (another key, or a
+``.singer`` beside the ``.singer.gz``) would be replayed too, stale rows included, and
+which copy won would depend on key order. Anything else fails the replay before its
+first record.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ def check_months(objects: Sequence[BackupObject], prefix: str,
     """Raise :class:`ReplayError` naming the first missing month of each stream."""
     today = today or datetime.now(UTC).date()
     through = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
-    months: dict[str, set[date]] = {}
+    months: dict[str, dict[date, str]] = {}
     for backup in objects:
         match = _NAME.search(backup.url)
         if match is None:
@@ -41,7 +44,11 @@ def check_months(objects: Sequence[BackupObject], prefix: str,
         last = date.fromisoformat(match["last"])
         if first.day != 1 or last != _month_after(first) - timedelta(days=1):
             raise ReplayError(f"{backup.url}: {first} to {last} is not one whole month")
-        months.setdefault(match["stream"], set()).add(first)
+        other = months.setdefault(match["stream"], {}).setdefault(first, backup.url)
+        if other != backup.url:
+            raise ReplayError(f"two backups of {match['stream']} for {first:%Y-%m}: {other} "
+                              f"and {backup.url}; keep one (both would be replayed, the "
+                              "stale one's rows included)")
     problems = []
     for stream, found in sorted(months.items()):
         month = min(found)

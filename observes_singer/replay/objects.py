@@ -41,19 +41,29 @@ def folder_prefix(url: str) -> str:
     return url
 
 
-def list_objects(blobs: BlobStore, prefix: str) -> list[BackupObject]:
-    """The objects under ``prefix`` in key order, target-s3's manifests left out."""
+@dataclass(frozen=True)
+class Listing:
+    """What is under a prefix: the backups in key order, and target-s3's run manifests."""
+
+    objects: list[BackupObject]
+    manifests: list[str]
+
+
+def list_objects(blobs: BlobStore, prefix: str) -> Listing:
+    """The objects under ``prefix`` in key order, target-s3's manifests apart."""
     prefix = folder_prefix(prefix)
     base = parse_url(prefix).url
     found = []
+    manifests = []
     for info in blobs.list(prefix):
         below = info.url[len(base):] if info.url.startswith(base) else info.url
         if MANIFESTS in below.split("/")[:-1]:
+            manifests.append(info.url)
             continue
         found.append(BackupObject(info.url, info.size))
     if not found:
         raise ReplayError(f"no backup objects under {prefix}")
-    return found
+    return Listing(found, manifests)
 
 
 class _Counted(io.RawIOBase):

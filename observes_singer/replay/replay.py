@@ -12,6 +12,10 @@ Key order is time order: target-s3's default keys start with the run id, a UTC
 timestamp, and the Time Doctor backups are ``timedoctor.<stream>.<start>.<end>.singer.gz``.
 The objects' LastModified is not used: a backfill rewrites an old month, which would
 then look like the newest.
+
+Pass 1 also holds each object to the target-s3 manifest of the run that wrote it (its
+lines and stored bytes, :mod:`observes_singer.replay.manifests`), so that a backup cut at a
+line boundary fails too; one that no manifest lists is replayed and named as unchecked.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from observes_singer.replay.catalog import Catalog
 from observes_singer.replay.config import ReplayConfig
 from observes_singer.replay.errors import ReplayError
 from observes_singer.replay.live import run_live
+from observes_singer.replay.manifests import Proofs, unchecked_note
 from observes_singer.replay.monthly import check_months
 from observes_singer.replay.objects import BackupObject, ReadStats, list_objects, open_lines
 from observes_singer.singer.messages import (
@@ -41,11 +46,13 @@ from observes_singer.store.storage import BlobStore
 
 @dataclass
 class Scan:
-    """What pass 1 found: the objects, how each read, and the streams' schemas."""
+    """What pass 1 found: the objects, how each read, the streams' schemas, and the
+    objects no run manifest proves whole."""
 
     objects: list[BackupObject]
     reads: list[ReadStats]
     catalog: Catalog
+    unchecked: list[str]
 
 
 def _selected(streams: Iterable[str] | None) -> frozenset[str] | None:
@@ -56,11 +63,14 @@ def scan(blobs: BlobStore, prefix: str, streams: list[str] | None,
          monthly: bool = False) -> Scan:
     """Pass 1: every line of every object checked, the schemas unioned."""
     wanted = _selected(streams)
-    objects = list_objects(blobs, prefix)
+    listing = list_objects(blobs, prefix)
+    objects = listing.objects
     if monthly:
         check_months(objects, prefix)
+    proofs = Proofs(blobs, listing, prefix)
     catalog = Catalog()
     reads: list[ReadStats] = []
+    unchecked: list[str] = []
     for backup in objects:
         stats = ReadStats()
         messages = 0
@@ -82,8 +92,10 @@ def scan(blobs: BlobStore, prefix: str, streams: list[str] | None,
                                       "cannot be replayed")
         if messages == 0:
             raise ReplayError(f"{backup.url}: holds no Singer messages (an empty backup)")
+        if not proofs.check(backup.url, stats):
+            unchecked.append(backup.url)
         reads.append(stats)
-    return Scan(objects, reads, catalog)
+    return Scan(objects, reads, catalog, unchecked)
 
 
 def write_records(blobs: BlobStore, found: Scan, streams: list[str] | None,
@@ -131,6 +143,8 @@ def replay(config: ReplayConfig, out: IO[bytes], log: IO[str] = sys.stderr,
                           "SCHEMA for it")
     print(f"{prog}: {len(found.objects)} objects checked under {config.url}; streams: "
           f"{', '.join(found.catalog.streams) or 'none'}", file=log)
+    if found.unchecked:
+        print(f"{prog}: warning: {unchecked_note(found.unchecked)}", file=log)
     writer = MessageWriter(out)
     for stream in found.catalog.streams.values():
         writer.write(stream.message())

@@ -95,7 +95,8 @@ def branch_errors(where: str, branches: Sequence[Any]) -> list[str]:
 
 
 def entry_errors(config: Mapping[str, Any]) -> list[str]:
-    """What the schema cannot say: path or url (one of them), names, branches."""
+    """What the schema cannot say: path or url (one of them), names, branches, a group
+    that is not empty."""
     entries = config.get("repositories")
     if not isinstance(entries, list):
         return []
@@ -116,6 +117,10 @@ def entry_errors(config: Mapping[str, Any]) -> list[str]:
             errors += url_errors(where, url)
         if entry.get("branches") is not None:
             errors += branch_errors(where, entry["branches"])
+        group = entry.get("group")
+        if isinstance(group, str) and not group.strip():
+            errors.append(f"{where}.group: must not be empty: it names the bill of the "
+                          "repository's commits")
         location = path if isinstance(path, str) else url if isinstance(url, str) else ""
         name = entry.get("name") or (default_name(location) if location else None)
         if not isinstance(name, str):

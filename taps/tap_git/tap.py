@@ -66,7 +66,8 @@ class TapGit(SourceTap):
                             description="A clone URL (https://, ssh://, git@host:path, "
                             "file://), fetched into clone_dir each run"),
                 th.Property("group", th.StringType, required=True,
-                            description="Written on each of the repository's commits"),
+                            description="Written on each of the repository's commits; "
+                            "not empty (it names the repository's bill)"),
                 th.Property("name", th.StringType,
                             description="The repository's name in the records and the "
                             "state, unique; by default the last part of the path or URL "
@@ -77,9 +78,9 @@ class TapGit(SourceTap):
                 additional_properties=False)),
             required=True,
             description="The repositories, each {path: a local repository read in place, "
-            "or url: a clone URL fetched into clone_dir; group: written on its commits; name: "
-            "its key in the records and the state, by default the last part of the path or "
-            "URL without .git; branches: the branch names read, by default all}, e.g. "
+            "or url: a clone URL fetched into clone_dir; group: written on its commits, not "
+            "empty; name: its key in the records and the state, by default the last part of "
+            "the path or URL without .git; branches: the branch names read, by default all}, e.g. "
             "[{\"url\": \"https://github.com/org/app.git\", \"group\": \"backend\"}, "
             "{\"path\": \"/srv/git/tools.git\", \"group\": \"ops\", \"branches\": "
             "[\"main\"]}]"),

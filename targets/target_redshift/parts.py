@@ -139,6 +139,10 @@ def _read_part(blobs: BlobStore, root: str, index: int, listing: dict[str, int],
         problems.append(f"{name}: {url} is a {manifest.get('format')!r} run; the parts must "
                         "be target-s3 format csv")
         return None
+    if manifest.get("csv_safe_cells"):
+        problems.append(f"{name}: {url} is a csv_safe_cells run, its cells changed for "
+                        "spreadsheets; the parts must hold the exact values")
+        return None
     for entry in manifest.get("objects", []):
         object_url = entry["url"]
         try:

@@ -38,6 +38,10 @@ CONFIG_KEYS: dict[str, str] = {
     "(default 1000000)",
     "max_bytes_per_object": "uncompressed bytes per object before the next part starts, 1 "
     "or more (default 128 MiB)",
+    "csv_safe_cells": "true: format csv for people who open it in a spreadsheet: a string "
+    "cell starting with = + - @ a tab or a carriage return gets a ' in front, so that it is "
+    "text, not a formula (OWASP's CSV injection guidance); such objects no longer hold the "
+    "exact values, and target-redshift load-parts refuses them (default false)",
     "state_url": "where to save the last STATE whose records are in complete objects",
     "endpoint_url": "S3 endpoint (S3-compatible stores, tests); default AWS_ENDPOINT_URL",
 }
@@ -55,6 +59,7 @@ class S3TargetConfig:
     state_url: str | None
     endpoint_url: str | None
     default_url: bool
+    csv_safe_cells: bool = False
 
     @property
     def splits(self) -> bool:
@@ -112,6 +117,9 @@ def load_config(raw: Any, cwd: Path | None = None) -> S3TargetConfig:
     if "{partition" in template and not partition_field:
         raise ConfigError("key_template uses {partition}: set partition_field")
     _check_template(template)
+    safe_cells = raw.get("csv_safe_cells", False)
+    if not isinstance(safe_cells, bool):
+        raise ConfigError("csv_safe_cells: must be true or false")
     for key in ("state_url", "endpoint_url", "partition_field"):
         if raw.get(key) is not None and not isinstance(raw[key], str):
             raise ConfigError(f"{key}: must be a string")
@@ -126,7 +134,11 @@ def load_config(raw: Any, cwd: Path | None = None) -> S3TargetConfig:
         state_url=raw.get("state_url"),
         endpoint_url=raw.get("endpoint_url"),
         default_url=default_url,
+        csv_safe_cells=safe_cells,
     )
+    if safe_cells and config.format != "csv":
+        raise ConfigError(f"csv_safe_cells: only for format csv (format is {config.format}): "
+                          "jsonl and singer keep the exact values")
     if config.format == "singer" and "{partition" in template:
         raise ConfigError("format singer keeps the messages as they came: {partition} cannot "
                           "split them")

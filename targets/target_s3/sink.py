@@ -29,6 +29,7 @@ from observes_singer.singer.messages import (
 from observes_singer.store.storage import BlobStore
 from observes_singer.target.errors import LoadError
 from observes_singer.target.sink import Sink, Stream
+from target_s3.cells import safe_csv_rows
 from target_s3.config import S3TargetConfig
 from target_s3.keys import check_key, segment
 from target_s3.parts import Part, WrittenObject
@@ -45,6 +46,7 @@ def _dumps_line(value: Any) -> bytes:
 class ObjectStream(Stream):
     columns: list[list[str]] = field(default_factory=list)  # csv: each table's row columns
     nul_rows: Counter[str] = field(default_factory=Counter)  # csv: table -> rows with NUL removed
+    safe_cells: Counter[str] = field(default_factory=Counter)  # csv: table -> cells made text
     partition: datetime | None = None  # the partition of the record being written
 
 
@@ -176,6 +178,9 @@ class ObjectSink(Sink):
                 room = (max(1, self.config.max_rows - part.rows) if self.config.splits
                         else flattener.rows(index))
                 data, rows, damaged = flattener.take(index, room)
+                if self.config.csv_safe_cells:
+                    data, changed = safe_csv_rows(data)
+                    stream.safe_cells[table.name] += changed
                 part.write(data, rows)
                 if damaged:
                     stream.nul_rows[table.name] += damaged
@@ -303,6 +308,10 @@ class ObjectSink(Sink):
             lines.append(f"  {name}: {stream.records} records")
             for table, count in sorted(stream.nul_rows.items()):
                 lines.append(f"  {name}.{table}: NUL characters removed from {count} rows")
+            for table, count in sorted(stream.safe_cells.items()):
+                if count:
+                    lines.append(f"  {name}.{table}: {count} cells that a spreadsheet would "
+                                 "run as formulas written as text (csv_safe_cells)")
         return lines
 
     def _write_manifests(self) -> str:
@@ -313,13 +322,15 @@ class ObjectSink(Sink):
             "finished_at": datetime.now(UTC).isoformat(),
             "format": self.config.format,
             "compression": self.config.compression,
+            **({"csv_safe_cells": True} if self.config.csv_safe_cells else {}),
             "streams": {
                 name: {"schema": s.schema, "key_properties": s.key_properties,
                        "records": s.records}
                 for name, s in self.streams.items()
             },
             "objects": [
-                {"url": o.url, "stream": o.stream, "table": o.table, "rows": o.rows,
+                {"url": o.url, "key": o.url[len(self.config.url) + 1:], "stream": o.stream,
+                 "table": o.table, "rows": o.rows,
                  "bytes": o.bytes, "content_length": o.content_length,
                  **({"columns": o.columns} if o.columns else {})}
                 for o in objects

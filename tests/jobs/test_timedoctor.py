@@ -176,16 +176,25 @@ def test_the_main_job_rebuilds_everything_from_the_backups_and_the_current_month
     assert len(warehouse_rows(warehouse, "SELECT user_id FROM worklogs")) == len(expected)
 
 
-def test_a_missing_month_fails_the_reload_before_anything_is_swapped(
-        tmp_path: Path, server: TimeDoctorServer, s3_bucket: S3Bucket) -> None:
+def reloaded(tmp_path: Path, server: TimeDoctorServer, s3_bucket: S3Bucket,
+             months: tuple[int, ...]) -> tuple[Path, dict[str, str]]:
+    """Those months back (counted from this one) backed up, then a first good reload into
+    DuckDB; returns the warehouse and the environment the reload ran with."""
     warehouse = tmp_path / "warehouse.duckdb"
     env = {"WAREHOUSE_URL": f"duckdb://{warehouse}", "WAREHOUSE_SCHEMA": "main",
            "OBSERVES_STATE_URL": str(tmp_path / "state" / "timedoctor.json")}
-    for count in (3, 2, 1):
+    for count in months:
         done = observes(tmp_path, server, s3_bucket, "run", "timedoctor-backup", "--",
                         "--month", f"{months_back(count):%Y-%m}")
         assert done.returncode == 0, done.stderr[-3000:]
-    assert observes(tmp_path, server, s3_bucket, "run", "timedoctor", **env).returncode == 0
+    first = observes(tmp_path, server, s3_bucket, "run", "timedoctor", **env)
+    assert first.returncode == 0, first.stderr[-3000:]
+    return warehouse, env
+
+
+def test_a_missing_month_fails_the_reload_before_anything_is_swapped(
+        tmp_path: Path, server: TimeDoctorServer, s3_bucket: S3Bucket) -> None:
+    warehouse, env = reloaded(tmp_path, server, s3_bucket, (3, 2, 1))
     loaded = warehouse_rows(warehouse, "SELECT count(*) FROM worklogs")
     middle = months_back(2)
     key = backup_key("worklogs", *month_bounds(f"{middle:%Y-%m}"))
@@ -195,4 +204,32 @@ def test_a_missing_month_fails_the_reload_before_anything_is_swapped(
     assert f"monthly backups missing under {s3_bucket.url('backup_timedoctor')}" \
         in failed.stderr
     assert f"worklogs: {middle:%Y-%m}" in failed.stderr
+    assert warehouse_rows(warehouse, "SELECT count(*) FROM worklogs") == loaded
+
+
+def test_a_second_copy_or_a_cut_backup_fails_the_reload_before_anything_is_swapped(
+        tmp_path: Path, server: TimeDoctorServer, s3_bucket: S3Bucket) -> None:
+    warehouse, env = reloaded(tmp_path, server, s3_bucket, (2, 1))
+    loaded = warehouse_rows(warehouse, "SELECT count(*) FROM worklogs")
+    month = months_back(2)
+    key = f"backup_timedoctor/{backup_key('worklogs', *month_bounds(f'{month:%Y-%m}'))}"
+    body = s3_bucket.client.get_object(Bucket=s3_bucket.name, Key=key)["Body"].read()
+
+    # A copy of the month beside it, not compressed: which one wins would be key order.
+    copy = s3_bucket.put(key.removesuffix(".gz"), gzip.decompress(body))
+    twice = observes(tmp_path, server, s3_bucket, "run", "timedoctor", **env)
+    assert twice.returncode != 0
+    assert (f"two backups of worklogs for {month:%Y-%m}: {copy} and {s3_bucket.url(key)}; "
+            "keep one") in twice.stderr
+    assert warehouse_rows(warehouse, "SELECT count(*) FROM worklogs") == loaded
+    s3_bucket.client.delete_object(Bucket=s3_bucket.name, Key=key.removesuffix(".gz"))
+
+    # The month cut at a line boundary: a valid gzip of whole lines, two lines short.
+    lines = gzip.decompress(body).splitlines(keepends=True)
+    s3_bucket.put(key, gzip.compress(b"".join(lines[:-2])))
+    cut = observes(tmp_path, server, s3_bucket, "run", "timedoctor", **env)
+    assert cut.returncode != 0
+    assert f"{s3_bucket.url(key)}: {len(lines) - 2} lines in " in cut.stderr
+    assert f"the run that wrote it listed {len(lines)} lines" in cut.stderr
+    assert s3_bucket.url("backup_timedoctor/_manifests/") in cut.stderr
     assert warehouse_rows(warehouse, "SELECT count(*) FROM worklogs") == loaded

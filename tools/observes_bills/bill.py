@@ -63,6 +63,30 @@ def actor(name: Any, email: Any) -> str:
     return f"{name or ''} <{email or ''}>"
 
 
+class GroupError(ValueError):
+    """Commits whose group is empty: no bill can hold them."""
+
+
+#: How many commits an error names before it counts the rest.
+NAMED = 5
+
+
+def check_groups(rows: list[tuple[Any, ...]], month: object) -> None:
+    """Raise :class:`GroupError` naming the commits whose group is empty or missing (by
+    repository and hash), before any bill is made: they belong to no group's bill."""
+    orphans = sorted({(str(repository), str(commit))
+                      for group, _, _, commit, repository, *_ in rows
+                      if group is None or not str(group).strip()})
+    if not orphans:
+        return
+    named = ", ".join(f"{repository} {commit[:12]}" for repository, commit in orphans[:NAMED])
+    more = f" and {len(orphans) - NAMED} more" if len(orphans) > NAMED else ""
+    raise GroupError(f"{month}: {len(orphans)} commits have an empty group, so no bill can "
+                     f"hold them (repository and commit: {named}{more}); set their group "
+                     "in the commits table (tap-git's settings refuse an empty one); no bill "
+                     "was written")
+
+
 def bills(rows: Iterable[tuple[Any, ...]]) -> tuple[dict[str, Bill], dict[str, set[str]]]:
     """Each group's bill and each actor's groups, from the counting commits' rows. An
     actor's representative commit in a group is its latest by author date (ties: the

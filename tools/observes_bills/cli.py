@@ -68,7 +68,7 @@ def compute(args: argparse.Namespace, log: IO[str]) -> int:
     from target_redshift.config import load_config
     from target_redshift.dialects.base import WarehouseError
 
-    from observes_bills.bill import COLUMNS, bills, counting_commits_sql
+    from observes_bills.bill import COLUMNS, bills, check_groups, counting_commits_sql
     from observes_bills.month import parse_month
     from observes_bills.organizations import read_organizations
     from observes_bills.output import month_folder, write_month
@@ -94,6 +94,7 @@ def compute(args: argparse.Namespace, log: IO[str]) -> int:
         dialect.rollback()
     finally:
         dialect.close()
+    check_groups(rows, month)
     by_group, groups_of = bills(rows)
     columns = COLUMNS + (("organization",) if organizations is not None else ())
     files = {}
@@ -123,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     """compute a month's bills from the warehouse's commits into a bucket"""
     from target_redshift.dialects.base import WarehouseError
 
+    from observes_bills.bill import GroupError
     from observes_bills.month import MonthError
     from observes_bills.organizations import OrganizationsError
     from observes_singer.store.storage import StorageError
@@ -131,4 +133,4 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
     return run_main(PROG, lambda: compute(args, sys.stderr),
                     (ConfigError, StorageError, WarehouseError, OrganizationsError,
-                     MonthError))
+                     MonthError, GroupError))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 
+from target_s3.cells import safe_cell
 from target_s3.keys import segment
 
 from observes_bills.bill import COLUMNS
@@ -14,15 +15,27 @@ from observes_bills.month import Month
 from observes_singer.store.storage import BlobStore, parse_url
 
 
+def group_key(group: str) -> str:
+    """The object name of a group's bill, one per group: ``%`` becomes ``%25`` and then
+    the name one key segment as target-s3 writes it (``a/b``: ``a%2Fb.csv``; ``a%2Fb``:
+    ``a%252Fb.csv``), so ``urllib.parse.unquote`` gives the group back and no two groups
+    share an object."""
+    return f"{segment(group.replace('%', '%25'))}.csv"
+
+
 def month_folder(url: str, month: Month) -> str:
     return f"{url.rstrip('/')}/{month.folder}/"
 
 
 def csv_bytes(rows: list[dict[str, str]], columns: tuple[str, ...]) -> bytes:
+    """The bill as people open it: every field quoted, and a cell that a spreadsheet would
+    run as a formula (an author named ``=cmd|...``) made text with a ``'`` in front."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n",
+                            quoting=csv.QUOTE_ALL)
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({column: safe_cell(value) for column, value in row.items()}
+                     for row in rows)
     return out.getvalue().encode()
 
 
@@ -33,7 +46,7 @@ def write_month(blobs: BlobStore, url: str, month: Month,
     folder = month_folder(url, month)
     written = []
     for group, rows in sorted(files.items()):
-        target = f"{folder}{segment(group)}.csv"
+        target = f"{folder}{group_key(group)}"
         blobs.write_bytes(target, csv_bytes(rows, columns))
         written.append(target)
     kept = {parse_url(u).url for u in written}

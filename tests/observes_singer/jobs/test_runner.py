@@ -9,7 +9,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -321,6 +321,67 @@ def test_freshness_lists_each_job_and_fails_on_a_stale_one(tmp_path: Path) -> No
     assert unknown.returncode == 1 and "--max-age names no job: nojob" in unknown.stderr
     bad = observes(tmp_path, "freshness", "--max-age", "sample=soon")
     assert bad.returncode == 1 and "'soon' is not a duration" in bad.stderr
+
+
+def write_record(store: Path, finished: datetime, name: str = "",
+                 finished_text: str = "") -> Path:
+    """A record of the job ``nightly`` as a run on another host (or an older writer) left
+    it: named by its finish time unless ``name`` says otherwise, the finish written with Z
+    unless ``finished_text`` says otherwise."""
+    name = name or f"{finished:%Y%m%dT%H%M%SZ}-{finished.timestamp():.0f}.json"
+    path = store / "runs" / "nightly" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"job": "nightly", "run_id": name.removesuffix(".json"),
+                                "shard": None, "duration_seconds": 1.5,
+                                "finished_at": finished_text or f"{finished:%Y-%m-%dT%H:%M:%SZ}"}))
+    return path
+
+
+def nightly(tmp_path: Path) -> tuple[Path, datetime]:
+    """A job with a max_age of 26h whose ledger the test writes: its store, and now."""
+    command_job(tmp_path, "nightly", "print(1)", 'max_age = "26h"')
+    return tmp_path / "store", datetime.now(UTC).replace(microsecond=0)
+
+
+def test_a_record_from_the_future_is_never_fresh_and_the_real_last_success_shows(
+        tmp_path: Path) -> None:
+    store, now = nightly(tmp_path)
+    day = write_record(store, now - timedelta(hours=30))
+    # The newest real run, its finish written with "+00:00" rather than "Z".
+    real = now - timedelta(hours=2)
+    latest = write_record(store, real, finished_text=real.isoformat())
+    # A host whose clock was a year ahead: its record sorts last by name.
+    ahead = now + timedelta(days=364, minutes=30)
+    future = write_record(store, ahead)
+    fresh = observes(tmp_path, "freshness", "nightly")
+    assert fresh.returncode == 0, fresh.stderr
+    (line,) = fresh.stdout.splitlines()[1:]
+    assert line.split()[1:] == [f"{real:%Y-%m-%d}", f"{real:%H:%M:%S}", "2h00m", "26h00m",
+                                "ok"]
+    assert (f"observes: warning: nightly: the ledger record file://{future} finished at "
+            f"{ahead:%Y-%m-%d %H:%M:%S} UTC, 364d00h after now") in fresh.stderr
+    assert "not counted as a success" in fresh.stderr
+
+    # Without the real runs, the record from the future alone is not a success.
+    day.unlink()
+    latest.unlink()
+    alone = observes(tmp_path, "freshness", "nightly")
+    assert alone.returncode == 1
+    assert alone.stdout.splitlines()[1].endswith("STALE (never succeeded)")
+    assert "stale: nightly" in alone.stderr and "not counted as a success" in alone.stderr
+
+
+def test_records_are_ordered_by_their_finish_time_not_their_names(tmp_path: Path) -> None:
+    store, now = nightly(tmp_path)
+    write_record(store, now - timedelta(hours=40))
+    # Copied in by hand under a name that sorts first; its finish is the newest, at +02:00.
+    recent = now - timedelta(hours=1)
+    write_record(store, recent, name="0-copied.json",
+                 finished_text=recent.astimezone(timezone(timedelta(hours=2))).isoformat())
+    fresh = observes(tmp_path, "freshness", "nightly")
+    assert fresh.returncode == 0, fresh.stdout + fresh.stderr
+    assert fresh.stdout.splitlines()[1].split()[1:] == [
+        f"{recent:%Y-%m-%d}", f"{recent:%H:%M:%S}", "1h00m", "26h00m", "ok"]
 
 
 def test_a_failed_run_is_not_recorded(tmp_path: Path) -> None:

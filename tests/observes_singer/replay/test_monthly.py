@@ -41,3 +41,19 @@ def test_a_gap_or_a_stray_name_is_named(names: tuple[str, ...], message: str | N
         return
     with pytest.raises(ReplayError, match=message):
         check_months(objects(*names), "s3://b/backup_timedoctor/", TODAY)
+
+
+@pytest.mark.parametrize("copy", [
+    "timedoctor.worklogs.2026-09-01.2026-09-30.singer",  # beside the .singer.gz
+    "old/timedoctor.worklogs.2026-09-01.2026-09-30.singer.gz",  # another key
+])
+def test_two_backups_of_one_month_are_named(copy: str) -> None:
+    names = ["timedoctor.worklogs.2026-09-01.2026-09-30.singer.gz",
+             "timedoctor.worklogs.2026-10-01.2026-10-31.singer.gz", copy]
+    found = sorted(objects(*names), key=lambda backup: backup.url)  # key order, as listed
+    first, second = sorted(f"s3://b/backup_timedoctor/{name}" for name in (names[0], copy))
+    with pytest.raises(ReplayError) as error:
+        check_months(found, "s3://b/backup_timedoctor/", TODAY)
+    assert str(error.value) == (
+        f"two backups of worklogs for 2026-09: {first} and {second}; keep one (both would be "
+        "replayed, the stale one's rows included)")

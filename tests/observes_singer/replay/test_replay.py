@@ -257,12 +257,15 @@ def damage(backups: Backups, how: str) -> str:
         lines = gzip.decompress(data).splitlines(keepends=True)
         lines.insert(2, b'{"type": "RECORD", "stream": "worklogs", "record": {"id": 9\n')
         backups.blobs.write_bytes(url, gzip.compress(b"".join(lines)))
+    elif how == "cut-at-a-line":  # every line valid, the gzip whole: only a count can tell
+        lines = gzip.decompress(data).splitlines(keepends=True)
+        backups.blobs.write_bytes(url, gzip.compress(b"".join(lines[:-1])))
     else:
         backups.blobs.write_bytes(url, data[: len(data) // 2])
     return url
 
 
-@pytest.mark.parametrize("how", ["bad-line", "truncated"])
+@pytest.mark.parametrize("how", ["bad-line", "truncated", "cut-at-a-line"])
 def test_corrupt_backup_fails_before_any_record(written: Backups, warehouse: Warehouse,
                                                 how: str) -> None:
     before = first_load(written, warehouse)
@@ -272,14 +275,43 @@ def test_corrupt_backup_fails_before_any_record(written: Backups, warehouse: War
     errors = [line for line in result.stderr.splitlines() if "error" in line]
     assert len(errors) == 1, result.stderr
     assert errors[0].startswith(f"tap-singer-replay: error: {url}")
-    assert ("line 3: malformed JSON" if how == "bad-line" else "truncated or corrupt gzip") \
-        in errors[0]
+    assert {"bad-line": "line 3: malformed JSON", "truncated": "truncated or corrupt gzip",
+            "cut-at-a-line": ": 3 lines in "}[how] in errors[0]
+    if how == "cut-at-a-line":
+        assert "where the run that wrote it listed 4 lines in " in errors[0]
+        assert "/_manifests/" in errors[0] and "the backup is not whole" in errors[0]
     assert target_code == 0  # it saw no input: nothing swapped
     assert loaded(warehouse) == before
     assert warehouse.count("users") == 3
 
     plain = replay(written)
     assert plain.stdout == b""  # not even a SCHEMA went out
+
+
+def test_backups_without_a_manifest_replay_named_as_unchecked(written: Backups) -> None:
+    manifests = [i.url for i in written.blobs.list(written.url) if "/_manifests/" in i.url]
+    # Manifests from before target-s3 listed each object's key: found by URL instead.
+    for url in manifests:
+        manifest = orjson.loads(written.blobs.read_bytes(url))
+        for entry in manifest["objects"]:
+            del entry["key"]
+        written.blobs.write_bytes(url, orjson.dumps(manifest))
+    whole = replay(written)
+    assert whole.returncode == 0, whole.stderr
+    assert "warning" not in whole.stderr
+    damage(written, "cut-at-a-line")
+    cut = replay(written)
+    assert cut.returncode == 1 and "the backup is not whole" in cut.stderr
+
+    # Without manifests (an older writer, or copied without them): replayed, and named.
+    for url in manifests:
+        written.blobs.delete(url)
+    old = replay(written)
+    assert old.returncode == 0, old.stderr
+    objects = written.objects()
+    assert (f"tap-singer-replay: warning: {len(objects)} objects are not listed in any "
+            "target-s3 run manifest, so whether they are whole is not checked") in old.stderr
+    assert f"{', '.join(objects[:3])} and {len(objects) - 3} more" in old.stderr
 
 
 def test_empty_prefix_fails(backups: Backups, warehouse: Warehouse) -> None:

@@ -339,6 +339,11 @@ def test_errors_name_the_repository_and_the_others_are_still_read(tmp_path: Path
      "repositories[1]: the name 'app' is also repositories[0]'s; give one of them another "
      "name"),
     ({"repositories": [{"path": "/srv/app"}]}, "repositories[0]: 'group' is required"),
+    ({"repositories": [{"path": "/srv/app", "group": ""}]},
+     "repositories[0].group: must not be empty: it names the bill of the repository's "
+     "commits"),
+    ({"repositories": [{"path": "/srv/a", "group": "g"}, {"path": "/srv/b", "group": " "}]},
+     "repositories[1].group: must not be empty"),
     ({"repositories": [{"path": "/srv/app", "group": "g", "branches": ["main", "a..b"]}]},
      "repositories[0].branches: 'a..b' is not a branch name"),
     ({"repositories": [{"path": "/srv/app", "group": "g", "depth": 1}]},

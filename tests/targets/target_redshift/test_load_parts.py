@@ -65,12 +65,13 @@ PARTS = [(range(0, 90), SCHEMA), (range(90, 200), SCHEMA), (range(200, 300), WID
 
 
 def write_parts(root: str, workdir: Path, endpoint: str | None,
-                parts: list[tuple[range, dict[str, Any]]] = PARTS) -> None:
+                parts: list[tuple[range, dict[str, Any]]] = PARTS, **settings: Any) -> None:
     for index, (ids, schema) in enumerate(parts):
         config = workdir / f"s3-{index}.json"
         config.write_bytes(orjson.dumps({
             "url": f"{root}part_{index}", "format": "csv", "compression": "gzip",
-            "max_rows_per_object": 40, **({"endpoint_url": endpoint} if endpoint else {})}))
+            "max_rows_per_object": 40, **({"endpoint_url": endpoint} if endpoint else {}),
+            **settings}))
         done = subprocess.run([sys.executable, "-m", "target_s3.cli", "--config", str(config)],
                               input=encode(part_messages(ids, schema)), capture_output=True,
                               timeout=120, check=False)
@@ -170,6 +171,18 @@ def test_a_missing_or_broken_part_loads_nothing(tmp_path: Path, request: pytest.
     assert "part_0: " in broken.stderr and "is missing" in broken.stderr
     assert warehouse.count("orders") == 3
     assert victim.exists()  # the parts stay for a look or a rerun
+
+
+def test_parts_written_for_spreadsheets_are_refused(tmp_path: Path,
+                                                   request: pytest.FixtureRequest) -> None:
+    warehouse = make_warehouse("duckdb", request, tmp_path)
+    root = f"{tmp_path}/parts/"
+    write_parts(root, tmp_path, None, PARTS[:1], csv_safe_cells=True)
+    done = load_parts(warehouse, root, 1)
+    assert done.returncode == 1
+    assert "is a csv_safe_cells run, its cells changed for spreadsheets; the parts must hold " \
+        "the exact values" in done.stderr
+    assert "nothing was loaded" in done.stderr
 
 
 def test_parts_that_overlap_are_refused(tmp_path: Path, request: pytest.FixtureRequest) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import gzip
+import io
 import signal
 import subprocess
 import sys
@@ -179,6 +181,59 @@ def test_csv_matches_what_target_redshift_loads(place: Place, postgres_db: Any,
                            f'SELECT * FROM files."{table}_rs") d')
             assert cursor.fetchone()[0] == 0
         connection.commit()
+
+
+SPREADSHEET_SCHEMA = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "author": {"type": "string"},
+    "note": {"type": ["null", "string"]}, "delta": {"type": "integer"},
+    "tags": {"type": "array", "items": {"type": "string"}}}}
+SPREADSHEET_RECORDS = [
+    {"id": 1, "author": "=cmd|' /C calc'!A0", "note": "+SUM(1)", "delta": -5,
+     "tags": ["@x", "ok"]},
+    {"id": 2, "author": "-2", "note": None, "delta": 3, "tags": ["\tx"]},
+    {"id": 3, "author": 'a"=b', "note": "\r=1", "delta": 0, "tags": []},
+    {"id": 4, "author": "plain, text", "note": '"=q', "delta": 1, "tags": []},
+]
+
+
+def csv_tables(place: Place, manifest: dict[str, Any]) -> dict[str, list[dict[str, str]]]:
+    return {entry["table"]: list(csv.DictReader(io.StringIO(
+        place.read(entry["url"]).decode(), newline=""))) for entry in manifest["objects"]}
+
+
+def test_csv_safe_cells_makes_a_cell_a_spreadsheet_would_run_text(tmp_path: Path) -> None:
+    place = Place(str(tmp_path / "b"), BlobStore(), None, tmp_path)
+    data = encode([{"type": "SCHEMA", "stream": "people", "schema": SPREADSHEET_SCHEMA,
+                    "key_properties": ["id"]},
+                   *({"type": "RECORD", "stream": "people", "record": r}
+                     for r in SPREADSHEET_RECORDS)])
+    result = run_s3(place, data, format="csv", csv_safe_cells=True)
+    assert result.returncode == 0, result.stderr
+    (manifest,) = place.manifests()
+    assert manifest["csv_safe_cells"] is True
+    tables = csv_tables(place, manifest)
+    people = tables["people"]
+    assert [(r["author"], r["note"], r["delta"]) for r in people] == [
+        ("'=cmd|' /C calc'!A0", "'+SUM(1)", "-5"),  # a number is not text: as it was
+        ("'-2", "\\N", "3"),  # NULL stays NULL
+        ('a"=b', "'\r=1", "0"),
+        ("plain, text", '"=q', "1")]
+    assert [r["value"] for r in tables["people__tags"]] == ["'@x", "ok", "'\tx"]
+    stderr = result.stderr.decode()
+    assert "people.people: 4 cells that a spreadsheet would run as formulas written as text" \
+        in stderr
+    assert "people.people__tags: 2 cells" in stderr
+
+    # By default the values are exact, for COPY.
+    exact = Place(str(tmp_path / "exact"), BlobStore(), None, tmp_path)
+    assert run_s3(exact, data, format="csv").returncode == 0
+    (manifest,) = exact.manifests()
+    assert "csv_safe_cells" not in manifest
+    assert csv_tables(exact, manifest)["people"][0]["author"] == "=cmd|' /C calc'!A0"
+
+    refused = run_s3(place, data, format="jsonl", csv_safe_cells=True)
+    assert refused.returncode == 1
+    assert "csv_safe_cells: only for format csv (format is jsonl)" in refused.stderr.decode()
 
 
 def test_bad_value_fails_without_a_manifest(place: Place) -> None:

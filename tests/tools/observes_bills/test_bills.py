@@ -14,6 +14,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import duckdb
 import psycopg
@@ -84,8 +85,11 @@ class Bench:
 
     def backdate(self, to: datetime) -> None:
         """As if every commit loaded so far had been first seen at ``to``."""
-        sql = (f"UPDATE {self.warehouse.q('commits')} SET seen_at = "
-               f"TIMESTAMP '{to:%Y-%m-%d %H:%M:%S}'")
+        self.execute(f"UPDATE {self.warehouse.q('commits')} SET seen_at = "
+                     f"TIMESTAMP '{to:%Y-%m-%d %H:%M:%S}'")
+
+    def execute(self, sql: str) -> None:
+        """One statement on the warehouse, outside the tools under test."""
         url = self.warehouse.config["url"]
         if url.startswith("duckdb://"):
             connection = duckdb.connect(url[len("duckdb://"):])
@@ -208,6 +212,42 @@ def test_bills_errors_are_clear(tmp_path: Path, request: pytest.FixtureRequest) 
     assert "--month '2026-13': expected YYYY-MM" in month.stderr
 
 
+def test_every_group_has_its_own_bill_and_an_empty_group_is_named(
+        tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    warehouse = make_warehouse("duckdb", request, tmp_path)
+    warehouse.schema = "code"
+    bench = Bench(tmp_path, warehouse)
+    app, tools = Repo(tmp_path / "repos" / "app"), Repo(tmp_path / "repos" / "tools")
+    alice_1 = app.commit("one", {"a": "1\n"}, author=ALICE)
+    dan_1 = tools.commit("one", {"t": "1\n"}, author=DAN)
+    # Two groups whose names would make one key segment as target-s3 writes it.
+    bench.repositories([(app.path, "a/b"), (tools.path, "a%2Fb")])
+    bench.load()
+    now = parse_month("current")
+    done = bench.observes("run", "compute-bills", BILLS_MONTH=str(now))
+    assert done.returncode == 0, done.stderr
+    assert "billed in 2 groups" in done.stderr and "(2 objects;" in done.stderr
+    folder = bench.bills / now.folder
+    bills = {unquote(path.stem): list(csv.DictReader(io.StringIO(path.read_text())))
+             for path in sorted(folder.glob("*.csv"))}
+    assert sorted(p.name for p in folder.iterdir()) == ["a%252Fb.csv", "a%2Fb.csv"]
+    assert bills == {"a/b": [row(ALICE, "a/b", alice_1, "app")],
+                     "a%2Fb": [row(DAN, "a%2Fb", dan_1, "tools")]}
+
+    # A commit without a group (loaded before tap-git refused one) stops the month with
+    # the commit named, and the bills written before stay whole.
+    before = {path.name: path.read_bytes() for path in folder.iterdir()}
+    bench.execute(f"UPDATE {warehouse.q('commits')} SET \"group\" = '' "
+                  "WHERE repository = 'tools'")
+    empty = bench.observes("run", "compute-bills", BILLS_MONTH=str(now))
+    assert empty.returncode == 1
+    assert (f"observes bills: error: {now}: 1 commits have an empty group, so no bill can "
+            f"hold them (repository and commit: tools {dan_1[:12]}); set their group") \
+        in empty.stderr
+    assert "Traceback" not in empty.stderr
+    assert {path.name: path.read_bytes() for path in folder.iterdir()} == before
+
+
 def test_month_names() -> None:
     moment = datetime(2026, 1, 15, tzinfo=UTC)
     assert str(parse_month("previous", moment)) == "2025-12"
@@ -235,4 +275,26 @@ def test_objects_go_to_s3_whole(tmp_path: Path, request: pytest.FixtureRequest,
     # A group's name is one key segment, never a path.
     assert url == s3_bucket.url(f"bills/{now.folder}/alpha%2F..%2Fx.csv")
     assert blobs.read_bytes(url).decode() == (
-        f"actor,groups,commit,repository\n{actor(EVE)},alpha/../x,{commit},app\n")
+        '"actor","groups","commit","repository"\n'
+        f'"{actor(EVE)}","alpha/../x","{commit}","app"\n')
+
+
+def test_a_cell_a_spreadsheet_would_run_is_written_as_text(
+        tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    warehouse = make_warehouse("duckdb", request, tmp_path)
+    warehouse.schema = "code"
+    bench = Bench(tmp_path, warehouse)
+    mallory = Person("=cmd|' /C calc'!A0", "mallory@example.com", "+0000")
+    repo = Repo(tmp_path / "repos" / "app")
+    first = repo.commit("one", {"a": "1\n"}, author=mallory)
+    second = repo.commit("two", {"a": "2\n"}, author=EVE)
+    bench.repositories([(repo.path, "-ops")])
+    bench.load()
+    now = parse_month("current")
+    assert list(bench.bill(now)) == ["-ops"]
+    # OWASP's CSV injection guidance: a ' in front of a cell starting with = + - @ tab or
+    # CR, and every field quoted.
+    assert (bench.bills / now.folder / "-ops.csv").read_text().splitlines() == [
+        '"actor","groups","commit","repository"',
+        f'"\'=cmd|\' /C calc\'!A0 <mallory@example.com>","\'-ops","{first}","app"',
+        f'"{actor(EVE)}","\'-ops","{second}","app"']
