@@ -269,6 +269,9 @@ def load(config: TargetConfig, root: str, count: int, keep: bool, log: IO[str]) 
     sink = WarehouseSink(config, dialect, run_id,
                          ledger=RunLedger.for_run(config, job_env(), run_id, started))
     sink.source = root
+    # The parts hold the tables target-s3 planned, which no row limit split: COPY loads
+    # their objects as they are, and PostgreSQL refuses a row too big for its page.
+    sink.row_limit = None
     run = PartsLoad(sink, parts, root, blobs)
     try:
         sink.begin()

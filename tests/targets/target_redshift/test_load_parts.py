@@ -67,14 +67,20 @@ PARTS = [(range(0, 90), SCHEMA), (range(90, 200), SCHEMA), (range(200, 300), WID
 def write_parts(root: str, workdir: Path, endpoint: str | None,
                 parts: list[tuple[range, dict[str, Any]]] = PARTS) -> None:
     for index, (ids, schema) in enumerate(parts):
-        config = workdir / f"s3-{index}.json"
-        config.write_bytes(orjson.dumps({
-            "url": f"{root}part_{index}", "format": "csv", "compression": "gzip",
-            "max_rows_per_object": 40, **({"endpoint_url": endpoint} if endpoint else {})}))
-        done = subprocess.run([sys.executable, "-m", "target_s3.cli", "--config", str(config)],
-                              input=encode(part_messages(ids, schema)), capture_output=True,
-                              timeout=120, check=False)
-        assert done.returncode == 0, done.stderr.decode()
+        write_part(root, index, workdir, endpoint, part_messages(ids, schema))
+
+
+def write_part(root: str, index: int, workdir: Path, endpoint: str | None,
+               messages: list[dict[str, Any]]) -> None:
+    """What one shard's target-s3 (csv, gzip) writes of the messages, as ``part_<index>``."""
+    config = workdir / f"s3-{index}.json"
+    config.write_bytes(orjson.dumps({
+        "url": f"{root}part_{index}", "format": "csv", "compression": "gzip",
+        "max_rows_per_object": 40, **({"endpoint_url": endpoint} if endpoint else {})}))
+    done = subprocess.run([sys.executable, "-m", "target_s3.cli", "--config", str(config)],
+                          input=encode(messages), capture_output=True, timeout=120,
+                          check=False)
+    assert done.returncode == 0, done.stderr.decode()
 
 
 def load_parts(warehouse: Warehouse, root: str, count: int, *extra: str,
@@ -211,3 +217,35 @@ def test_parts_without_column_widths_get_the_widest_text(tmp_path: Path,
     assert done.returncode == 0, done.stderr
     assert warehouse.count("orders") == 90
     assert ("name", "character varying(65535)") in warehouse.columns("orders")
+
+
+def test_wide_parts_load_into_postgres_with_the_columns_target_s3_planned(
+        tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """COPY loads the parts' objects as target-s3 wrote them, so their tables keep every
+    column: no row limit moves any to key/value rows. Rows that fit PostgreSQL's page load;
+    a row too big for it is PostgreSQL's error, and nothing is committed."""
+    warehouse = make_warehouse("postgres", request, tmp_path)
+    schema = {"type": "object", "properties": {
+        "id": {"type": "integer"},
+        **{f"p{i:04d}": {"type": ["null", "number"]} for i in range(1200)}}}
+    sparse = [{"id": n, **{f"p{i:04d}": n / 3 for i in range(n, 1200, 50)}} for n in range(50)]
+    root = f"{tmp_path}/parts/"
+    write_part(root, 0, tmp_path, None, [
+        {"type": "SCHEMA", "stream": "wide", "schema": schema, "key_properties": ["id"]},
+        *({"type": "RECORD", "stream": "wide", "record": r} for r in sparse)])
+    done = load_parts(warehouse, root, 1, "--keep-parts")
+    assert done.returncode == 0, done.stderr
+    assert warehouse.tables() == ["wide"]
+    loaded = {r["id"]: {k: v for k, v in r.items() if not k.startswith("_sdc_") and v is not None}
+              for r in warehouse.rows("wide")}
+    assert loaded == {r["id"]: r for r in sparse}
+
+    dense = f"{tmp_path}/dense/"
+    write_part(dense, 0, tmp_path, None, [
+        {"type": "SCHEMA", "stream": "wide", "schema": schema, "key_properties": ["id"]},
+        {"type": "RECORD", "stream": "wide",
+         "record": {"id": 1, **{f"p{i:04d}": i / 7 for i in range(1200)}}}])
+    refused = load_parts(warehouse, dense, 1)
+    assert refused.returncode == 1
+    assert "row is too big" in refused.stderr and "nothing was committed" in refused.stderr
+    assert warehouse.count("wide") == 50
