@@ -5,8 +5,9 @@ their records with target-s3 (``format: csv``: rows already flattened, checked a
 their ids) under ``<url>/part_<i>/``; this command:
 
 1. checks that every part is complete (:func:`target_redshift.parts.read_parts`): a
-   missing manifest, a missing or short object, a part too many: nothing is loaded, and
-   the error names each part;
+   missing manifest, a missing or short object, an object whose header lists other
+   columns than its manifest, a part too many: nothing is loaded, and the error names
+   each part;
 2. plans each stream's tables from the union of the parts' schemas, exactly as
    target-redshift would for the same SCHEMA (table and column names within the
    warehouse's identifier limit, the ``streams`` settings), and sizes each VARCHAR from

@@ -178,6 +178,38 @@ def test_a_missing_or_broken_part_loads_nothing(tmp_path: Path, request: pytest.
     assert victim.exists()  # the parts stay for a look or a rerun
 
 
+@pytest.mark.parametrize("kind", ["duckdb", "postgres", "redshift-s3"])
+def test_a_header_that_disagrees_with_the_manifest_loads_nothing(
+        kind: str, request: pytest.FixtureRequest, tmp_path: Path, s3_bucket: S3Bucket) -> None:
+    """The loaders map CSV columns by position, in the manifest's order: an object whose
+    header lists them in another order is refused before anything loads, naming the part,
+    the object and both lists; the previous table stays whole and the parts stay."""
+    warehouse = make_warehouse(kind, request, tmp_path)
+    old = run_target(warehouse, encode(part_messages(range(1000, 1003), SCHEMA)))
+    assert old.returncode == 0, old.stderr
+    blobs = BlobStore(endpoint_url=s3_bucket.endpoint_url)
+    root = s3_bucket.url("dynamo/run-2/")
+    write_parts(root, tmp_path, s3_bucket.endpoint_url, PARTS[:2])
+    (manifest_url,) = [i.url for i in blobs.list(f"{root}part_1/_manifests/")
+                       if "/" not in i.url.removeprefix(f"{root}part_1/_manifests/")]
+    manifest = orjson.loads(blobs.read_bytes(manifest_url))
+    entry = next(o for o in manifest["objects"] if o["table"] == "orders")
+    header = list(entry["columns"])
+    # Two text columns swapped: every value would load, each into the other's column.
+    name, login = header.index("name"), header.index("owner__login")
+    entry["columns"][name], entry["columns"][login] = "owner__login", "name"
+    blobs.write_bytes(manifest_url, orjson.dumps(manifest))
+
+    done = load_parts(warehouse, root, 2, endpoint_url=s3_bucket.endpoint_url)
+    assert done.returncode == 1, done.stderr
+    (error,) = [line for line in done.stderr.splitlines() if "error:" in line]
+    assert f"part_1: {entry['url']} has the columns ({', '.join(header)}) in its header, " \
+        f"its manifest lists ({', '.join(entry['columns'])})" in error
+    assert "nothing was loaded" in error
+    assert sorted(r["id"] for r in warehouse.rows("orders")) == [1000, 1001, 1002]
+    assert blobs.exists(entry["url"]) and blobs.exists(manifest_url)
+
+
 def test_parts_that_overlap_are_refused(tmp_path: Path, request: pytest.FixtureRequest) -> None:
     warehouse = make_warehouse("postgres", request, tmp_path)
     root = f"{tmp_path}/parts/"
