@@ -11,8 +11,9 @@ The rules (docs/architecture.md, "The flattener"):
   ``key``/``value`` rows; an object with ``properties`` and a schema for its
   ``additionalProperties`` keeps columns for the properties and puts its other keys in
   such a child table (the root included);
-- a table that would exceed the warehouse's column limit has its widest objects loaded
-  as key/value child tables instead, until it fits (each reported);
+- a table that would exceed a limit of the warehouse (its columns; on PostgreSQL, the
+  bytes of a row) has objects loaded as key/value child tables instead, until it fits
+  (each reported);
 - a value whose type the schema leaves open (no type, several types, ``anyOf`` that is
   not just "X or null") is a string column holding JSON text, so nothing is lost.
 """
@@ -31,10 +32,9 @@ from observes_singer.flatten.identifiers import (
     resolve,
     short_hash,
 )
+from observes_singer.flatten.limits import MAX_COLUMNS, ColumnLimit, TableLimit
 
 PATH_SEP = "\x1f"
-#: PostgreSQL's and Redshift's limit of columns in a table (DuckDB's is higher)
-MAX_COLUMNS = 1600
 
 
 class SchemaError(ValueError):
@@ -343,13 +343,15 @@ def key_column_names(keys: list[str], limit: int = MAX_IDENTIFIER_BYTES) -> list
 def plan_stream(stream: str, schema: Any, key_properties: list[str],
                    root_name: str | None = None,
                    max_identifier_bytes: int = MAX_IDENTIFIER_BYTES,
-                   max_columns: int = MAX_COLUMNS) -> StreamPlan:
+                   max_columns: int = MAX_COLUMNS,
+                   row_limit: TableLimit | None = None) -> StreamPlan:
     """Compile a SCHEMA message's schema into the stream's tables.
 
     ``root_name`` overrides the root table's name; identifiers are kept within
     ``max_identifier_bytes`` (Redshift 127, PostgreSQL 63) and tables within
-    ``max_columns`` columns (both 1600): beyond it, the objects that make a table too wide
-    load as key/value child tables, each reported in the plan's notes.
+    ``max_columns`` columns (both 1600) and the dialect's ``row_limit`` (PostgreSQL's
+    bytes of a row): beyond them, the objects that make a table too big load as key/value
+    child tables, each reported in the plan's notes.
     """
     limit = max_identifier_bytes
     where = f"stream {stream!r}"
@@ -365,22 +367,22 @@ def plan_stream(stream: str, schema: Any, key_properties: list[str],
         if key not in props:
             raise SchemaError(f"{where}: key property {key!r} is not in the schema")
 
-    as_maps: set[tuple[str, ...]] = set()
-    spill: dict[tuple[str, ...], frozenset[str]] = {}
+    limits: list[TableLimit] = [ColumnLimit(max_columns), *([row_limit] if row_limit else [])]
+    fitting = _Fitting()
     while True:
-        builder = _Builder(stream, frozenset(as_maps), spill)
+        builder = _Builder(stream, frozenset(fitting.as_maps), fitting.spill)
         root = builder.table(root_name or fit_length(normalise(stream), stream, limit), (),
                              None)
         root.node = builder.object(simple.schema, root, (), f"{where}, field (record)")
-        wide = next((t for t in builder.tables
-                     if _metadata_count(t, key_properties) + len(t.columns) > max_columns),
-                    None)
-        if wide is None:
+        key_kinds = _key_kinds(root, key_properties)
+        past = next(((t, bound) for t in builder.tables for bound in limits
+                     if bound.excess(_row_kinds(t, key_kinds)) > 0), None)
+        if past is None:
             break
-        _narrow(builder, wide, key_properties, max_columns, as_maps, spill, where)
+        _narrow(builder, *past, key_properties, key_kinds, fitting, where)
     notes = _name_columns(builder.tables, key_properties, limit)
     notes += _name_tables(builder.tables, limit)
-    notes += _wide_notes(builder.tables, as_maps, spill, max_columns)
+    notes += _fitting_notes(builder.tables, fitting)
     key_columns = []
     for key in key_properties:
         node = root.node.properties.get(key) if isinstance(root.node, ObjectNode) else None
@@ -393,68 +395,125 @@ def plan_stream(stream: str, schema: Any, key_properties: list[str],
                       key_names, notes)
 
 
-def _metadata_count(table: Table, keys: list[str]) -> int:
-    return len(METADATA_ROOT) if table.is_root else len(METADATA_CHILD) + len(keys)
+@dataclass
+class _Fitting:
+    """What a plan loads as key/value rows to keep its tables within the limits, and the
+    limit that made it: whole objects (``as_maps``, by origin), and properties of an
+    object (``spill``, by the object's origin) kept in the object's key/value rows."""
+
+    as_maps: dict[tuple[str, ...], TableLimit] = field(default_factory=dict)
+    spill: dict[tuple[str, ...], frozenset[str]] = field(default_factory=dict)
+    spilled_by: dict[tuple[str, ...], list[TableLimit]] = field(default_factory=dict)
 
 
-def _narrow(builder: _Builder, wide: Table, keys: list[str], max_columns: int,
-            as_maps: set[tuple[str, ...]], spill: dict[tuple[str, ...], frozenset[str]],
-            where: str) -> None:
-    """Make ``wide`` narrower for the next build.
+_METADATA_KINDS = {"_sdc_id": Kind.STRING, "_sdc_parent_id": Kind.STRING,
+                   "_sdc_root_id": Kind.STRING, "_sdc_index": Kind.INTEGER,
+                   "_sdc_table_version": Kind.INTEGER}
 
-    The object with the fewest columns whose move to key/value rows alone makes the table
-    fit is moved; when none does, the widest one is, and the next build looks again.
-    When the table's own item has too many properties of its own, the ones past the limit
-    (in schema order, key properties kept) go to the item's key/value rows.
+
+def _key_kinds(root: Table, keys: list[str]) -> list[Kind]:
+    """The kinds of the ``_sdc_source_key_<pk>`` columns of child rows."""
+    kinds = {c.path[0]: c.kind for c in root.columns if len(c.path) == 1}
+    return [kinds.get(key, Kind.STRING) for key in keys]
+
+
+def _head_kinds(table: Table, key_kinds: list[Kind]) -> list[Kind]:
+    """The kinds of a table's metadata columns, in the order of its rows."""
+    if table.is_root:
+        return [_METADATA_KINDS[name] for name in METADATA_ROOT]
+    return [*(_METADATA_KINDS[name] for name in METADATA_CHILD), *key_kinds]
+
+
+def _row_kinds(table: Table, key_kinds: list[Kind]) -> list[Kind]:
+    return _head_kinds(table, key_kinds) + [c.kind for c in table.columns]
+
+
+def _narrow(builder: _Builder, wide: Table, bound: TableLimit, keys: list[str],
+            key_kinds: list[Kind], fitting: _Fitting, where: str) -> None:
+    """Make ``wide`` smaller for the next build, which measures it again.
+
+    The object that takes the least whose move to key/value rows alone makes the table
+    fit is moved; when none does, the one that takes the most is, and the next build
+    looks again. When no object of the table's item is left to move, its own properties
+    past the limit (in schema order, key properties kept) go to the item's key/value rows.
     """
-    excess = _metadata_count(wide, keys) + len(wide.columns) - max_columns
+    head = _head_kinds(wide, key_kinds)
+    excess = bound.excess(head + [c.kind for c in wide.columns])
     key_origins = {(key,) for key in keys} if wide.is_root else set()
-    candidates = [(count, origin) for table, origin, count in builder.objects
-                  if table is wide and origin != wide.origin and count > 1
-                  and origin not in key_origins]
+    candidates = []
+    for table, origin, count in builder.objects:
+        if table is not wide or origin == wide.origin or count < 2 or origin in key_origins:
+            continue
+        inside = origin[len(wide.origin):]
+        rest = [c.kind for c in wide.columns if c.path[:len(inside)] != inside]
+        gain = excess - bound.excess(head + rest)
+        if gain > 0:
+            candidates.append((gain, origin))
     if candidates:
         enough = [c for c in candidates if c[0] >= excess]
-        count, origin = min(enough) if enough else max(candidates)
-        as_maps.add(origin)
+        _, origin = min(enough) if enough else max(candidates)
+        fitting.as_maps[origin] = bound
         return
-    per_property: dict[str, int] = {}
+    _spill(wide, bound, head, keys, fitting, where)
+
+
+def _spill(wide: Table, bound: TableLimit, head: list[Kind], keys: list[str],
+           fitting: _Fitting, where: str) -> None:
+    """Keep the item's properties in schema order while the row fits (key properties
+    always), and send the others to its key/value rows."""
+    fixed = [c.kind for c in wide.columns
+             if not c.path or (wide.is_map and c.path == ("key",))]
+    groups: dict[str, list[Kind]] = {}
     for column in wide.columns:
         if column.path and not (wide.is_map and column.path == ("key",)):
-            per_property[column.path[0]] = per_property.get(column.path[0], 0) + 1
-    budget = max_columns - _metadata_count(wide, keys) - (1 if wide.is_map else 0)
-    kept = sum(per_property.get(k, 0) for k in keys if wide.is_root)
-    moved = set(spill.get(wide.origin, frozenset()))
-    for name, count in per_property.items():
-        if wide.is_root and name in keys:
+            groups.setdefault(column.path[0], []).append(column.kind)
+    waiting = {key: groups[key] for key in keys if wide.is_root and key in groups}
+    protected = set(waiting)
+    before = fitting.spill.get(wide.origin, frozenset())
+    moved = set(before)
+    kept: list[str] = []
+
+    def row(names: list[str]) -> list[Kind]:
+        return head + fixed + [kind for name in names for kind in groups[name]]
+
+    for name in groups:
+        if name in waiting:
+            del waiting[name]
+            kept.append(name)
             continue
-        if name in moved:
-            continue
-        if kept + count > budget:
+        later = [kind for kinds in waiting.values() for kind in kinds]
+        if bound.excess(row([*kept, name]) + later) > 0:
             moved.add(name)
         else:
-            kept += count
-    if moved == set(spill.get(wide.origin, frozenset())):
-        raise SchemaError(f"{where}: table {wide.name!r} needs more than {max_columns} "
-                          "columns")
-    spill[wide.origin] = frozenset(moved)
+            kept.append(name)
+    # What alignment made of the kept columns in their own order, measured again.
+    while bound.excess(row(kept)) > 0 and any(n not in protected for n in kept):
+        last = next(n for n in reversed(kept) if n not in protected)
+        kept.remove(last)
+        moved.add(last)
+    if moved == set(before):
+        raise SchemaError(f"{where}: table {wide.name!r} cannot be kept within "
+                          f"{bound.bound}")
+    fitting.spill[wide.origin] = frozenset(moved)
+    reasons = fitting.spilled_by.setdefault(wide.origin, [])
+    if bound not in reasons:
+        reasons.append(bound)
 
 
-def _wide_notes(tables: list[Table], as_maps: set[tuple[str, ...]],
-                spill: dict[tuple[str, ...], frozenset[str]], max_columns: int) -> list[str]:
+def _fitting_notes(tables: list[Table], fitting: _Fitting) -> list[str]:
     notes = []
     for table in tables:
         if not table.is_map:
             continue
         holder = table.origin[:-1]
-        if holder in as_maps:
-            notes.append(f"{'.'.join(holder)}: too many columns for one table (the "
-                         f"warehouse allows {max_columns}); loaded as key/value rows in "
-                         f"{table.name!r}")
-        if holder in spill and table.parent is not None:
-            names = sorted(spill[holder])
-            notes.append(f"{table.parent.name}: {len(names)} properties past the limit of "
-                         f"{max_columns} columns (from {names[0]!r}) loaded as key/value rows "
-                         f"in {table.name!r}")
+        if holder in fitting.as_maps:
+            notes.append(f"{'.'.join(holder)}: {fitting.as_maps[holder].too_big}; loaded as "
+                         f"key/value rows in {table.name!r}")
+        if holder in fitting.spill and table.parent is not None:
+            names = sorted(fitting.spill[holder])
+            bounds = " and ".join(b.bound for b in fitting.spilled_by[holder])
+            notes.append(f"{table.parent.name}: {len(names)} properties past {bounds} "
+                         f"(from {names[0]!r}) loaded as key/value rows in {table.name!r}")
     return notes
 
 

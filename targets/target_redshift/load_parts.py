@@ -5,8 +5,9 @@ their records with target-s3 (``format: csv``: rows already flattened, checked a
 their ids) under ``<url>/part_<i>/``; this command:
 
 1. checks that every part is complete (:func:`target_redshift.parts.read_parts`): a
-   missing manifest, a missing or short object, a part too many: nothing is loaded, and
-   the error names each part;
+   missing manifest, a missing or short object, an object whose header lists other
+   columns than its manifest, a part too many: nothing is loaded, and the error names
+   each part;
 2. plans each stream's tables from the union of the parts' schemas, exactly as
    target-redshift would for the same SCHEMA (table and column names within the
    warehouse's identifier limit, the ``streams`` settings), and sizes each VARCHAR from
@@ -272,6 +273,9 @@ def load(config: TargetConfig, root: str, count: int, keep: bool, log: IO[str]) 
     sink = WarehouseSink(config, dialect, run_id,
                          ledger=RunLedger.for_run(config, job_env(), run_id, started))
     sink.source = root
+    # The parts hold the tables target-s3 planned, which no row limit split: COPY loads
+    # their objects as they are, and PostgreSQL refuses a row too big for its page.
+    sink.row_limit = None
     run = PartsLoad(sink, parts, root, blobs)
     try:
         sink.begin()

@@ -9,13 +9,21 @@ the run's url, and that no part beyond ``count`` is there (a segment count that 
 between the shards and the final phase); otherwise it raises :class:`PartsError` naming
 every problem, and nothing is loaded.
 
+Each object's header must list the columns its manifest lists, in the same order: the
+loaders map the CSV columns by position (Redshift's ``COPY`` takes the manifest's column
+list), so an object whose header disagrees is refused rather than loaded into the wrong
+columns.
+
 A part with several manifests (a shard retried after it had written one) is read from
 the newest, by its ``finished_at``; the others are named in :attr:`Part.ignored`.
 """
 
 from __future__ import annotations
 
+import csv
+import gzip
 import re
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +34,8 @@ from observes_singer.store.storage import BlobStore, StorageError, parse_url
 
 MANIFESTS = "_manifests/"
 _PART = re.compile(r"part_(\d+)/")
+#: The longest header line read: 1600 columns of 127-byte names, and room to spare.
+MAX_HEADER_BYTES = 1 << 20
 
 
 class PartsError(Exception):
@@ -158,7 +168,55 @@ def _read_part(blobs: BlobStore, root: str, index: int, listing: dict[str, int],
         elif listing[found_url] != entry["content_length"]:
             problems.append(f"{name}: {object_url} has {listing[found_url]} bytes, its "
                             f"manifest says {entry['content_length']}")
+        else:
+            problem = _header_problem(blobs, object_url, part.gzip, entry.get("columns"))
+            if problem:
+                problems.append(f"{name}: {problem}")
     return part
+
+
+def read_header(blobs: BlobStore, url: str, gzipped: bool) -> list[str]:
+    """The column names in the first line of a CSV object (uncompressed first when
+    ``gzipped``); only that line is read."""
+    with blobs.open_read(url) as body:
+        stream: Any = gzip.GzipFile(fileobj=body) if gzipped else body
+        line = b""
+        while b"\n" not in line and len(line) < MAX_HEADER_BYTES:
+            chunk = stream.read(1 << 16)
+            if not chunk:
+                break
+            line += chunk
+    text = line.split(b"\n", 1)[0].decode("utf-8").rstrip("\r")
+    return next(csv.reader([text])) if text else []
+
+
+def _header_problem(blobs: BlobStore, url: str, gzipped: bool, listed: Any) -> str | None:
+    """Why the object cannot be loaded with the columns its manifest lists, or None."""
+    if not isinstance(listed, list) or not listed:
+        return f"its manifest lists no columns for {url}"
+    try:
+        header = read_header(blobs, url, gzipped)
+    except (StorageError, OSError, EOFError, zlib.error, UnicodeDecodeError) as exc:
+        return f"cannot read the header of {url}: {exc}"
+    if header == listed:
+        return None
+    return (f"{url} has the columns {_columns(header, listed)} in its header, its manifest "
+            f"lists {_columns(listed, header)}: the loaders map columns by position, so "
+            "its values would land in the wrong columns")
+
+
+def _columns(names: list[str], other: list[str], shown: int = 12) -> str:
+    """``names`` as a list to read next to ``other``: whole when short, else from just
+    before the first place the two differ."""
+    if len(names) <= shown:
+        return f"({', '.join(names)})"
+    first = next((i for i, (a, b) in enumerate(zip(names, other, strict=False)) if a != b),
+                 min(len(names), len(other)))
+    start = max(0, first - 1)
+    end = min(len(names), start + shown)
+    return (f"({'..., ' if start else ''}{', '.join(names[start:end])}"
+            f"{', ...' if end < len(names) else ''}: from column {start + 1} of "
+            f"{len(names)})")
 
 
 def streams_of(parts: list[Part]) -> list[StreamParts]:

@@ -92,6 +92,8 @@ class WarehouseSink(Sink):
         self.run_id = run_id
         self.ledger = ledger
         self.schema = config.schema
+        #: the bound on a row's bytes the plans keep tables within (the dialect's)
+        self.row_limit = dialect.row_limit
         self.batch_records = config.batch_size_records
         self.batch_bytes = config.max_buffer_bytes
         self.strategies = {name: kind() for name, kind in dialect.strategies.items()}
@@ -113,7 +115,8 @@ class WarehouseSink(Sink):
         name = message.stream
         plan = plan_stream(name, message.schema, message.key_properties,
                            root_name=self.root_name(name),
-                           max_identifier_bytes=self.dialect.max_identifier_bytes)
+                           max_identifier_bytes=self.dialect.max_identifier_bytes,
+                           row_limit=self.row_limit)
         for table in plan.tables:
             owner = self.tables.get(table.name)
             if owner is not None and owner.stream != name:

@@ -16,6 +16,7 @@ from functools import partial
 from typing import IO, Any, TypeVar
 
 from observes_singer.flatten.identifiers import quote
+from observes_singer.flatten.limits import TableLimit
 from observes_singer.flatten.plan import Kind
 from observes_singer.store.storage import BlobStore
 from target_redshift.dialects.grants import POSTGRES_PRIVILEGES, grants_of, parse_acl
@@ -146,6 +147,9 @@ class Dialect(ABC):
     sized_varchar = True
     #: the longest identifier the database keeps whole
     max_identifier_bytes = 127
+    #: the database's bound on the bytes of a row, which the plan keeps tables within
+    #: (PostgreSQL's page, heap_rows.HeapRowLimit); None when only the column count binds
+    row_limit: TableLimit | None = None
     #: the rows' format: "csv", or "text" (PostgreSQL's tab-separated COPY format)
     row_format = "csv"
     #: whether the database applies ``lock_timeout`` itself (else the watch cancels)

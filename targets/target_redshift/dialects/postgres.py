@@ -17,6 +17,7 @@ from target_redshift.dialects.base import (
     WarehouseError,
     describe_lock_wait,
 )
+from target_redshift.dialects.heap_rows import HeapRowLimit
 from target_redshift.sqltypes import SqlType
 
 
@@ -52,6 +53,8 @@ class PostgresDialect(Dialect):
         if lock_timeout is not None:
             self.execute(f"SET lock_timeout = {int(lock_timeout * 1000)}")
             self.commit()
+        self.row_limit = HeapRowLimit(int(self.execute("SHOW block_size")[0][0]))
+        self.commit()
 
     def _side_connection(self) -> psycopg.Connection[Any]:
         if self._side is None or self._side.closed:

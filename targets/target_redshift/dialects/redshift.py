@@ -30,6 +30,7 @@ from target_redshift.dialects.base import (
     describe_lock_wait,
 )
 from target_redshift.dialects.grants import REDSHIFT_PRIVILEGES
+from target_redshift.dialects.heap_rows import HeapRowLimit
 from target_redshift.dialects.layout import Layout
 from target_redshift.sqltypes import SqlType
 
@@ -112,6 +113,7 @@ class RedshiftDialect(Dialect):
         self._connect_kwargs = kwargs
         self._side: Any = None
         self.max_identifier_bytes = self._identifier_limit()
+        self.row_limit = self._row_limit()
         self._pid = int(self.execute("SELECT pg_backend_pid()")[0][0])
         self.commit()
         self.staging = staging
@@ -129,6 +131,23 @@ class RedshiftDialect(Dialect):
         except (WarehouseError, ValueError, IndexError):
             self.rollback()
             return 127
+
+    def _row_limit(self) -> HeapRowLimit | None:
+        """Redshift stores columns, not rows: within its 1,600 columns no row is too big
+        (its bound on fixed-width columns, 64 KB, is past 1,600 of 16 bytes). An engine
+        whose ``version()`` does not name Redshift keeps PostgreSQL's rows in pages, and
+        gets their limit."""
+        try:
+            version = str(self.execute("SELECT version()")[0][0])
+            if "redshift" in version.lower():
+                self.commit()
+                return None
+            page = int(self.execute("SHOW block_size")[0][0])
+            self.commit()
+            return HeapRowLimit(page)
+        except (WarehouseError, ValueError, IndexError):
+            self.rollback()
+            return None
 
     def _side_query(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
         """A query on a second connection (the lock watch's), opened on first use."""

@@ -67,15 +67,21 @@ PARTS = [(range(0, 90), SCHEMA), (range(90, 200), SCHEMA), (range(200, 300), WID
 def write_parts(root: str, workdir: Path, endpoint: str | None,
                 parts: list[tuple[range, dict[str, Any]]] = PARTS, **settings: Any) -> None:
     for index, (ids, schema) in enumerate(parts):
-        config = workdir / f"s3-{index}.json"
-        config.write_bytes(orjson.dumps({
-            "url": f"{root}part_{index}", "format": "csv", "compression": "gzip",
-            "max_rows_per_object": 40, **({"endpoint_url": endpoint} if endpoint else {}),
-            **settings}))
-        done = subprocess.run([sys.executable, "-m", "target_s3.cli", "--config", str(config)],
-                              input=encode(part_messages(ids, schema)), capture_output=True,
-                              timeout=120, check=False)
-        assert done.returncode == 0, done.stderr.decode()
+        write_part(root, index, workdir, endpoint, part_messages(ids, schema), **settings)
+
+
+def write_part(root: str, index: int, workdir: Path, endpoint: str | None,
+               messages: list[dict[str, Any]], **settings: Any) -> None:
+    """What one shard's target-s3 (csv, gzip) writes of the messages, as ``part_<index>``."""
+    config = workdir / f"s3-{index}.json"
+    config.write_bytes(orjson.dumps({
+        "url": f"{root}part_{index}", "format": "csv", "compression": "gzip",
+        "max_rows_per_object": 40, **({"endpoint_url": endpoint} if endpoint else {}),
+        **settings}))
+    done = subprocess.run([sys.executable, "-m", "target_s3.cli", "--config", str(config)],
+                          input=encode(messages), capture_output=True, timeout=120,
+                          check=False)
+    assert done.returncode == 0, done.stderr.decode()
 
 
 def load_parts(warehouse: Warehouse, root: str, count: int, *extra: str,
@@ -185,6 +191,38 @@ def test_parts_written_for_spreadsheets_are_refused(tmp_path: Path,
     assert "nothing was loaded" in done.stderr
 
 
+@pytest.mark.parametrize("kind", ["duckdb", "postgres", "redshift-s3"])
+def test_a_header_that_disagrees_with_the_manifest_loads_nothing(
+        kind: str, request: pytest.FixtureRequest, tmp_path: Path, s3_bucket: S3Bucket) -> None:
+    """The loaders map CSV columns by position, in the manifest's order: an object whose
+    header lists them in another order is refused before anything loads, naming the part,
+    the object and both lists; the previous table stays whole and the parts stay."""
+    warehouse = make_warehouse(kind, request, tmp_path)
+    old = run_target(warehouse, encode(part_messages(range(1000, 1003), SCHEMA)))
+    assert old.returncode == 0, old.stderr
+    blobs = BlobStore(endpoint_url=s3_bucket.endpoint_url)
+    root = s3_bucket.url("dynamo/run-2/")
+    write_parts(root, tmp_path, s3_bucket.endpoint_url, PARTS[:2])
+    (manifest_url,) = [i.url for i in blobs.list(f"{root}part_1/_manifests/")
+                       if "/" not in i.url.removeprefix(f"{root}part_1/_manifests/")]
+    manifest = orjson.loads(blobs.read_bytes(manifest_url))
+    entry = next(o for o in manifest["objects"] if o["table"] == "orders")
+    header = list(entry["columns"])
+    # Two text columns swapped: every value would load, each into the other's column.
+    name, login = header.index("name"), header.index("owner__login")
+    entry["columns"][name], entry["columns"][login] = "owner__login", "name"
+    blobs.write_bytes(manifest_url, orjson.dumps(manifest))
+
+    done = load_parts(warehouse, root, 2, endpoint_url=s3_bucket.endpoint_url)
+    assert done.returncode == 1, done.stderr
+    (error,) = [line for line in done.stderr.splitlines() if "error:" in line]
+    assert f"part_1: {entry['url']} has the columns ({', '.join(header)}) in its header, " \
+        f"its manifest lists ({', '.join(entry['columns'])})" in error
+    assert "nothing was loaded" in error
+    assert sorted(r["id"] for r in warehouse.rows("orders")) == [1000, 1001, 1002]
+    assert blobs.exists(entry["url"]) and blobs.exists(manifest_url)
+
+
 def test_parts_that_overlap_are_refused(tmp_path: Path, request: pytest.FixtureRequest) -> None:
     warehouse = make_warehouse("postgres", request, tmp_path)
     root = f"{tmp_path}/parts/"
@@ -242,3 +280,35 @@ def test_iam_role_copies_name_the_parts_bucket_s_region(
     copies = redshift_shim.COPIES_SEEN[seen:]
     assert copies and all("REGION 'eu-west-1'" in copy for copy in copies), copies
     assert warehouse.count("orders") == 90
+
+
+def test_wide_parts_load_into_postgres_with_the_columns_target_s3_planned(
+        tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """COPY loads the parts' objects as target-s3 wrote them, so their tables keep every
+    column: no row limit moves any to key/value rows. Rows that fit PostgreSQL's page load;
+    a row too big for it is PostgreSQL's error, and nothing is committed."""
+    warehouse = make_warehouse("postgres", request, tmp_path)
+    schema = {"type": "object", "properties": {
+        "id": {"type": "integer"},
+        **{f"p{i:04d}": {"type": ["null", "number"]} for i in range(1200)}}}
+    sparse = [{"id": n, **{f"p{i:04d}": n / 3 for i in range(n, 1200, 50)}} for n in range(50)]
+    root = f"{tmp_path}/parts/"
+    write_part(root, 0, tmp_path, None, [
+        {"type": "SCHEMA", "stream": "wide", "schema": schema, "key_properties": ["id"]},
+        *({"type": "RECORD", "stream": "wide", "record": r} for r in sparse)])
+    done = load_parts(warehouse, root, 1, "--keep-parts")
+    assert done.returncode == 0, done.stderr
+    assert warehouse.tables() == ["wide"]
+    loaded = {r["id"]: {k: v for k, v in r.items() if not k.startswith("_sdc_") and v is not None}
+              for r in warehouse.rows("wide")}
+    assert loaded == {r["id"]: r for r in sparse}
+
+    dense = f"{tmp_path}/dense/"
+    write_part(dense, 0, tmp_path, None, [
+        {"type": "SCHEMA", "stream": "wide", "schema": schema, "key_properties": ["id"]},
+        {"type": "RECORD", "stream": "wide",
+         "record": {"id": 1, **{f"p{i:04d}": i / 7 for i in range(1200)}}}])
+    refused = load_parts(warehouse, dense, 1)
+    assert refused.returncode == 1
+    assert "row is too big" in refused.stderr and "nothing was committed" in refused.stderr
+    assert warehouse.count("wide") == 50
