@@ -158,10 +158,10 @@ SIGNAL_ON_ANOTHER_THREAD = """
 import signal, sys, threading, time
 def stop(*_):
     raise KeyboardInterrupt
-signal.signal(signal.SIGTERM, stop)
-threading.Thread(target=lambda: time.sleep(3600), daemon=True).start()
-signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
 try:
+    signal.signal(signal.SIGTERM, stop)
+    threading.Thread(target=lambda: time.sleep(3600), daemon=True).start()
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
     sys.stdin.buffer.read()
     time.sleep(0.5)  # the handler runs here at the latest
 except KeyboardInterrupt:
@@ -176,7 +176,7 @@ def test_a_target_stops_at_once_when_the_signal_lands_on_another_thread(tmp_path
     period out (30 s) and killing it."""
     (tmp_path / "source.json").write_text(json.dumps(
         [item(n, f"2026-11-{n:02d}T00:00:00Z") for n in range(1, 9)]))
-    job = write_job(tmp_path, fail_after=2)
+    job = write_job(tmp_path, fail_after=2, pause=0.5)  # the target is ready when it fails
     job.write_text(job.read_text().replace(
         json.dumps([sys.executable, "-m", "target_redshift.cli"]),
         json.dumps([sys.executable, "-c", SIGNAL_ON_ANOTHER_THREAD])))
