@@ -123,6 +123,19 @@ def test_results_are_paged_by_the_next_id_cursor(checkly: ChecklyServer,
     assert sorted(emitted) == sorted(r["id"] for r in finals(account, check.id))
 
 
+def test_a_listing_that_ignores_the_page_number_stops_with_an_error() -> None:
+    account = SampleAccount(api_checks=230, browser_checks=0, runs=1)
+    with ChecklyServer(account, rate_limits={}) as server:
+        server.ignore("page", part="/v1/checks")  # every request answered with page 1
+        run = run_tap(server, streams=["checks"], **UNPACED)
+        pages = requests_to(server, "/v1/checks")
+    assert run.exit_code != 0
+    assert "Checkly answered the 2nd page of checks (/v1/checks) with the same 100 records " \
+           "as the page before" in run.stderr
+    assert [c["id"] for c in run.records("checks")] == [c.id for c in account.checks[:100]]
+    assert [q["page"] for q in pages] == ["1", "2"]
+
+
 def test_a_second_run_fetches_only_the_new_results(checkly: ChecklyServer,
                                                    account: SampleAccount) -> None:
     first = run_tap(checkly)

@@ -276,6 +276,20 @@ def test_listings_are_paged_by_limit_and_page() -> None:
     assert [u["id"] for u in run.records("users")] == [u["id"] for u in company.user_records]
 
 
+def test_a_listing_that_ignores_the_page_number_stops_with_an_error() -> None:
+    company = SampleCompany(users=449, months=1)
+    with TimeDoctorServer(company) as server:
+        server.ignore("page", part="/users")  # every request answered with page 0
+        run = run_tap(with_token(server, streams=["users"]))
+        pages = [q["page"] for q in queries(server, "/users")]
+    assert run.exit_code != 0
+    assert "Time Doctor answered the 2nd page of users (/api/1.0/users) with the same 200 " \
+           "records as the page before" in run.stderr
+    assert [u["id"] for u in run.records("users")] == \
+        [u["id"] for u in company.user_records[:200]]
+    assert pages == ["0", "1"]
+
+
 def test_rate_limits_server_errors_and_dropped_connections_are_retried(
         api: TimeDoctorServer, company: SampleCompany) -> None:
     api.throttle(1, "/activity/worklog", headers={})
