@@ -123,6 +123,41 @@ def test_results_are_paged_by_the_next_id_cursor(checkly: ChecklyServer,
     assert sorted(emitted) == sorted(r["id"] for r in finals(account, check.id))
 
 
+def partition(run: TapRun, check_id: str) -> dict[str, Any]:
+    return next(p for p in run.last_state()["bookmarks"]["check_results"]["partitions"]
+                if p["context"]["checkId"] == check_id)
+
+
+def test_results_behind_an_empty_page_are_read_before_the_bookmark_moves(
+        checkly: ChecklyServer, account: SampleAccount) -> None:
+    check = account.checks[0]
+    checkly.empty_page(check.id)  # page 2: no entries, and a nextId to page 3
+    run = run_tap(checkly, streams=["check_results"])
+    assert run.exit_code == 0, run.stderr[-3000:]
+    assert len(requests_to(checkly, f"/v2/check-results/{check.id}")) == 3
+    emitted = [r["id"] for r in run.records("check_results") if r["checkId"] == check.id]
+    assert sorted(emitted) == sorted(r["id"] for r in finals(account, check.id))  # 150
+    newest = max(r["created_at"] for r in finals(account, check.id))
+    assert partition(run, check.id)["replication_key_value"] == newest
+
+
+def test_a_run_stopped_at_an_empty_page_leaves_the_bookmark_where_it_was(
+        checkly: ChecklyServer, account: SampleAccount) -> None:
+    check = account.checks[0]
+    checkly.empty_page(check.id)
+    stopped = run_tap(checkly, streams=["check_results"], max_pages=2)
+    assert stopped.exit_code == 0, stopped.stderr[-3000:]
+    assert "replication_key_value" not in partition(stopped, check.id)  # not read to the end
+    assert partition(stopped, check.id)["resume"]
+    rest = run_tap(checkly, stopped.last_state(), streams=["check_results"])
+    assert rest.exit_code == 0, rest.stderr[-3000:]
+    emitted = {r["id"] for run in (stopped, rest) for r in run.records("check_results")
+               if r["checkId"] == check.id}  # the results of the second it stopped in: twice
+    assert emitted == {r["id"] for r in finals(account, check.id)}
+    newest = max(r["created_at"] for r in finals(account, check.id))
+    assert partition(rest, check.id)["replication_key_value"] == newest
+
+
 def test_a_listing_that_ignores_the_page_number_stops_with_an_error() -> None:
     account = SampleAccount(api_checks=230, browser_checks=0, runs=1)
     with ChecklyServer(account, rate_limits={}) as server:
