@@ -30,7 +30,8 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Generator, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import requests
 from singer_sdk.exceptions import ConfigValidationError, RetriableAPIError
@@ -48,6 +49,8 @@ if TYPE_CHECKING:
     from backoff.types import Details
     from singer_sdk import Tap
     from singer_sdk.helpers.types import RequestFunc
+
+    from observes_singer.tapkit.tap import SourceTap
 
 
 class SourceStream(RESTStream[Any]):
@@ -91,6 +94,12 @@ class SourceStream(RESTStream[Any]):
                 self.url_base, source=self.source, credential_headers=self.credential_headers,
                 url_setting=self.url_setting, pacing=self.request_pacing())
         return self._requests_session
+
+    @property
+    def run_started(self) -> datetime:
+        """The run's "now", the same for every stream (the tap's
+        :attr:`~observes_singer.tapkit.tap.SourceTap.run_started`)."""
+        return cast("SourceTap", self._tap).run_started
 
     def request_pacing(self) -> Pacing | None:
         """The pacing of this stream's requests: one object shared by all the streams of a

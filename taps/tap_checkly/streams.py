@@ -21,7 +21,6 @@ of ``dashboards`` and ``private_locations``, and basic auth passwords.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from singer_sdk.authenticators import BearerTokenAuthenticator
@@ -85,11 +84,6 @@ class ChecklyStream(SourceStream):
 
     def request_pacing(self) -> Pacing:
         return self.checkly.pacing
-
-    @property
-    def run_started(self) -> datetime:
-        """The run's "now": every window of every stream ends there."""
-        return self.checkly.run_started
 
     def post_process(self, row: Record, context: Context | None = None) -> Record | None:
         return hide_secrets(self.name, row, self.hidden)

@@ -13,7 +13,6 @@ read whole each run: the target replaces them.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import requests
@@ -70,10 +69,6 @@ class TimeDoctorStream(SourceStream):
         headers = dict(super().http_headers)
         headers["Authorization"] = self.timedoctor.access.authorization
         return headers
-
-    @property
-    def run_started(self) -> datetime:
-        return self.timedoctor.run_started
 
     @property
     def period(self) -> Period:

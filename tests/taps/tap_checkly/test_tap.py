@@ -158,6 +158,28 @@ def test_a_run_stopped_at_an_empty_page_leaves_the_bookmark_where_it_was(
     assert partition(rest, check.id)["replication_key_value"] == newest
 
 
+@pytest.mark.parametrize("stream", ["check_results", "check_alerts"])
+def test_a_bookmark_in_the_future_stops_the_run_naming_it(
+        checkly: ChecklyServer, account: SampleAccount, stream: str) -> None:
+    state = run_tap(checkly, streams=[stream]).last_state()
+    bookmarks = state["bookmarks"][stream]
+    ahead = bookmarks["partitions"][0] if stream == "check_results" else bookmarks
+    ahead["replication_key_value"] = "2099-01-01T00:00:00.000Z"
+    where = f"check_results (checkId={ahead['context']['checkId']})" \
+        if stream == "check_results" else "check_alerts"
+    with checkly.lock:
+        checkly.log.clear()
+    run = run_tap(checkly, state, streams=[stream])
+    assert run.exit_code != 0
+    assert "a bookmark later than the run's start (" in run.stderr
+    assert f"10 minutes of clock skew allowed): {where} " \
+           "created_at=2099-01-01T00:00:00.000Z. The state runs ahead of the source" \
+           in run.stderr
+    assert "observes state get JOB > state.json" in run.stderr
+    assert run.messages == []  # nothing emitted, not even a STATE
+    assert checkly.log == []  # nothing read
+
+
 def test_a_listing_that_ignores_the_page_number_stops_with_an_error() -> None:
     account = SampleAccount(api_checks=230, browser_checks=0, runs=1)
     with ChecklyServer(account, rate_limits={}) as server:

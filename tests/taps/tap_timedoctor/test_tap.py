@@ -212,6 +212,17 @@ def test_a_bookmark_outside_the_period_is_not_used(api: TimeDoctorServer,
     assert keys(backfill.records("worklogs")) == keys(company.worklogs_between(JAN, FEB))
 
 
+def test_a_bookmark_in_the_future_stops_the_run_naming_it(api: TimeDoctorServer) -> None:
+    state = {"bookmarks": {"worklogs": {"replication_key": "start",
+                                        "replication_key_value": "2099-01-01T00:00:00.000Z"}}}
+    run = run_tap(with_token(api, streams=["worklogs"]), state)
+    assert run.exit_code != 0
+    assert "allowed): worklogs start=2099-01-01T00:00:00.000Z. The state runs ahead of the " \
+           "source" in run.stderr
+    assert run.messages == []
+    assert api.log == []
+
+
 def test_by_default_this_month_to_now_and_today_again_next_run() -> None:
     now = datetime.now(UTC)
     month = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
