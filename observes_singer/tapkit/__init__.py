@@ -8,6 +8,10 @@
   :class:`~observes_singer.tapkit.rest.SourceStream` for singer-sdk streams (which also
   takes its base URL from the tap's URL setting, its schema from the tap's package and
   its run budget from the settings).
+- :mod:`~observes_singer.tapkit.paging`: paging to a listing's end and never past it:
+  on past empty pages, and a page that repeats the one before stopping the listing.
+- :mod:`~observes_singer.tapkit.bookmarks`: a time bookmark later than the run's start
+  is an error, not a run that reads nothing.
 - :mod:`~observes_singer.tapkit.budget`: ``max_pages`` and ``max_duration``, declared once,
   and the :class:`~observes_singer.tapkit.budget.RunBudget` that counts pages, keeps the
   clock and says whether a run must stop, and why.

@@ -25,6 +25,7 @@ from observes_singer.tapkit.errors import (
     status_error,
 )
 from observes_singer.tapkit.pacing import Pacing
+from observes_singer.tapkit.paging import RepeatGuard
 from observes_singer.tapkit.retry import NO_ANSWER, RetryPolicy
 from observes_singer.tapkit.session import OriginSession
 
@@ -66,6 +67,13 @@ def send_with_retries(send: Callable[[], requests.Response], *, source: str, whe
         if status >= 400:
             raise status_error(source, where, status, hints, response.reason or "", tries)
         return response
+
+
+def _json_or_none(response: requests.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
 
 
 class Client:
@@ -121,13 +129,21 @@ class Client:
     def get(self, path_or_url: str, **kwargs: Any) -> requests.Response:
         return self.request("GET", path_or_url, **kwargs)
 
-    def pages(self, path_or_url: str, *, params: Any = None, **kwargs: Any
-              ) -> Iterator[requests.Response]:
+    def pages(self, path_or_url: str, *, params: Any = None, keys: Sequence[str] = ("id",),
+              **kwargs: Any) -> Iterator[requests.Response]:
         """Each page of a listing, following ``Link: rel="next"`` (the next link carries
-        the query, so ``params`` go with the first request only)."""
+        the query, so ``params`` go with the first request only). A page whose JSON
+        array repeats the page before (its records' ``keys`` the same) is a
+        :class:`~observes_singer.tapkit.paging.RepeatedPageError`, not yielded."""
         url: str | None = path_or_url
+        guard = RepeatGuard(self.source, keys)
+        resource = kwargs.get("resource") or ""
         while url:
             response = self.request("GET", url, params=params, **kwargs)
+            body = _json_or_none(response)
+            if isinstance(body, list):
+                path = safe_path(response.url or url)
+                guard.check(body, f"{resource} ({path})" if resource else path)
             yield response
             url, params = response.links.get("next", {}).get("url"), None
 

@@ -18,13 +18,20 @@ without a trailing slash; ``schema`` is ``<schema_package>/schemas/<stream name>
 (:mod:`observes_singer.tapkit.schemas`) unless the stream is given one; ``budget`` is the
 stream's :class:`~observes_singer.tapkit.budget.RunBudget` (``max_pages``,
 ``max_duration``).
+
+Every page of a listing is checked against the one before it
+(:class:`~observes_singer.tapkit.paging.RepeatGuard`, the records compared by the
+stream's primary keys): a source that ignores the page asked for, or keeps saying more
+follow, stops the run with an error naming the source, the stream, the path and the
+page, before the repeated records are emitted, instead of reading the same page forever.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Generator, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import Generator, Iterable, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import requests
 from singer_sdk.exceptions import ConfigValidationError, RetriableAPIError
@@ -34,6 +41,7 @@ from observes_singer.tapkit import schemas
 from observes_singer.tapkit.budget import RunBudget
 from observes_singer.tapkit.errors import no_answer_error, safe_path, status_error
 from observes_singer.tapkit.pacing import Pacing
+from observes_singer.tapkit.paging import RepeatGuard
 from observes_singer.tapkit.retry import NO_ANSWER, RetryPolicy
 from observes_singer.tapkit.session import OriginSession
 
@@ -41,6 +49,8 @@ if TYPE_CHECKING:
     from backoff.types import Details
     from singer_sdk import Tap
     from singer_sdk.helpers.types import RequestFunc
+
+    from observes_singer.tapkit.tap import SourceTap
 
 
 class SourceStream(RESTStream[Any]):
@@ -66,6 +76,8 @@ class SourceStream(RESTStream[Any]):
         self.budget = RunBudget.from_config(self.config)
         """This stream's ``max_pages`` and ``max_duration``; its clock starts at the first
         question asked of it, unless the stream starts it earlier."""
+        self.pages_read = self.repeat_guard()
+        """The pages of the listing being read, each checked against the one before."""
 
     @property
     def url_base(self) -> str:
@@ -83,6 +95,12 @@ class SourceStream(RESTStream[Any]):
                 url_setting=self.url_setting, pacing=self.request_pacing())
         return self._requests_session
 
+    @property
+    def run_started(self) -> datetime:
+        """The run's "now", the same for every stream (the tap's
+        :attr:`~observes_singer.tapkit.tap.SourceTap.run_started`)."""
+        return cast("SourceTap", self._tap).run_started
+
     def request_pacing(self) -> Pacing | None:
         """The pacing of this stream's requests: one object shared by all the streams of a
         tap (the source counts the whole run's requests), or None for none."""
@@ -92,6 +110,22 @@ class SourceStream(RESTStream[Any]):
         """What ``request`` reads, for messages: by default the stream and the path."""
         path = safe_path(request.url or "") if request is not None else self.path
         return f"{self.name} ({path})"
+
+    def repeat_guard(self) -> RepeatGuard:
+        """A listing's guard against a page that repeats the previous one. Empty pages
+        are not compared: a cursor may lead through several, and page numbers end at
+        the first."""
+        return RepeatGuard(self.source, self.primary_keys or (), empty_pages_repeat=False)
+
+    def request_records(self, context: Mapping[str, Any] | None) -> Iterable[dict[str, Any]]:
+        self.pages_read = self.repeat_guard()
+        yield from super().request_records(context)
+
+    def parse_response(self, response: requests.Response) -> Iterable[dict[str, Any]]:
+        """The page's records, once they are known not to repeat the page before."""
+        records = list(super().parse_response(response))
+        self.pages_read.check(records, self.describe(response.request))
+        return records
 
     def validate_response(self, response: requests.Response) -> None:
         status = response.status_code

@@ -10,11 +10,17 @@
   description from the tap class's docstring (its first paragraph, on one line), the
   version from the distribution the tap is installed in (``package_name``), which is
   ``observes-singer`` for every tap of the project.
+- ``run_started`` is the run's "now", one instant for every stream. Before anything is
+  read, the bookmarks of the selected streams on a date-time key are checked against it:
+  one later than the run's start is an error, not a run that reads nothing
+  (:mod:`observes_singer.tapkit.bookmarks`).
 """
 
 from __future__ import annotations
 
 import dataclasses
+from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 from singer_sdk import Tap
@@ -23,6 +29,7 @@ from singer_sdk.exceptions import ConfigValidationError
 
 from observes_singer import DISTRIBUTION
 from observes_singer.store.state import tap_state
+from observes_singer.tapkit.bookmarks import future_bookmark_error, future_bookmarks
 from observes_singer.tapkit.settings import config_errors
 
 
@@ -62,3 +69,23 @@ class SourceTap(Tap):
 
     def load_state(self, state: dict[str, Any]) -> None:
         super().load_state(tap_state(state))
+
+    @cached_property
+    def run_started(self) -> datetime:
+        """The run's "now": what every stream reads up to, and what no bookmark may pass."""
+        return datetime.now(UTC)
+
+    def sync_all(self) -> None:  # type: ignore[misc]
+        """singer-sdk's sync, once no bookmark of a stream to be read is in the future
+        (singer-sdk marks ``sync_all`` final; the check has to come before it writes
+        anything)."""
+        self.check_bookmarks()
+        super().sync_all()
+
+    def check_bookmarks(self) -> None:
+        """Raise :class:`~observes_singer.tapkit.bookmarks.FutureBookmarkError` when a
+        selected stream's time bookmark is later than :attr:`run_started`."""
+        selected = [s for s in self.streams.values() if s.selected]
+        found = future_bookmarks(selected, self.state, self.run_started)
+        if found:
+            raise future_bookmark_error(found, self.run_started)

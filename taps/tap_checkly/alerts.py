@@ -17,8 +17,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from observes_singer.tapkit.moments import instant
+from observes_singer.tapkit.paging import NumberedPaginator
 from tap_checkly.moments import RAW_RESULTS_KEPT, first_run_start
-from tap_checkly.streams import PAGE_SIZE, PagePaginator
+from tap_checkly.streams import PAGE_SIZE, page_paginator
 from tap_checkly.windows import WindowedStream
 
 Record = dict[str, Any]
@@ -50,8 +51,8 @@ class CheckAlertsStream(WindowedStream):
             rows = [r for r in rows if (instant(r.get("created_at")) or bookmark) >= bookmark]
         return sorted(rows, key=lambda r: (str(r.get("created_at")), str(r.get("id"))))
 
-    def get_new_paginator(self) -> PagePaginator:
-        paginator = PagePaginator()
+    def get_new_paginator(self) -> NumberedPaginator:
+        paginator = page_paginator()
         self._paginator = paginator
         return paginator
 

@@ -17,6 +17,9 @@ is read again) and emits only the results not older than the bookmark, nor those
 bookmark it emitted already (their ids are kept with it, ``seen_at_bookmark``). ``to``
 is the run's start, so that the listing does not move while the tap pages through it.
 
+A page may hold no entries and still give a ``nextId``: the tap follows it, as any
+cursor, to the page where ``nextId`` is null.
+
 The API reference does not say in which order the results come; Checkly's clients take
 the first entry as the latest, newest first. So the bookmark moves only once a check is
 read to the end, and a run stopped by ``max_pages`` (per check) or ``max_duration``
@@ -35,10 +38,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import requests
-from singer_sdk.pagination import BaseAPIPaginator
 
 from observes_singer.tapkit.budget import RunBudget
 from observes_singer.tapkit.moments import instant, iso
+from observes_singer.tapkit.paging import SourcePaginator
 from tap_checkly.moments import RAW_RESULTS_KEPT, first_run_start, unix
 from tap_checkly.streams import PAGE_SIZE, ChecklyStream, ChecksStream
 
@@ -48,8 +51,9 @@ OVERLAP = timedelta(minutes=10)
 REPLICATION_KEY = "created_at"
 
 
-class CursorPaginator(BaseAPIPaginator[str | None]):
-    """Follows ``nextId`` until it is null, or until ``budget`` (one check's) has read
+class CursorPaginator(SourcePaginator[str | None]):
+    """Follows ``nextId`` until it is null, past pages with no entries (a ``nextId`` means
+    more to read, whatever the page held), or until ``budget`` (one check's) has read
     ``max_pages`` pages (then ``truncated``)."""
 
     def __init__(self, budget: RunBudget) -> None:
@@ -170,14 +174,17 @@ class CheckResultsStream(ChecklyStream):
         self._pass = ResultsPass.begin(state, self.config.get("start_date"), self.run_started)
         self._paginator, self._stopped, self._gone = None, False, False
         yield from super().get_records(context)
-        truncated = self._paginator is not None and self._paginator.truncated
         if self._gone:
             return
+        paginator = self._paginator
+        truncated = paginator is not None and paginator.truncated
         if self._stopped or truncated:
             self.logger.info("check_results: check %s read in part (%s); the next run goes "
                              "on from there", check,
                              "max_duration" if self._stopped else "max_pages")
-        self._pass.end(state, complete=not (self._stopped or truncated))
+        read_to_the_end = paginator is not None and paginator.finished and \
+            not (self._stopped or truncated)
+        self._pass.end(state, complete=read_to_the_end)
 
     def request_records(self, context: Context | None) -> Iterable[Record]:
         for record in super().request_records(context):

@@ -21,14 +21,12 @@ of ``dashboards`` and ``private_locations``, and basic auth passwords.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-import requests
 from singer_sdk.authenticators import BearerTokenAuthenticator
-from singer_sdk.pagination import PageNumberPaginator
 
 from observes_singer.tapkit.pacing import Pacing
+from observes_singer.tapkit.paging import NumberedPaginator
 from observes_singer.tapkit.rest import SourceStream
 from tap_checkly.secret_values import HiddenValues, hide_secrets
 from tap_checkly.session import (
@@ -49,16 +47,10 @@ PAGE_SIZE = 100
 """The most ``limit`` Checkly accepts."""
 
 
-class PagePaginator(PageNumberPaginator):
-    """Pages 1, 2, ... of a bare array, until one holds fewer than ``size`` rows."""
-
-    def __init__(self, size: int = PAGE_SIZE) -> None:
-        super().__init__(1)
-        self.size = size
-
-    def has_more(self, response: requests.Response) -> bool:
-        rows = response.json()
-        return isinstance(rows, list) and len(rows) >= self.size
+def page_paginator() -> NumberedPaginator:
+    """Pages 1, 2, ... of a bare array, until one holds fewer than :data:`PAGE_SIZE`
+    rows."""
+    return NumberedPaginator(size=PAGE_SIZE, first=1)
 
 
 class ChecklyStream(SourceStream):
@@ -93,11 +85,6 @@ class ChecklyStream(SourceStream):
     def request_pacing(self) -> Pacing:
         return self.checkly.pacing
 
-    @property
-    def run_started(self) -> datetime:
-        """The run's "now": every window of every stream ends there."""
-        return self.checkly.run_started
-
     def post_process(self, row: Record, context: Context | None = None) -> Record | None:
         return hide_secrets(self.name, row, self.hidden)
 
@@ -115,8 +102,8 @@ class ConfigurationStream(ChecklyStream):
     primary_keys = ("id",)
     paged: ClassVar[bool] = True
 
-    def get_new_paginator(self) -> PagePaginator | None:
-        return PagePaginator() if self.paged else None
+    def get_new_paginator(self) -> NumberedPaginator | None:
+        return page_paginator() if self.paged else None
 
     def get_url_params(self, context: Context | None, next_page_token: Any
                        ) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
@@ -66,11 +65,6 @@ class TapCheckly(SourceTap):
                     "{requests: N, seconds: W}: at most N requests to /v2/check-results in "
                     "any W seconds (Checkly allows 60 every 60 s there)"),
     ).to_dict()
-
-    @cached_property
-    def run_started(self) -> datetime:
-        """The run's "now": every window of every stream ends there."""
-        return datetime.now(UTC)
 
     @cached_property
     def pacing(self) -> Pacing:

@@ -19,6 +19,9 @@ How each resumes after a run stopped by ``max_pages`` or ``max_duration``:
   run (GitLab offers no filter by change for them); a stopped run leaves the page and row
   to go on from, so a bounded run never reads only the first pages over and over.
 
+A bookmark never passes the run's start: a commit dated in the future (a committer's
+clock set wrong) leaves it at the run's start and is read again each run.
+
 GitLab's ``since`` and ``updated_after`` are "on or after": the records that have the
 bookmark's own value come again in the next run. Their ids are kept with the bookmark
 (``seen_at_bookmark``) and they are not emitted twice; a record that reaches the same
@@ -35,6 +38,7 @@ from typing import Any
 import requests
 
 from observes_singer.tapkit.budget import RunBudget
+from observes_singer.tapkit.moments import iso
 from tap_gitlab.streams import BoundedPaginator, GitLabStream, UpdatedStream
 
 Record = dict[str, Any]
@@ -308,10 +312,15 @@ class UnsortedStream(PagedStream):
 
     def advance(self, state: dict[str, Any], top: Edge) -> None:
         """Move the bookmark to ``top`` (when newer), remembering the ids read with its
-        value."""
+        value; never past the run's start. A commit's date is the committer's clock, which
+        may be years ahead: the bookmark then stays at the run's start, and that commit is
+        read again each run (the target's upsert folds it) rather than every run failing
+        on a bookmark in the future."""
         newest = self._bookmark.merge(top)
         if newest.moment is None:
             return
+        if newest.moment > self.run_started:
+            newest = Edge.at(iso(self.run_started))
         state["replication_key"] = self.replication_key
         state["replication_key_value"] = newest.text
         state["seen_at_bookmark"] = newest.as_state()

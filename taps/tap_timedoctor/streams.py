@@ -13,12 +13,11 @@ read whole each run: the target replaces them.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import requests
-from singer_sdk.pagination import BaseAPIPaginator
 
+from observes_singer.tapkit.paging import NumberedPaginator
 from observes_singer.tapkit.rest import SourceStream
 from tap_timedoctor.periods import Period
 from tap_timedoctor.session import DEFAULT_API_URL, HINTS, SOURCE, timedoctor_retry_policy
@@ -43,17 +42,11 @@ def rows(response: requests.Response) -> int:
     return len(data)
 
 
-class PagePaginator(BaseAPIPaginator[int]):
+class PagePaginator(NumberedPaginator):
     """Pages 0, 1, 2, ... until one holds fewer than ``size`` records."""
 
     def __init__(self, size: int = PAGE_SIZE) -> None:
-        super().__init__(0)
-        self.size = size
-
-    def get_next(self, response: requests.Response) -> int | None:
-        if rows(response) < self.size:
-            return None
-        return (self.current_value or 0) + 1
+        super().__init__(size=size, first=0, rows=rows)
 
 
 class TimeDoctorStream(SourceStream):
@@ -76,10 +69,6 @@ class TimeDoctorStream(SourceStream):
         headers = dict(super().http_headers)
         headers["Authorization"] = self.timedoctor.access.authorization
         return headers
-
-    @property
-    def run_started(self) -> datetime:
-        return self.timedoctor.run_started
 
     @property
     def period(self) -> Period:

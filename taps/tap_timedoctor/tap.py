@@ -4,7 +4,6 @@ activity."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
@@ -94,11 +93,6 @@ class TapTimeDoctor(SourceTap):
     def extra_config_errors(self, config: dict[str, Any]) -> list[str]:
         return credential_errors(config) + period_errors(config) + \
             stream_errors(config)
-
-    @cached_property
-    def run_started(self) -> datetime:
-        """The run's "now": the default period ends there."""
-        return datetime.now(UTC)
 
     @cached_property
     def period(self) -> Period:

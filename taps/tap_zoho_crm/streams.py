@@ -13,7 +13,9 @@ paged by ``page`` and ``per_page`` (at most 200) with ``info.more_records`` sayi
 a next page follows, and 204 with no body when there is nothing (the Users API page of the
 API guide, https://www.zoho.com/crm/developer/docs/api/v2/get-users.html, and the CRM
 OpenAPI document's ``v8.0/users.json`` for the user's fields; the users' own custom fields
-are left out, with singer-sdk's warning naming them).
+are left out, with singer-sdk's warning naming them). A page holding the same users as the
+page before (Zoho ignoring ``page``, or saying ``more_records`` for ever) stops the run
+with an error naming the page, before they are emitted again.
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ from typing import TYPE_CHECKING, Any, cast
 from singer_sdk import Stream
 from singer_sdk.helpers.conform import TypeConformanceLevel
 
+from observes_singer.tapkit.paging import RepeatGuard
 from observes_singer.tapkit.schemas import schema
+from tap_zoho_crm.answers import SOURCE
 from tap_zoho_crm.consume import BULK_JOBS
 from tap_zoho_crm.exports import ExportReader
 from tap_zoho_crm.fields import Field, module_schema, stream_name
@@ -90,6 +94,7 @@ class UsersStream(ZohoStream):
 
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
         page = 1
+        pages = RepeatGuard(SOURCE, self.primary_keys or ())
         while True:
             body = self.zoho.api.get_json(
                 USERS_PATH, resource=f"users (page {page})",
@@ -97,9 +102,9 @@ class UsersStream(ZohoStream):
             if not isinstance(body, Mapping):
                 return
             users = body.get("users")
-            for user in users if isinstance(users, list) else []:
-                if isinstance(user, dict):
-                    yield user
+            found = [u for u in users if isinstance(u, dict)] if isinstance(users, list) else []
+            pages.check(found, f"users (GET {USERS_PATH})")
+            yield from found
             info = body.get("info")
             if not isinstance(info, Mapping) or info.get("more_records") is not True:
                 return

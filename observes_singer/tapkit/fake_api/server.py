@@ -5,7 +5,9 @@ redirect for its path, the auth check (401), the rate limit (429 every ``rate_li
 requests), a pending fault for its path (a status, or a dropped connection), then the
 first route whose method and path template match. Redirects and faults are one-shot
 entries in public lists that tests append to and read back (``server.failures == []``
-once all were served).
+once all were served). :meth:`FakeAPI.ignore` makes the routes of a path deaf to some
+query parameters from then on, as a source that ignores the page asked for: the log
+keeps what was sent.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import re
 import socket
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, NamedTuple, Self
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -74,6 +76,14 @@ class Redirect(NamedTuple):
     part: str
     status: int
     origin: str
+
+
+class Ignored(NamedTuple):
+    """Answer every request whose path contains ``part`` as if ``params`` were not in its
+    query."""
+
+    part: str
+    params: tuple[str, ...]
 
 
 Handler = Callable[..., Reply]
@@ -151,6 +161,7 @@ class FakeAPI(ThreadingHTTPServer):
         self.log: list[Request] = []
         self.failures: list[Fault] = []
         self.redirects: list[Redirect] = []
+        self.ignored: list[Ignored] = []
         self.lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
@@ -210,6 +221,13 @@ class FakeAPI(ThreadingHTTPServer):
         with self.lock:
             self.redirects.extend([Redirect(part, status, origin)] * times)
 
+    def ignore(self, *params: str, part: str = "") -> None:
+        """From now on, answer requests on paths containing ``part`` as if ``params``
+        were not sent: a source that ignores ``page`` answers the first page to every
+        request."""
+        with self.lock:
+            self.ignored.append(Ignored(part, params))
+
     def throttle_headers(self) -> dict[str, str]:
         """The headers of a 429 from the rate limit; override to mimic a source."""
         return {"Retry-After": "1"}
@@ -258,7 +276,7 @@ class FakeAPI(ThreadingHTTPServer):
                                    dict(fault.headers)))
             return
         try:
-            reply = self.answer(request)
+            reply = self.answer(self._deaf(request))
         except Exception:
             handler.send(Reply(500, {"message": "the fake API's handler failed; its "
                                                 "traceback is on stderr"}))
@@ -279,6 +297,17 @@ class FakeAPI(ThreadingHTTPServer):
                 params = {k: unquote(v) for k, v in found.groupdict().items()}
                 return route.handler(request, **params)
         return Reply(404, {"message": "404 Not Found"})
+
+    def _deaf(self, request: Request) -> Request:
+        """``request`` without the query parameters :meth:`ignore` named for its path."""
+        with self.lock:
+            names = {name for part, params in self.ignored if part in request.path
+                     for name in params}
+        if not names:
+            return request
+        params = {k: v for k, v in request.params.items() if k not in names}
+        return replace(request, params=params,
+                       query={k: v for k, v in request.query.items() if k not in names})
 
     def _read(self, handler: _Handler, method: str) -> Request:
         parts = urlsplit(handler.path)

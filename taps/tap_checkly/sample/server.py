@@ -25,8 +25,11 @@ OpenAPI document):
   "message": "Too Many Requests"}`` with no rate-limit header nor ``Retry-After``, as
   Checkly sends none.
 
-The kit adds the request log, injected failures (5xx, dropped connections) and
-redirects. ``refuse`` queues answers with Checkly's error body.
+The kit adds the request log, injected failures (5xx, dropped connections), redirects
+and parameters ignored (``ignore("page", part="/v1/checks")``: a listing that answers its
+first page to every request). ``refuse`` queues answers with Checkly's error body, and
+``empty_page(check_id)`` answers that check's next page asked by ``nextId`` with no
+entries and a ``nextId`` to the same place, as Checkly may.
 """
 
 from __future__ import annotations
@@ -104,6 +107,7 @@ class ChecklyServer(FakeAPI):
                        for part, (n, seconds) in rate_limits.items()}
         self.refused = 0
         self.refusals: list[tuple[str, int]] = []
+        self.empty_pages: list[str] = []
         self._limits_lock = threading.Lock()
         data = self.account
         for path, listing in (("/v1/checks", data.check_records),
@@ -129,6 +133,12 @@ class ChecklyServer(FakeAPI):
         and Checkly's error body (a 429 with no header, as Checkly sends it)."""
         with self.lock:
             self.refusals.extend([(part, status)] * times)
+
+    def empty_page(self, check_id: str, times: int = 1) -> None:
+        """Answer the next ``times`` pages of ``check_id``'s results asked by ``nextId``
+        with no entries, and a ``nextId`` (another one) to the same place."""
+        with self.lock:
+            self.empty_pages.extend([check_id] * times)
 
     def answer(self, request: Request) -> Reply:
         account = self.account
@@ -195,10 +205,20 @@ class ChecklyServer(FakeAPI):
         cursor = request.query.get("nextId")
         if cursor:
             after = _decode(cursor)
+            if self._take_empty_page(check_id):
+                return Reply(200, {"length": 0, "entries": [],
+                                   "nextId": _encode(after, again=True)})
             entries = [r for r in entries if _position(r) < after]
         page = entries[:limit]
         following = _encode(_position(page[-1])) if len(entries) > limit else None
         return Reply(200, {"length": len(page), "entries": page, "nextId": following})
+
+    def _take_empty_page(self, check_id: str) -> bool:
+        with self.lock:
+            if check_id not in self.empty_pages:
+                return False
+            self.empty_pages.remove(check_id)
+            return True
 
     def reporting(self, request: Request) -> Reply:
         now = datetime.now(UTC)
@@ -262,13 +282,16 @@ def _position(result: Record) -> tuple[str, str]:
     return (str(result["created_at"]), str(result["id"]))
 
 
-def _encode(position: tuple[str, str]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(list(position)).encode()).decode()
+def _encode(position: tuple[str, str], *, again: bool = False) -> str:
+    """A cursor to the results after ``position``; ``again`` makes another cursor to the
+    same place."""
+    values = [*position, "again"] if again else list(position)
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode()
 
 
 def _decode(cursor: str) -> tuple[str, str]:
     try:
-        created_at, result_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        created_at, result_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))[:2]
     except (ValueError, TypeError):
         raise BadQuery('"nextId" is not a valid cursor') from None
     return str(created_at), str(result_id)

@@ -34,8 +34,11 @@ secret and refresh token to the first only, the access token to the second only)
 - downloads limited to 10 in any 60 seconds, beyond which a 429 ``TOO_MANY_REQUESTS``
   with no ``Retry-After`` (the Download Bulk Read Result page).
 
-``refuse(status, code)`` queues answers with Zoho's error body; the kit adds the request
-log, injected failures (5xx, dropped connections) and redirects.
+``refuse(status, code)`` queues answers with Zoho's error body, and
+``users_more_records = True`` makes every page of users say ``more_records``; the kit
+adds the request log, injected failures (5xx, dropped connections), redirects and
+parameters ignored (``ignore("page", part="/crm/v2/users")``: the first page to every
+request).
 """
 
 from __future__ import annotations
@@ -159,6 +162,8 @@ class ZohoApiServer(FakeAPI):
         self.downloads = SlidingWindow(*download_limit) if download_limit else None
         self.refused_downloads = 0
         self.refusals: list[tuple[str, int, str]] = []
+        self.users_more_records = False
+        """Every page of users says ``more_records``, the last one too."""
         self.route("GET", "/crm/v2/settings/fields", self.fields)
         self.route("GET", "/crm/v2/users", self.users)
         self.route("POST", "/crm/bulk/v2/read", self.create_job)
@@ -203,6 +208,8 @@ class ZohoApiServer(FakeAPI):
                               max_size=200)
         if not reply.body["users"]:
             return Reply(204, None)
+        if self.users_more_records:
+            reply.body["info"]["more_records"] = True
         return reply
 
     def create_job(self, request: Request) -> Reply:

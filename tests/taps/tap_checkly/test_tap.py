@@ -123,6 +123,76 @@ def test_results_are_paged_by_the_next_id_cursor(checkly: ChecklyServer,
     assert sorted(emitted) == sorted(r["id"] for r in finals(account, check.id))
 
 
+def partition(run: TapRun, check_id: str) -> dict[str, Any]:
+    return next(p for p in run.last_state()["bookmarks"]["check_results"]["partitions"]
+                if p["context"]["checkId"] == check_id)
+
+
+def test_results_behind_an_empty_page_are_read_before_the_bookmark_moves(
+        checkly: ChecklyServer, account: SampleAccount) -> None:
+    check = account.checks[0]
+    checkly.empty_page(check.id)  # page 2: no entries, and a nextId to page 3
+    run = run_tap(checkly, streams=["check_results"])
+    assert run.exit_code == 0, run.stderr[-3000:]
+    assert len(requests_to(checkly, f"/v2/check-results/{check.id}")) == 3
+    emitted = [r["id"] for r in run.records("check_results") if r["checkId"] == check.id]
+    assert sorted(emitted) == sorted(r["id"] for r in finals(account, check.id))  # 150
+    newest = max(r["created_at"] for r in finals(account, check.id))
+    assert partition(run, check.id)["replication_key_value"] == newest
+
+
+def test_a_run_stopped_at_an_empty_page_leaves_the_bookmark_where_it_was(
+        checkly: ChecklyServer, account: SampleAccount) -> None:
+    check = account.checks[0]
+    checkly.empty_page(check.id)
+    stopped = run_tap(checkly, streams=["check_results"], max_pages=2)
+    assert stopped.exit_code == 0, stopped.stderr[-3000:]
+    assert "replication_key_value" not in partition(stopped, check.id)  # not read to the end
+    assert partition(stopped, check.id)["resume"]
+    rest = run_tap(checkly, stopped.last_state(), streams=["check_results"])
+    assert rest.exit_code == 0, rest.stderr[-3000:]
+    emitted = {r["id"] for run in (stopped, rest) for r in run.records("check_results")
+               if r["checkId"] == check.id}  # the results of the second it stopped in: twice
+    assert emitted == {r["id"] for r in finals(account, check.id)}
+    newest = max(r["created_at"] for r in finals(account, check.id))
+    assert partition(rest, check.id)["replication_key_value"] == newest
+
+
+@pytest.mark.parametrize("stream", ["check_results", "check_alerts"])
+def test_a_bookmark_in_the_future_stops_the_run_naming_it(
+        checkly: ChecklyServer, account: SampleAccount, stream: str) -> None:
+    state = run_tap(checkly, streams=[stream]).last_state()
+    bookmarks = state["bookmarks"][stream]
+    ahead = bookmarks["partitions"][0] if stream == "check_results" else bookmarks
+    ahead["replication_key_value"] = "2099-01-01T00:00:00.000Z"
+    where = f"check_results (checkId={ahead['context']['checkId']})" \
+        if stream == "check_results" else "check_alerts"
+    with checkly.lock:
+        checkly.log.clear()
+    run = run_tap(checkly, state, streams=[stream])
+    assert run.exit_code != 0
+    assert "a bookmark later than the run's start (" in run.stderr
+    assert f"10 minutes of clock skew allowed): {where} " \
+           "created_at=2099-01-01T00:00:00.000Z. The state runs ahead of the source" \
+           in run.stderr
+    assert "observes state get JOB > state.json" in run.stderr
+    assert run.messages == []  # nothing emitted, not even a STATE
+    assert checkly.log == []  # nothing read
+
+
+def test_a_listing_that_ignores_the_page_number_stops_with_an_error() -> None:
+    account = SampleAccount(api_checks=230, browser_checks=0, runs=1)
+    with ChecklyServer(account, rate_limits={}) as server:
+        server.ignore("page", part="/v1/checks")  # every request answered with page 1
+        run = run_tap(server, streams=["checks"], **UNPACED)
+        pages = requests_to(server, "/v1/checks")
+    assert run.exit_code != 0
+    assert "Checkly answered the 2nd page of checks (/v1/checks) with the same 100 records " \
+           "as the page before" in run.stderr
+    assert [c["id"] for c in run.records("checks")] == [c.id for c in account.checks[:100]]
+    assert [q["page"] for q in pages] == ["1", "2"]
+
+
 def test_a_second_run_fetches_only_the_new_results(checkly: ChecklyServer,
                                                    account: SampleAccount) -> None:
     first = run_tap(checkly)

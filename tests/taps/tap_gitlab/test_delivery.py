@@ -296,6 +296,28 @@ def test_more_than_a_page_of_commits_in_one_second() -> None:
         assert records(third.messages, "commits") == []
 
 
+def test_a_commit_dated_in_the_future_leaves_the_bookmark_at_the_run_s_start() -> None:
+    """A committer's clock set years ahead: the next run still reads, and reads what came
+    since (the future commit again, folded by the target's upsert)."""
+    data = SampleGitLab(projects=1, pipelines=0, token=TOKEN)
+    project = data.projects[0]
+    project.delivery = DeliveryData.sample(project.id, project.path, commits=5)
+    ahead = project.delivery.commits[-1]
+    ahead["committed_date"] = "2099-01-01T00:00:00.000+02:00"
+    with GitLabServer(data) as server:
+        config = {"api_url": server.url, "private_token": TOKEN, "projects": [project.path]}
+        first = testing.run_tap("tap_gitlab.tap", config, streams=["commits"],
+                                env=FAST_RETRIES)
+        assert first.exit_code == 0, first.stderr[-3000:]
+        bookmark = partitions(last_state(first.messages), "commits")[project.path]
+        assert parse_time(bookmark["replication_key_value"]) < parse_time(
+            "2099-01-01T00:00:00Z")
+        second = testing.run_tap("tap_gitlab.tap", config, last_state(first.messages),
+                                 streams=["commits"], env=FAST_RETRIES)
+    assert second.exit_code == 0, second.stderr[-3000:]
+    assert [c["id"] for c in records(second.messages, "commits")] == [ahead["id"]]
+
+
 def test_a_project_without_a_repository_has_no_commits_tags_or_branches() -> None:
     data = SampleGitLab(projects=2, pipelines=3, token=TOKEN)
     data.projects[1].delivery.repository = False

@@ -116,6 +116,18 @@ def test_state_is_read_in_every_form_a_pipeline_hands_over() -> None:
             assert "bookmarks" in last_state(messages)
 
 
+def test_a_bookmark_in_the_future_stops_the_run_naming_it(gitlab: GitLabServer) -> None:
+    ahead = {"context": {"project_path": "observes/project-0"}, "replication_key": "updated_at",
+             "replication_key_value": "2099-01-01T00:00:00.000Z"}
+    code, messages, stderr = run_tap(gitlab, state={"bookmarks": {"pipelines": {
+        "partitions": [ahead]}}}, streams=["pipelines"])
+    assert code != 0
+    assert "allowed): pipelines (project_path=observes/project-0) " \
+           "updated_at=2099-01-01T00:00:00.000Z. The state runs ahead of the source" in stderr
+    assert messages == []
+    assert gitlab.calls("/pipelines") == 0
+
+
 def test_rate_limit_is_honoured() -> None:
     with GitLabServer(SampleGitLab(projects=1, pipelines=10, token=TOKEN),
                       rate_limit=4) as server:

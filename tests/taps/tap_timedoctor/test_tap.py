@@ -238,6 +238,17 @@ def test_a_bookmark_outside_the_period_is_not_used(api: TimeDoctorServer,
     assert keys(backfill.records("worklogs")) == keys(company.worklogs_between(JAN, FEB))
 
 
+def test_a_bookmark_in_the_future_stops_the_run_naming_it(api: TimeDoctorServer) -> None:
+    state = {"bookmarks": {"worklogs": {"replication_key": "start",
+                                        "replication_key_value": "2099-01-01T00:00:00.000Z"}}}
+    run = run_tap(with_token(api, streams=["worklogs"]), state)
+    assert run.exit_code != 0
+    assert "allowed): worklogs start=2099-01-01T00:00:00.000Z. The state runs ahead of the " \
+           "source" in run.stderr
+    assert run.messages == []
+    assert api.log == []
+
+
 def test_by_default_this_month_to_now_and_today_again_next_run() -> None:
     now = datetime.now(UTC)
     month = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
@@ -300,6 +311,20 @@ def test_listings_are_paged_by_limit_and_page() -> None:
         pages = [(q["limit"], q["page"]) for q in queries(server, "/users")]
     assert pages == [("200", "0"), ("200", "1"), ("200", "2")]
     assert [u["id"] for u in run.records("users")] == [u["id"] for u in company.user_records]
+
+
+def test_a_listing_that_ignores_the_page_number_stops_with_an_error() -> None:
+    company = SampleCompany(users=449, months=1)
+    with TimeDoctorServer(company) as server:
+        server.ignore("page", part="/users")  # every request answered with page 0
+        run = run_tap(with_token(server, streams=["users"]))
+        pages = [q["page"] for q in queries(server, "/users")]
+    assert run.exit_code != 0
+    assert "Time Doctor answered the 2nd page of users (/api/1.0/users) with the same 200 " \
+           "records as the page before" in run.stderr
+    assert [u["id"] for u in run.records("users")] == \
+        [u["id"] for u in company.user_records[:200]]
+    assert pages == ["0", "1"]
 
 
 def test_rate_limits_server_errors_and_dropped_connections_are_retried(

@@ -370,6 +370,19 @@ def test_users_are_read_page_by_page() -> None:
     assert users[1]["Reporting_To"] == {"name": "Ana García", "id": users[0]["id"]}
 
 
+def test_users_that_never_end_stop_with_an_error(zoho: SampleZoho, crm: SampleCrm,
+                                               ledger: Path) -> None:
+    zoho.api.ignore("page", part="/crm/v2/users")  # every request answered with page 1...
+    zoho.api.users_more_records = True  # ... which says more records follow
+    result = testing.run_tap(TAP, settings(zoho, ledger), streams=["users"],
+                             env=FAST_RETRIES)
+    assert result.exit_code != 0
+    assert "Zoho CRM answered the 2nd page of users (GET /crm/v2/users) with the same 4 " \
+           "records as the page before" in result.stderr
+    assert [u["id"] for u in result.records("users")] == [u["id"] for u in crm.user_records]
+    assert [r.query["page"] for r in zoho.api.log if r.path == "/crm/v2/users"] == ["1", "2"]
+
+
 def test_a_value_that_does_not_read_as_its_type_stops_the_run(
         zoho: SampleZoho, crm: SampleCrm, ledger: Path, tmp_path: Path) -> None:
     crm.data["Leads"][12]["No_of_Employees"] = "many"
