@@ -171,8 +171,8 @@ def test_meltano_runs_the_plugins_and_the_second_run_resumes(tmp_path: Path,
         assert "type" not in state and "pipelines" in state["bookmarks"], state
 
         project = server.data.projects[0]
-        server.data.touch_pipeline(project, 5, "success", minutes=500_000)
-        server.data.add_pipeline(project, 500, minutes=500_001)
+        server.data.touch_pipeline(project, 5, "success", minutes=300_000)
+        server.data.add_pipeline(project, 500, minutes=300_001)
         calls_before = len(server.requests)
         run(meltano, project_dir, "run", "tap-gitlab", "target-redshift")
         second_calls = [path for path, _ in server.requests[calls_before:]]
@@ -182,7 +182,7 @@ def test_meltano_runs_the_plugins_and_the_second_run_resumes(tmp_path: Path,
         old_form = {"singer_state": {"type": "STATE", "value": stored_state(meltano,
                                                                             project_dir)}}
         run(meltano, project_dir, "state", "set", "--force", STATE_ID, json.dumps(old_form))
-        server.data.add_pipeline(project, 501, minutes=500_002)
+        server.data.add_pipeline(project, 501, minutes=300_002)
         calls_before = len(server.requests)
         run(meltano, project_dir, "run", "tap-gitlab", "target-redshift")
         third_calls = [path for path, _ in server.requests[calls_before:]]

@@ -66,8 +66,8 @@ def test_the_gitlab_job_twice_keeps_one_row_per_record_in_every_stream(tmp_path:
         # Changes in every kind of stream: a pipeline finished and a new one (with its jobs
         # and trigger jobs), new commits, a deployment finished and a new one, a milestone
         # closed.
-        data.touch_pipeline(project, 5, "success", minutes=500_000)
-        data.add_pipeline(project, 500, minutes=500_001)
+        data.touch_pipeline(project, 5, "success", minutes=300_000)
+        data.add_pipeline(project, 500, minutes=300_001)
         delivery = project.delivery
         delivery.push(3)
         delivery.finish_deployment(0, "success", datetime(2027, 1, 1, tzinfo=UTC))
