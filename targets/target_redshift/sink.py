@@ -41,7 +41,7 @@ from observes_singer.target.errors import LoadError
 from observes_singer.target.sink import Sink, Stream
 from target_redshift.config import TargetConfig
 from target_redshift.dialects.base import Dialect, WarehouseError
-from target_redshift.dialects.layout import default_layout
+from target_redshift.dialects.layout import AUTO
 from target_redshift.dialects.strategies import LoadStrategy
 from target_redshift.ledger import RunLedger
 from target_redshift.sqltypes import SqlType, covers, widen
@@ -191,9 +191,7 @@ class WarehouseSink(Sink):
         load_name = stream.strategy.load_name(table.name, self.run_id)
         load = TableLoad(table.name, stream.name, load_name)
         self.tables[table.name] = load
-        layout = default_layout(table.is_root)
-        if table.is_root:
-            layout = self.config.layout_for(stream.name) or layout
+        layout = (self.config.layout_for(stream.name) if table.is_root else None) or AUTO
         self.dialect.layouts[table.name] = layout
         self.dialect.layouts[load_name] = layout
         return load

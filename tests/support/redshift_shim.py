@@ -116,8 +116,8 @@ def _connect(upstream: Upstream) -> socket.socket:
 
 #: Redshift's table layout clauses, which PostgreSQL does not know: stripped from
 #: ``CREATE TABLE`` and remembered here (statement head, clauses) for the tests to read.
-_LAYOUT = re.compile(r"(\s+(?:DISTKEY|SORTKEY)\s*\((?:[^()\"]|\"(?:[^\"]|\"\")*\")*\))+\s*$",
-                     re.IGNORECASE)
+_LAYOUT = re.compile(r"(\s+(?:(?:DISTKEY|SORTKEY)\s*\((?:[^()\"]|\"(?:[^\"]|\"\")*\")*\)|"
+                     r"DISTSTYLE\s+(?:AUTO|EVEN|ALL|KEY)|SORTKEY\s+AUTO))+\s*$", re.IGNORECASE)
 LAYOUTS_SEEN: list[tuple[str, str]] = []
 #: Every ``COPY ... FROM 's3://'`` the shim ran, as the client sent it, for the tests to read.
 COPIES_SEEN: list[str] = []

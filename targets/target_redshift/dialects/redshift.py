@@ -366,15 +366,17 @@ class RedshiftDialect(Dialect):
             self.execute(f"COMMENT ON {what} IS {literal(text)}")
 
     def layout_sql(self, layout: Layout | None, columns: dict[str, SqlType]) -> str:
+        """The layout's keys, or ``DISTSTYLE AUTO`` and ``SORTKEY AUTO`` where it sets
+        none (CREATE TABLE); nothing without a layout (temporary tables, which automatic
+        table optimization leaves alone)."""
         if layout is None:
             return ""
-        tail = ""
-        if layout.distkey in columns:
-            tail += f" DISTKEY({quote(layout.distkey)})"
+        distkey = layout.distkey
+        tail = f" DISTKEY({quote(distkey)})" if distkey and distkey in columns \
+            else " DISTSTYLE AUTO"
         sort = [c for c in layout.sortkey if c in columns]
-        if sort:
-            tail += f" SORTKEY({', '.join(quote(c) for c in sort)})"
-        return tail
+        return tail + (f" SORTKEY({', '.join(quote(c) for c in sort)})" if sort
+                       else " SORTKEY AUTO")
 
     def may_give_to(self, owner: str) -> bool:
         """Only a superuser may give a table away on Redshift."""
