@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from decimal import Decimal
+from decimal import Context, Decimal
 from typing import Any
 
 from xxhash import xxh3_128_hexdigest
@@ -76,18 +76,24 @@ def _number(value: Any, where: str) -> str:
     raise BadValue(where, value, "is not a number")
 
 
+#: Room for every digit of a DECIMAL(38, s) and more: the default context keeps 28.
+_DECIMAL_CONTEXT = Context(prec=100)
+
+
 def _decimal(value: Any, where: str, scale: int) -> str:
+    """A DECIMAL(38, scale) value in plain digits (``0.000000100``, never ``1.00E-7``,
+    which Redshift's COPY refuses as an invalid digit)."""
     if value is None:
         return NULL
     if value.__class__ not in (int, float, Decimal):
         raise BadValue(where, value, "is not a number")
     exact = Decimal(str(value)) if value.__class__ is float else Decimal(value)
-    quantised = exact.quantize(Decimal(1).scaleb(-scale)) if exact.is_finite() else exact
+    if not exact.is_finite() or abs(exact) >= Decimal(10) ** (38 - scale):
+        raise BadValue(where, value, f"does not fit DECIMAL(38, {scale})")
+    quantised = exact.quantize(Decimal(1).scaleb(-scale), context=_DECIMAL_CONTEXT)
     if quantised != exact:
         raise BadValue(where, value, f"has more than {scale} decimal places (multipleOf)")
-    if abs(exact) >= Decimal(10) ** (38 - scale):
-        raise BadValue(where, value, f"does not fit DECIMAL(38, {scale})")
-    return str(quantised)
+    return format(quantised, "f")
 
 
 def _boolean(value: Any, where: str) -> str:

@@ -40,8 +40,8 @@ CONFIG_KEYS: dict[str, str] = {
     "distkey, sortkey}}, e.g. {\"jobs\": {\"load_method\": \"upsert\", \"table\": "
     "\"gitlab_jobs\", \"distkey\": \"id\", \"sortkey\": [\"id\"]}}; table names the "
     "stream's root table (default: the stream name in lower snake case); distkey (a column) "
-    "and sortkey (a list of columns) lay out its root table on Redshift (default: both "
-    "_sdc_id; child tables by _sdc_root_id)",
+    "and sortkey (a list of columns) lay out its root table on Redshift (default: "
+    "DISTSTYLE AUTO and SORTKEY AUTO, each for the one not set, and for every child table)",
     "replace_in_place": "true: a full refresh deletes and inserts the rows inside the old "
     "tables, in the run's transaction, so that views on them keep working (default false: "
     "new tables swapped in, which views on them refuse)",
@@ -409,11 +409,13 @@ def _seconds(value: Any, where: str) -> float | None:
 
 
 def _layout(settings: dict[str, Any], where: str) -> Layout:
-    distkey = settings.get("distkey", "_sdc_id")
-    sortkey = settings.get("sortkey", [distkey] if distkey else [])
-    if not isinstance(distkey, str) or not distkey:
+    """A stream's keys; the one it leaves out stays AUTO."""
+    distkey = settings.get("distkey")
+    sortkey = settings.get("sortkey", [])
+    if distkey is not None and (not isinstance(distkey, str) or not distkey):
         raise ConfigError(f"{where}.distkey: must be a column name")
-    if not isinstance(sortkey, list) or not all(isinstance(c, str) and c for c in sortkey):
+    if not isinstance(sortkey, list) or not all(isinstance(c, str) and c for c in sortkey) \
+            or ("sortkey" in settings and not sortkey):
         raise ConfigError(f"{where}.sortkey: must be a list of column names")
     return Layout(distkey, tuple(sortkey))
 

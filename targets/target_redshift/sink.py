@@ -41,7 +41,7 @@ from observes_singer.target.errors import LoadError
 from observes_singer.target.sink import Sink, Stream
 from target_redshift.config import TargetConfig
 from target_redshift.dialects.base import Dialect, WarehouseError
-from target_redshift.dialects.layout import default_layout
+from target_redshift.dialects.layout import AUTO
 from target_redshift.dialects.strategies import LoadStrategy
 from target_redshift.ledger import RunLedger
 from target_redshift.sqltypes import SqlType, covers, widen
@@ -101,13 +101,14 @@ class WarehouseSink(Sink):
         self.streams: dict[str, StreamLoad] = {}
         self.notes: list[str] = []
         self.holding = False  # a replace stream keeps the run's transaction open
+        self.uncommitted = False  # rows or changes since the last commit
 
     def begin(self) -> None:
         self.dialect.create_schema(self.schema)
-        self.dialect.commit()
+        self.commit()
         if self.ledger is not None:
             self.ledger.prepare(self.dialect)
-            self.dialect.commit()
+            self.commit()
 
     # -- SCHEMA ----------------------------------------------------------------------------
 
@@ -193,9 +194,7 @@ class WarehouseSink(Sink):
         load_name = stream.strategy.load_name(table.name, self.run_id)
         load = TableLoad(table.name, stream.name, load_name)
         self.tables[table.name] = load
-        layout = default_layout(table.is_root)
-        if table.is_root:
-            layout = self.config.layout_for(stream.name) or layout
+        layout = (self.config.layout_for(stream.name) if table.is_root else None) or AUTO
         self.dialect.layouts[table.name] = layout
         self.dialect.layouts[load_name] = layout
         return load
@@ -250,9 +249,48 @@ class WarehouseSink(Sink):
                     dialect.widen_varchar(self.schema, load.load_name, name, new)
                 else:
                     dialect.change_type(self.schema, load.load_name, name, new)
-                load.columns[name] = new
-                load.widened.append(f"{name}: {dialect.type_sql(current)} -> "
-                                    f"{dialect.type_sql(new)}")
+                self.widened(load, name, new)
+
+    def widened(self, load: TableLoad, name: str, new: SqlType) -> None:
+        """Record that a column of the table now has the wider type ``new``."""
+        assert load.columns is not None
+        load.widened.append(f"{name}: {self.dialect.type_sql(load.columns[name])} -> "
+                            f"{self.dialect.type_sql(new)}")
+        load.columns[name] = new
+
+    def widen_ahead(self, streams: list[Stream]) -> None:
+        """Before a batch's transaction begins, grow in place the VARCHARs of committed
+        tables that the streams' rows need wider, where the warehouse does that only
+        outside a transaction block (Redshift); what is not done there is done inside
+        the transaction by :meth:`ensure_columns`.
+
+        Only between commits of a run that commits batch by batch: a staging table of a
+        full refresh exists only inside the run's transaction, and rows loaded since the
+        last commit must not be committed by a statement outside it."""
+        dialect = self.dialect
+        if not dialect.widens_outside_transaction or self.holding or self.uncommitted:
+            return
+        wider: list[tuple[TableLoad, str, SqlType]] = []
+        for stream in streams:
+            assert isinstance(stream, StreamLoad)
+            for index, table in enumerate(stream.plan.tables):
+                load = self.tables[table.name]
+                if load.load_name != load.name:
+                    continue
+                if load.columns is None:
+                    load.columns = dialect.table_columns(self.schema, load.name)
+                    if load.columns is None:
+                        continue
+                for name, wanted in self.wanted_columns(stream, index).items():
+                    current = load.columns.get(name)
+                    if current is not None and current.is_text and not covers(current, wanted):
+                        new = widen(current, wanted)
+                        if new.is_text:
+                            wider.append((load, name, new))
+        dialect.commit()  # ends the catalogue reads' transaction: nothing else is in it
+        for load, name, new in wider:
+            if dialect.widen_in_place(self.schema, load.name, name, new):
+                self.widened(load, name, new)
 
     # -- blocks to tables ------------------------------------------------------------------
 
@@ -260,13 +298,19 @@ class WarehouseSink(Sink):
         assert isinstance(stream, StreamLoad) and stream.flattener is not None
         assert stream.strategy is not None
         replaced = stream.flattener.next_batch()
+        self.uncommitted = True
         stream.strategy.load(self, stream, replaced)
 
     def flush(self, streams: list[Stream]) -> None:
+        self.widen_ahead(streams)
         for stream in streams:
             self.flush_stream(stream)
         if not self.holding:
-            self.dialect.commit()
+            self.commit()
+
+    def commit(self) -> None:
+        self.dialect.commit()
+        self.uncommitted = False
 
     def holds_state(self) -> bool:
         return self.holding
@@ -274,6 +318,7 @@ class WarehouseSink(Sink):
     def activate_version(self, stream: Stream, message: ActivateVersionMessage,
                          raw: bytes) -> None:
         assert isinstance(stream, StreamLoad)
+        self.widen_ahead([stream])
         self.flush_stream(stream)
         action = self.dialect.activate_version()
         for table in stream.plan.tables:
@@ -287,6 +332,7 @@ class WarehouseSink(Sink):
             action.apply(self.dialect, self.schema, load.load_name, message.version)
 
     def finish(self, streams: list[Stream]) -> None:
+        self.widen_ahead(streams)
         for stream in streams:
             self.flush_stream(stream)
         for strategy in self.strategies.values():
@@ -296,7 +342,7 @@ class WarehouseSink(Sink):
             strategy.finish(self, loads)
         if self.ledger is not None:
             self.ledger.record(self.dialect, self.tables_written())
-        self.dialect.commit()
+        self.commit()
         self.holding = False
 
     def after_commit(self) -> None:

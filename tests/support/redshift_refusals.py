@@ -15,6 +15,7 @@ SYNTAX_ERROR = "42601"
 FEATURE_NOT_SUPPORTED = "0A000"
 CANNOT_COERCE = "42846"
 DUPLICATE_COLUMN = "42701"
+ACTIVE_SQL_TRANSACTION = "25001"
 
 _PIECE = re.compile(r"""'(?:[^'\\]|''|\\.)*'|"(?:[^"]|"")*"|--[^\n]*|/\*.*?\*/""", re.S)
 
@@ -55,6 +56,10 @@ _DEFINES_COLUMNS = re.compile(r"\s*(?:create\s+(?:temporary\s+|temp\s+)?table|"
 _SYSTEM_COLUMN = re.compile(r'"(oid|tableoid|xmin|cmin|xmax|cmax|ctid|insertxid|deletexid)"'
                             r"\s+[a-z]", re.I)
 _PLACEHOLDER = re.compile(r"\$(\d+)")
+_ALTER_TYPE = re.compile(r"^\s*alter\s+table\s+(?P<table>.+?)\s+alter\s+column\s+"
+                         r'(?P<column>"(?:[^"]|"")*"|\w+)\s+type\s+(?P<type>.+?)\s*;?\s*$',
+                         re.I | re.S)
+_VARCHAR_TYPE = re.compile(r"(?:varchar|character\s+varying)\s*\(\s*\d+\s*\)", re.I)
 
 
 def refused_statement(refused: Refusal, sql: str) -> str:
@@ -81,9 +86,20 @@ def postgres_grant(sql: str) -> str:
     return sql
 
 
-def refusal(sql: str) -> Refusal | None:
-    """Why Redshift would refuse ``sql``, or None when it would run it."""
+def refusal(sql: str, in_transaction: bool = False) -> Refusal | None:
+    """Why Redshift would refuse ``sql``, or None when it would run it (``in_transaction``:
+    the session is inside a transaction block)."""
     code = _code(sql)
+    alter_type = _ALTER_TYPE.match(code)
+    if alter_type:
+        # ALTER TABLE, "ALTER COLUMN column_name TYPE updated_varchar_data_type_size":
+        # only a VARCHAR's size changes, and never within a transaction block.
+        if not _VARCHAR_TYPE.fullmatch(alter_type.group("type")):
+            return Refusal("ALTER COLUMN TYPE only changes the size of a VARCHAR column",
+                           FEATURE_NOT_SUPPORTED)
+        if in_transaction:
+            return Refusal("ALTER TABLE ALTER COLUMN cannot run inside a transaction block",
+                           ACTIVE_SQL_TRANSACTION)
     if _ACL_TO_TEXT.search(code):
         # Redshift is PostgreSQL 8.0.2 underneath ("Amazon Redshift and PostgreSQL"),
         # which has no cast from an array to text; AWS's admin views read ACLs with
@@ -107,3 +123,32 @@ def refusal(sql: str) -> Refusal | None:
             return Refusal(f'column name "{system.group(1)}" conflicts with a system '
                            "column name", DUPLICATE_COLUMN)
     return None
+
+
+def checked_alter_type(sql: str) -> str | None:
+    """An ``ALTER COLUMN ... TYPE`` as a block that first refuses what Redshift refuses by
+    the column's definition, then runs it; None for any other statement.
+
+    ALTER TABLE: a column with a default value cannot be altered (nor one with UNIQUE,
+    PRIMARY KEY or FOREIGN KEY, or one of the encodings BYTEDICT, RUNLENGTH, TEXT255 and
+    TEXT32K, which the tests' tables never have)."""
+    match = _ALTER_TYPE.match(_code(sql))
+    if match is None:
+        return None
+    table = match.group("table").replace("'", "''")
+    column = match.group("column")
+    name = column[1:-1].replace('""', '"') if column.startswith('"') else column.lower()
+    message = (f'Redshift: cannot alter column "{name}": it has a default value'
+               ).replace("'", "''")
+    return (f"DO $redshift$ BEGIN IF EXISTS (SELECT 1 FROM pg_attrdef d JOIN pg_attribute a "
+            f"ON a.attrelid = d.adrelid AND a.attnum = d.adnum WHERE d.adrelid = "
+            f"'{table}'::regclass AND a.attname = '{name.replace(chr(39), chr(39) * 2)}') "
+            f"THEN RAISE EXCEPTION USING ERRCODE = '{FEATURE_NOT_SUPPORTED}', "
+            f"MESSAGE = '{message}'; END IF; EXECUTE {_dollar_quoted(sql)}; END $redshift$")
+
+
+def _dollar_quoted(text: str) -> str:
+    tag = "$statement$"
+    while tag in text:
+        tag = tag[:-1] + "_$"
+    return f"{tag}{text}{tag}"

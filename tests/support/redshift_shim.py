@@ -9,7 +9,8 @@ direction. Messages are relayed unchanged except where Redshift and PostgreSQL d
   adds for Redshift (``client_protocol_version``, ``driver_version``, ``os_version``, ...);
 * what Redshift refuses, or does otherwise, is done as Redshift does it
   (:mod:`tests.support.redshift_refusals`): delimited identifiers are folded to lower
-  case, and a statement Redshift refuses fails with Redshift's error instead of running;
+  case, and a statement Redshift refuses fails with Redshift's error instead of running
+  (whether a transaction block is open is read from the backend's ReadyForQuery);
 * the ``server_version`` the backend reports is replaced by Redshift's, so the driver takes
   its Redshift code paths;
 * a Redshift ``COPY ... FROM 's3://...'`` in a Query or a Parse becomes ``COPY ... FROM
@@ -65,6 +66,7 @@ from tests.support.redshift_copy import (
     translate_copy,
 )
 from tests.support.redshift_refusals import (
+    checked_alter_type,
     fold_identifiers,
     postgres_grant,
     refusal,
@@ -114,8 +116,8 @@ def _connect(upstream: Upstream) -> socket.socket:
 
 #: Redshift's table layout clauses, which PostgreSQL does not know: stripped from
 #: ``CREATE TABLE`` and remembered here (statement head, clauses) for the tests to read.
-_LAYOUT = re.compile(r"(\s+(?:DISTKEY|SORTKEY)\s*\((?:[^()\"]|\"(?:[^\"]|\"\")*\")*\))+\s*$",
-                     re.IGNORECASE)
+_LAYOUT = re.compile(r"(\s+(?:(?:DISTKEY|SORTKEY)\s*\((?:[^()\"]|\"(?:[^\"]|\"\")*\")*\)|"
+                     r"DISTSTYLE\s+(?:AUTO|EVEN|ALL|KEY)|SORTKEY\s+AUTO))+\s*$", re.IGNORECASE)
 LAYOUTS_SEEN: list[tuple[str, str]] = []
 #: Every ``COPY ... FROM 's3://'`` the shim ran, as the client sent it, for the tests to read.
 COPIES_SEEN: list[str] = []
@@ -131,16 +133,20 @@ def _strip_layout(text: str) -> str:
     return text[:match.start()]
 
 
-def _rewrite_sql(sql: bytes) -> tuple[bytes, S3Load | None]:
-    """The SQL to send to PostgreSQL instead, and the S3 load it will ask for, if any."""
+def _rewrite_sql(sql: bytes, in_transaction: bool = False) -> tuple[bytes, S3Load | None]:
+    """The SQL to send to PostgreSQL instead, and the S3 load it will ask for, if any
+    (``in_transaction``: the session is inside a transaction block)."""
     try:
         text = sql.decode("utf-8")
     except UnicodeDecodeError:
         return sql, None
     text = fold_identifiers(text)
-    refused = refusal(text)
+    refused = refusal(text, in_transaction)
     if refused is not None:
         return refused_statement(refused, text).encode(), None
+    checked = checked_alter_type(text)
+    if checked is not None:
+        return checked.encode(), None
     text = postgres_grant(text)
     stripped = _strip_layout(text)
     if stripped is not text:
@@ -177,6 +183,8 @@ class _Session:
         self._statements: dict[bytes, S3Load] = {}
         self._portals: dict[bytes, S3Load] = {}
         self._aborted = False
+        #: whether the backend's last ReadyForQuery said a transaction block is open
+        self._in_transaction = False
 
     def run(self) -> None:
         backend_relay: threading.Thread | None = None
@@ -261,13 +269,13 @@ class _Session:
     def _from_client(self, message: Message) -> bytes:
         kind, body = message.type, message.body
         if kind == b"Q":
-            sql, load = _rewrite_sql(body[:-1])
+            sql, load = _rewrite_sql(body[:-1], self._in_transaction)
             if load is not None:
                 self._expect_load(load)
             return Message(b"Q", sql + b"\0").encode()
         if kind == b"P":
             parse = ParseMessage.decode(body)
-            sql, load = _rewrite_sql(parse.sql)
+            sql, load = _rewrite_sql(parse.sql, self._in_transaction)
             self._remember(self._statements, parse.statement, load)
             return replace(parse, sql=sql).encode()
         if kind == b"B":
@@ -316,6 +324,8 @@ class _Session:
             if name == b"server_version":
                 message = parameter_status(name, self._settings.server_version.encode())
         elif kind in (b"E", b"Z"):
+            if kind == b"Z":
+                self._in_transaction = message.body[:1] != b"I"
             self._settle_load()
         self._client.sendall(message.encode())
 

@@ -187,6 +187,27 @@ def test_concurrent_connections(redshift_connect: RedshiftConnect) -> None:
     assert [results[0][0][1], results[1][0][1]] == [1, 1]
 
 
+def test_a_varchar_is_widened_only_outside_a_transaction_block(
+        redshift_connect: RedshiftConnect) -> None:
+    connection = redshift_connect()
+    execute(connection, 'CREATE TABLE t (id int, name varchar(4), code varchar(4) '
+                        "DEFAULT 'x')")
+    connection.commit()
+    with pytest.raises(ProgrammingError, match="cannot run inside a transaction block"):
+        execute(connection, 'ALTER TABLE "t" ALTER COLUMN "name" TYPE VARCHAR(8)')
+    connection.rollback()
+    connection.autocommit = True
+    with pytest.raises(ProgrammingError, match="only changes the size of a VARCHAR"):
+        execute(connection, "ALTER TABLE t ALTER COLUMN id TYPE bigint")
+    with pytest.raises(ProgrammingError, match='"code": it has a default value'):
+        execute(connection, 'ALTER TABLE "t" ALTER COLUMN "code" TYPE VARCHAR(8)')
+    execute(connection, 'ALTER TABLE "t" ALTER COLUMN "name" TYPE VARCHAR(8)')
+    assert query(connection, "SELECT column_name, character_maximum_length FROM "
+                             "information_schema.columns WHERE table_name = 't' "
+                             "ORDER BY ordinal_position") == [["id", None], ["name", 8],
+                                                              ["code", 4]]
+
+
 def test_closing_the_shim_cuts_live_connections(postgres_server: EmbeddedPostgres,
                                                 moto_server: str,
                                                 redshift_connect: RedshiftConnect) -> None:

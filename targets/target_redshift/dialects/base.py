@@ -343,6 +343,15 @@ class Dialect(ABC):
         self.execute(f"ALTER TABLE {self.qualified(schema, table)} ADD COLUMN {quote(column)} "
                      f"{self.type_sql(sql_type)}")
 
+    #: whether a VARCHAR can grow in place only outside a transaction block, which the
+    #: sink then does before a batch's transaction begins (:meth:`widen_in_place`)
+    widens_outside_transaction = False
+
+    def widen_in_place(self, schema: str, table: str, column: str, sql_type: SqlType) -> bool:
+        """Widen a committed table's VARCHAR outside any transaction block; False when it
+        was not done (the column is then changed inside the transaction instead)."""
+        return False
+
     def widen_varchar(self, schema: str, table: str, column: str, sql_type: SqlType) -> None:
         self.execute(f"ALTER TABLE {self.qualified(schema, table)} ALTER COLUMN {quote(column)} "
                      f"TYPE {self.type_sql(sql_type)}")

@@ -9,15 +9,15 @@ from dataclasses import dataclass
 class Layout:
     """How a table's rows are spread and sorted, on a warehouse that lets us say so.
 
-    On Redshift a root table is distributed and sorted by ``_sdc_id`` and a child by
-    ``_sdc_root_id``, so that an upsert's deletes of a record and its children join
-    rows on the same node; a stream may choose its root table's keys.
+    Without a ``distkey`` a table is ``DISTSTYLE AUTO`` and without a ``sortkey`` it is
+    ``SORTKEY AUTO``: Redshift chooses and changes the keys as the table's queries show
+    which help (automatic table optimization), where a key on a row id, a random hash,
+    would help no query. A stream may set its root table's keys.
     """
 
     distkey: str | None = None
     sortkey: tuple[str, ...] = ()
 
 
-def default_layout(is_root: bool) -> Layout:
-    column = "_sdc_id" if is_root else "_sdc_root_id"
-    return Layout(column, (column,))
+AUTO = Layout()
+"""The layout of every table whose stream sets no keys, and of every child table."""

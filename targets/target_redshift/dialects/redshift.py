@@ -272,9 +272,42 @@ class RedshiftDialect(Dialect):
         if count:
             self._execute(head + ", ".join([row_sql] * count), tuple(chunk))
 
+    widens_outside_transaction = True
+
+    def widen_in_place(self, schema: str, table: str, column: str, sql_type: SqlType) -> bool:
+        """``ALTER TABLE ... ALTER COLUMN ... TYPE VARCHAR(n)``, which Redshift runs only
+        outside a transaction block: in its own autocommit statement, on a connection with
+        no transaction open (the sink calls it between a commit and the next batch).
+
+        A wider column loses nothing and is harmless if the batch that needed it then
+        rolls back, so the run stays atomic. What Redshift refuses ("ALTER TABLE": a
+        column with a default, a key column, some encodings, a column a bound view reads)
+        is not tried or, once refused, left to :meth:`widen_varchar`'s rebuild, with a
+        note."""
+        if self.conn.in_transaction:
+            return False
+        layout = self.layouts.get(table)
+        if layout is not None and (column == layout.distkey or column in layout.sortkey):
+            return False
+        self.conn.autocommit = True
+        try:
+            columns = self.column_definitions(schema, table) or []
+            if any(c.name == column and c.default is not None for c in columns):
+                return False
+            self.execute(f"ALTER TABLE {self.qualified(schema, table)} ALTER COLUMN "
+                         f"{quote(column)} TYPE {self.type_sql(sql_type)}")
+            return True
+        except WarehouseError as exc:
+            self.notes.append(f"{schema}.{table}.{column} was widened by rebuilding the "
+                              f"table: {exc}")
+            return False
+        finally:
+            self.conn.autocommit = False
+
     def widen_varchar(self, schema: str, table: str, column: str, sql_type: SqlType) -> None:
-        """Redshift refuses ``ALTER COLUMN ... TYPE`` inside a transaction block, and
-        every change of a run happens inside one."""
+        """Inside a transaction block, which refuses ``ALTER COLUMN ... TYPE``: a staging
+        table that exists only in the run's transaction, or a column whose in-place
+        widening was refused, is widened by rebuilding the table."""
         self.change_type(schema, table, column, sql_type)
 
     def change_type(self, schema: str, table: str, column: str, sql_type: SqlType) -> None:
@@ -352,15 +385,17 @@ class RedshiftDialect(Dialect):
             self.execute(f"COMMENT ON {what} IS {literal(text)}")
 
     def layout_sql(self, layout: Layout | None, columns: dict[str, SqlType]) -> str:
+        """The layout's keys, or ``DISTSTYLE AUTO`` and ``SORTKEY AUTO`` where it sets
+        none (CREATE TABLE); nothing without a layout (temporary tables, which automatic
+        table optimization leaves alone)."""
         if layout is None:
             return ""
-        tail = ""
-        if layout.distkey in columns:
-            tail += f" DISTKEY({quote(layout.distkey)})"
+        distkey = layout.distkey
+        tail = f" DISTKEY({quote(distkey)})" if distkey and distkey in columns \
+            else " DISTSTYLE AUTO"
         sort = [c for c in layout.sortkey if c in columns]
-        if sort:
-            tail += f" SORTKEY({', '.join(quote(c) for c in sort)})"
-        return tail
+        return tail + (f" SORTKEY({', '.join(quote(c) for c in sort)})" if sort
+                       else " SORTKEY AUTO")
 
     def may_give_to(self, owner: str) -> bool:
         """Only a superuser may give a table away on Redshift."""

@@ -170,8 +170,7 @@ class Upsert(LoadStrategy):
             types = {c: load.columns[c] for c in wanted}
             temp = f"{BATCH_PREFIX}{index}"
             dialect.drop_temporary(temp)
-            dialect.create_table("", temp, types, temporary=True,
-                                 layout=dialect.layouts.get(load.name))
+            dialect.create_table("", temp, types, temporary=True)
             if flattener.rows(index):
                 data, rows, damaged = flattener.take(index)
                 dialect.load_rows("", temp, list(wanted), list(types.values()), data, rows)

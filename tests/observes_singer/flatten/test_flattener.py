@@ -126,6 +126,25 @@ def test_csv_tokens() -> None:
                           "2026-11-28", '"{""a"":""q\\""""}"']
 
 
+@pytest.mark.parametrize("native", [False, True], ids=["python", "c"])
+@pytest.mark.parametrize("text", [False, True], ids=["csv", "text"])
+def test_decimals_are_written_without_an_exponent(native: bool, text: bool) -> None:
+    """Redshift's COPY reads a DECIMAL's digits only ("1E-7" is an invalid digit), and
+    Python writes a Decimal below 1e-6 with an exponent."""
+    from observes_singer.flatten import native as c_flattener
+
+    if native and not c_flattener.AVAILABLE:
+        pytest.skip("the C flattener is not built")
+    schema = {"type": "object", "properties": {
+        "d": {"type": "array", "items": {"type": "number", "multipleOf": 1e-9}}}}
+    compiled = build_flattener(plan_stream("s", schema, []), "run", text=text, native=native)
+    compiled.flatten({"d": [1e-7, 0, 2e-9, -2e-8, 12345678.9, 10**20]}, 1, "\\N")
+    rows = compiled.take(1)[0].decode().splitlines()
+    assert [row.split("\t" if text else ",")[-1] for row in rows] == [
+        "0.000000100", "0.000000000", "0.000000002", "-0.000000020", "12345678.900000000",
+        "100000000000000000000.000000000"]
+
+
 @pytest.mark.parametrize(
     ("schema", "value", "message"),
     [

@@ -123,3 +123,59 @@ def test_a_boolean_that_becomes_text_reads_true_or_false(server: Warehouse) -> N
     assert second.returncode == 0, second.stderr
     assert sorted((r["id"], r["ok"]) for r in server.rows("b")) == [
         (1, "true"), (2, "false"), (3, None), (4, "maybe")]
+
+
+def _oid(request: pytest.FixtureRequest) -> int:
+    return int(_sql(request, "SELECT 'analytics.d'::regclass::oid")[0][0])
+
+
+def _longer_string(server: Warehouse) -> Any:
+    return run_target(server, [schema_message("d", V1, ["id"]),
+                               record("d", {"id": 2, "n": 7, "amount": 1.5, "rate": None,
+                                            "s": "y" * 300})], load_method="upsert")
+
+
+def test_a_growing_string_is_widened_in_place_where_a_view_reads_the_table(
+        server: Warehouse, request: pytest.FixtureRequest) -> None:
+    """Redshift widens a VARCHAR with ALTER COLUMN TYPE outside the batch's transaction:
+    the table is not rebuilt, so a view on its other columns does not stop the run."""
+    _first(server)
+    _sql(request, "CREATE VIEW analytics.d_report AS SELECT id, n FROM analytics.d")
+    before = _oid(request)
+    result = _longer_string(server)
+    assert result.returncode == 0, result.stderr
+    assert _oid(request) == before
+    assert "widened: s: VARCHAR(16) -> VARCHAR(512)" in result.stderr
+    assert sorted((r["id"], r["n"], r["amount"], r["s"]) for r in server.rows("d")) == [
+        (1, 5, Decimal("12.34"), "abc"), (2, 7, Decimal("1.50"), "y" * 300)]
+    assert dict(server.columns("d"))["s"] == "character varying(512)"
+    assert _sql(request, "SELECT count(*) FROM analytics.d_report") == [(2,)]
+
+
+def test_a_string_with_a_default_grows_by_rebuilding_the_table(
+        server: Warehouse, request: pytest.FixtureRequest) -> None:
+    """Redshift does not alter a column that has a default: the table is rebuilt inside
+    the batch's transaction instead, default kept."""
+    _first(server)
+    _sql(request, "ALTER TABLE analytics.d ALTER COLUMN s SET DEFAULT 'none'")
+    before = _oid(request)
+    result = _longer_string(server)
+    assert result.returncode == 0, result.stderr
+    assert (_oid(request) == before) == (server.kind == "postgres")
+    assert sorted((r["id"], r["s"]) for r in server.rows("d")) == [(1, "abc"),
+                                                                  (2, "y" * 300)]
+    assert _sql(request, "SELECT column_default FROM information_schema.columns WHERE "
+                         "table_name = 'd' AND column_name = 's'") == [
+        ("'none'::character varying",)]
+
+
+def test_a_view_on_the_growing_string_is_named_and_the_table_kept(
+        server: Warehouse, request: pytest.FixtureRequest) -> None:
+    """A view bound to the column refuses both ALTER COLUMN TYPE and the rebuild."""
+    _first(server)
+    _sql(request, "CREATE VIEW analytics.d_names AS SELECT id, s FROM analytics.d")
+    result = _longer_string(server)
+    assert result.returncode == 1
+    assert "analytics.d_names" in result.stderr
+    assert sorted((r["id"], r["s"]) for r in server.rows("d")) == [(1, "abc")]
+    assert dict(server.columns("d"))["s"] == "character varying(16)"

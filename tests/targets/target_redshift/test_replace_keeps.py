@@ -89,21 +89,37 @@ def test_replace_in_place_on_duckdb(request: pytest.FixtureRequest, tmp_path: An
     assert [(r["v"], r["note"]) for r in warehouse.rows("g")] == [("three", "n" * 300)]
 
 
-def test_redshift_tables_are_laid_out_for_upserts(request: pytest.FixtureRequest,
-                                                   tmp_path: Any) -> None:
+def _layouts(request: pytest.FixtureRequest, tmp_path: Any,
+             **streams: dict[str, Any]) -> dict[str, str]:
+    """The layout clause of each table a Redshift upsert run creates, by table name."""
     from tests.targets.target_redshift.conftest import make_warehouse
 
     warehouse = make_warehouse("redshift", request, tmp_path)
     redshift_shim.LAYOUTS_SEEN.clear()
-    result = _run(warehouse, "one", load_method="upsert",
-                  streams={"g": {"distkey": "id", "sortkey": ["id", "v"]}})
+    result = _run(warehouse, "one", load_method="upsert", streams=streams)
     assert result.returncode == 0, result.stderr
-    seen = {head.rsplit(".", 1)[-1].strip('"'): clause
+    assert not [head for head, _ in redshift_shim.LAYOUTS_SEEN if "TEMPORARY" in head]
+    return {head.rsplit(".", 1)[-1].strip('"'): clause
             for head, clause in redshift_shim.LAYOUTS_SEEN}
+
+
+def test_redshift_tables_take_the_keys_a_stream_sets(request: pytest.FixtureRequest,
+                                                      tmp_path: Any) -> None:
+    seen = _layouts(request, tmp_path, g={"distkey": "id", "sortkey": ["id", "v"]})
     assert seen["g"] == 'DISTKEY("id") SORTKEY("id", "v")'
-    assert seen["g__tags"] == 'DISTKEY("_sdc_root_id") SORTKEY("_sdc_root_id")'
-    batch = [clause for head, clause in redshift_shim.LAYOUTS_SEEN if "TEMPORARY" in head]
-    assert 'DISTKEY("_sdc_root_id") SORTKEY("_sdc_root_id")' in batch
+    assert seen["g__tags"] == "DISTSTYLE AUTO SORTKEY AUTO"
+
+
+@pytest.mark.parametrize(("settings", "clause"), [
+    ({}, "DISTSTYLE AUTO SORTKEY AUTO"),
+    ({"distkey": "id"}, 'DISTKEY("id") SORTKEY AUTO'),
+    ({"sortkey": ["v"]}, 'DISTSTYLE AUTO SORTKEY("v")'),
+])
+def test_redshift_chooses_the_keys_a_stream_does_not_set(
+        request: pytest.FixtureRequest, tmp_path: Any, settings: dict[str, Any],
+        clause: str) -> None:
+    seen = _layouts(request, tmp_path, g=settings)
+    assert seen == {"g": clause, "g__tags": "DISTSTYLE AUTO SORTKEY AUTO"}
 
 
 def test_grants_carry_over_by_the_warehouse_s_privilege_names(
