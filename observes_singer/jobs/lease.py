@@ -21,8 +21,9 @@ run's lease by its run id) has its own expiry, pushed forward by a heartbeat. Th
 free when every member's expiry has passed (a killed run blocks the job for one TTL at
 most) or when the last member released it. An expiry is trusted no further than one TTL
 past the store's last write of the lease (a holder whose clock runs ahead), and an object
-that cannot be read as a lease is held until then too (:mod:`.lease_view`). A run that finds its own member gone or the
-lease taken by another run has lost it: the runner then withholds the target's commit.
+that cannot be read as a lease is held until then too (:mod:`.lease_view`). A run that
+finds its own member gone or the lease taken by another run has lost it: the runner then
+withholds the target's commit.
 """
 
 from __future__ import annotations
