@@ -404,11 +404,48 @@ def _common(raw: dict[str, Any], path: Path) -> dict[str, Any]:
 
 
 def all_jobs() -> list[Job | CommandJob]:
-    """Every job in the jobs folder, by name."""
+    """Every job in the jobs folder, by name; a broken file is an error."""
+    jobs, broken = read_jobs()
+    if broken:
+        raise JobError(broken[0].error)
+    return jobs
+
+
+@dataclass(frozen=True)
+class BrokenJob:
+    """A job file that cannot be loaded, and what it may be told of it: the jobs it depends
+    on (None when the file is not valid TOML, or its ``depends_on`` is broken too)."""
+
+    path: Path
+    error: str
+    text: str
+    depends_on: tuple[str, ...] | None
+
+
+def read_jobs() -> tuple[list[Job | CommandJob], list[BrokenJob]]:
+    """Every job in the jobs folder, by name, and the files that cannot be loaded."""
     folder = jobs_dir()
     if not folder.is_dir():
-        return []
-    return [load_job(str(path)) for path in sorted(folder.glob("*.toml"))]
+        return [], []
+    jobs: list[Job | CommandJob] = []
+    broken: list[BrokenJob] = []
+    for path in sorted(folder.glob("*.toml")):
+        try:
+            jobs.append(load_job(str(path)))
+        except JobError as exc:
+            broken.append(BrokenJob(path, str(exc), *_what_is_readable(path)))
+    return jobs, broken
+
+
+def _what_is_readable(path: Path) -> tuple[str, tuple[str, ...] | None]:
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return "", None
+    try:
+        return text, _depends_on(tomllib.loads(text).get("depends_on", []), path)
+    except (tomllib.TOMLDecodeError, JobError):
+        return text, None
 
 
 def dependents(job: Job | CommandJob, jobs: list[Job | CommandJob] | None = None
