@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import IO, Any
 
 from observes_singer.batch import definition, schedules
@@ -34,6 +35,7 @@ from observes_singer.jobs.files import (
     jobs_dir,
     load_job,
 )
+from observes_singer.jobs.schedule_expressions import ScheduleError, check_ahead
 
 IMAGE_ENV = "OBSERVES_BATCH_IMAGE"
 """The container image of ``observes batch deploy`` when ``--image`` is not given."""
@@ -184,6 +186,10 @@ def _schedule(job: AnyJob, everything: list[AnyJob], args: argparse.Namespace,
               default_queue: str | None, role_arn: str, region: str) -> dict[str, Any]:
     settings = _settings(job)
     assert settings.schedule is not None
+    try:
+        check_ahead(settings.schedule, settings.timezone, datetime.now(UTC))
+    except ScheduleError as exc:
+        raise BatchError(f"job {job.name}: [batch] schedule: {exc}") from None
     name = aws_name(args.prefix, job.name)
     if len(name) > 64:
         raise BatchError(f"job {job.name}: the schedule name {name!r} is longer than the 64 "

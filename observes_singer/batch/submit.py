@@ -10,6 +10,7 @@ runs after: the run id its shards share (the array job's id), and
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import IO, Any
 
 from observes_singer.batch.aws import BatchError, aws_errors, client
@@ -22,7 +23,8 @@ from observes_singer.batch.options import (
     job_queue,
 )
 from observes_singer.jobs.environment import PARENT_RUN_ID_ENV, PARENT_SHARD_COUNT_ENV
-from observes_singer.jobs.files import CommandJob, Job, all_jobs, dependents, load_job
+from observes_singer.jobs.files import CommandJob, Job, load_job
+from observes_singer.jobs.final_phases import final_phases
 
 
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
@@ -34,7 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
 
 def command(args: argparse.Namespace, out: IO[str]) -> int:
     job = load_job(args.job)
-    chain = [job, *dependents(job, all_jobs())]
+    chain = [job, *final_phases(job, sys.stderr)]
     default_queue = from_env(args.queue, QUEUE_ENV)
     queues = {each.name: job_queue(each, default_queue) for each in chain}
     batch = client("batch", region=args.region)

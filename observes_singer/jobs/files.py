@@ -70,6 +70,11 @@ from typing import Any
 
 from observes_singer.defaults import local_bucket
 from observes_singer.jobs.durations import DurationError, parse_duration
+from observes_singer.jobs.schedule_expressions import (
+    ScheduleError,
+    check_expression,
+    check_timezone,
+)
 
 JOBS_DIR_ENV = "OBSERVES_JOBS_DIR"
 """The folder of the job files (default ``jobs`` in the working directory). Read by the
@@ -82,8 +87,8 @@ _COMMAND_KEYS = ("description", "command", "config", "env", *_COMMON_KEYS)
 _BATCH_KEYS = ("queue", "vcpus", "memory", "timeout", "attempts", "schedule", "timezone",
                "array_size", "environment", "secrets")
 _JOB_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
-_SCHEDULE = re.compile(r"(cron|rate|at)\((.+)\)", re.DOTALL)
-_RATE = re.compile(r"[1-9][0-9]* (minute|minutes|hour|hours|day|days)")
+_SECRET_NAME = re.compile(r"PASSWORD|PASSWD|TOKEN|SECRET|KEY|CREDENTIAL", re.IGNORECASE)
+_URL_CREDENTIALS = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/\s@]*:[^/\s@]*@")
 _SECRET_REF = re.compile(
     r"arn:aws[a-z-]*:(secretsmanager|ssm):[a-z0-9-]+:[0-9]{12}:(secret:|parameter/)\S+"
     r"|(secretsmanager|ssm):\S+")
@@ -303,7 +308,7 @@ def _batch(raw: Any, path: Path) -> BatchSettings:
     if "schedule" in raw:
         settings["schedule"] = _schedule(raw["schedule"], f"{where}.schedule")
     if "timezone" in raw:
-        settings["timezone"] = _text(raw["timezone"], f"{where}.timezone")
+        settings["timezone"] = _timezone(raw["timezone"], f"{where}.timezone")
     environment = _env(raw.get("environment", {}), f"{where}.environment")
     secrets = _env(raw.get("secrets", {}), f"{where}.secrets")
     for name, reference in secrets.items():
@@ -311,6 +316,8 @@ def _batch(raw: Any, path: Path) -> BatchSettings:
             raise JobError(f"{where}.secrets.{name}: give a reference, never the value: a "
                            "Secrets Manager or SSM parameter ARN, or secretsmanager:NAME / "
                            "ssm:NAME")
+    for name, value in environment.items():
+        _refuse_secret(name, value, f"{where}.environment")
     for name in (*environment, *secrets):
         if name.upper().startswith("AWS_BATCH"):
             raise JobError(f"{where}: {name}: AWS Batch reserves names starting with "
@@ -319,6 +326,22 @@ def _batch(raw: Any, path: Path) -> BatchSettings:
     if both:
         raise JobError(f"{where}: {', '.join(both)} in both environment and secrets")
     return BatchSettings(environment=environment, secrets=secrets, **settings)
+
+
+def _refuse_secret(name: str, value: str, where: str) -> None:
+    """``[batch] environment`` is stored in clear in the job definition, where anyone who
+    may describe job definitions reads it: a name or a value that looks like a secret
+    belongs in ``secrets``. The message never shows the value."""
+    if _SECRET_NAME.search(name):
+        why = f"{name} looks like a secret's name"
+    elif _URL_CREDENTIALS.search(value):
+        why = f"{name} holds a URL with credentials"
+    else:
+        return
+    raise JobError(f"{where}: {why}, and the environment is stored in clear in the job "
+                   f"definition: keep it in Secrets Manager or SSM Parameter Store and name it "
+                   f"in secrets ({name} = \"arn:...\" or \"ssm:/...\"), which Batch puts in "
+                   "the container's environment")
 
 
 def _text(raw: Any, where: str) -> str:
@@ -344,23 +367,18 @@ def _integers(raw: dict[str, Any], where: str,
 
 def _schedule(raw: Any, where: str) -> str:
     text = _text(raw, where).strip()
-    match = _SCHEDULE.fullmatch(text)
-    if match is None:
-        raise JobError(f"{where}: {text!r} is not a schedule; write cron(MIN HOUR DOM MONTH "
-                       "DOW YEAR), e.g. cron(0 5 * * ? *), or rate(6 hours)")
-    kind, body = match.groups()
-    if kind == "rate" and not _RATE.fullmatch(body.strip()):
-        raise JobError(f"{where}: {text!r}: a rate is a whole number and a unit, e.g. "
-                       "rate(30 minutes), rate(6 hours), rate(1 day)")
-    if kind == "cron":
-        fields = body.split()
-        if len(fields) != 6:
-            raise JobError(f"{where}: {text!r}: a cron expression has six fields (minutes "
-                           "hours day-of-month month day-of-week year), e.g. "
-                           "cron(0 5 * * ? *)")
-        if "?" not in (fields[2], fields[4]):
-            raise JobError(f"{where}: {text!r}: day-of-month or day-of-week must be ? "
-                           "(EventBridge cannot take both)")
+    try:
+        return check_expression(text)
+    except ScheduleError as exc:
+        raise JobError(f"{where}: {text!r}: {exc}") from None
+
+
+def _timezone(raw: Any, where: str) -> str:
+    text = _text(raw, where)
+    try:
+        check_timezone(text)
+    except ScheduleError as exc:
+        raise JobError(f"{where}: {exc}") from None
     return text
 
 
@@ -404,11 +422,48 @@ def _common(raw: dict[str, Any], path: Path) -> dict[str, Any]:
 
 
 def all_jobs() -> list[Job | CommandJob]:
-    """Every job in the jobs folder, by name."""
+    """Every job in the jobs folder, by name; a broken file is an error."""
+    jobs, broken = read_jobs()
+    if broken:
+        raise JobError(broken[0].error)
+    return jobs
+
+
+@dataclass(frozen=True)
+class BrokenJob:
+    """A job file that cannot be loaded, and what it may be told of it: the jobs it depends
+    on (None when the file is not valid TOML, or its ``depends_on`` is broken too)."""
+
+    path: Path
+    error: str
+    text: str
+    depends_on: tuple[str, ...] | None
+
+
+def read_jobs() -> tuple[list[Job | CommandJob], list[BrokenJob]]:
+    """Every job in the jobs folder, by name, and the files that cannot be loaded."""
     folder = jobs_dir()
     if not folder.is_dir():
-        return []
-    return [load_job(str(path)) for path in sorted(folder.glob("*.toml"))]
+        return [], []
+    jobs: list[Job | CommandJob] = []
+    broken: list[BrokenJob] = []
+    for path in sorted(folder.glob("*.toml")):
+        try:
+            jobs.append(load_job(str(path)))
+        except JobError as exc:
+            broken.append(BrokenJob(path, str(exc), *_what_is_readable(path)))
+    return jobs, broken
+
+
+def _what_is_readable(path: Path) -> tuple[str, tuple[str, ...] | None]:
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return "", None
+    try:
+        return text, _depends_on(tomllib.loads(text).get("depends_on", []), path)
+    except (tomllib.TOMLDecodeError, JobError):
+        return text, None
 
 
 def dependents(job: Job | CommandJob, jobs: list[Job | CommandJob] | None = None

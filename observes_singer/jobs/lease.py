@@ -19,8 +19,11 @@ compare-and-swap (a conditional PUT on S3, a locked folder on disk, see
 Each member of the run (the run itself, or each shard of a sharded run, which share the
 run's lease by its run id) has its own expiry, pushed forward by a heartbeat. The lease is
 free when every member's expiry has passed (a killed run blocks the job for one TTL at
-most) or when the last member released it. A run that finds its own member gone or the
-lease taken by another run has lost it: the runner then withholds the target's commit.
+most) or when the last member released it. An expiry is trusted no further than one TTL
+past the store's last write of the lease (a holder whose clock runs ahead), and an object
+that cannot be read as a lease is held until then too (:mod:`.lease_view`). A run that
+finds its own member gone or the lease taken by another run has lost it: the runner then
+withholds the target's commit.
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ from typing import IO, Any
 
 import orjson
 
+from observes_singer.jobs.lease_view import LeaseView
+from observes_singer.jobs.moments import stamp as _stamp
 from observes_singer.store.storage import BlobConflict, BlobStore
 
 TTL_ENV = "OBSERVES_LEASE_TTL"
@@ -75,14 +80,6 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _stamp(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _parse(stamp: str) -> datetime:
-    return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-
-
 class Lease:
     """The lease of ``job`` for the run ``run_id``, as ``member`` of that run."""
 
@@ -102,56 +99,24 @@ class Lease:
 
     # -- the document ------------------------------------------------------------------
 
-    def _read(self) -> tuple[dict[str, Any] | None, str | None]:
-        found = self.blobs.read_versioned(self.url)
-        if found is None:
-            return None, None
-        data, version = found
-        try:
-            document = orjson.loads(data)
-        except orjson.JSONDecodeError:
-            document = None
-        if not isinstance(document, dict):  # unreadable: treat as free, and overwrite
-            return {"members": {}}, version
-        return document, version
+    def _read(self) -> LeaseView:
+        return LeaseView.read(self.blobs.read_current(self.url), self.url, self._ttl(), _now())
 
-    @staticmethod
-    def _alive(document: dict[str, Any], now: datetime) -> dict[str, str]:
-        members = document.get("members")
-        if not isinstance(members, dict):
-            return {}
-        alive: dict[str, str] = {}
-        for name, expiry in members.items():
-            with contextlib.suppress(TypeError, ValueError):
-                if _parse(expiry) > now:
-                    alive[str(name)] = expiry
-        return alive
-
-    def describe(self, document: dict[str, Any]) -> str:
-        alive = self._alive(document, _now())
-        expires = max(alive.values()) if alive else "now"
-        return (f"run {document.get('run_id', '?')} on {document.get('holder', '?')}, since "
-                f"{document.get('acquired_at', '?')}, lease expires {expires} unless renewed")
-
-    # -- taking, renewing, giving back -------------------------------------------------
-
-    def try_acquire(self) -> dict[str, Any] | None:
-        """Take or join the lease; returns None when done, or the holder's document."""
+    def try_acquire(self) -> LeaseView | None:
+        """Take or join the lease; returns None when done, or the lease another run holds."""
         while True:
-            document, version = self._read()
-            now = _now()
-            alive = self._alive(document, now) if document is not None else {}
-            if alive and document is not None and document.get("run_id") != self.run_id:
-                return document
-            if alive and document is not None:  # our own run: join it
-                new = {**document, "members": {**alive,
-                                               self.member: _stamp(now + self._ttl())}}
+            seen = self._read()
+            if seen.held and not seen.held_by(self.run_id):
+                return seen
+            expiry = _stamp(seen.now + self._ttl())
+            if seen.held and seen.document is not None:  # our own run: join it
+                new = {**seen.document,
+                       "members": {**seen.live_members(), self.member: expiry}}
             else:
                 new = {"job": self.job, "run_id": self.run_id, "holder": self.holder,
-                       "acquired_at": _stamp(now),
-                       "members": {self.member: _stamp(now + self._ttl())}}
+                       "acquired_at": _stamp(seen.now), "members": {self.member: expiry}}
             try:
-                self.blobs.write_if(self.url, orjson.dumps(new), version)
+                self.blobs.write_if(self.url, orjson.dumps(new), seen.version)
             except BlobConflict:
                 continue  # someone else changed it between our read and write: look again
             return None
@@ -166,29 +131,28 @@ class Lease:
             if holder is None:
                 return
             if not wait:
+                held = "is held" if holder.unreadable else "is running already"
                 raise LeaseError(
-                    f"job {self.job} is running already: {self.describe(holder)}. Run again "
-                    f"with --wait to wait for it; a run that was killed frees it when its "
-                    f"lease expires ({self.url})")
+                    f"job {self.job} {held}: {holder.describe()}. Run again with --wait to "
+                    f"wait for it; a run that was killed frees it when its lease expires "
+                    f"({self.url})")
             if not told and log is not None:
-                print(f"observes: job {self.job}: waiting for {self.describe(holder)}",
-                      file=log)
+                print(f"observes: job {self.job}: waiting for {holder.describe()}", file=log)
                 told = True
             sleep(poll)
 
     def renew(self) -> None:
         """Push our member's expiry forward; :class:`LeaseError` if the lease was lost."""
 
-        def renewed(document: dict[str, Any] | None,
-                    members: dict[str, str]) -> dict[str, Any] | None:
-            if document is None or document.get("run_id") != self.run_id or \
-                    self.member not in members:
-                holder = self.describe(document) if document else "nobody"
+        def renewed(seen: LeaseView) -> dict[str, Any] | None:
+            if seen.document is None or not seen.held_by(self.run_id) or \
+                    self.member not in seen.members:
+                holder = seen.describe() if seen.held else "nobody"
                 self.lost = (f"job {self.job}: this run's lease was lost (it expired; now "
                              f"{holder}); not committing")
                 raise LeaseError(self.lost)
-            return {**document, "members": {**members,
-                                            self.member: _stamp(_now() + self._ttl())}}
+            return {**seen.document, "members": {
+                **seen.live_members(), self.member: _stamp(seen.now + self._ttl())}}
 
         self._update(renewed)
 
@@ -196,27 +160,25 @@ class Lease:
         """Give back our member's share; the lease is free once no member is left."""
         self.stop_heartbeat()
 
-        def released(document: dict[str, Any] | None,
-                     members: dict[str, str]) -> dict[str, Any] | None:
-            if document is None or document.get("run_id") != self.run_id:
+        def released(seen: LeaseView) -> dict[str, Any] | None:
+            if seen.document is None or not seen.held_by(self.run_id):
                 return None  # not ours any more: nothing to give back
-            return {**document, "members": {name: expiry for name, expiry in members.items()
-                                            if name != self.member}}
+            return {**seen.document, "members": {
+                name: expiry for name, expiry in seen.live_members().items()
+                if name != self.member}}
 
         self._update(released)
 
-    def _update(self, change: Callable[[dict[str, Any] | None, dict[str, str]],
-                                       dict[str, Any] | None]) -> None:
-        """Compare and swap: ``change(document, live members)`` gives the new document
-        (None: leave it); a write that lost a race reads again and retries."""
+    def _update(self, change: Callable[[LeaseView], dict[str, Any] | None]) -> None:
+        """Compare and swap: ``change(lease as read)`` gives the new document (None: leave
+        it); a write that lost a race reads again and retries."""
         while True:
-            document, version = self._read()
-            members = self._alive(document, _now()) if document is not None else {}
-            new = change(document, members)
+            seen = self._read()
+            new = change(seen)
             if new is None:
                 return
             try:
-                self.blobs.write_if(self.url, orjson.dumps(new), version)
+                self.blobs.write_if(self.url, orjson.dumps(new), seen.version)
             except BlobConflict:
                 continue
             return

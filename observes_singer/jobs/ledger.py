@@ -31,6 +31,7 @@ from typing import Any
 
 import orjson
 
+from observes_singer.jobs.moments import parse_moment, stamp
 from observes_singer.store.storage import BlobStore, StorageError
 
 
@@ -47,10 +48,6 @@ class Shard:
     @property
     def suffix(self) -> str:
         return f"shard-{self.index}-of-{self.count}"
-
-
-def stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def runs_prefix(state_store: str, job: str) -> str:
@@ -113,16 +110,6 @@ class _Entry:
     url: str
     record: dict[str, Any]
     finished: datetime
-
-
-def parse_moment(text: str) -> datetime | None:
-    """An ISO 8601 date-time in UTC, whatever its offset (``Z``, ``+00:00``, ``+0200``,
-    ...); one without an offset is UTC, as the ledger writes. ``None`` if it is not one."""
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 _KEY_STAMP = re.compile(r"\d{8}T\d{6}Z")

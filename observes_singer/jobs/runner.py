@@ -35,7 +35,8 @@ from observes_singer.jobs.environment import (
     PARENT_SHARD_COUNT_ENV,
     RUN_ID_ENV,
 )
-from observes_singer.jobs.files import CommandJob, Job, JobError, dependents
+from observes_singer.jobs.files import CommandJob, Job, JobError
+from observes_singer.jobs.final_phases import final_phases
 from observes_singer.jobs.lease import Lease, holder_name, lease_url
 from observes_singer.jobs.ledger import Shard, record_run
 from observes_singer.jobs.run import (
@@ -62,7 +63,7 @@ def run(job: Job | CommandJob, blobs: BlobStore, extra: Sequence[str] = (),
     count = shards if shards is not None else job.shards
     # Known before the run starts: a broken job file fails now, not after the work.
     finals = [] if only or shard is not None or os.environ.get(BATCH_JOB_ID_ENV) else \
-        dependents(job)
+        final_phases(job, log)
     run_id = run_id_from_environment() or new_run_id()
     if shard is None and count is not None:
         code = _fan_out(job, blobs, count, extra, wait, endpoint_url, log, run_id)

@@ -20,6 +20,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
@@ -63,6 +64,17 @@ class Location:
 class BlobInfo:
     url: str
     size: int
+
+
+@dataclass(frozen=True, slots=True)
+class CurrentBlob:
+    """A blob as read for a compare-and-swap: its bytes, the version token for
+    :meth:`BlobStore.write_if`, and when the store last wrote it (S3's ``LastModified``, by
+    the store's clock, not the writer's; on disk the file's modification time)."""
+
+    data: bytes
+    version: str
+    modified: datetime
 
 
 def parse_url(url: str) -> Location:
@@ -258,21 +270,30 @@ class BlobStore:
 
     def read_versioned(self, url: str) -> tuple[bytes, str] | None:
         """The blob and a version token for :meth:`write_if`, or None when there is none."""
+        current = self.read_current(url)
+        return None if current is None else (current.data, current.version)
+
+    def read_current(self, url: str) -> CurrentBlob | None:
+        """The blob, its version token and its modification time (one read: all three
+        belong to the same version), or None when there is none."""
         loc = parse_url(url)
         if loc.scheme == "s3":
             try:
                 with self._s3_errors(url, "read"):
                     answer = self.s3.get_object(Bucket=loc.bucket, Key=loc.key)
-                    return answer["Body"].read(), str(answer["ETag"])
+                    return CurrentBlob(answer["Body"].read(), str(answer["ETag"]),
+                                       answer["LastModified"].astimezone(UTC))
             except BlobNotFound:
                 return None
         try:
-            data = Path(loc.key).read_bytes()
+            with open(loc.key, "rb") as handle:
+                modified = os.fstat(handle.fileno()).st_mtime
+                data = handle.read()
         except (FileNotFoundError, NotADirectoryError):
             return None
         except OSError as exc:
             raise StorageError(f"{url}: cannot read: {exc.strerror}") from None
-        return data, _digest(data)
+        return CurrentBlob(data, _digest(data), datetime.fromtimestamp(modified, UTC))
 
     def write_if(self, url: str, data: bytes, version: str | None) -> None:
         """Write the blob only if it is still at ``version`` (from :meth:`read_versioned`),

@@ -1,9 +1,11 @@
 """Cancel a project's CI jobs that have been created, pending or running for too long.
 
 A job stuck for hours holds a runner and blocks its pipeline. This lists the jobs in
-those states (GitLab's ``scope[]`` filter), keeps those created before the threshold,
+those states (GitLab's ``scope[]`` filter), keeps those in their state since before the
+threshold (a running job since it started, a created or pending one since it was created),
 and cancels each one (``POST /projects/:id/jobs/:job_id/cancel``), printing a line per
-job. ``--dry-run`` prints without cancelling. Requests go through the tap kit: 429, 5xx
+job; only what GitLab answers as cancelled is counted (a job may finish between the listing
+and the cancel). ``--dry-run`` prints without cancelling. Requests go through the tap kit: 429, 5xx
 and dropped connections are retried under its one policy, the token is sent as
 ``PRIVATE-TOKEN``, never printed, and never sent to another host than ``--api-url``'s
 (a redirect there is an error).
@@ -21,16 +23,18 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import IO
+from typing import IO, Any
 from urllib.parse import quote
 
 from observes_singer.command import run_main
 from observes_singer.tapkit.errors import SourceError
 from observes_singer.tapkit.http import Client
+from observes_singer.tapkit.moments import instant
 from tap_gitlab.session import DEFAULT_API_URL, gitlab_client
 
 PROG = "gitlab-cancel-stuck-jobs"
 STUCK_STATES = ("created", "pending", "running")
+CANCELLED = ("canceled", "canceling")  # what GitLab answers a cancel that took
 _DURATION = re.compile(r"(\d+)\s*([smhd])")
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 MAX_DURATION_SECONDS = 36500 * 86400
@@ -59,48 +63,73 @@ class StuckJob:
     id: int
     name: str
     status: str
-    created_at: datetime
+    since: datetime  # when it entered its state: started_at when running, else created_at
     web_url: str
+
+    def age(self, now: datetime) -> str:
+        return f"{self.status} for {(now - self.since).total_seconds() / 3600:.1f} h"
+
+
+def in_state_since(job: dict[str, Any]) -> datetime:
+    """When a job entered its stuck state. A pipeline creates all its jobs at once, so a
+    later stage's job is created hours before it runs: a running job is aged from
+    ``started_at`` (``created_at`` if GitLab gives none), a created or pending one from
+    ``created_at``."""
+    started = instant(job.get("started_at")) if job["status"] == "running" else None
+    since = started or instant(job["created_at"])
+    assert since is not None
+    return since
 
 
 def stuck_jobs(client: Client, project: str, older_than: timedelta,
-               now: datetime | None = None) -> Iterator[StuckJob]:
-    """The project's jobs in a stuck state created before ``now - older_than``."""
-    cutoff = (now or datetime.now(UTC)) - older_than
+               now: datetime) -> Iterator[StuckJob]:
+    """The project's jobs that have been in a stuck state since before ``now -
+    older_than``."""
+    cutoff = now - older_than
     params = [*(("scope[]", s) for s in STUCK_STATES), ("per_page", "100")]
     for page in client.pages(f"/projects/{quote(project, safe='')}/jobs", params=params,
                              resource=f"project {project}"):
         for job in page.json():
-            created = datetime.fromisoformat(job["created_at"].replace("Z", "+00:00"))
-            if job["status"] in STUCK_STATES and created < cutoff:
-                yield StuckJob(job["id"], job.get("name", ""), job["status"], created,
+            if job["status"] not in STUCK_STATES:
+                continue
+            since = in_state_since(job)
+            if since < cutoff:
+                yield StuckJob(job["id"], job.get("name", ""), job["status"], since,
                                job.get("web_url", ""))
 
 
 def cancel_job(client: Client, project: str, job_id: int) -> str:
-    """Cancel one job; returns its status after (``canceled``)."""
+    """Ask GitLab to cancel one job; returns the status it answers: ``canceled`` (or
+    ``canceling`` while the job stops), or the final status of a job that finished
+    meanwhile."""
     response = client.request("POST", f"/projects/{quote(project, safe='')}/jobs/{job_id}"
                               "/cancel", resource=f"project {project}")
     return str(response.json().get("status", "?"))
 
 
 def cancel_stuck_jobs(client: Client, projects: list[str], older_than: timedelta,
-                      dry_run: bool, out: IO[str]) -> int:
-    """Cancel (or, dry, list) the stuck jobs; returns how many there were."""
+                      dry_run: bool, out: IO[str], now: datetime | None = None,
+                      log: IO[str] = sys.stderr) -> int:
+    """Cancel (or, dry, list) the stuck jobs, one line each on ``out``; returns how many
+    GitLab cancelled (dry: how many it would be asked to). A job that ended before its
+    cancel is named on ``log``, not counted."""
+    now = now or datetime.now(UTC)
     count = 0
     for project in projects:
         # Collect first: cancelling while paging would shift the pages under us.
-        for job in list(stuck_jobs(client, project, older_than)):
-            count += 1
-            age = datetime.now(UTC) - job.created_at
-            hours = age.total_seconds() / 3600
+        for job in list(stuck_jobs(client, project, older_than, now)):
+            what = f"{project} job {job.id} ({job.name}, {job.age(now)})"
             if dry_run:
-                print(f"would cancel {project} job {job.id} ({job.name}, {job.status} for "
-                      f"{hours:.1f} h) {job.web_url}", file=out)
+                count += 1
+                print(f"would cancel {what} {job.web_url}", file=out)
+                continue
+            status = cancel_job(client, project, job.id)
+            if status in CANCELLED:
+                count += 1
+                print(f"cancelled {what} -> {status} {job.web_url}", file=out)
             else:
-                status = cancel_job(client, project, job.id)
-                print(f"cancelled {project} job {job.id} ({job.name}, {job.status} for "
-                      f"{hours:.1f} h) -> {status} {job.web_url}", file=out)
+                print(f"{PROG}: not cancelled {what}: it ended {status} meanwhile "
+                      f"{job.web_url}", file=log)
     return count
 
 
@@ -113,7 +142,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--project", action="append", required=True, metavar="PATH_OR_ID",
                         help="project to look at (repeatable)")
     parser.add_argument("--older-than", default="8h", metavar="DURATION",
-                        help="age since the job was created: 8h, 90m, 2d (default 8h)")
+                        help="how long a job has been in its state: a running one since "
+                        "it started, a created or pending one since it was created: 8h, "
+                        "90m, 2d (default 8h)")
     parser.add_argument("--dry-run", action="store_true", help="list, do not cancel")
     parser.add_argument("--api-url", default=DEFAULT_API_URL, metavar="URL",
                         help=f"GitLab's API root (default {DEFAULT_API_URL})")

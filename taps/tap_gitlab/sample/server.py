@@ -5,7 +5,8 @@ gitlab-cancel-stuck-jobs use, the way GitLab does: ``PRIVATE-TOKEN`` authenticat
 otherwise), projects by id or URL-encoded path (404 otherwise), offset pagination
 (``per_page`` up to 100, ``X-Page``/``X-Next-Page``/``X-Total`` and ``Link``
 rel="next"), ``updated_after`` with ``order_by=updated_at&sort=asc``, jobs newest first,
-``scope[]`` on jobs, the job cancel endpoint, and a rate limit answered with 429,
+``scope[]`` on jobs, the job cancel endpoint (which answers a job that finished meanwhile,
+``finish_before_cancel``, with its final status), and a rate limit answered with 429,
 ``Retry-After`` and ``RateLimit-Reset`` (a Unix time, as GitLab sends it). The kit adds
 the request log, injected failures and redirects.
 
@@ -178,6 +179,9 @@ class GitLabServer(FakeAPI):
                          rate_limit=rate_limit)
         self.link_origin: str | None = None
         self.refuse_statistics = 0
+        # job id -> the status a job ends in between a listing and its cancel: GitLab then
+        # answers the cancel with that final status
+        self.finish_before_cancel: dict[int, str] = {}
         self.route("GET", "/groups/{group}/projects", self._group_projects)
         self.route("GET", "/projects/{project}", self._project)
         add_delivery_routes(self, self.data.project)
@@ -296,6 +300,8 @@ class GitLabServer(FakeAPI):
         found = self.data.project(project)
         for candidate in found.jobs if found else []:
             if str(candidate["id"]) == job:
+                if candidate["id"] in self.finish_before_cancel:
+                    set_job_status(candidate, self.finish_before_cancel[candidate["id"]])
                 if candidate["status"] in STUCK:
                     candidate["status"] = "canceled"
                 return Reply(201, candidate)

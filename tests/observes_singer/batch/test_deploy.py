@@ -415,3 +415,21 @@ def test_a_command_job_needs_a_shared_state_store(deployment: Deployment,
     code, _, err = deployment.deploy("--state-store", "/tmp/observes-state/")
     assert code == 1 and "give an S3 URL (s3://bucket/prefix/)" in err
     assert deployment.revisions("tool") == []
+
+
+def test_a_one_time_schedule_in_the_past_is_refused_before_anything_changes(
+        deployment: Deployment) -> None:
+    deployment.write("gitlab", GITLAB.format(memory=2048).replace(
+        "cron(0 5 * * ? *)", "at(2020-01-01T05:00:00)"))
+    code, out, err = deployment.deploy()
+    assert code != 0 and out == ""
+    assert "job gitlab: [batch] schedule: at(2020-01-01T05:00:00) (America/Bogota) is in " \
+        "the past: a one-time schedule never runs" in err
+    assert deployment.revisions("gitlab") == [] and deployment.schedule("gitlab") is None
+    deployment.write("gitlab", GITLAB.format(memory=2048).replace(
+        "cron(0 5 * * ? *)", "at(2190-01-01T05:00:00)"))
+    code, out, err = deployment.deploy()
+    assert code == 0, err
+    schedule = deployment.schedule("gitlab")
+    assert schedule is not None
+    assert schedule["ScheduleExpression"] == "at(2190-01-01T05:00:00)"

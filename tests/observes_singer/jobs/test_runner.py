@@ -430,7 +430,7 @@ def test_a_batch_table_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     (("cron(0 5 * * ? *)", "cron(0 5 * * *)"), "a cron expression has six fields"),
     (("cron(0 5 * * ? *)", "cron(0 5 1 * 1 *)"), "day-of-month or day-of-week must be ?"),
     (("cron(0 5 * * ? *)", "rate(6 hourz)"), "a rate is a whole number and a unit"),
-    (("cron(0 5 * * ? *)", "daily"), "'daily' is not a schedule"),
+    (("cron(0 5 * * ? *)", "daily"), "'daily': not a schedule"),
     (('"ssm:/observes/other"', '"glpat-abcdef"'), "secrets.OTHER: give a reference, never "
      "the value"),
     (("PROJECT", "AWS_BATCH_X"), "AWS_BATCH_X: AWS Batch reserves names"),

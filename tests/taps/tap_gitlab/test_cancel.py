@@ -21,8 +21,9 @@ def gitlab() -> Iterator[GitLabServer]:
     with GitLabServer(SampleGitLab(projects=1, pipelines=12, token=TOKEN)) as server:
         project = server.data.projects[0]
         fresh = dict(project.jobs[2])  # a running job that started a minute ago
-        fresh.update({"id": 1, "created_at": (datetime.now(UTC) - timedelta(minutes=1))
-                      .strftime("%Y-%m-%dT%H:%M:%S.000Z")})
+        a_minute_ago = (datetime.now(UTC) - timedelta(minutes=1)).strftime(
+            "%Y-%m-%dT%H:%M:%S.000Z")
+        fresh.update({"id": 1, "created_at": a_minute_ago, "started_at": a_minute_ago})
         project.jobs.append(fresh)
         yield server
 
@@ -101,3 +102,47 @@ def test_durations() -> None:
     assert parse_duration("2d") == timedelta(days=2)
     with pytest.raises(ValueError):
         parse_duration("8 hours")
+
+
+def later_stage_job(server: GitLabServer, job_id: int, *, started: timedelta | None) -> None:
+    """A running job its pipeline created 20 hours ago, which started ``started`` ago
+    (None: GitLab gives no ``started_at``)."""
+    now = datetime.now(UTC)
+    job = dict(server.data.projects[0].jobs[2])
+    job.update({"id": job_id, "status": "running",
+                "created_at": (now - timedelta(hours=20)).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                "started_at": (now - started).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+                if started is not None else None})
+    server.data.projects[0].jobs.append(job)
+
+
+def test_a_running_job_is_aged_from_when_it_started(gitlab: GitLabServer) -> None:
+    later_stage_job(gitlab, 2, started=timedelta(hours=1))
+    later_stage_job(gitlab, 3, started=timedelta(hours=9))
+    later_stage_job(gitlab, 4, started=None)  # no started_at: aged from its creation
+    dry = cancel(gitlab, "--older-than", "8h", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert " job 2 " not in dry.stdout  # started an hour ago: healthy
+    (line,) = [line for line in dry.stdout.splitlines() if " job 3 " in line]
+    assert "running for 9.0 h" in line
+    assert "running for 20.0 h" in next(line for line in dry.stdout.splitlines()
+                                        if " job 4 " in line)
+    result = cancel(gitlab, "--older-than", "8h")
+    assert result.returncode == 0, result.stderr
+    assert statuses(gitlab)[2] == "running" and statuses(gitlab)[3] == "canceled"
+    assert "job 3 (" in result.stdout and "running for 9.0 h) -> canceled" in result.stdout
+
+
+def test_a_job_that_finished_before_its_cancel_is_not_counted(gitlab: GitLabServer) -> None:
+    old_running = [job["id"] for job in gitlab.data.projects[0].jobs
+                   if job["status"] == "running" and job["id"] != 1]
+    gitlab.finish_before_cancel[old_running[0]] = "success"
+    result = cancel(gitlab, "--older-than", "8h")
+    assert result.returncode == 0, result.stderr
+    assert statuses(gitlab)[old_running[0]] == "success"
+    cancelled = result.stdout.splitlines()
+    assert len(cancelled) == 2 and all("-> canceled" in line for line in cancelled)
+    assert f"job {old_running[0]} " not in result.stdout
+    assert f"not cancelled observes/project-0 job {old_running[0]} " in result.stderr
+    assert "it ended success meanwhile" in result.stderr
+    assert "gitlab-cancel-stuck-jobs: cancelled 2 job(s) older than 8h" in result.stderr

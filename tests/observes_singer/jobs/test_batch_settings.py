@@ -1,0 +1,86 @@
+"""A job file's [batch] table refuses what would hurt in production: a secret stored in
+clear in the job definition, and a schedule EventBridge Scheduler would never run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from observes_singer.jobs.files import JobError, load_job
+
+
+def job_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch: str) -> None:
+    monkeypatch.setenv("OBSERVES_JOBS_DIR", str(tmp_path / "jobs"))
+    (tmp_path / "jobs").mkdir()
+    (tmp_path / "jobs" / "job.toml").write_text(f'command = ["true"]\n[batch]\n{batch}\n')
+
+
+@pytest.mark.parametrize(("environment", "why"), [
+    ('DB_PASSWORD = "hunter2-in-clear"', "DB_PASSWORD looks like a secret's name"),
+    ('api_token = "hunter2-in-clear"', "api_token looks like a secret's name"),
+    ('CLIENT_SECRET = "hunter2-in-clear"', "CLIENT_SECRET looks like a secret's name"),
+    ('AWS_ACCESS_KEY = "hunter2-in-clear"', "AWS_ACCESS_KEY looks like a secret's name"),
+    ('WAREHOUSE = "postgresql://etl:hunter2-in-clear@db:5432/w"',
+     "WAREHOUSE holds a URL with credentials"),
+])
+def test_a_secret_in_the_batch_environment_is_refused_without_showing_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, environment: str, why: str) -> None:
+    job_file(tmp_path, monkeypatch, f"environment = {{ {environment} }}")
+    with pytest.raises(JobError) as refused:
+        load_job("job")
+    message = str(refused.value)
+    assert message.startswith(f"{tmp_path / 'jobs' / 'job.toml'}: batch.environment: {why}")
+    assert "name it in secrets" in message and "hunter2" not in message
+
+
+def test_plain_settings_in_the_batch_environment_are_kept(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    job_file(tmp_path, monkeypatch, 'environment = { PROJECT = "group/project", '
+             'API_URL = "https://gitlab.com/api/v4" }')
+    job = load_job("job")
+    assert job.batch is not None and job.batch.environment["PROJECT"] == "group/project"
+
+
+@pytest.mark.parametrize(("schedule", "message"), [
+    ("cron(99 99 * * ? *)", "minutes '99': from 0 to 59"),
+    ("cron(0 24 * * ? *)", "hours '24': from 0 to 23"),
+    ("cron(0 5 32 * ? *)", "day-of-month '32': from 1 to 31"),
+    ("cron(0 5 0 * ? *)", "day-of-month '0': from 1 to 31"),
+    ("cron(0 5 ? 13 MON *)", "month '13': from 1 to 12 or JAN-DEC"),
+    ("cron(0 5 ? * 8 *)", "day-of-week '8': from 1 to 7 or SUN-SAT"),
+    ("cron(0 5 ? * FUN *)", "day-of-week 'FUN': from 1 to 7 or SUN-SAT"),
+    ("cron(0 5 ? * 2#6 *)", "day-of-week '2#6': DAY#N takes one day and N from 1 to 5"),
+    ("cron(0 5 * * ? 2200)", "year '2200': from 1970 to 2199"),
+    ("cron(0/0 5 * * ? *)", "minutes '0/0': an increment is START/N"),
+    ("cron(0 5-25 * * ? *)", "hours '25': from 0 to 23"),
+    ("cron(0 5 * * ? 1969-1999)", "year '1969': from 1970 to 2199"),
+    ("at(2026-13-01T05:00:00)", "month must be in 1..12"),
+    ("at(2026-12-01 05:00)", "write at(yyyy-mm-ddThh:mm:ss)"),
+])
+def test_a_schedule_out_of_eventbridge_ranges_is_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, schedule: str, message: str) -> None:
+    job_file(tmp_path, monkeypatch, f'schedule = "{schedule}"')
+    with pytest.raises(JobError) as refused:
+        load_job("job")
+    assert f"batch.schedule: {schedule!r}: {message}" in str(refused.value)
+
+
+@pytest.mark.parametrize("schedule", [
+    "cron(0 5 * * ? *)", "cron(0/15 8-17 ? * MON-FRI *)", "cron(0 8 L * ? *)",
+    "cron(0 8 15W * ? *)", "cron(0 8 LW * ? *)", "cron(0 8 ? * 6L *)",
+    "cron(0 8 ? * 3#2 *)", "cron(5,35 */2 1-15/3 JAN,jul ? 2026-2030)", "rate(6 hours)",
+    "at(2026-12-01T05:00:00)",
+])
+def test_schedules_eventbridge_takes_are_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              schedule: str) -> None:
+    job_file(tmp_path, monkeypatch, f'schedule = "{schedule}"')
+    job = load_job("job")
+    assert job.batch is not None and job.batch.schedule == schedule
+
+
+def test_an_unknown_time_zone_is_refused(tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    job_file(tmp_path, monkeypatch, 'schedule = "rate(1 day)"\ntimezone = "Mars/Olympus"')
+    with pytest.raises(JobError, match=r"timezone: 'Mars/Olympus' is not an IANA time zone"):
+        load_job("job")
