@@ -30,6 +30,8 @@ from observes_singer.command import run_main
 __all__ = ["DEBUG_ENV", "TapFailure", "failure_line", "tap_main"]
 
 DEBUG_ENV = "OBSERVES_DEBUG"
+"""`1`: a tap that fails prints the traceback before its one `tap-x: error:` line (as
+`--debug` does). Read by every tap on the tap kit."""
 DEBUG_FLAG = "--debug"
 MASK = "***"
 SHORTEST_SECRET = 4
