@@ -21,6 +21,7 @@ while the cause stays), and a failed run is seen where a warning is not.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,7 +32,7 @@ from singer_sdk import Stream
 from observes_singer.tapkit.moments import instant, iso
 
 __all__ = ["CLOCK_SKEW", "FutureBookmark", "FutureBookmarkError", "future_bookmarks",
-           "time_keyed"]
+           "time_bookmarks", "time_keyed", "unreadable_bookmarks"]
 
 CLOCK_SKEW = timedelta(minutes=10)
 """How far a bookmark may be ahead of the run's start: the source's clock and the tap's
@@ -51,7 +52,7 @@ class FutureBookmark:
     stream: str
     partition: Mapping[str, Any] | None
     key: str
-    value: str
+    value: Any
 
     def where(self) -> str:
         """``check_results (checkId=0b2f...)``, or the stream alone."""
@@ -79,12 +80,10 @@ def _bookmarks(stream_state: Mapping[str, Any]) -> Iterator[tuple[Mapping[str, A
             yield partition.get("context") or {}, partition
 
 
-def future_bookmarks(streams: Iterable[Stream], state: Mapping[str, Any], now: datetime,
-                     skew: timedelta = CLOCK_SKEW) -> list[FutureBookmark]:
-    """The bookmarks of ``streams`` in ``state`` (a tap's bare state) on their date-time
-    replication key that are later than ``now`` + ``skew``."""
-    found = []
-    limit = now + skew
+def time_bookmarks(streams: Iterable[Stream], state: Mapping[str, Any]
+                   ) -> Iterator[FutureBookmark]:
+    """Every bookmark of ``streams`` in ``state`` (a tap's bare state) on their date-time
+    replication key, the stream's own and each partition's."""
     bookmarks = state.get("bookmarks") or {}
     for stream in streams:
         stream_state = bookmarks.get(stream.name)
@@ -95,12 +94,36 @@ def future_bookmarks(streams: Iterable[Stream], state: Mapping[str, Any], now: d
             value = bookmark.get("replication_key_value")
             if bookmark.get("replication_key") not in (None, key) or value is None:
                 continue
-            try:
-                moment = instant(value)
-            except ValueError:
-                continue  # not a time: the stream says so when it reads it
-            if moment is not None and moment > limit:
-                found.append(FutureBookmark(stream.name, partition, key, str(value)))
+            yield FutureBookmark(stream.name, partition, key, value)
+
+
+def future_bookmarks(streams: Iterable[Stream], state: Mapping[str, Any], now: datetime,
+                     skew: timedelta = CLOCK_SKEW) -> list[FutureBookmark]:
+    """The bookmarks of ``streams`` in ``state`` (a tap's bare state) on their date-time
+    replication key that are later than ``now`` + ``skew``."""
+    found = []
+    limit = now + skew
+    for bookmark in time_bookmarks(streams, state):
+        try:
+            moment = instant(bookmark.value)
+        except ValueError:
+            continue  # not a time: :func:`unreadable_bookmarks` finds it
+        if moment is not None and moment > limit:
+            found.append(dataclasses.replace(bookmark, value=str(bookmark.value)))
+    return found
+
+
+def unreadable_bookmarks(streams: Iterable[Stream], state: Mapping[str, Any]
+                         ) -> list[FutureBookmark]:
+    """The bookmarks of ``streams`` on their date-time key that are not a time."""
+    found = []
+    for bookmark in time_bookmarks(streams, state):
+        try:
+            readable = isinstance(bookmark.value, str) and instant(bookmark.value) is not None
+        except ValueError:
+            readable = False
+        if not readable:
+            found.append(bookmark)
     return found
 
 

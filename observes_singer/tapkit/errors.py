@@ -38,6 +38,12 @@ class SourceError(FatalAPIError):
         self.status = status
 
 
+class NotJSONError(SourceError, ValueError):
+    """A source answered with a body that is not JSON where JSON was expected (an HTML
+    page from a proxy, an answer cut off). A ``ValueError`` too, as ``response.json()``'s
+    own error is, so that code that takes a body that is not JSON as no body still does."""
+
+
 class ForeignHostError(SourceError):
     """A request would have carried a credential to another origin; it was not sent."""
 
@@ -70,6 +76,26 @@ def no_answer_error(source: str, where: str, error: BaseException, tries: int) -
     message = (f"no answer from {source} for {where}: {failure_kind(error)} "
                f"(gave up after {tries} tries)")
     return SourceError(message, source=source)
+
+
+SHOWN_BYTES = 60
+"""How much of a body that is not JSON a message quotes."""
+
+
+def not_json_error(source: str, response: requests.Response) -> NotJSONError:
+    """``200 from GitLab for GET /api/v4/projects: the answer is not JSON (text/html, 1234
+    bytes: '<!DOCTYPE html>...')``: what answered what, and the first bytes."""
+    request = response.request
+    method = request.method if request is not None else "GET"
+    where = f"{method} {safe_path(response.url or '')}"
+    content_type = response.headers.get("Content-Type") or "no content type"
+    body = response.content or b""
+    first = body[:SHOWN_BYTES].decode("utf-8", "replace")
+    more = "..." if len(body) > SHOWN_BYTES else ""
+    return NotJSONError(
+        f"{response.status_code} from {source} for {where}: the answer is not JSON, or is "
+        f"cut off ({content_type}, {len(body)} bytes: {first!r}{more})",
+        source=source, status=response.status_code)
 
 
 def failure_kind(error: BaseException) -> str:

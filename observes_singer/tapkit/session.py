@@ -15,17 +15,22 @@ credential would only come back as a 401 that blames the credential.
 Given a :class:`~observes_singer.tapkit.pacing.Pacing`, the session waits as it says
 before sending each request (a retry and a redirect followed included), so that the
 source never sees more requests than its rate limit allows.
+
+Every answer is a :class:`SourceResponse`: its ``json()`` raises a
+:class:`~observes_singer.tapkit.errors.NotJSONError` naming the source, the request, the
+content type and the first bytes, where requests' own error says only where the parser
+stopped.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import requests
 
-from observes_singer.tapkit.errors import ForeignHostError, safe_path
+from observes_singer.tapkit.errors import ForeignHostError, not_json_error, safe_path
 from observes_singer.tapkit.pacing import Pacing
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -43,6 +48,18 @@ def origin(url: str) -> str:
     if ":" in host:
         host = f"[{host}]"
     return f"{scheme}://{host}:{port or _DEFAULT_PORTS.get(scheme, 0)}"
+
+
+class SourceResponse(requests.Response):
+    """An answer of ``source``, whose body is JSON or a :class:`NotJSONError`."""
+
+    source = "the source"
+
+    def json(self, **kwargs: Any) -> Any:
+        try:
+            return super().json(**kwargs)
+        except ValueError:
+            raise not_json_error(self.source, self) from None
 
 
 class OriginSession(requests.Session):
@@ -97,7 +114,10 @@ class OriginSession(requests.Session):
                 f"moved, set {setting} to its new address", source=self.source)
         if self.pacing is not None:
             self.pacing.before(request)
-        return super().send(request, **kwargs)
+        response = super().send(request, **kwargs)
+        response.__class__ = SourceResponse  # the same object, with SourceResponse.json
+        cast(SourceResponse, response).source = self.source
+        return response
 
     def carries_credentials(self, request: requests.PreparedRequest) -> bool:
         return any(name in request.headers for name in self.credential_headers)

@@ -14,6 +14,9 @@
   read, the bookmarks of the selected streams on a date-time key are checked against it:
   one later than the run's start is an error, not a run that reads nothing
   (:mod:`observes_singer.tapkit.bookmarks`).
+- The state is checked before anything is read: its shape when it is loaded, then the
+  bookmarks on a date-time key of the selected streams, which must be times
+  (:mod:`observes_singer.tapkit.state_check`).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, datetime
 from functools import cached_property
+from pathlib import PurePath
 from typing import Any
 
 from singer_sdk import Tap
@@ -31,6 +35,11 @@ from observes_singer import DISTRIBUTION
 from observes_singer.store.state import tap_state
 from observes_singer.tapkit.bookmarks import future_bookmark_error, future_bookmarks
 from observes_singer.tapkit.settings import config_errors
+from observes_singer.tapkit.state_check import (
+    check_bookmark_times,
+    check_state_document,
+    check_state_shape,
+)
 
 
 class SourceTap(Tap):
@@ -38,6 +47,13 @@ class SourceTap(Tap):
     whose first paragraph says what the tap reads (``--about`` shows it)."""
 
     package_name = DISTRIBUTION
+
+    def __init__(self, *args: Any, state: Any = None, **kwargs: Any) -> None:
+        if state is not None and not isinstance(state, str | PurePath):
+            # Before discovery, which may already ask the source (DynamoDB, Zoho).
+            check_state_document(state)
+            check_state_shape(tap_state(state))
+        super().__init__(*args, state=state, **kwargs)
 
     @classmethod
     def about_description(cls) -> str | None:
@@ -68,7 +84,9 @@ class SourceTap(Tap):
         return errors
 
     def load_state(self, state: dict[str, Any]) -> None:
-        super().load_state(tap_state(state))
+        bare = tap_state(state)
+        check_state_shape(bare)
+        super().load_state(bare)
 
     @cached_property
     def run_started(self) -> datetime:
@@ -83,9 +101,12 @@ class SourceTap(Tap):
         super().sync_all()
 
     def check_bookmarks(self) -> None:
-        """Raise :class:`~observes_singer.tapkit.bookmarks.FutureBookmarkError` when a
-        selected stream's time bookmark is later than :attr:`run_started`."""
+        """Raise :class:`~observes_singer.tapkit.state_check.BadStateError` when a selected
+        stream's time bookmark is not a time, and
+        :class:`~observes_singer.tapkit.bookmarks.FutureBookmarkError` when one is later
+        than :attr:`run_started`."""
         selected = [s for s in self.streams.values() if s.selected]
+        check_bookmark_times(selected, self.state)
         found = future_bookmarks(selected, self.state, self.run_started)
         if found:
             raise future_bookmark_error(found, self.run_started)

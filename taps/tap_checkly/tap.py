@@ -8,6 +8,7 @@ from typing import Any
 from singer_sdk import typing as th
 
 from observes_singer.tapkit.budget import budget_settings
+from observes_singer.tapkit.cli import tap_main
 from observes_singer.tapkit.pacing import Pacing
 from observes_singer.tapkit.tap import SourceTap
 from tap_checkly.alerts import CheckAlertsStream
@@ -80,7 +81,7 @@ class TapCheckly(SourceTap):
 
 
 def main() -> None:
-    TapCheckly.cli()
+    tap_main(TapCheckly)
 
 
 if __name__ == "__main__":

@@ -62,21 +62,27 @@ class Table:
 
 def describe(client: Any, table: str) -> Table:
     try:
-        answer = client.describe_table(TableName=table)["Table"]
+        answer = client.describe_table(TableName=table).get("Table") or {}
     except ClientError as error:
         code = error_code(error)
         if code == "ResourceNotFoundException":
             raise SourceError(f"table {table!r} not found ({where(client)}); check tables, "
                               "region and endpoint_url", source=SOURCE) from None
-        raise SourceError(f"DescribeTable of {table!r} failed: {code}: "
+        raise SourceError(f"DynamoDB DescribeTable of {table!r} failed: {code}: "
                           f"{error.response.get('Error', {}).get('Message', '')}",
                           source=SOURCE) from None
     except BotoCoreError as error:
-        raise SourceError(f"DescribeTable of {table!r} failed: {error}",
+        raise SourceError(f"DynamoDB DescribeTable of {table!r} failed: {error}",
                           source=SOURCE) from None
-    schema = sorted(answer["KeySchema"], key=lambda part: part["KeyType"] != "HASH")
-    types = {a["AttributeName"]: a["AttributeType"] for a in answer["AttributeDefinitions"]}
-    keys = [part["AttributeName"] for part in schema]
+    try:
+        schema = sorted(answer["KeySchema"], key=lambda part: part["KeyType"] != "HASH")
+        types = {a["AttributeName"]: a["AttributeType"]
+                 for a in answer["AttributeDefinitions"]}
+        keys = [part["AttributeName"] for part in schema]
+    except (KeyError, TypeError):
+        raise SourceError(f"DynamoDB DescribeTable of {table!r} answered no key schema "
+                          f"({where(client)}); is endpoint_url a DynamoDB endpoint?",
+                          source=SOURCE) from None
     return Table(table, keys, {key: types[key] for key in keys}, answer.get("ItemCount"))
 
 
@@ -121,10 +127,10 @@ class Scanner:
                 code = error_code(error)
                 if code not in THROTTLING:
                     message = error.response.get("Error", {}).get("Message", "")
-                    raise SourceError(f"Scan of {what} failed: {code}: {message}",
+                    raise SourceError(f"DynamoDB Scan of {what} failed: {code}: {message}",
                                       source=SOURCE) from None
                 if tries >= self.policy.max_tries:
-                    raise SourceError(f"Scan of {what}: still throttled ({code}) after "
+                    raise SourceError(f"DynamoDB Scan of {what}: still throttled ({code}) after "
                                       f"{tries} tries, each retried by boto3; try later or "
                                       "with fewer segments", source=SOURCE) from None
                 self.throttled += 1
@@ -133,5 +139,5 @@ class Scanner:
                          f"{wait:.1f} s (try {tries + 1} of {self.policy.max_tries})")
                 self.policy.sleep(wait)
             except BotoCoreError as error:
-                raise SourceError(f"Scan of {what} failed: {error}",
+                raise SourceError(f"DynamoDB Scan of {what} failed: {error}",
                                   source=SOURCE) from None

@@ -9,6 +9,7 @@ from typing import Any
 from singer_sdk import typing as th
 
 from observes_singer.tapkit.budget import RunBudget, budget_settings
+from observes_singer.tapkit.cli import tap_main
 from observes_singer.tapkit.tap import SourceTap
 from tap_dynamo.bookmarks import finished, under_way
 from tap_dynamo.client import describe, dynamodb_client
@@ -117,7 +118,7 @@ class TapDynamo(SourceTap):
 
 
 def main() -> None:
-    TapDynamo.cli()
+    tap_main(TapDynamo)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from typing import Any
 from singer_sdk import typing as th
 
 from observes_singer.defaults import data_dir
+from observes_singer.tapkit.cli import tap_main
 from observes_singer.tapkit.tap import SourceTap
 from tap_git.credentials import DEFAULT_USERNAME
 from tap_git.git import local_variables, version
@@ -127,7 +128,7 @@ class TapGit(SourceTap):
 
 
 def main() -> None:
-    TapGit.cli()
+    tap_main(TapGit)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 
 from observes_singer.tapkit.budget import budget_settings
+from observes_singer.tapkit.cli import tap_main
 from observes_singer.tapkit.tap import SourceTap
 from tap_gitlab.delivery_streams import DELIVERY_STREAMS
 from tap_gitlab.group_streams import GroupProjectsStream
@@ -61,7 +62,7 @@ class TapGitLab(SourceTap):
 
 
 def main() -> None:
-    TapGitLab.cli()
+    tap_main(TapGitLab)
 
 
 if __name__ == "__main__":

@@ -54,15 +54,26 @@ def month_period(month: str, now: datetime) -> Period:
         first = previous_month(this_month)
     else:
         found = MONTH_PATTERN.match(month)
-        if found is None:
+        if found is None or not month_in_range(month):
             raise ValueError(month_error(month))
         first = month_start(int(found.group(1)), int(found.group(2)))
     return Period(first, next_month(first))
 
 
+FIRST_MONTH = "1970-01"
+LAST_MONTH = "9999-11"
+"""The months a run can read: the next month's first instant, where a month's period
+ends, must be a date too."""
+
+
+def month_in_range(month: str) -> bool:
+    """Whether ``month`` is YYYY-MM from :data:`FIRST_MONTH` to :data:`LAST_MONTH`."""
+    return MONTH_PATTERN.match(month) is not None and FIRST_MONTH <= month <= LAST_MONTH
+
+
 def month_error(month: Any) -> str:
-    return (f"month: must be YYYY-MM (2026-01), \"previous\" or \"current\", "
-            f"got {month!r}")
+    return (f"month: must be YYYY-MM from {FIRST_MONTH} to {LAST_MONTH} (2026-01), "
+            f"\"previous\" or \"current\", got {month!r}")
 
 
 def period_errors(config: Mapping[str, Any]) -> list[str]:
@@ -75,7 +86,7 @@ def period_errors(config: Mapping[str, Any]) -> list[str]:
                           "(month reads from the month's first instant to the next "
                           "month's)")
         if not isinstance(month, str) or (month not in MONTH_WORDS and
-                                           not MONTH_PATTERN.match(month)):
+                                           not month_in_range(month)):
             errors.append(month_error(month))
         return errors
     try:

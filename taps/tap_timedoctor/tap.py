@@ -10,6 +10,7 @@ from typing import Any
 from singer_sdk import typing as th
 
 from observes_singer.tapkit.budget import budget_settings
+from observes_singer.tapkit.cli import tap_main
 from observes_singer.tapkit.tap import SourceTap
 from tap_timedoctor.activity import ACTIVITY_STREAMS
 from tap_timedoctor.periods import Period, period_errors, run_period
@@ -114,7 +115,7 @@ class TapTimeDoctor(SourceTap):
 
 
 def main() -> None:
-    TapTimeDoctor.cli()
+    tap_main(TapTimeDoctor)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 
+from observes_singer.tapkit.cli import tap_main
 from tap_zoho_crm.commands import COMMANDS, run_command
 from tap_zoho_crm.tap import TapZohoCRM
 
@@ -22,7 +23,7 @@ def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] in COMMANDS:
         sys.exit(run_command(sys.argv[1], sys.argv[2:]))
     try:
-        TapZohoCRM.cli()
+        tap_main(TapZohoCRM)
     except SystemExit:
         if "--help" in sys.argv[1:]:
             print(COMMANDS_HELP)

@@ -17,6 +17,7 @@ from typing import Any
 
 from singer_sdk import typing as th
 
+from observes_singer.tapkit.cli import tap_main
 from observes_singer.tapkit.tap import SourceTap
 from tap_zoho_crm.answers import SCOPES
 from tap_zoho_crm.consume import consume
@@ -160,7 +161,7 @@ class TapZohoCRM(SourceTap):
 
 
 def main() -> None:
-    TapZohoCRM.cli()
+    tap_main(TapZohoCRM)
 
 
 if __name__ == "__main__":

@@ -42,6 +42,10 @@ class Month:
         return f"{self.year:04d}-{self.month:02d}"
 
 
+FIRST = Month(1970, 1)
+"""The first month a --month may name."""
+
+
 def parse_month(text: str, now: datetime | None = None) -> Month:
     moment = (now or datetime.now(UTC)).astimezone(UTC)
     current = Month(moment.year, moment.month)
@@ -50,7 +54,11 @@ def parse_month(text: str, now: datetime | None = None) -> Month:
     if text == "previous":
         return current.previous()
     match = _MONTH.fullmatch(text)
-    if match is None or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1970:
+    if match is None or not 1 <= int(match.group(2)) <= 12:
         raise MonthError(f"--month {text!r}: expected YYYY-MM (e.g. 2026-11), current or "
                          "previous")
-    return Month(int(match.group(1)), int(match.group(2)))
+    month = Month(int(match.group(1)), int(match.group(2)))
+    if not FIRST <= month <= current:
+        raise MonthError(f"--month {text!r}: must be from {FIRST} to the current month "
+                         f"({current}): a month not yet begun has no bills")
+    return month

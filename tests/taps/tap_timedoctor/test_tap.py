@@ -278,7 +278,10 @@ def test_start_and_end_dates(api: TimeDoctorServer, company: SampleCompany) -> N
 @pytest.mark.parametrize(("more", "message"), [
     ({"month": "2026-01", "start_date": "2026-01-01T00:00:00Z"},
      "month: give either month, or start_date and end_date, not both"),
-    ({"month": "January"}, "month: must be YYYY-MM (2026-01), \"previous\" or \"current\""),
+    ({"month": "January"},
+     "month: must be YYYY-MM from 1970-01 to 9999-11 (2026-01), \"previous\" or \"current\""),
+    ({"month": "0000-01"}, "month: must be YYYY-MM from 1970-01 to 9999-11"),
+    ({"month": "9999-12"}, "month: must be YYYY-MM from 1970-01 to 9999-11"),
     ({"streams": ["worklogs", "screenshots"]},
      "streams: no stream 'screenshots'; the streams are users, projects, tasks, worklogs, "
      "computer_activity"),

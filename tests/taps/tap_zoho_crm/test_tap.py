@@ -4,11 +4,13 @@ refresh and its errors, grant and revoke, retries, and secrets never shown."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
 import subprocess
 import sys
+import zipfile
 from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal
@@ -20,6 +22,7 @@ from tap_zoho_crm.sample.crm import MODULES, SampleCrm
 from tap_zoho_crm.sample.server import SampleZoho
 
 from observes_singer.tapkit import testing
+from observes_singer.tapkit.fake_api.server import Reply, Route, compile_template
 from observes_singer.tapkit.testing import TapRun
 
 TAP = "tap_zoho_crm.tap"
@@ -709,3 +712,30 @@ def test_the_demo_source_is_prepared_and_runs() -> None:
         assert source.calls() > len(MODULES)
         ledger = Path(source.tap_config["ledger_url"])
     assert not ledger.exists()  # the demo's ledger went with it
+
+
+def zip_of(members: dict[str, bytes]) -> bytes:
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as bundle:
+        for name, data in members.items():
+            bundle.writestr(name, data)
+    return archive.getvalue()
+
+
+@pytest.mark.parametrize(("members", "holds"), [
+    ({}, "it holds nothing"),
+    ({"a.csv": b'"id"\r\n"1"\r\n', "b.csv": b'"id"\r\n"2"\r\n'}, "it holds a.csv, b.csv"),
+])
+def test_an_export_that_is_not_one_csv_ends_in_one_line(
+        zoho: SampleZoho, ledger: Path, tmp_path: Path, members: dict[str, bytes],
+        holds: str) -> None:
+    prepare(zoho, ledger, tmp_path)
+    template = "/crm/bulk/v2/read/{job_id}/result"
+    zoho.api.routes.insert(0, Route("GET", template, compile_template(template),
+                                    lambda _request, job_id: Reply(200, zip_of(members))))
+    result = run(zoho, ledger)
+    assert result.exit_code == 1
+    assert "Traceback" not in result.stderr
+    [line] = [x for x in result.stderr.splitlines() if x.startswith("tap-zoho-crm: ")]
+    assert line.startswith("tap-zoho-crm: error: ")
+    assert f"the zip should hold one CSV file; {holds}" in line

@@ -210,6 +210,12 @@ def test_bills_errors_are_clear(tmp_path: Path, request: pytest.FixtureRequest) 
     month = bench.observes("bills", "--month", "2026-13")
     assert month.returncode == 1
     assert "--month '2026-13': expected YYYY-MM" in month.stderr
+    for far in ("9999-12", "1969-12"):
+        out_of_range = bench.observes("bills", "--month", far)
+        assert out_of_range.returncode == 1
+        assert "Traceback" not in out_of_range.stderr
+        assert f"--month '{far}': must be from 1970-01 to the current month" \
+            in out_of_range.stderr
 
 
 def test_every_group_has_its_own_bill_and_an_empty_group_is_named(
