@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from observes_singer.tapkit.fake_api.server import FakeAPI, Reply, Request
-from tests.support.paths import REPO
+from tests.support.paths import REPO, console_script
 
 TOKEN = "sekrit-0f3e9a71c2"
 OTHER_TOKEN = "sekrit-b81d77e4aa"
@@ -131,7 +131,7 @@ def run(script: str, folder: Path, settings: dict[str, Any],
         state: Any = None) -> subprocess.CompletedProcess[str]:
     config = folder / "config.json"
     config.write_text(json.dumps(settings))
-    args = [script, "--config", str(config)]
+    args = [console_script(script), "--config", str(config)]
     if state is not None:
         (folder / "state.json").write_text(json.dumps(state))
         args += ["--state", str(folder / "state.json")]

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from observes_singer.tapkit.cli import failure_line
+from tests.support.paths import console_script
 
 FAST = {"OBSERVES_HTTP_BACKOFF": "0.01", "OBSERVES_HTTP_TRIES": "1"}
 
@@ -28,7 +29,7 @@ def test_the_traceback_shows_only_when_asked_for(tmp_path: Path, flag: list[str]
     config.write_text(json.dumps({"api_url": refused_url(), "api_key": "k-1234567",
                                   "account_id": "a1"}))
     env = {**os.environ, **FAST, "OBSERVES_DEBUG": debug_env}
-    result = subprocess.run(["tap-checkly", "--config", str(config), *flag],
+    result = subprocess.run([console_script("tap-checkly"), "--config", str(config), *flag],
                             capture_output=True, text=True, timeout=60, check=False, env=env)
     assert result.returncode == 1
     assert ("Traceback" in result.stderr) == bool(flag or debug_env)
