@@ -5,7 +5,8 @@ Doctor's API reference (https://timedoctor.redoc.ly/) and the clients built on i
 them, under ``/api/1.0``:
 
 - ``POST /login`` with ``email``, ``password`` (and ``permissions``, ``totpCode``):
-  ``{"data": {"token", "expiresAt", "createdAt", "companies": [...]}}``, or a 401;
+  ``{"data": {"token", "expires", "createdAt", "companies": [...]}}`` (``companies``
+  empty or left out as :attr:`SampleCompany.login_companies` says), or a 401;
 - ``Authorization: JWT <token>`` on every other call, else a 401 with an error body;
 - ``GET /authorization``: the login and its ``companies``;
 - ``company`` on every data call: a missing one is a 400, one the login is not in a 403;
@@ -34,6 +35,11 @@ Where the shapes come from (read 2026-12-07):
   as the number of results to skip. The client asks for no ``limit``; the sample honours
   one. ``/tasks`` and ``/activity/...`` are not paged by that client: the sample answers
   them with ``paging``, the shape its common decoder reads first.
+- login: the API reference's login answer names its expiry ``expires``; the same client
+  (``auth/_new_token.py``) reads only ``data.token``, and reads the companies from
+  ``GET /authorization`` (``client/_get_companies.py``: ``data.companies``, each ``id``
+  and ``name``). A public client's notes of September 2025 show a login answer with no
+  ``companies`` at all (and its expiry as ``expiresAt``, which the tap does not read).
 
 The kit adds the request log, injected failures (429, 5xx, dropped connections) and
 redirects.
@@ -118,10 +124,12 @@ class TimeDoctorServer(FakeAPI):
         if body.get("email") != company.email or body.get("password") != company.password:
             return error(401, "invalidCredentials", "Wrong email or password")
         now = datetime.now(UTC)
-        return Reply(200, {"data": {"token": company.token,
-                                    "expiresAt": iso(now + timedelta(days=182)),
-                                    "createdAt": iso(now),
-                                    "companies": company.companies()}})
+        answer: Record = {"token": company.token,
+                          "expires": iso(now + timedelta(days=182)), "createdAt": iso(now)}
+        if company.login_companies != "absent":
+            listed = company.login_companies == "listed"
+            answer["companies"] = company.companies() if listed else []
+        return Reply(200, {"data": answer})
 
     def authorization(self, request: Request) -> Reply:
         company = self.company

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from tap_timedoctor.sample.company import Record, SampleCompany
@@ -98,6 +98,19 @@ def test_a_login_takes_the_company_it_belongs_to(api: TimeDoctorServer,
                     "permissions": "read"}
     assert api.calls("/authorization") == 0  # the login's answer lists the companies
     assert len(run.records("users")) == len(company.user_records)
+
+
+@pytest.mark.parametrize("answered", ["empty", "absent"])
+def test_a_login_answer_without_companies_asks_authorization(
+        answered: Literal["empty", "absent"]) -> None:
+    company = SampleCompany(login_companies=answered)
+    with TimeDoctorServer(company) as server:
+        run = run_tap(login(server, month="2026-01", streams=["tasks"]))
+        assert run.exit_code == 0, run.stderr[-3000:]
+        assert server.calls("/authorization") == 1
+    assert run.records("tasks") == company.task_records
+    assert {r.query.get("company") for r in server.log if r.path.endswith("/tasks")} == \
+        {company.company}
 
 
 def test_a_token_needs_no_login(api: TimeDoctorServer, company: SampleCompany) -> None:
