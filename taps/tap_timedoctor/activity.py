@@ -8,7 +8,8 @@ was used for: ``start``, ``time``, the app or site in ``type`` and ``value``, th
 comma-separated), ``from`` and ``to`` (ISO 8601, UTC, ``to`` excluded) and answer
 ``{"data": [[...], ...]}``: one list per user asked for, in the order asked. A
 ``timeuse`` row does not say whose it is: the tap asks for one user at a time and adds
-``userId``. Each list is paged by ``limit`` and ``page`` (from 0).
+``userId``. The answer is paged by ``limit`` and the token in its ``paging.next``
+(:mod:`tap_timedoctor.streams`).
 
 Time Doctor's reference recommends asking for no more than 7 days at a time; the tap
 reads the period (:mod:`tap_timedoctor.periods`) in windows of 7 days from its start,
@@ -43,7 +44,13 @@ import requests
 
 from observes_singer.tapkit.moments import day_start, instant, iso
 from tap_timedoctor.moments import query_time
-from tap_timedoctor.streams import PAGE_SIZE, Context, PagePaginator, Record, TimeDoctorStream
+from tap_timedoctor.streams import (
+    Context,
+    PageTokenPaginator,
+    Record,
+    TimeDoctorStream,
+    page_params,
+)
 
 WINDOW = timedelta(days=7)
 """The longest window the API reference recommends asking for."""
@@ -96,7 +103,7 @@ class ActivityStream(TimeDoctorStream):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._window: tuple[datetime, datetime] | None = None
-        self._paginator: PagePaginator | None = None
+        self._paginator: PageTokenPaginator | None = None
         self._startless = StartlessRecords()
 
     def start(self, bookmark: datetime | None) -> datetime:
@@ -144,8 +151,8 @@ class ActivityStream(TimeDoctorStream):
         if report is not None:
             self.logger.warning("%s", report)
 
-    def get_new_paginator(self) -> PagePaginator:
-        self._paginator = PagePaginator()
+    def get_new_paginator(self) -> PageTokenPaginator:
+        self._paginator = PageTokenPaginator()
         return self._paginator
 
     def get_url_params(self, context: Context | None, next_page_token: Any
@@ -155,7 +162,7 @@ class ActivityStream(TimeDoctorStream):
         low, high = self._window
         return {**self.company_params(), "user": context["userId"],
                 "from": query_time(low), "to": query_time(high), **self.extra_params,
-                "limit": PAGE_SIZE, "page": next_page_token or 0}
+                **page_params(next_page_token)}
 
     def post_process(self, row: Record, context: Context | None = None) -> Record | None:
         """The user's id on each row, and only the rows that start in the window (one

@@ -6,8 +6,10 @@ JWT <token>``; ``POST /login`` with ``email``, ``password`` and ``permissions`` 
 is enough for the tap; "write" is the default) answers ``{"data": {"token", ...}}``, a
 token valid for six months. The tap takes a ``token``, or an ``email`` and ``password``
 it exchanges for one at the start of the run. Every data call names the company in the
-``company`` query parameter; the companies a login can see are in the login's answer
-(``data.companies``) and in ``GET /authorization``.
+``company`` query parameter; the companies a login can see are in ``GET /authorization``
+(``data.companies``), and may be in the login's answer too: when the login's answer lists
+none (no ``companies``, or an empty list), the tap asks ``/authorization``. The tap reads
+nothing else of the login's answer (its expiry, ``expires``, included).
 
 The credentials go to ``api_url``'s scheme, host and port only: the token through the
 kit's origin-bound session, and the login's body (the password) is sent without
@@ -89,7 +91,9 @@ def sign_in(config: Mapping[str, Any], log: Callable[[str], None] | None = None)
     return Access(str(token), str(company_id))
 
 
-def _log_in(client: Client, config: Mapping[str, Any]) -> tuple[str, list[Company]]:
+def _log_in(client: Client, config: Mapping[str, Any]
+            ) -> tuple[str, list[Company] | None]:
+    """The token, and the companies the answer lists (None when it lists none)."""
     body = {"email": config.get("email"), "password": config.get("password"),
             "permissions": PERMISSIONS}
     response = client.request("POST", "/login", resource="login", hints=LOGIN_HINTS,
@@ -104,7 +108,7 @@ def _log_in(client: Client, config: Mapping[str, Any]) -> tuple[str, list[Compan
     token = data.get("token") if isinstance(data, Mapping) else None
     if not token:
         raise SourceError(f"{SOURCE} answered the login without a token", source=SOURCE)
-    return str(token), _companies(data.get("companies"))
+    return str(token), _companies(data.get("companies")) or None
 
 
 def _visible_companies(client: Client, token: str) -> list[Company]:

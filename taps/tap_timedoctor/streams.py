@@ -2,8 +2,13 @@
 
 Every request carries ``Authorization: JWT <token>`` (to ``api_url``'s origin only) and
 the company as the ``company`` query parameter (:mod:`tap_timedoctor.session`). Answers
-are ``{"data": [...]}``; listings are paged by ``limit`` and ``page``, pages counted from
-0, with no total nor link: a page shorter than ``limit`` is the last.
+are ``{"data": [...]}``; listings are paged by ``limit`` and ``page``: each answer carries
+the next page's token in its paging object (``paging.next``, or ``page.next`` on
+``/users`` and ``/projects``), which the tap sends back as ``page``; an answer without one
+is the last page. The token is no page number (a public client calls ``page`` the number
+of results to skip): counting pages instead reads them overlapping. A page holding any
+record of the page before (by the stream's key) stops the run with an error naming the
+stream and the page, before those records are emitted again.
 
 ``users`` (``GET /users``, archived users included), ``projects`` (``GET /projects``,
 ``all=true``: every project, not only the caller's) and ``tasks`` (``GET /tasks``) are
@@ -15,9 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-import requests
-
-from observes_singer.tapkit.paging import NumberedPaginator
+from observes_singer.tapkit.paging import NextTokenPaginator, RepeatGuard
 from observes_singer.tapkit.rest import SourceStream
 from tap_timedoctor.periods import Period
 from tap_timedoctor.session import DEFAULT_API_URL, HINTS, SOURCE, timedoctor_retry_policy
@@ -31,22 +34,17 @@ PAGE_SIZE = 200
 """Records asked for per page."""
 
 
-def rows(response: requests.Response) -> int:
-    """How many records a page holds: ``data`` is a list of records, or of one list of
-    records per user asked for (``/activity/...``)."""
-    data = response.json().get("data")
-    if not isinstance(data, list):
-        return 0
-    if data and all(isinstance(item, list) for item in data):
-        return sum(len(item) for item in data)
-    return len(data)
+class PageTokenPaginator(NextTokenPaginator):
+    """The token the answer carries in ``paging.next``, else in ``page.next``."""
+
+    def __init__(self) -> None:
+        super().__init__("paging.next", "page.next", source=SOURCE)
 
 
-class PagePaginator(NumberedPaginator):
-    """Pages 0, 1, 2, ... until one holds fewer than ``size`` records."""
-
-    def __init__(self, size: int = PAGE_SIZE) -> None:
-        super().__init__(size=size, first=0, rows=rows)
+def page_params(next_page_token: Any) -> dict[str, Any]:
+    """``limit``, and ``page`` with the token of every page but the first."""
+    page = {} if next_page_token is None else {"page": next_page_token}
+    return {"limit": PAGE_SIZE, **page}
 
 
 class TimeDoctorStream(SourceStream):
@@ -74,6 +72,11 @@ class TimeDoctorStream(SourceStream):
     def period(self) -> Period:
         return self.timedoctor.period
 
+    def repeat_guard(self) -> RepeatGuard:
+        """A page that holds any record of the page before stops the listing."""
+        return RepeatGuard(self.source, self.primary_keys or (), empty_pages_repeat=False,
+                           overlap=True)
+
     def company_params(self) -> dict[str, Any]:
         return {"company": self.timedoctor.access.company_id}
 
@@ -84,13 +87,13 @@ class CompanyListing(TimeDoctorStream):
     primary_keys = ("id",)
     extra_params: ClassVar[Mapping[str, str]] = {}
 
-    def get_new_paginator(self) -> PagePaginator:
-        return PagePaginator()
+    def get_new_paginator(self) -> PageTokenPaginator:
+        return PageTokenPaginator()
 
     def get_url_params(self, context: Context | None, next_page_token: Any
                        ) -> dict[str, Any]:
-        return {**self.company_params(), **self.extra_params, "limit": PAGE_SIZE,
-                "page": next_page_token or 0}
+        return {**self.company_params(), **self.extra_params,
+                **page_params(next_page_token)}
 
 
 class UsersStream(CompanyListing):

@@ -10,7 +10,11 @@ answers one page of it:
 - :func:`cursor_page`: an opaque cursor in the body (``nextId``), sent back as a
   parameter (Checkly);
 - :func:`numbered_page`: ``page``/``page_size`` with a flag saying whether more pages
-  follow (``more_records`` in Zoho CRM's ``info``, ``has_more`` elsewhere).
+  follow (``more_records`` in Zoho CRM's ``info``, ``has_more`` elsewhere);
+- :func:`skip_page`: ``page`` is how many records to skip, and the answer carries the
+  next page's token in a paging object (``{"data": [...], "paging": {"next": "200"}}``,
+  Time Doctor), none on the last page; :func:`skipped` is its window, for answers
+  shaped otherwise.
 
 A page size is clamped to ``1..max_size``, as APIs do.
 """
@@ -138,3 +142,30 @@ def numbered_page(request: Request, items: Sequence[Item], *, items_key: str = "
     else:
         body.update(info)
     return Reply(200, body)
+
+
+def skipped(request: Request, items: Sequence[Item], *, page_param: str = "page",
+            size_param: str = "limit", default_size: int = 100,
+            max_size: int = 1000) -> tuple[list[Item], str | None]:
+    """The records after the ``page_param`` first (a count of records to skip), and the
+    token of the page that follows them (None on the last page)."""
+    size = page_size(request, size_param, default_size, max_size)
+    try:
+        skip = max(0, int(request.query.get(page_param, 0)))
+    except ValueError:
+        skip = 0
+    following = str(skip + size) if skip + size < len(items) else None
+    return list(items[skip:skip + size]), following
+
+
+def skip_page(request: Request, items: Sequence[Item], *, items_key: str = "data",
+              paging_key: str = "paging", page_param: str = "page",
+              size_param: str = "limit", default_size: int = 100,
+              max_size: int = 1000) -> Reply:
+    """``{"data": [...], "paging": {"next": "200"}}``; ``paging`` is empty on the last
+    page."""
+    chunk, following = skipped(request, items, page_param=page_param,
+                               size_param=size_param, default_size=default_size,
+                               max_size=max_size)
+    paging = {} if following is None else {"next": following}
+    return Reply(200, {items_key: chunk, paging_key: paging})

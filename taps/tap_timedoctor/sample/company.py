@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from observes_singer.tapkit.fake_api.records import PEOPLE, iso
 
@@ -61,6 +61,9 @@ class SampleCompany:
     company_name: str = "Observes Demo Co."
     other_companies: list[tuple[str, str]] = field(default_factory=list)
     """(id, name) of further companies the login belongs to."""
+    login_companies: Literal["listed", "empty", "absent"] = "listed"
+    """Whether ``POST /login`` answers the login's companies, an empty list or no
+    ``companies`` at all (``/authorization`` lists them always)."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:

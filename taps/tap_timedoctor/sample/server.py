@@ -5,19 +5,41 @@ Doctor's API reference (https://timedoctor.redoc.ly/) and the clients built on i
 them, under ``/api/1.0``:
 
 - ``POST /login`` with ``email``, ``password`` (and ``permissions``, ``totpCode``):
-  ``{"data": {"token", "expiresAt", "createdAt", "companies": [...]}}``, or a 401;
+  ``{"data": {"token", "expires", "createdAt", "companies": [...]}}`` (``companies``
+  empty or left out as :attr:`SampleCompany.login_companies` says), or a 401;
 - ``Authorization: JWT <token>`` on every other call, else a 401 with an error body;
 - ``GET /authorization``: the login and its ``companies``;
 - ``company`` on every data call: a missing one is a 400, one the login is not in a 403;
 - ``GET /users``, ``/projects``, ``/tasks``: ``{"data": [...]}`` paged by ``limit`` (1 to
-  1000) and ``page`` (from 0);
+  1000) and ``page``, the token of the next page the answer carries: ``page.next`` on
+  ``/users`` and ``/projects``, ``paging.next`` elsewhere, none on the last page; the
+  token counts the records to skip, so that a client sending page numbers instead reads
+  overlapping pages, as it would from Time Doctor;
 - ``GET /activity/worklog`` and ``/activity/timeuse``: ``user`` (ids, comma-separated),
   ``from`` and ``to`` (ISO 8601, ``to`` excluded), at most 7 days apart here (the
   reference's recommendation, held to so that the tap is); ``{"data": [[...], ...]}``,
-  one list per user, each paged by ``limit`` and ``page``; the rows that overlap the
+  one list per user, each paged by ``limit`` and ``page`` (``paging.next``, as above:
+  the answer goes on while any user's list does); the rows that overlap the
   range (a session begun before ``from`` and still going is answered too: the reference
   does not say, and this is the case that asks more of a client); task and project names
   only with ``task-project-names=true``; time-use rows without ``userId``.
+
+Where the shapes come from (read 2026-12-07):
+
+- paging: Fluid Attacks' Time Doctor client,
+  ``fluidattacks-timedoctor-sdk`` 5.2.2 on PyPI: ``client/_common.py``
+  (``_decode_next_cursor``: the answer's ``paging.next``, else ``page.next``, a string
+  or a number, sent back as ``page``; no token, no further page), ``client/_get_users.py``
+  and ``client/_get_projects.py`` (``page.next``, a string), ``client/_computer_activity/
+  _get.py`` (``/files/...`` paged through ``paging``); a public client describes ``page``
+  as the number of results to skip. The client asks for no ``limit``; the sample honours
+  one. ``/tasks`` and ``/activity/...`` are not paged by that client: the sample answers
+  them with ``paging``, the shape its common decoder reads first.
+- login: the API reference's login answer names its expiry ``expires``; the same client
+  (``auth/_new_token.py``) reads only ``data.token``, and reads the companies from
+  ``GET /authorization`` (``client/_get_companies.py``: ``data.companies``, each ``id``
+  and ``name``). A public client's notes of September 2025 show a login answer with no
+  ``companies`` at all (and its expiry as ``expiresAt``, which the tap does not read).
 
 The kit adds the request log, injected failures (429, 5xx, dropped connections) and
 redirects.
@@ -27,9 +49,11 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from observes_singer.tapkit.fake_api.paging import skip_page, skipped
 from observes_singer.tapkit.fake_api.records import iso
 from observes_singer.tapkit.fake_api.server import FakeAPI, Reply, Request
 from observes_singer.tapkit.sample_sources import SampleSource
@@ -62,11 +86,11 @@ class TimeDoctorServer(FakeAPI):
         data = self.company
         self.route("POST", "/login", self.login)
         self.route("GET", "/authorization", self.authorization)
-        for path, listing in (("/users", lambda: data.user_records),
-                              ("/projects", lambda: data.project_records),
-                              ("/tasks", lambda: data.task_records)):
-            self.route("GET", path,
-                       lambda request, listing=listing: self.paged(request, listing()))
+        for path, paging, listing in (("/users", "page", lambda: data.user_records),
+                                      ("/projects", "page", lambda: data.project_records),
+                                      ("/tasks", "paging", lambda: data.task_records)):
+            self.route("GET", path, lambda request, paging=paging, listing=listing:
+                       self.paged(request, listing(), paging))
         self.route("GET", "/activity/worklog",
                    lambda request: self.activity(request, data.worklogs))
         self.route("GET", "/activity/timeuse",
@@ -100,10 +124,12 @@ class TimeDoctorServer(FakeAPI):
         if body.get("email") != company.email or body.get("password") != company.password:
             return error(401, "invalidCredentials", "Wrong email or password")
         now = datetime.now(UTC)
-        return Reply(200, {"data": {"token": company.token,
-                                    "expiresAt": iso(now + timedelta(days=182)),
-                                    "createdAt": iso(now),
-                                    "companies": company.companies()}})
+        answer: Record = {"token": company.token,
+                          "expires": iso(now + timedelta(days=182)), "createdAt": iso(now)}
+        if company.login_companies != "absent":
+            listed = company.login_companies == "listed"
+            answer["companies"] = company.companies() if listed else []
+        return Reply(200, {"data": answer})
 
     def authorization(self, request: Request) -> Reply:
         company = self.company
@@ -111,9 +137,10 @@ class TimeDoctorServer(FakeAPI):
                                     "email": company.email,
                                     "companies": company.companies()}})
 
-    def paged(self, request: Request, items: Sequence[Record]) -> Reply:
-        limit, page = _paging(request)
-        return Reply(200, {"data": list(items[page * limit:(page + 1) * limit])})
+    def paged(self, request: Request, items: Sequence[Record], paging: str) -> Reply:
+        _check_paging(request)
+        return skip_page(request, items, paging_key=paging, default_size=DEFAULT_LIMIT,
+                         max_size=MAX_LIMIT)
 
     def activity(self, request: Request, rows: dict[str, list[Record]]) -> Reply:
         start, end = _moment(request, "from"), _moment(request, "to")
@@ -124,21 +151,26 @@ class TimeDoctorServer(FakeAPI):
         users = [u for u in request.query.get("user", "").split(",") if u]
         if not users:
             raise BadQuery("user is required")
-        limit, page = _paging(request)
+        _check_paging(request)
         names = request.query.get("task-project-names") == "true"
         answer = []
+        following: set[str] = set()
         for user in users:
-            found = self.company.answered(rows.get(user, []), start, end)
-            found = found[page * limit:(page + 1) * limit]
+            found, token = skipped(request, self.company.answered(rows.get(user, []),
+                                                                  start, end),
+                                   default_size=DEFAULT_LIMIT, max_size=MAX_LIMIT)
             answer.append([r if names else _without_names(r) for r in found])
-        return Reply(200, {"data": answer})
+            following.update([token] if token else [])
+        paging = {"next": max(following, key=int)} if following else {}
+        return Reply(200, {"data": answer, "paging": paging})
 
 
-def _without_names(row: Record) -> Record:
+def _without_names(row: Mapping[str, Any]) -> Record:
     return {k: v for k, v in row.items() if k not in ("taskName", "projectName")}
 
 
-def _paging(request: Request) -> tuple[int, int]:
+def _check_paging(request: Request) -> None:
+    """A 400 for a ``limit`` out of 1 to 1000, or a ``page`` that is no count to skip."""
     try:
         limit = int(request.query.get("limit", DEFAULT_LIMIT))
         page = int(request.query.get("page", 0))
@@ -146,7 +178,6 @@ def _paging(request: Request) -> tuple[int, int]:
         raise BadQuery("limit and page must be numbers") from None
     if not 1 <= limit <= MAX_LIMIT or page < 0:
         raise BadQuery(f"limit must be 1 to {MAX_LIMIT}, page 0 or more")
-    return limit, page
 
 
 def _moment(request: Request, name: str) -> datetime:

@@ -12,10 +12,16 @@ import pytest
 from singer_sdk import Tap
 from singer_sdk import typing as th
 
-from observes_singer.tapkit.fake_api.paging import cursor_page, encode_cursor, offset_page
+from observes_singer.tapkit.fake_api.paging import (
+    cursor_page,
+    encode_cursor,
+    offset_page,
+    skip_page,
+)
 from observes_singer.tapkit.fake_api.server import FakeAPI, Reply, Request
 from observes_singer.tapkit.http import Client
 from observes_singer.tapkit.paging import (
+    NextTokenPaginator,
     NumberedPaginator,
     RepeatedPageError,
     RepeatGuard,
@@ -78,9 +84,29 @@ class EntriesStream(WidgetsStream):
         return {"limit": SIZE, **({"nextId": next_page_token} if next_page_token else {})}
 
 
+class SkippedStream(WidgetsStream):
+    """``{"data": [...], "paging": {"next": "<records to skip>"}}``, the token sent back
+    as ``page``; its pages must not overlap."""
+
+    name = "skipped"
+    path = "/skipped"
+    records_jsonpath = "$.data[*]"
+
+    def get_new_paginator(self) -> NextTokenPaginator:  # type: ignore[override]
+        return NextTokenPaginator("paging.next", "page.next", source=self.source)
+
+    def repeat_guard(self) -> RepeatGuard:
+        return RepeatGuard(self.source, ("id",), empty_pages_repeat=False, overlap=True)
+
+    def get_url_params(self, context: Mapping[str, Any] | None, next_page_token: Any
+                       ) -> dict[str, Any]:
+        return {"limit": SIZE, **({"page": next_page_token} if next_page_token else {})}
+
+
 class TapWidgets(Tap):
     name = "tap-widgets"
-    streams_made: ClassVar[list[type[WidgetsStream]]] = [WidgetsStream, EntriesStream]
+    streams_made: ClassVar[list[type[WidgetsStream]]] = [WidgetsStream, EntriesStream,
+                                                         SkippedStream]
     config_jsonschema = th.PropertiesList(
         th.Property("api_url", th.StringType, required=True)).to_dict()
 
@@ -133,6 +159,49 @@ def test_a_cursor_is_followed_past_empty_pages(api: FakeAPI) -> None:
         [None, first, f"gap-{first}", second, f"gap-{second}"]
 
 
+def test_the_token_the_answer_carries_is_sent_back_as_the_page(api: FakeAPI) -> None:
+    api.route("GET", "/skipped", lambda r: skip_page(r, ITEMS, default_size=SIZE))
+    assert list(read(api, "skipped")) == ITEMS
+    assert [r.query.get("page") for r in api.log] == [None, "20", "40"]
+
+
+@pytest.mark.parametrize("last", [{"paging": {}}, {"paging": {"next": None}},
+                                  {"paging": {"next": ""}}, {"page": {"next": None}}, {}])
+def test_an_answer_without_a_token_is_the_last_page(last: dict[str, Any]) -> None:
+    paginator = NextTokenPaginator("paging.next", "page.next", source="Widgets")
+    assert paginator.token({"data": [], **last}) is None
+    assert paginator.token({"data": [], "page": {"next": 40}}) == "40"
+    # the paging object read is the first one the answer holds
+    assert paginator.token({"paging": {}, "page": {"next": "40"}}) is None
+
+
+def test_pages_that_overlap_stop_before_their_records_come_out_again(api: FakeAPI) -> None:
+    def one_short(request: Request) -> Reply:
+        reply = skip_page(request, ITEMS, default_size=SIZE)
+        if reply.body["paging"]:
+            reply.body["paging"]["next"] = str(int(reply.body["paging"]["next"]) - 1)
+        return reply
+
+    api.route("GET", "/skipped", one_short)
+    records = read(api, "skipped")
+    first = [next(records) for _ in range(SIZE)]
+    with pytest.raises(RepeatedPageError) as failure:
+        next(records)
+    assert first == ITEMS[:SIZE]
+    assert str(failure.value).startswith(
+        "Widgets answered the 2nd page of skipped (/skipped) with 1 of its 20 records "
+        "already on the page before: its pages overlap")
+
+
+def test_a_token_answered_for_its_own_page_stops_the_listing(api: FakeAPI) -> None:
+    api.route("GET", "/skipped", lambda r: Reply(200, {
+        "data": ITEMS[:SIZE] if "page" not in r.query else [], "paging": {"next": "20"}}))
+    with pytest.raises(RepeatedPageError, match=r"^Widgets answered the page token '20' "
+                       "for the page it names"):
+        list(read(api, "skipped"))
+    assert [r.query.get("page") for r in api.log] == [None, "20"]
+
+
 def test_a_link_listing_that_repeats_its_page_stops_in_plain_code(api: FakeAPI) -> None:
     api.ignore("page", part="/linked")
     client = Client(api.url, source="Widgets", policy=RetryPolicy(max_tries=1))
@@ -158,6 +227,18 @@ def test_pages_repeat_by_their_records_keys_or_whole_records() -> None:
     with pytest.raises(RepeatedPageError, match="the 6th page of widgets with no records "
                        "again"):
         whole.check([], "widgets")
+
+
+def test_overlapping_pages_repeat_only_where_overlaps_count() -> None:
+    plain = RepeatGuard("Widgets", ("id",))
+    plain.check([{"id": 1}, {"id": 2}], "widgets")
+    plain.check([{"id": 2}, {"id": 3}], "widgets")  # a record moved up a page: allowed
+    strict = RepeatGuard("Widgets", ("id",), overlap=True)
+    strict.check([{"id": 1}, {"id": 2}], "widgets")
+    strict.check([{"id": 3}], "widgets")
+    with pytest.raises(RepeatedPageError, match="3rd page of widgets with 1 of its 2 "
+                       "records already on the page before"):
+        strict.check([{"id": 3}, {"id": 4}], "widgets")
 
 
 def test_empty_pages_may_follow_each_other_where_a_cursor_leads() -> None:

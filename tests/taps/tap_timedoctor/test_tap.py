@@ -5,15 +5,16 @@ credentials never shown."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 import pytest
-from tap_timedoctor.sample.company import SampleCompany
+from tap_timedoctor.sample.company import Record, SampleCompany
 from tap_timedoctor.sample.server import TimeDoctorServer
 
 from observes_singer.tapkit import testing
+from observes_singer.tapkit.fake_api.server import Reply, Request
 from observes_singer.tapkit.schemas import load_schemas
 from observes_singer.tapkit.testing import TapRun
 
@@ -97,6 +98,19 @@ def test_a_login_takes_the_company_it_belongs_to(api: TimeDoctorServer,
                     "permissions": "read"}
     assert api.calls("/authorization") == 0  # the login's answer lists the companies
     assert len(run.records("users")) == len(company.user_records)
+
+
+@pytest.mark.parametrize("answered", ["empty", "absent"])
+def test_a_login_answer_without_companies_asks_authorization(
+        answered: Literal["empty", "absent"]) -> None:
+    company = SampleCompany(login_companies=answered)
+    with TimeDoctorServer(company) as server:
+        run = run_tap(login(server, month="2026-01", streams=["tasks"]))
+        assert run.exit_code == 0, run.stderr[-3000:]
+        assert server.calls("/authorization") == 1
+    assert run.records("tasks") == company.task_records
+    assert {r.query.get("company") for r in server.log if r.path.endswith("/tasks")} == \
+        {company.company}
 
 
 def test_a_token_needs_no_login(api: TimeDoctorServer, company: SampleCompany) -> None:
@@ -184,8 +198,8 @@ def test_the_period_is_read_in_seven_day_windows_with_a_bookmark_each(
                       ("2026-01-29T00:00:00Z", "2026-02-01T00:00:00Z")]
     users = [u["id"] for u in company.user_records]
     assert [q["user"] for q in asked] == users * 5  # one user a request
-    assert {(q["limit"], q["page"], q["task-project-names"]) for q in asked} == \
-        {("200", "0", "true")}
+    assert {(q["limit"], q.get("page"), q["task-project-names"]) for q in asked} == \
+        {("200", None, "true")}
     marks = [s["bookmarks"]["worklogs"].get("replication_key_value") for s in states(run)
              if "worklogs" in s.get("bookmarks", {})]
     assert [m for m in dict.fromkeys(marks) if m] == [
@@ -306,28 +320,53 @@ def test_credentials_are_required_and_never_shown(api: TimeDoctorServer) -> None
     assert "not-a-string-secret" not in shown.stderr
 
 
-def test_listings_are_paged_by_limit_and_page() -> None:
+def test_listings_follow_the_page_token_the_answer_carries() -> None:
+    # the token counts records to skip: pages asked by number would overlap
     company = SampleCompany(users=449, months=1)
     with TimeDoctorServer(company) as server:
-        run = run_tap(with_token(server, streams=["users"]))
+        run = run_tap(with_token(server, streams=["users", "tasks"]))
         assert run.exit_code == 0, run.stderr[-3000:]
-        pages = [(q["limit"], q["page"]) for q in queries(server, "/users")]
-    assert pages == [("200", "0"), ("200", "1"), ("200", "2")]
+        pages = [(q["limit"], q.get("page")) for q in queries(server, "/users")]
+    assert pages == [("200", None), ("200", "200"), ("200", "400")]
     assert [u["id"] for u in run.records("users")] == [u["id"] for u in company.user_records]
+    assert run.records("tasks") == company.task_records
 
 
-def test_a_listing_that_ignores_the_page_number_stops_with_an_error() -> None:
+class OverlappingPages(TimeDoctorServer):
+    """Answers each next page's token one record short: a page begins with the last
+    record of the page before."""
+
+    def paged(self, request: Request, items: Sequence[Record], paging: str) -> Reply:
+        reply = super().paged(request, items, paging)
+        following = reply.body[paging].get("next")
+        if following:
+            reply.body[paging]["next"] = str(int(following) - 1)
+        return reply
+
+
+def ignoring_the_page(company: SampleCompany) -> TimeDoctorServer:
+    server = TimeDoctorServer(company)
+    server.ignore("page", part="/users")  # every request answered with the first page
+    return server
+
+
+@pytest.mark.parametrize(("serve", "held", "pages"), [
+    (OverlappingPages, "with 1 of its 200 records already on the page before: its pages "
+     "overlap", [None, "199"]),
+    (ignoring_the_page, "with the same 200 records as the page before", [None, "200"]),
+])
+def test_a_page_that_repeats_records_of_the_one_before_stops_with_an_error(
+        serve: Callable[[SampleCompany], TimeDoctorServer], held: str,
+        pages: list[str | None]) -> None:
     company = SampleCompany(users=449, months=1)
-    with TimeDoctorServer(company) as server:
-        server.ignore("page", part="/users")  # every request answered with page 0
+    with serve(company) as server:
         run = run_tap(with_token(server, streams=["users"]))
-        pages = [q["page"] for q in queries(server, "/users")]
+        asked = [q.get("page") for q in queries(server, "/users")]
     assert run.exit_code != 0
-    assert "Time Doctor answered the 2nd page of users (/api/1.0/users) with the same 200 " \
-           "records as the page before" in run.stderr
+    assert f"Time Doctor answered the 2nd page of users (/api/1.0/users) {held}" in run.stderr
     assert [u["id"] for u in run.records("users")] == \
         [u["id"] for u in company.user_records[:200]]
-    assert pages == ["0", "1"]
+    assert asked == pages
 
 
 def test_rate_limits_server_errors_and_dropped_connections_are_retried(
