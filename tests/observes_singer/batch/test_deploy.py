@@ -116,6 +116,8 @@ def test_deploy_registers_the_definition_and_schedule_once(deployment: Deploymen
     assert {r["type"]: r["value"] for r in container["resourceRequirements"]} == \
         {"VCPU": "2", "MEMORY": "2048"}
     assert {e["name"]: e["value"] for e in container["environment"]} == {
+        # older ECS agents on EC2 give the container no region; boto3 needs one
+        "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
         "GITLAB_PROJECT": "fluidattacks/universe",
         "OBSERVES_BATCH_QUEUE": deployment.queue.name,  # what batch-stability watches
         "OBSERVES_STATE_STORE": "s3://observes.state/jobs/"}
