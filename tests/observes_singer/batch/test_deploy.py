@@ -435,3 +435,15 @@ def test_a_one_time_schedule_in_the_past_is_refused_before_anything_changes(
     schedule = deployment.schedule("gitlab")
     assert schedule is not None
     assert schedule["ScheduleExpression"] == "at(2190-01-01T05:00:00)"
+
+
+def test_a_fraction_of_a_vcpu_is_refused_before_anything_is_registered(
+        deployment: Deployment) -> None:
+    deployment.write("gitlab", 'command = ["true"]\n[batch]\nvcpus = 0.25\n')
+
+    code, out, err = deployment.deploy()
+
+    assert (code, out) == (1, "")
+    assert err.startswith("observes: error: ") and err.count("\n") == 1
+    assert "batch.vcpus: 0.25: AWS Batch on EC2 takes whole vCPUs" in err
+    assert deployment.revisions("gitlab") == []
