@@ -11,15 +11,24 @@ class BatchError(Exception):
     """A Batch command cannot go on; the message says what and where, never a secret."""
 
 
+NO_REGION = ("no AWS region: give --region REGION or set AWS_REGION (or AWS_DEFAULT_REGION, "
+             "or a region in the AWS profile)")
+
+
 def client(service: str, endpoint_url: str | None = None, region: str | None = None) -> Any:
     """A boto3 client; ``endpoint_url`` (else boto3's own ``AWS_ENDPOINT_URL*``) and
     ``region`` (else boto3's chain) as given."""
     import boto3  # late: it takes a while to import, and local runs never need it
     from botocore.config import Config
+    from botocore.exceptions import NoRegionError
 
-    return boto3.client(  # type: ignore[call-overload]
-        service, endpoint_url=endpoint_url or None, region_name=region or None,
-        config=Config(retries={"max_attempts": 5, "mode": "standard"}))
+    try:
+        return boto3.client(  # type: ignore[call-overload]
+            service, endpoint_url=endpoint_url or None, region_name=region or None,
+            config=Config(retries={"max_attempts": 5, "mode": "standard"}))
+    except NoRegionError:
+        # Containers on EC2 get no region from older ECS agents: one line, not a traceback.
+        raise BatchError(NO_REGION) from None
 
 
 @contextlib.contextmanager

@@ -27,6 +27,7 @@ class Container:
     """What every job definition of one deploy shares."""
 
     image: str
+    region: str | None = None  # set in the containers: older ECS agents on EC2 set none
     state_store: str | None = None
     queue: str | None = None  # the deploy's default queue, for jobs that watch it
     job_role_arn: str | None = None
@@ -40,6 +41,9 @@ def desired(name: str, job: str, settings: BatchSettings, container: Container,
     ``secrets`` maps each variable to its ARN (see :mod:`observes_singer.batch.secrets`).
     """
     environment: dict[str, str] = {}
+    if container.region:
+        # boto3 reads AWS_REGION first, the AWS CLI and older SDKs AWS_DEFAULT_REGION.
+        environment["AWS_REGION"] = environment["AWS_DEFAULT_REGION"] = container.region
     if container.state_store:
         environment[STATE_STORE_ENV] = container.state_store
     if container.queue:

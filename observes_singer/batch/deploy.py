@@ -84,9 +84,10 @@ def command(args: argparse.Namespace, out: IO[str]) -> int:
     if not image:
         raise BatchError(f"no image: give --image URI or set {IMAGE_ENV}")
     default_queue = from_env(args.queue, QUEUE_ENV)
+    batch = client("batch", region=args.region)
     container = definition.Container(
-        image=image, state_store=from_env(args.state_store, STATE_STORE_ENV),
-        queue=default_queue,
+        image=image, region=batch.meta.region_name,
+        state_store=from_env(args.state_store, STATE_STORE_ENV), queue=default_queue,
         job_role_arn=from_env(args.job_role_arn, JOB_ROLE_ENV),
         execution_role_arn=from_env(args.execution_role_arn, EXECUTION_ROLE_ENV))
     scheduler_role = from_env(args.scheduler_role_arn, SCHEDULER_ROLE_ENV)
@@ -94,7 +95,6 @@ def command(args: argparse.Namespace, out: IO[str]) -> int:
     jobs = _selected(args.jobs, everything)
     _check_roles(jobs, container, scheduler_role)
 
-    batch = client("batch", region=args.region)
     secret_arns = SecretArns(args.region)
     wanted: dict[str, dict[str, Any]] = {}
     wanted_schedules: dict[str, dict[str, Any]] = {}

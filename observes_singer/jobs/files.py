@@ -293,7 +293,11 @@ def _batch(raw: Any, path: Path) -> BatchSettings:
     if "vcpus" in raw:
         vcpus = raw["vcpus"]
         if isinstance(vcpus, bool) or not isinstance(vcpus, int | float) or vcpus <= 0:
-            raise JobError(f"{where}.vcpus: a number of vCPUs above zero (0.25, 1, 4, ...)")
+            raise JobError(f"{where}.vcpus: a whole number of vCPUs above zero (1, 2, 4, ...)")
+        if not float(vcpus).is_integer():
+            # RegisterJobDefinition takes a fraction, but a job on EC2 never starts with one.
+            raise JobError(f"{where}.vcpus: {vcpus:g}: AWS Batch on EC2 takes whole vCPUs "
+                           "(1, 2, 4, ...); fractions are for Fargate only")
         settings["vcpus"] = float(vcpus)
     settings.update(_integers(raw, where, memory=(128, None), attempts=(1, 10),
                               array_size=(2, MAX_ARRAY_SIZE)))

@@ -116,6 +116,8 @@ def test_deploy_registers_the_definition_and_schedule_once(deployment: Deploymen
     assert {r["type"]: r["value"] for r in container["resourceRequirements"]} == \
         {"VCPU": "2", "MEMORY": "2048"}
     assert {e["name"]: e["value"] for e in container["environment"]} == {
+        # older ECS agents on EC2 give the container no region; boto3 needs one
+        "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
         "GITLAB_PROJECT": "fluidattacks/universe",
         "OBSERVES_BATCH_QUEUE": deployment.queue.name,  # what batch-stability watches
         "OBSERVES_STATE_STORE": "s3://observes.state/jobs/"}
@@ -433,3 +435,15 @@ def test_a_one_time_schedule_in_the_past_is_refused_before_anything_changes(
     schedule = deployment.schedule("gitlab")
     assert schedule is not None
     assert schedule["ScheduleExpression"] == "at(2190-01-01T05:00:00)"
+
+
+def test_a_fraction_of_a_vcpu_is_refused_before_anything_is_registered(
+        deployment: Deployment) -> None:
+    deployment.write("gitlab", 'command = ["true"]\n[batch]\nvcpus = 0.25\n')
+
+    code, out, err = deployment.deploy()
+
+    assert (code, out) == (1, "")
+    assert err.startswith("observes: error: ") and err.count("\n") == 1
+    assert "batch.vcpus: 0.25: AWS Batch on EC2 takes whole vCPUs" in err
+    assert deployment.revisions("gitlab") == []

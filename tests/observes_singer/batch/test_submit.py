@@ -131,3 +131,23 @@ def test_status_needs_a_queue(deployment: Deployment, monkeypatch: pytest.Monkey
 
     assert code == 1
     assert "no queue to look in" in err
+
+
+def test_status_pages_through_as_many_runs_as_asked(deployment: Deployment) -> None:
+    deployment.write("other", 'command = ["true"]\n[batch]\n')
+    assert deployment.deploy()[0] == 0
+    name = deployment.name("other")
+    batch = deployment.queue.client()
+    ids = [batch.submit_job(jobName=name, jobQueue=deployment.queue.name,
+                            jobDefinition=name)["jobId"] for _ in range(45)]
+
+    code, out, err = status(deployment, "other", "--limit", "40")
+
+    assert (code, err) == (0, "")
+    listed = [row.split()[1] for row in out.splitlines()[1:]]
+    assert len(listed) == 40 and set(listed) <= set(ids)
+
+    code, out, err = status(deployment, "other", "--limit", "100")
+
+    assert (code, err) == (0, "")
+    assert sorted(row.split()[1] for row in out.splitlines()[1:]) == sorted(ids)

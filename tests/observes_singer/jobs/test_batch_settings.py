@@ -84,3 +84,21 @@ def test_an_unknown_time_zone_is_refused(tmp_path: Path,
     job_file(tmp_path, monkeypatch, 'schedule = "rate(1 day)"\ntimezone = "Mars/Olympus"')
     with pytest.raises(JobError, match=r"timezone: 'Mars/Olympus' is not an IANA time zone"):
         load_job("job")
+
+
+@pytest.mark.parametrize("vcpus", ["0.25", "1.5"])
+def test_a_fraction_of_a_vcpu_is_refused_on_ec2(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, vcpus: str) -> None:
+    job_file(tmp_path, monkeypatch, f"vcpus = {vcpus}")
+    with pytest.raises(JobError) as refused:
+        load_job("job")
+    assert str(refused.value) == (
+        f"{tmp_path / 'jobs' / 'job.toml'}: batch.vcpus: {vcpus}: AWS Batch on EC2 takes "
+        "whole vCPUs (1, 2, 4, ...); fractions are for Fargate only")
+
+
+def test_whole_vcpus_written_as_a_float_are_kept(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    job_file(tmp_path, monkeypatch, "vcpus = 2.0")
+    job = load_job("job")
+    assert job.batch is not None and job.batch.vcpus == 2

@@ -212,3 +212,14 @@ def test_big_numbers_stay_exact_on_the_wire(moto_server: str) -> None:
     assert tap.returncode == 0, stderr
     assert '"record":{"id":123456789012345678901234567890,' \
         '"d":0.12345678901234567890123456789012345678}' in stdout
+
+
+def test_no_region_is_one_line(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+
+    run = run_tap(TAP, {"tables": ["anything"], "endpoint_url": moto_server})
+
+    assert run.exit_code != 0
+    assert "no AWS region: set region, or AWS_REGION / AWS_DEFAULT_REGION" in run.stderr
+    assert "Traceback" not in run.stderr
