@@ -399,7 +399,7 @@ depends_on = "other"
 max_age = "26h"
 [batch]
 queue = "observes_small"
-vcpus = 0.5
+vcpus = 2
 memory = 1024
 timeout = "2h"
 attempts = 2
@@ -418,7 +418,7 @@ def test_a_batch_table_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     job = load_job("job")
     assert job.batch is not None
     assert (job.batch.queue, job.batch.vcpus, job.batch.memory, job.batch.attempts) == \
-        ("observes_small", 0.5, 1024, 2)
+        ("observes_small", 2, 1024, 2)
     assert job.batch.timeout == timedelta(hours=2) and job.max_age == timedelta(hours=26)
     assert job.shards == 4 and job.depends_on == ("other",)
     assert job.batch.secrets["OTHER"] == "ssm:/observes/other"
