@@ -4,7 +4,6 @@ leaves its table), results, alerts and reports are upserted (what was read stays
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +16,7 @@ from tap_checkly.sample.server import ChecklyServer
 
 from observes_singer.jobs.files import Job, load_job
 from tests.support.paths import REPO
+from tests.support.repo_jobs import run_repo_job
 
 SETTINGS = ("checks", "check_groups", "check_statuses", "alert_channels", "dashboards",
             "maintenance_windows", "snippets", "private_locations", "environment_variables")
@@ -25,16 +25,11 @@ HISTORY = ("check_results", "check_alerts", "reporting")
 
 def run_job(tmp_path: Path, server: ChecklyServer, warehouse: Path
             ) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "OBSERVES_JOBS_DIR": str(REPO / "jobs"),
-           "CHECKLY_API_URL": server.url, "CHECKLY_API_KEY": server.account.api_key,
-           "CHECKLY_ACCOUNT_ID": server.account.account_id,
-           "WAREHOUSE_URL": f"duckdb://{warehouse}", "WAREHOUSE_SCHEMA": "main",
-           "OBSERVES_STATE_URL": str(tmp_path / "state" / "checkly.json"),
-           "OBSERVES_HTTP_BACKOFF": "0.1",
-           "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"]}
-    return subprocess.run([sys.executable, "-m", "observes_singer.cli", "run", "checkly"],
-                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
-                          check=False)
+    return run_repo_job("checkly", tmp_path, {
+        "CHECKLY_API_URL": server.url, "CHECKLY_API_KEY": server.account.api_key,
+        "CHECKLY_ACCOUNT_ID": server.account.account_id,
+        "WAREHOUSE_URL": f"duckdb://{warehouse}", "WAREHOUSE_SCHEMA": "main",
+        "OBSERVES_STATE_URL": str(tmp_path / "state" / "checkly.json")})
 
 
 def query(warehouse: Path, sql: str) -> list[tuple[Any, ...]]:

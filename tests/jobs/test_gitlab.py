@@ -3,9 +3,7 @@ between: every stream lands once per record, in one row per key, and stays so.""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,22 +11,18 @@ from typing import Any
 import duckdb
 from tap_gitlab.sample.server import GitLabServer, SampleGitLab
 
-from tests.support.paths import REPO
+from tests.support.repo_jobs import run_repo_job
 
 TOKEN = "glpat-job"
 
 
 def run_job(tmp_path: Path, server: GitLabServer, warehouse: Path
             ) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "OBSERVES_JOBS_DIR": str(REPO / "jobs"), "GITLAB_API_URL": server.url,
-           "GITLAB_TOKEN": TOKEN, "GITLAB_PROJECT": "observes/project-0",
-           "WAREHOUSE_URL": f"duckdb://{warehouse}", "WAREHOUSE_SCHEMA": "main",
-           "OBSERVES_STATE_URL": str(tmp_path / "state" / "gitlab.json"),
-           "OBSERVES_HTTP_BACKOFF": "0.1",
-           "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"]}
-    return subprocess.run([sys.executable, "-m", "observes_singer.cli", "run", "gitlab"],
-                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
-                          check=False)
+    return run_repo_job("gitlab", tmp_path, {
+        "GITLAB_API_URL": server.url, "GITLAB_TOKEN": TOKEN,
+        "GITLAB_PROJECT": "observes/project-0",
+        "WAREHOUSE_URL": f"duckdb://{warehouse}", "WAREHOUSE_SCHEMA": "main",
+        "OBSERVES_STATE_URL": str(tmp_path / "state" / "gitlab.json")})
 
 
 def tables(warehouse: Path) -> dict[str, Any]:
