@@ -125,23 +125,23 @@ def ledger(bench: Bench, job: str) -> list[dict[str, Any]]:
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(600)  # moto's Scan takes about 3 ms an item: 2k items, scanned twice
-def test_two_thousand_items_in_four_shards_into_redshift(
+@pytest.mark.timeout(900)  # moto's Scan takes about 3 ms an item: 10k items, scanned twice
+def test_ten_thousand_items_in_four_shards_into_redshift(
         moto_server: str, s3_bucket: S3Bucket, tmp_path: Path,
         request: pytest.FixtureRequest) -> None:
     bench = Bench(tmp_path, moto_server, s3_bucket, make_warehouse("redshift", request, tmp_path))
-    pairs = bench.fill(2_000)
+    pairs = bench.fill(10_000)
     assert bench.cached()["key_properties"] == ["pk"]
 
     code, err = bench.run("run", "dynamo", "--shards", "4", job="dynamo")
     assert code == 0, err[-3000:]
     assert " as 4 shards" in err and "now dynamo-load, which depends on it" in err
-    assert "4 parts, 2000 records of 1 streams" in err
+    assert "4 parts, 10000 records of 1 streams" in err
     check_items(bench, pairs)
     assert bench.parts() == []  # cleaned after the commit
     shards = ledger(bench, "dynamo")
     assert sorted(r["shard"] for r in shards) == ["0/4", "1/4", "2/4", "3/4"]
-    assert sum(r["records"] for r in shards) == 2_000  # each item in exactly one shard
+    assert sum(r["records"] for r in shards) == 10_000  # each item in exactly one shard
     (load,) = ledger(bench, "dynamo-load")
     assert load["job"] == "dynamo-load"
 
