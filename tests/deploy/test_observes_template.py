@@ -76,7 +76,8 @@ def test_the_roles_allow_every_call_the_code_makes() -> None:
             "s3.ListObjectsV2", "s3.CreateMultipartUpload", "dynamodb.Scan",
             "dynamodb.DescribeTable", "batch.SubmitJob", "batch.ListJobs",
             "batch.DescribeJobs", "batch.RegisterJobDefinition", "scheduler.CreateSchedule",
-            "secretsmanager.DescribeSecret", "ssm.DescribeParameters"} <= made
+            "secretsmanager.DescribeSecret", "ssm.DescribeParameters",
+            "cloudformation.DescribeStacks"} <= made
 
     assert coverage(Template(TEMPLATE)) == []
 
