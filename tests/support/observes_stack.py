@@ -21,6 +21,7 @@ class Stack:
     outputs: dict[str, str]
     buckets: dict[str, str]
     """Bucket parameter -> the name it was given."""
+    log_group: str
 
 
 def create_stack(endpoint_url: str, **parameters: str) -> Stack:
@@ -49,7 +50,7 @@ def create_stack(endpoint_url: str, **parameters: str) -> Stack:
                     for key, value in given.items()])
     [described] = cloudformation.describe_stacks(StackName=name)["Stacks"]
     assert described["StackStatus"] == "CREATE_COMPLETE", described
-    return Stack(name, _outputs(described), buckets)
+    return Stack(name, _outputs(described), buckets, given["LogGroupName"])
 
 
 def _outputs(stack: dict[str, Any]) -> dict[str, str]:

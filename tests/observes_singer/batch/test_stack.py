@@ -13,6 +13,7 @@ from observes_singer.batch.stack import output_key
 from tests.observes_singer.batch.test_deploy import Deployment, make_deployment
 from tests.support.cfn_template import Template
 from tests.support.observes_stack import IMAGE, TEMPLATE, Stack, create_stack
+from tests.support.s3 import aws_client
 
 SCHEDULED_WITH_SECRET = """\
     command = ["true"]
@@ -94,6 +95,22 @@ def test_a_stack_that_is_not_there_is_one_line_naming_it(bare: Deployment) -> No
     [line] = err.splitlines()
     assert "cannot read the outputs of the stack observes-nowhere" in line
     assert bare.revisions("plain") == []
+
+
+def test_the_stack_makes_the_buckets_the_queue_and_the_log_group(
+        moto_server: str, stack: Stack) -> None:
+    s3 = aws_client("s3", moto_server)
+    for bucket in stack.buckets.values():
+        rules = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"][
+            "Rules"]
+        assert [rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"]
+                for rule in rules] == ["AES256"], bucket
+    [queue] = aws_client("batch", moto_server).describe_job_queues(
+        jobQueues=[stack.outputs["ObservesBatchQueue"]])["jobQueues"]
+    assert queue["state"] == "ENABLED"
+    [group] = aws_client("logs", moto_server).describe_log_groups(
+        logGroupNamePrefix=stack.log_group)["logGroups"]
+    assert group["retentionInDays"] == 90
 
 
 def test_the_template_has_an_output_for_every_setting_deploy_reads() -> None:
