@@ -1,9 +1,18 @@
 # The image AWS Batch runs: `observes` as entrypoint, the job files in /opt/observes/jobs.
-#   docker build -t observes-singer .
+#   docker build --platform linux/amd64 -t observes-singer .
 #   observes batch deploy --image <account>.dkr.ecr.<region>.amazonaws.com/observes-singer:TAG
-# (docs/aws-batch.md has the push commands.)
+# (docs/aws-batch.md has the push commands.) --platform: Batch runs x86-64 containers
+# unless a job definition asks for ARM64; an image built on an ARM machine without it
+# fails there with "exec format error".
 
-FROM python:3.12-slim AS build
+# The base of both stages. A tag moves with every Python and Debian update; for the same
+# image from the same commit, pin it by digest: read the digest of the tag's index
+#   docker buildx imagetools inspect python:3.12-slim     # its "Digest: sha256:..." line
+# and write it here, as python:3.12-slim@sha256:<digest> (or pass it for one build with
+# --build-arg BASE=...). Renovate and Dependabot keep such a pin up to date.
+ARG BASE=python:3.12-slim
+
+FROM ${BASE} AS build
 # A compiler for the flattener's C extension (without one the wheel falls back to the
 # generated Python flattener, about 3 times slower).
 RUN apt-get update \
@@ -20,7 +29,7 @@ COPY tools tools
 RUN rm -rf taps/*/sample \
  && pip wheel --no-cache-dir --wheel-dir /wheels .
 
-FROM python:3.12-slim
+FROM ${BASE}
 RUN apt-get update && apt-get install -y --no-install-recommends git ca-certificates \
     && rm -rf /var/lib/apt/lists/*
 RUN useradd --create-home --uid 10001 observes

@@ -14,8 +14,10 @@ from observes_singer.jobs.lease import Lease
 from observes_singer.store.state import StateStore
 from observes_singer.store.storage import BlobStore
 from tests.observes_singer.batch.test_deploy import make_deployment
+from tests.support.aws_calls import calls
 from tests.support.aws_requests import captured
 from tests.support.dynamo import create_table, put_items
+from tests.support.observes_stack import create_stack
 from tests.support.s3 import S3Bucket, aws_client
 
 SHARDS = """\
@@ -79,6 +81,24 @@ def test_every_request_is_valid_for_aws(
             "batch.DescribeJobs", "scheduler.CreateSchedule", "scheduler.UpdateSchedule",
             "scheduler.DeleteSchedule", "ssm.DescribeParameters", "s3.PutObject",
             "s3.GetObject", "dynamodb.Scan", "dynamodb.DescribeTable"} <= requests.calls()
+    assert requests.problems() == []
+    # the template's policies are checked against the calls read from the source: it reads
+    # every call made here
+    assert requests.calls() <= {f"{call.service}.{call.operation}" for call in calls()}
+
+
+def test_deploy_with_a_stack_is_valid_for_aws(
+        moto_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    deployment = make_deployment(moto_server, tmp_path, monkeypatch, capsys)
+    monkeypatch.delenv("OBSERVES_BATCH_IMAGE")  # from the stack's outputs
+    stack = create_stack(moto_server)
+    deployment.write("plain", PLAIN)
+
+    with captured() as requests:
+        assert deployment.deploy("--stack", stack.name)[0] == 0
+
+    assert "cloudformation.DescribeStacks" in requests.calls()
     assert requests.problems() == []
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import IO, Any
 
-from observes_singer.batch import definition, schedules
+from observes_singer.batch import definition, schedules, stack
 from observes_singer.batch.aws import BatchError, aws_errors, client
 from observes_singer.batch.options import (
     QUEUE_ENV,
@@ -49,6 +49,12 @@ SCHEDULER_ROLE_ENV = "OBSERVES_SCHEDULER_ROLE_ARN"
 """The role EventBridge Scheduler submits jobs with, for ``observes batch deploy`` when
 ``--scheduler-role-arn`` is not given."""
 
+STACK_SETTINGS = {"image": IMAGE_ENV, "queue": QUEUE_ENV, "job_role_arn": JOB_ROLE_ENV,
+                  "execution_role_arn": EXECUTION_ROLE_ENV,
+                  "scheduler_role_arn": SCHEDULER_ROLE_ENV, "state_store": STATE_STORE_ENV}
+"""The settings ``--stack`` gives, by attribute: each from the output named after its
+variable."""
+
 AnyJob = Job | CommandJob
 
 
@@ -74,12 +80,14 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
                         "command jobs keep their lease and run records, set as "
                         f"{STATE_STORE_ENV} in the jobs' environment; required when a "
                         f"command job is deployed (default: ${STATE_STORE_ENV})")
+    stack.add_argument(parser)
     add_prefix_and_region(parser)
     parser.add_argument("--dry-run", action="store_true",
                         help="print what would change and change nothing")
 
 
 def command(args: argparse.Namespace, out: IO[str]) -> int:
+    stack.fill_in(args, STACK_SETTINGS)
     image = from_env(args.image, IMAGE_ENV)
     if not image:
         raise BatchError(f"no image: give --image URI or set {IMAGE_ENV}")
