@@ -10,16 +10,12 @@ from typing import Any
 
 from observes_singer.batch.aws import aws_errors
 from observes_singer.batch.options import QUEUE_ENV
+from observes_singer.batch.retry_rules import EVALUATE_ON_EXIT
 from observes_singer.jobs.environment import SHARD_COUNT_ENV
 from observes_singer.jobs.files import STATE_STORE_ENV, BatchSettings
 
 JOB_TAG = "observes:job"
 SPEC_TAG = "observes:spec"
-# Retry only when the host went away (a Spot reclaim, a failed instance); exit on anything
-# else, so that an application error is not run again. The pattern of the AWS Batch
-# documentation (job_retries.html) and of "Introducing retry strategies for AWS Batch".
-EVALUATE_ON_EXIT = [{"onStatusReason": "Host EC2*", "action": "RETRY"},
-                    {"onReason": "*", "action": "EXIT"}]
 
 
 @dataclass(frozen=True)

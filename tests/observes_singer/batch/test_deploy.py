@@ -126,7 +126,11 @@ def test_deploy_registers_the_definition_and_schedule_once(deployment: Deploymen
     assert retry["attempts"] == 4
     # moto lower-cases the actions it stores; Batch takes them in any case.
     assert [{**rule, "action": rule["action"].upper()} for rule in retry["evaluateOnExit"]] == [
-        {"onStatusReason": "Host EC2*", "action": "RETRY"}, {"onReason": "*", "action": "EXIT"}]
+        {"onStatusReason": "Host EC2*", "action": "RETRY"},
+        {"onReason": "AGENT*", "action": "RETRY"},
+        {"onStatusReason": "Task failed to start*", "action": "RETRY"},
+        {"onStatusReason": "Your Spot Task was interrupted*", "action": "RETRY"},
+        {"onReason": "*", "action": "EXIT"}]
     assert registered["timeout"] == {"attemptDurationSeconds": 7200}
     assert registered["propagateTags"] is True
     assert registered["tags"]["observes:job"] == "gitlab"
