@@ -32,6 +32,15 @@ secrets = {{ TOKEN = "ssm:/{prefix}/token" }}
 """
 FINAL = 'command = ["true"]\ndepends_on = "shards"\n[batch]\n'
 PLAIN = 'command = ["true"]\n[batch]\nschedule = "rate(6 hours)"\n'
+FARGATE = """\
+command = ["true"]
+[batch]
+platform = "fargate"
+vcpus = 0.25
+memory = 512
+ephemeral_storage = 30
+platform_version = "1.4.0"
+"""
 
 
 def test_every_request_is_valid_for_aws(
@@ -45,6 +54,7 @@ def test_every_request_is_valid_for_aws(
     deployment.write("shards", SHARDS.format(prefix=deployment.prefix))
     deployment.write("shards-final", FINAL)
     deployment.write("plain", PLAIN)
+    deployment.write("fargate", FARGATE)
     table = f"items-{uuid.uuid4().hex[:8]}"
     dynamodb = aws_client("dynamodb", moto_server)
     create_table(dynamodb, table)
@@ -79,6 +89,8 @@ def test_every_request_is_valid_for_aws(
             "batch.DescribeJobs", "scheduler.CreateSchedule", "scheduler.UpdateSchedule",
             "scheduler.DeleteSchedule", "ssm.DescribeParameters", "s3.PutObject",
             "s3.GetObject", "dynamodb.Scan", "dynamodb.DescribeTable"} <= requests.calls()
+    assert any(request.params.get("platformCapabilities") == ["FARGATE"]
+               for request in requests.made)
     assert requests.problems() == []
 
 

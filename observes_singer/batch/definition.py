@@ -69,10 +69,26 @@ def desired(name: str, job: str, settings: BatchSettings, container: Container,
         "retryStrategy": {"attempts": settings.attempts, "evaluateOnExit": EVALUATE_ON_EXIT},
         "propagateTags": True,
     }
+    if settings.platform == "fargate":
+        request["platformCapabilities"] = ["FARGATE"]
+        properties.update(_fargate_properties(settings))
     if settings.timeout is not None:
         request["timeout"] = {"attemptDurationSeconds": int(settings.timeout.total_seconds())}
     request["tags"] = {JOB_TAG: job, SPEC_TAG: digest(request)}
     return request
+
+
+def _fargate_properties(settings: BatchSettings) -> dict[str, Any]:
+    """What a container on Fargate adds: its network (a public IP only when asked for),
+    platform version and, when asked for, more than Fargate's 20 GiB of disk."""
+    properties: dict[str, Any] = {
+        "networkConfiguration": {
+            "assignPublicIp": "ENABLED" if settings.assign_public_ip else "DISABLED"},
+        "fargatePlatformConfiguration": {"platformVersion": settings.platform_version},
+    }
+    if settings.ephemeral_storage is not None:
+        properties["ephemeralStorage"] = {"sizeInGiB": settings.ephemeral_storage}
+    return properties
 
 
 def digest(request: dict[str, Any]) -> str:
@@ -129,7 +145,13 @@ def _summary(definition: dict[str, Any]) -> dict[str, Any]:
     conditions = [{k: str(v).upper() if k == "action" else v for k, v in rule.items()}
                   for rule in retry.get("evaluateOnExit", [])]
     timeout = (definition.get("timeout") or {}).get("attemptDurationSeconds")
+    storage = (properties.get("ephemeralStorage") or {}).get("sizeInGiB")
     return {
+        "platform": ",".join(definition.get("platformCapabilities") or ["EC2"]),
+        "public IP": (properties.get("networkConfiguration") or {}).get("assignPublicIp"),
+        "platform version": (properties.get("fargatePlatformConfiguration") or {}).get(
+            "platformVersion"),
+        "ephemeral storage": f"{storage} GiB" if storage else None,
         "image": properties.get("image"),
         "command": " ".join(properties.get("command") or []) or None,
         "vcpus": resources.get("VCPU"),

@@ -64,7 +64,7 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
                         f"(default: ${JOB_ROLE_ENV})")
     parser.add_argument("--execution-role-arn", metavar="ARN", help="the role Batch pulls the "
                         "image and fetches the secrets with; required when a job has secrets "
-                        f"(default: ${EXECUTION_ROLE_ENV})")
+                        f"or runs on Fargate (default: ${EXECUTION_ROLE_ENV})")
     parser.add_argument("--scheduler-role-arn", metavar="ARN", help="the role EventBridge "
                         "Scheduler submits the jobs with; required when a job has a schedule "
                         f"(default: ${SCHEDULER_ROLE_ENV})")
@@ -161,6 +161,11 @@ def _settings(job: AnyJob) -> BatchSettings:
 
 def _check_roles(jobs: list[AnyJob], container: definition.Container,
                  scheduler_role: str | None) -> None:
+    on_fargate = [job.name for job in jobs if _settings(job).platform == "fargate"]
+    if on_fargate and not container.execution_role_arn:
+        raise BatchError(f"job {', '.join(on_fargate)} runs on Fargate, which pulls the image "
+                         "and sends the logs with the execution role: give "
+                         f"--execution-role-arn ARN or set {EXECUTION_ROLE_ENV}")
     with_secrets = [job.name for job in jobs if _settings(job).secrets]
     if with_secrets and not container.execution_role_arn:
         raise BatchError(f"job {', '.join(with_secrets)} has secrets, which Batch fetches with "

@@ -451,3 +451,72 @@ def test_a_fraction_of_a_vcpu_is_refused_before_anything_is_registered(
     assert err.startswith("observes: error: ") and err.count("\n") == 1
     assert "batch.vcpus: 0.25: AWS Batch on EC2 takes whole vCPUs" in err
     assert deployment.revisions("gitlab") == []
+
+
+FARGATE = """\
+    command = ["true"]
+
+    [batch]
+    platform = "fargate"
+    vcpus = 0.5
+    memory = 1024
+    assign_public_ip = true
+    ephemeral_storage = 50
+"""
+
+
+def test_a_fargate_job_gets_a_fargate_definition(deployment: Deployment) -> None:
+    deployment.write("small", FARGATE)
+
+    code, out, err = deployment.deploy("--execution-role-arn", EXECUTION_ROLE)
+
+    assert (code, err) == (0, "")
+    [registered] = deployment.revisions("small")
+    assert registered["platformCapabilities"] == ["FARGATE"]
+    container = registered["containerProperties"]
+    assert container["executionRoleArn"] == EXECUTION_ROLE
+    assert {r["type"]: r["value"] for r in container["resourceRequirements"]} == \
+        {"VCPU": "0.5", "MEMORY": "1024"}
+    assert container["networkConfiguration"] == {"assignPublicIp": "ENABLED"}
+    assert container["fargatePlatformConfiguration"] == {"platformVersion": "LATEST"}
+    assert container["ephemeralStorage"] == {"sizeInGiB": 50}
+    assert deployment.deploy("--execution-role-arn", EXECUTION_ROLE)[1].endswith(
+        "everything is up to date\n")
+
+    deployment.write("small", FARGATE.replace("assign_public_ip = true",
+                                              'platform_version = "1.4.0"'))
+    code, out, _ = deployment.deploy("--execution-role-arn", EXECUTION_ROLE)
+
+    assert code == 0
+    assert "changed: public IP ENABLED -> DISABLED, platform version LATEST -> 1.4.0" in out
+    latest = deployment.revisions("small")[-1]["containerProperties"]
+    assert latest["networkConfiguration"] == {"assignPublicIp": "DISABLED"}
+    assert latest["fargatePlatformConfiguration"] == {"platformVersion": "1.4.0"}
+
+
+def test_a_fargate_job_without_an_execution_role_is_refused_before_anything_is_registered(
+        deployment: Deployment) -> None:
+    deployment.write("small", FARGATE)
+    deployment.write("other", 'command = ["true"]\n[batch]\n')
+
+    code, out, err = deployment.deploy()
+
+    assert (code, out) == (1, "")
+    assert err == "observes: error: job small runs on Fargate, which pulls the image and " \
+        "sends the logs with the execution role: give --execution-role-arn ARN or set " \
+        "OBSERVES_BATCH_EXECUTION_ROLE_ARN\n"
+    assert deployment.revisions("small") == [] and deployment.revisions("other") == []
+
+
+def test_a_size_fargate_does_not_run_is_refused_before_anything_is_registered(
+        deployment: Deployment) -> None:
+    deployment.write("small", FARGATE.replace("memory = 1024", "memory = 8192"))
+    deployment.write("other", 'command = ["true"]\n[batch]\n')
+
+    code, out, err = deployment.deploy("--execution-role-arn", EXECUTION_ROLE)
+
+    assert (code, out) == (1, "")
+    assert f"{deployment.jobs / 'small.toml'}: batch: vcpus and memory: 0.5 vCPU with 8192 " \
+        "MiB is not a size Fargate runs" in err
+    assert "nearest: 1 vCPU with 8192 MiB or 0.5 vCPU with 4096 MiB" in err
+    assert deployment.revisions("small") == [] and deployment.revisions("other") == []
