@@ -16,6 +16,11 @@ from typing import Any
 from observes_singer.batch.aws import aws_errors
 
 SUBMIT_JOB = "arn:aws:scheduler:::aws-sdk:batch:submitJob"
+# A context attribute: Scheduler writes the time it fires for (2026-12-07T05:00:00Z) in its
+# place, so a launcher's run id is the scheduled time, the same however often it is
+# delivered or retried. (EventBridge Scheduler User Guide, "Adding context attributes",
+# managing-schedule-context-attributes.html, read 2026-12-07.)
+SCHEDULED_TIME = "<aws.scheduler.scheduled-time>"
 _MARK = "observes batch deploy"
 
 
@@ -35,8 +40,10 @@ def submit_input(name: str, queue: str, shards: int | None) -> dict[str, Any]:
 def launcher_input(name: str, job: str, queue: str, prefix: str, default_queue: str | None,
                    region: str) -> dict[str, Any]:
     """``SubmitJob`` of the launcher: ``observes batch submit JOB`` in the job's image, with
-    the prefix, default queue and region of this deploy."""
-    command = ["batch", "submit", job, "--prefix", prefix, "--region", region]
+    the prefix, default queue and region of this deploy, and the scheduled time as its run
+    id."""
+    command = ["batch", "submit", job, "--prefix", prefix, "--region", region,
+               "--run-id", SCHEDULED_TIME]
     if default_queue:
         command += ["--queue", default_queue]
     return {"JobName": f"{name}-launcher", "JobQueue": queue, "JobDefinition": name,

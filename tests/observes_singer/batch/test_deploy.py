@@ -328,10 +328,10 @@ def test_a_sharded_job_with_a_final_phase_is_scheduled_through_the_launcher(
         "JobDefinition": name,
         "ContainerOverrides": {"Command": ["batch", "submit", "shards", "--prefix",
                                            deployment.prefix, "--region", "us-east-1",
+                                           "--run-id", "<aws.scheduler.scheduled-time>",
                                            "--queue", deployment.queue.name]}}
     # What the launcher runs in the job's image (whose entrypoint is `observes`):
-    launcher = json.loads(schedule["Target"]["Input"])["ContainerOverrides"]["Command"]
-    code, out, err = deployment.observes(*launcher)
+    code, out, err = deployment.observes(*launcher_command(schedule, "2026-12-01T02:00:00Z"))
     assert (code, err) == (0, "")
     assert [line.split()[0] for line in out.splitlines()] == [name,
                                                              deployment.name("shards-final")]
@@ -345,6 +345,14 @@ def test_a_sharded_job_with_a_final_phase_is_scheduled_through_the_launcher(
     assert json.loads(lonely["Target"]["Input"]) == {
         "JobName": deployment.name("lonely"), "JobQueue": deployment.queue.name,
         "JobDefinition": deployment.name("lonely"), "ArrayProperties": {"Size": 3}}
+
+
+def launcher_command(schedule: dict[str, Any], scheduled_time: str) -> list[str]:
+    """The command of the launcher a schedule submits, as Scheduler fires it for
+    ``scheduled_time``: with its context attribute replaced."""
+    command: list[str] = json.loads(schedule["Target"]["Input"])["ContainerOverrides"][
+        "Command"]
+    return [part.replace("<aws.scheduler.scheduled-time>", scheduled_time) for part in command]
 
 
 def test_the_launcher_needs_the_final_phase_deployed(deployment: Deployment) -> None:
