@@ -1,6 +1,7 @@
-"""Every AWS request that deploy, submit, status, report-failures, the lease, the state
-store and tap-dynamo make, made against moto and checked against botocore's service
-models: what moto takes and AWS would refuse fails here, naming the call and the field."""
+"""Every AWS request that deploy, submit, status, report-failures (its dead-letter queue
+included), the lease, the state store and tap-dynamo make, made against moto and checked
+against botocore's service models: what moto takes and AWS would refuse fails here, naming
+the call and the field."""
 
 from __future__ import annotations
 
@@ -55,6 +56,13 @@ def test_every_request_is_valid_for_aws(
     deployment.write("shards-final", FINAL)
     deployment.write("plain", PLAIN)
     deployment.write("fargate", FARGATE)
+    sqs = aws_client("sqs", moto_server)
+    dlq = sqs.create_queue(QueueName=f"{deployment.prefix}-dlq")["QueueUrl"]
+    sqs.send_message(QueueUrl=dlq, MessageBody="{}", MessageAttributes={"SCHEDULE_ARN": {
+        "DataType": "String", "StringValue": "arn:aws:scheduler:us-east-1:123456789012:"
+        f"schedule/default/{deployment.prefix}-plain"}})
+    monkeypatch.setenv("OBSERVES_SCHEDULE_DLQ_ARN", sqs.get_queue_attributes(
+        QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"])
     table = f"items-{uuid.uuid4().hex[:8]}"
     dynamodb = aws_client("dynamodb", moto_server)
     create_table(dynamodb, table)
@@ -90,7 +98,8 @@ def test_every_request_is_valid_for_aws(
     assert {"batch.RegisterJobDefinition", "batch.SubmitJob", "batch.ListJobs",
             "batch.DescribeJobs", "scheduler.CreateSchedule", "scheduler.UpdateSchedule",
             "scheduler.DeleteSchedule", "ssm.DescribeParameters", "s3.PutObject",
-            "s3.GetObject", "dynamodb.Scan", "dynamodb.DescribeTable"} <= requests.calls()
+            "s3.GetObject", "dynamodb.Scan", "dynamodb.DescribeTable", "sqs.GetQueueUrl",
+            "sqs.ReceiveMessage", "sqs.ChangeMessageVisibilityBatch"} <= requests.calls()
     assert any(request.params.get("platformCapabilities") == ["FARGATE"]
                for request in requests.made)
     assert requests.problems() == []

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from observes_singer.batch.aws import aws_errors
-from observes_singer.batch.options import QUEUE_ENV
+from observes_singer.batch.options import QUEUE_ENV, SCHEDULE_DLQ_ENV
 from observes_singer.batch.retry_rules import EVALUATE_ON_EXIT
 from observes_singer.jobs.environment import SHARD_COUNT_ENV
 from observes_singer.jobs.files import STATE_STORE_ENV, BatchSettings
@@ -28,6 +28,7 @@ class Container:
     queue: str | None = None  # the deploy's default queue, for jobs that watch it
     job_role_arn: str | None = None
     execution_role_arn: str | None = None
+    schedule_dlq_arn: str | None = None  # for batch-stability's report-failures
 
 
 def desired(name: str, job: str, settings: BatchSettings, container: Container,
@@ -44,6 +45,8 @@ def desired(name: str, job: str, settings: BatchSettings, container: Container,
         environment[STATE_STORE_ENV] = container.state_store
     if container.queue:
         environment[QUEUE_ENV] = container.queue
+    if container.schedule_dlq_arn:
+        environment[SCHEDULE_DLQ_ENV] = container.schedule_dlq_arn
     environment.update(settings.environment)
     if settings.array_size is not None:
         # AWS_BATCH_* names are Batch's own; the runner reads this when

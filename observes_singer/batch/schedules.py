@@ -21,6 +21,11 @@ SUBMIT_JOB = "arn:aws:scheduler:::aws-sdk:batch:submitJob"
 # delivered or retried. (EventBridge Scheduler User Guide, "Adding context attributes",
 # managing-schedule-context-attributes.html, read 2026-12-07.)
 SCHEDULED_TIME = "<aws.scheduler.scheduled-time>"
+# Scheduler retries a submission that failed (throttled, Batch unavailable) with backoff,
+# at most this often and for at most this long, then hands it to the dead-letter queue
+# when there is one. An hour: a run that starts later than that is better left to the next
+# one (Scheduler's own default is 185 tries over 24 hours).
+RETRY_POLICY = {"MaximumRetryAttempts": 10, "MaximumEventAgeInSeconds": 3600}
 _MARK = "observes batch deploy"
 
 
@@ -51,8 +56,14 @@ def launcher_input(name: str, job: str, queue: str, prefix: str, default_queue: 
 
 
 def desired(name: str, group: str, expression: str, timezone: str, role_arn: str,
-            submit: dict[str, Any], prefix: str, job: str) -> dict[str, Any]:
+            submit: dict[str, Any], prefix: str, job: str,
+            dead_letter_arn: str | None = None) -> dict[str, Any]:
     """The ``CreateSchedule`` / ``UpdateSchedule`` request."""
+    target: dict[str, Any] = {"Arn": SUBMIT_JOB, "RoleArn": role_arn,
+                              "Input": json.dumps(submit, sort_keys=True),
+                              "RetryPolicy": dict(RETRY_POLICY)}
+    if dead_letter_arn:
+        target["DeadLetterConfig"] = {"Arn": dead_letter_arn}
     return {
         "Name": name,
         "GroupName": group,
@@ -61,8 +72,7 @@ def desired(name: str, group: str, expression: str, timezone: str, role_arn: str
         "ScheduleExpressionTimezone": timezone,
         "FlexibleTimeWindow": {"Mode": "OFF"},
         "State": "ENABLED",
-        "Target": {"Arn": SUBMIT_JOB, "RoleArn": role_arn,
-                   "Input": json.dumps(submit, sort_keys=True)},
+        "Target": target,
     }
 
 
@@ -113,6 +123,11 @@ def changes(current: dict[str, Any], wanted: dict[str, Any]) -> list[str]:
         found.append("role")
     if _json(target.get("Input")) != json.loads(want["Input"]):
         found.append("input")
+    if target.get("RetryPolicy") != want["RetryPolicy"]:
+        found.append("retry policy")
+    if (target.get("DeadLetterConfig") or {}).get("Arn") != \
+            (want.get("DeadLetterConfig") or {}).get("Arn"):
+        found.append("dead-letter queue")
     return found
 
 

@@ -528,3 +528,35 @@ def test_a_size_fargate_does_not_run_is_refused_before_anything_is_registered(
         "MiB is not a size Fargate runs" in err
     assert "nearest: 1 vCPU with 8192 MiB or 0.5 vCPU with 4096 MiB" in err
     assert deployment.revisions("small") == [] and deployment.revisions("other") == []
+
+
+def test_schedules_retry_and_give_up_into_the_dead_letter_queue(
+        deployment: Deployment, monkeypatch: pytest.MonkeyPatch) -> None:
+    deployment.write("gitlab", GITLAB.format(memory=2048))
+    assert deployment.deploy()[0] == 0
+    schedule = deployment.schedule("gitlab")
+    assert schedule is not None
+    assert schedule["Target"]["RetryPolicy"] == {"MaximumRetryAttempts": 10,
+                                                 "MaximumEventAgeInSeconds": 3600}
+    assert "DeadLetterConfig" not in schedule["Target"]
+    dlq = f"arn:aws:sqs:us-east-1:123456789012:{deployment.prefix}-schedules-dlq"
+    name = deployment.name("gitlab")
+
+    code, out, err = deployment.deploy("--schedule-dlq-arn", dlq)
+
+    assert (code, err) == (0, "")
+    assert f"update schedule {name}: dead-letter queue" in out
+    updated = deployment.schedule("gitlab")
+    assert updated is not None and updated["Target"]["DeadLetterConfig"] == {"Arn": dlq}
+    # ... where the containers' report-failures (batch-stability) finds it too
+    assert f"register job definition {name} (revision 2): changed: environment " \
+        "+OBSERVES_SCHEDULE_DLQ_ARN" in out
+    assert {"name": "OBSERVES_SCHEDULE_DLQ_ARN", "value": dlq} in \
+        deployment.revisions("gitlab")[-1]["containerProperties"]["environment"]
+    monkeypatch.setenv("OBSERVES_SCHEDULE_DLQ_ARN", dlq)
+    assert deployment.deploy()[1].endswith("everything is up to date\n")
+
+    code, out, err = deployment.deploy("--schedule-dlq-arn", "dlq")
+
+    assert (code, out) == (1, "")
+    assert "--schedule-dlq-arn 'dlq': an SQS queue ARN" in err
