@@ -315,7 +315,8 @@ def _batch(raw: Any, path: Path) -> BatchSettings:
                               array_size=(2, MAX_ARRAY_SIZE)))
     if platform == "fargate":
         settings.update(_fargate(raw, where))
-        vcpus, memory = settings.get("vcpus", 1.0), settings.get("memory", 2048)
+        vcpus = settings.get("vcpus", BatchSettings.vcpus)
+        memory = settings.get("memory", BatchSettings.memory)
         if not fargate.is_valid(vcpus, memory):
             raise JobError(f"{where}: vcpus and memory: {fargate.refusal(vcpus, memory)}")
     else:
