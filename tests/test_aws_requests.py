@@ -1,6 +1,7 @@
-"""Every AWS request that deploy, submit, status, report-failures, the lease, the state
-store and tap-dynamo make, made against moto and checked against botocore's service
-models: what moto takes and AWS would refuse fails here, naming the call and the field."""
+"""Every AWS request that deploy, submit, status, report-failures (its dead-letter queue
+included), the lease, the state store and tap-dynamo make, made against moto and checked
+against botocore's service models: what moto takes and AWS would refuse fails here, naming
+the call and the field."""
 
 from __future__ import annotations
 
@@ -34,6 +35,15 @@ secrets = {{ TOKEN = "ssm:/{prefix}/token" }}
 """
 FINAL = 'command = ["true"]\ndepends_on = "shards"\n[batch]\n'
 PLAIN = 'command = ["true"]\n[batch]\nschedule = "rate(6 hours)"\n'
+FARGATE = """\
+command = ["true"]
+[batch]
+platform = "fargate"
+vcpus = 0.25
+memory = 512
+ephemeral_storage = 30
+platform_version = "1.4.0"
+"""
 
 
 def test_every_request_is_valid_for_aws(
@@ -47,6 +57,14 @@ def test_every_request_is_valid_for_aws(
     deployment.write("shards", SHARDS.format(prefix=deployment.prefix))
     deployment.write("shards-final", FINAL)
     deployment.write("plain", PLAIN)
+    deployment.write("fargate", FARGATE)
+    sqs = aws_client("sqs", moto_server)
+    dlq = sqs.create_queue(QueueName=f"{deployment.prefix}-dlq")["QueueUrl"]
+    sqs.send_message(QueueUrl=dlq, MessageBody="{}", MessageAttributes={"SCHEDULE_ARN": {
+        "DataType": "String", "StringValue": "arn:aws:scheduler:us-east-1:123456789012:"
+        f"schedule/default/{deployment.prefix}-plain"}})
+    monkeypatch.setenv("OBSERVES_SCHEDULE_DLQ_ARN", sqs.get_queue_attributes(
+        QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"])
     table = f"items-{uuid.uuid4().hex[:8]}"
     dynamodb = aws_client("dynamodb", moto_server)
     create_table(dynamodb, table)
@@ -58,8 +76,10 @@ def test_every_request_is_valid_for_aws(
         assert deployment.deploy()[0] == 0  # an update, and a new revision
         deployment.write("plain", 'command = ["true"]\n[batch]\n')
         assert deployment.deploy()[0] == 0  # a schedule deleted
-        assert deployment.observes("batch", "submit", "shards",
-                                   "--prefix", deployment.prefix)[0] == 0
+        for _ in range(2):  # a launcher retried: the second finds what the first submitted
+            assert deployment.observes("batch", "submit", "shards", "--prefix",
+                                       deployment.prefix, "--run-id",
+                                       "2026-12-07T02:00:00Z")[0] == 0
         assert deployment.observes("batch", "status", "--prefix", deployment.prefix)[0] == 0
         for report in ("report-failures", "report-cancelled"):
             deployment.observes("batch", report, deployment.queue.name,
@@ -80,7 +100,10 @@ def test_every_request_is_valid_for_aws(
     assert {"batch.RegisterJobDefinition", "batch.SubmitJob", "batch.ListJobs",
             "batch.DescribeJobs", "scheduler.CreateSchedule", "scheduler.UpdateSchedule",
             "scheduler.DeleteSchedule", "ssm.DescribeParameters", "s3.PutObject",
-            "s3.GetObject", "dynamodb.Scan", "dynamodb.DescribeTable"} <= requests.calls()
+            "s3.GetObject", "dynamodb.Scan", "dynamodb.DescribeTable", "sqs.GetQueueUrl",
+            "sqs.ReceiveMessage", "sqs.ChangeMessageVisibilityBatch"} <= requests.calls()
+    assert any(request.params.get("platformCapabilities") == ["FARGATE"]
+               for request in requests.made)
     assert requests.problems() == []
     # the template's policies are checked against the calls read from the source: it reads
     # every call made here

@@ -9,17 +9,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from observes_singer.batch.aws import aws_errors
-from observes_singer.batch.options import QUEUE_ENV
+from observes_singer.batch.options import QUEUE_ENV, SCHEDULE_DLQ_ENV
+from observes_singer.batch.retry_rules import EVALUATE_ON_EXIT
 from observes_singer.jobs.environment import SHARD_COUNT_ENV
 from observes_singer.jobs.files import STATE_STORE_ENV, BatchSettings
 
 JOB_TAG = "observes:job"
 SPEC_TAG = "observes:spec"
-# Retry only when the host went away (a Spot reclaim, a failed instance); exit on anything
-# else, so that an application error is not run again. The pattern of the AWS Batch
-# documentation (job_retries.html) and of "Introducing retry strategies for AWS Batch".
-EVALUATE_ON_EXIT = [{"onStatusReason": "Host EC2*", "action": "RETRY"},
-                    {"onReason": "*", "action": "EXIT"}]
 
 
 @dataclass(frozen=True)
@@ -32,6 +28,7 @@ class Container:
     queue: str | None = None  # the deploy's default queue, for jobs that watch it
     job_role_arn: str | None = None
     execution_role_arn: str | None = None
+    schedule_dlq_arn: str | None = None  # for batch-stability's report-failures
 
 
 def desired(name: str, job: str, settings: BatchSettings, container: Container,
@@ -48,6 +45,8 @@ def desired(name: str, job: str, settings: BatchSettings, container: Container,
         environment[STATE_STORE_ENV] = container.state_store
     if container.queue:
         environment[QUEUE_ENV] = container.queue
+    if container.schedule_dlq_arn:
+        environment[SCHEDULE_DLQ_ENV] = container.schedule_dlq_arn
     environment.update(settings.environment)
     if settings.array_size is not None:
         # AWS_BATCH_* names are Batch's own; the runner reads this when
@@ -73,10 +72,26 @@ def desired(name: str, job: str, settings: BatchSettings, container: Container,
         "retryStrategy": {"attempts": settings.attempts, "evaluateOnExit": EVALUATE_ON_EXIT},
         "propagateTags": True,
     }
+    if settings.platform == "fargate":
+        request["platformCapabilities"] = ["FARGATE"]
+        properties.update(_fargate_properties(settings))
     if settings.timeout is not None:
         request["timeout"] = {"attemptDurationSeconds": int(settings.timeout.total_seconds())}
     request["tags"] = {JOB_TAG: job, SPEC_TAG: digest(request)}
     return request
+
+
+def _fargate_properties(settings: BatchSettings) -> dict[str, Any]:
+    """What a container on Fargate adds: its network (a public IP only when asked for),
+    platform version and, when asked for, more than Fargate's 20 GiB of disk."""
+    properties: dict[str, Any] = {
+        "networkConfiguration": {
+            "assignPublicIp": "ENABLED" if settings.assign_public_ip else "DISABLED"},
+        "fargatePlatformConfiguration": {"platformVersion": settings.platform_version},
+    }
+    if settings.ephemeral_storage is not None:
+        properties["ephemeralStorage"] = {"sizeInGiB": settings.ephemeral_storage}
+    return properties
 
 
 def digest(request: dict[str, Any]) -> str:
@@ -133,7 +148,13 @@ def _summary(definition: dict[str, Any]) -> dict[str, Any]:
     conditions = [{k: str(v).upper() if k == "action" else v for k, v in rule.items()}
                   for rule in retry.get("evaluateOnExit", [])]
     timeout = (definition.get("timeout") or {}).get("attemptDurationSeconds")
+    storage = (properties.get("ephemeralStorage") or {}).get("sizeInGiB")
     return {
+        "platform": ",".join(definition.get("platformCapabilities") or ["EC2"]),
+        "public IP": (properties.get("networkConfiguration") or {}).get("assignPublicIp"),
+        "platform version": (properties.get("fargatePlatformConfiguration") or {}).get(
+            "platformVersion"),
+        "ephemeral storage": f"{storage} GiB" if storage else None,
         "image": properties.get("image"),
         "command": " ".join(properties.get("command") or []) or None,
         "vcpus": resources.get("VCPU"),

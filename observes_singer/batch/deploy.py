@@ -19,10 +19,13 @@ from observes_singer.batch import definition, schedules, stack
 from observes_singer.batch.aws import BatchError, aws_errors, client
 from observes_singer.batch.options import (
     QUEUE_ENV,
+    SCHEDULE_DLQ_ENV,
     add_prefix_and_region,
+    add_schedule_dlq,
     aws_name,
     from_env,
     job_queue,
+    schedule_dlq,
 )
 from observes_singer.batch.secrets import SecretArns
 from observes_singer.jobs.files import (
@@ -51,7 +54,8 @@ SCHEDULER_ROLE_ENV = "OBSERVES_SCHEDULER_ROLE_ARN"
 
 STACK_SETTINGS = {"image": IMAGE_ENV, "queue": QUEUE_ENV, "job_role_arn": JOB_ROLE_ENV,
                   "execution_role_arn": EXECUTION_ROLE_ENV,
-                  "scheduler_role_arn": SCHEDULER_ROLE_ENV, "state_store": STATE_STORE_ENV}
+                  "scheduler_role_arn": SCHEDULER_ROLE_ENV, "state_store": STATE_STORE_ENV,
+                  "schedule_dlq_arn": SCHEDULE_DLQ_ENV}
 """The settings ``--stack`` gives, by attribute: each from the output named after its
 variable."""
 
@@ -70,12 +74,15 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
                         f"(default: ${JOB_ROLE_ENV})")
     parser.add_argument("--execution-role-arn", metavar="ARN", help="the role Batch pulls the "
                         "image and fetches the secrets with; required when a job has secrets "
-                        f"(default: ${EXECUTION_ROLE_ENV})")
+                        f"or runs on Fargate (default: ${EXECUTION_ROLE_ENV})")
     parser.add_argument("--scheduler-role-arn", metavar="ARN", help="the role EventBridge "
                         "Scheduler submits the jobs with; required when a job has a schedule "
                         f"(default: ${SCHEDULER_ROLE_ENV})")
     parser.add_argument("--schedule-group", metavar="NAME", default="default",
                         help="the EventBridge Scheduler group (default: %(default)s)")
+    add_schedule_dlq(parser, "the SQS queue where EventBridge Scheduler puts a submission "
+                     "it still cannot make after its retries; the scheduler role must be "
+                     "allowed sqs:SendMessage on it")
     parser.add_argument("--state-store", metavar="URL", help="s3://bucket/prefix/ where "
                         "command jobs keep their lease and run records, set as "
                         f"{STATE_STORE_ENV} in the jobs' environment; required when a "
@@ -92,12 +99,14 @@ def command(args: argparse.Namespace, out: IO[str]) -> int:
     if not image:
         raise BatchError(f"no image: give --image URI or set {IMAGE_ENV}")
     default_queue = from_env(args.queue, QUEUE_ENV)
+    args.schedule_dlq_arn = schedule_dlq(args.schedule_dlq_arn)
     batch = client("batch", region=args.region)
     container = definition.Container(
         image=image, region=batch.meta.region_name,
         state_store=from_env(args.state_store, STATE_STORE_ENV), queue=default_queue,
         job_role_arn=from_env(args.job_role_arn, JOB_ROLE_ENV),
-        execution_role_arn=from_env(args.execution_role_arn, EXECUTION_ROLE_ENV))
+        execution_role_arn=from_env(args.execution_role_arn, EXECUTION_ROLE_ENV),
+        schedule_dlq_arn=args.schedule_dlq_arn)
     scheduler_role = from_env(args.scheduler_role_arn, SCHEDULER_ROLE_ENV)
     everything = all_jobs()
     jobs = _selected(args.jobs, everything)
@@ -169,6 +178,11 @@ def _settings(job: AnyJob) -> BatchSettings:
 
 def _check_roles(jobs: list[AnyJob], container: definition.Container,
                  scheduler_role: str | None) -> None:
+    on_fargate = [job.name for job in jobs if _settings(job).platform == "fargate"]
+    if on_fargate and not container.execution_role_arn:
+        raise BatchError(f"job {', '.join(on_fargate)} runs on Fargate, which pulls the image "
+                         "and sends the logs with the execution role: give "
+                         f"--execution-role-arn ARN or set {EXECUTION_ROLE_ENV}")
     with_secrets = [job.name for job in jobs if _settings(job).secrets]
     if with_secrets and not container.execution_role_arn:
         raise BatchError(f"job {', '.join(with_secrets)} has secrets, which Batch fetches with "
@@ -210,7 +224,7 @@ def _schedule(job: AnyJob, everything: list[AnyJob], args: argparse.Namespace,
                                       region) if after else \
         schedules.submit_input(name, queue, job.shards)
     return schedules.desired(name, args.schedule_group, settings.schedule, settings.timezone,
-                             role_arn, submit, args.prefix, job.name)
+                             role_arn, submit, args.prefix, job.name, args.schedule_dlq_arn)
 
 
 def _check_launched_jobs(batch: Any, jobs: list[AnyJob], everything: list[AnyJob],

@@ -36,7 +36,8 @@ NEVER_STARTED = "never started"
 TIMEOUT = "timeout"
 INFRASTRUCTURE = "infrastructure"
 APPLICATION_ERROR = "application error"
-KINDS = (CANCELLED, NEVER_STARTED, TIMEOUT, INFRASTRUCTURE, APPLICATION_ERROR)
+NOT_SUBMITTED = "not submitted"  # a schedule's submission, from its dead-letter queue
+KINDS = (CANCELLED, NEVER_STARTED, TIMEOUT, INFRASTRUCTURE, APPLICATION_ERROR, NOT_SUBMITTED)
 
 _DEPENDENCY = re.compile(r"dependent job failed", re.IGNORECASE)
 _BLOCKED = re.compile(r"(CAPACITY|MISCONFIGURATION):")

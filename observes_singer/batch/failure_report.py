@@ -8,7 +8,14 @@ from datetime import datetime
 from typing import IO, Any
 from urllib.parse import quote
 
-from observes_singer.batch.failure_kinds import classify, exit_code, log_stream, timestamp
+from observes_singer.batch.dead_letters import DeadLetter
+from observes_singer.batch.failure_kinds import (
+    NOT_SUBMITTED,
+    classify,
+    exit_code,
+    log_stream,
+    timestamp,
+)
 
 LOG_GROUP = "/aws/batch/job"
 COLUMNS = ("JOB", "JOB ID", "KIND", "CREATED (UTC)", "REASON", "LOG")
@@ -54,6 +61,15 @@ def failure(job: Mapping[str, Any], prefix: str, region: str,
         log_url=log_url(job_region, stream) if stream and job_region else None)
 
 
+def not_submitted(letter: DeadLetter, prefix: str, region: str) -> Failure:
+    """The :class:`Failure` of a submission a schedule gave up on: no job, no log."""
+    name = letter.schedule
+    base = name[len(prefix) + 1:] if prefix and name.startswith(f"{prefix}-") else name
+    return Failure(job=base, label=base, batch_name=name, job_id="", kind=NOT_SUBMITTED,
+                   reason=letter.reason, created=letter.sent, status="NOT SUBMITTED",
+                   exit_code=None, log_url=None, region=region)
+
+
 def array_index(job: Mapping[str, Any]) -> int | None:
     """The index of a child of an array job (``arrayProperties.index``, else the
     ``:N`` ending of its id), or None."""
@@ -73,7 +89,7 @@ def log_url(region: str, stream: str, group: str = LOG_GROUP) -> str:
 
 def write_table(failures: Sequence[Failure], out: IO[str]) -> None:
     rows = [COLUMNS] + [
-        (f.label, f.job_id, f.kind,
+        (f.label, f.job_id or "-", f.kind,
          f.created.strftime("%Y-%m-%d %H:%M:%S") if f.created else "-",
          f.reason or "-", f.log_url or "-")
         for f in failures]

@@ -14,11 +14,16 @@ import argparse
 import os
 import sys
 from datetime import UTC, datetime, timedelta
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from observes_singer.batch.failure_kinds import CANCELLED
+from observes_singer.batch.options import add_schedule_dlq, schedule_dlq
 from observes_singer.jobs.durations import DurationError, parse_duration
 from observes_singer.jobs.environment import JOB_ENV
+
+if TYPE_CHECKING:
+    from observes_singer.batch.failure_jobs import Selection
+    from observes_singer.batch.failure_report import Failure
 
 CANCELLED_COMMAND = "report-cancelled"
 API_KEY_ENV = "BUGSNAG_API_KEY"
@@ -45,6 +50,9 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
                         "counts as never started, however long ago it was created "
                         "(default 2h)")
     parser.add_argument("--region", help="the AWS region (default: boto3's)")
+    if name != CANCELLED_COMMAND:
+        add_schedule_dlq(parser, "also report the scheduled submissions EventBridge "
+                         "Scheduler gave up on, read from this dead-letter queue (left in it)")
     parser.add_argument("--bugsnag-api-key", metavar="KEY",
                         help=f"send each of the {what} to Bugsnag (default: "
                         f"${API_KEY_ENV}; prefer the variable, arguments are visible to "
@@ -62,6 +70,7 @@ def command(args: argparse.Namespace, out: IO[str]) -> int:
     from observes_singer.batch.failure_jobs import Selection, failed_jobs
     from observes_singer.batch.failure_report import failure, write_table
 
+    dead_letter_arn = None if args.report_cancelled else schedule_dlq(args.schedule_dlq_arn)
     now = datetime.now(UTC)
     selection = Selection(queue=args.queue, since=now - timedelta(hours=args.last_hours),
                           now=now, stuck_after=args.stuck_after,
@@ -75,6 +84,8 @@ def command(args: argparse.Namespace, out: IO[str]) -> int:
     found = [f for f in (failure(job, prefix, region, now)
                          for job in failed_jobs(batch, selection)) if f.job != own]
     reported = [f for f in found if (f.kind == CANCELLED) == args.report_cancelled]
+    if dead_letter_arn is not None:
+        reported += _not_submitted(dead_letter_arn, args.region, selection, prefix, region)
     what = "cancelled jobs" if args.report_cancelled else "failed jobs"
     window = f"in queue {args.queue} over the last {args.last_hours:g} h"
     if not reported:
@@ -97,6 +108,19 @@ def command(args: argparse.Namespace, out: IO[str]) -> int:
     if problems:
         _warn(f"{len(problems)} of {len(reported)} events were not sent to Bugsnag")
     return 1
+
+
+def _not_submitted(arn: str, region_asked: str | None, selection: Selection, prefix: str,
+                   region: str) -> list[Failure]:
+    """The scheduled submissions in the dead-letter queue ``arn``, sent within the window."""
+    from observes_singer.batch import dead_letters
+    from observes_singer.batch.aws import client
+    from observes_singer.batch.failure_report import not_submitted
+
+    letters = dead_letters.read(client("sqs", region=region_asked), arn)
+    return [not_submitted(letter, prefix, region) for letter in letters
+            if (letter.sent is None or letter.sent >= selection.since)
+            and selection.named({"jobName": letter.schedule})]
 
 
 def _warn(message: str) -> None:

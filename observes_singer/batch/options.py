@@ -14,7 +14,12 @@ QUEUE_ENV = "OBSERVES_BATCH_QUEUE"
 """The default job queue of ``observes batch deploy``, ``submit`` and ``status`` when
 ``--queue`` is not given; deploy sets it in the containers, where the batch-stability job
 reports on it."""
+SCHEDULE_DLQ_ENV = "OBSERVES_SCHEDULE_DLQ_ARN"
+"""The SQS queue (ARN) where EventBridge Scheduler puts the submissions it gave up on: set
+on the schedules by ``observes batch deploy`` and read by ``observes batch report-failures``
+when ``--schedule-dlq-arn`` is not given."""
 DEFAULT_PREFIX = "observes"
+_QUEUE_ARN = re.compile(r"arn:aws[a-z-]*:sqs:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,80}")
 _PREFIX = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}")
 
 
@@ -49,3 +54,17 @@ def job_queue(job: Job | CommandJob, default: str | None) -> str:
         raise BatchError(f"job {job.name}: no queue: set queue in its [batch] table, or give "
                          f"--queue NAME or {QUEUE_ENV}")
     return queue
+
+
+def add_schedule_dlq(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("--schedule-dlq-arn", metavar="ARN", help=f"{what} (default: "
+                        f"${SCHEDULE_DLQ_ENV})")
+
+
+def schedule_dlq(value: str | None) -> str | None:
+    """The dead-letter queue's ARN (the flag's, else the variable's), checked, or None."""
+    arn = from_env(value, SCHEDULE_DLQ_ENV)
+    if arn is not None and not _QUEUE_ARN.fullmatch(arn):
+        raise BatchError(f"--schedule-dlq-arn {arn!r}: an SQS queue ARN "
+                         "(arn:aws:sqs:REGION:ACCOUNT:NAME; a standard queue, not FIFO)")
+    return arn

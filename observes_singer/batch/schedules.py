@@ -16,6 +16,16 @@ from typing import Any
 from observes_singer.batch.aws import aws_errors
 
 SUBMIT_JOB = "arn:aws:scheduler:::aws-sdk:batch:submitJob"
+# A context attribute: Scheduler writes the time it fires for (2026-12-07T05:00:00Z) in its
+# place, so a launcher's run id is the scheduled time, the same however often it is
+# delivered or retried. (EventBridge Scheduler User Guide, "Adding context attributes",
+# managing-schedule-context-attributes.html, read 2026-12-07.)
+SCHEDULED_TIME = "<aws.scheduler.scheduled-time>"
+# Scheduler retries a submission that failed (throttled, Batch unavailable) with backoff,
+# at most this often and for at most this long, then hands it to the dead-letter queue
+# when there is one. An hour: a run that starts later than that is better left to the next
+# one (Scheduler's own default is 185 tries over 24 hours).
+RETRY_POLICY = {"MaximumRetryAttempts": 10, "MaximumEventAgeInSeconds": 3600}
 _MARK = "observes batch deploy"
 
 
@@ -35,8 +45,10 @@ def submit_input(name: str, queue: str, shards: int | None) -> dict[str, Any]:
 def launcher_input(name: str, job: str, queue: str, prefix: str, default_queue: str | None,
                    region: str) -> dict[str, Any]:
     """``SubmitJob`` of the launcher: ``observes batch submit JOB`` in the job's image, with
-    the prefix, default queue and region of this deploy."""
-    command = ["batch", "submit", job, "--prefix", prefix, "--region", region]
+    the prefix, default queue and region of this deploy, and the scheduled time as its run
+    id."""
+    command = ["batch", "submit", job, "--prefix", prefix, "--region", region,
+               "--run-id", SCHEDULED_TIME]
     if default_queue:
         command += ["--queue", default_queue]
     return {"JobName": f"{name}-launcher", "JobQueue": queue, "JobDefinition": name,
@@ -44,8 +56,14 @@ def launcher_input(name: str, job: str, queue: str, prefix: str, default_queue: 
 
 
 def desired(name: str, group: str, expression: str, timezone: str, role_arn: str,
-            submit: dict[str, Any], prefix: str, job: str) -> dict[str, Any]:
+            submit: dict[str, Any], prefix: str, job: str,
+            dead_letter_arn: str | None = None) -> dict[str, Any]:
     """The ``CreateSchedule`` / ``UpdateSchedule`` request."""
+    target: dict[str, Any] = {"Arn": SUBMIT_JOB, "RoleArn": role_arn,
+                              "Input": json.dumps(submit, sort_keys=True),
+                              "RetryPolicy": dict(RETRY_POLICY)}
+    if dead_letter_arn:
+        target["DeadLetterConfig"] = {"Arn": dead_letter_arn}
     return {
         "Name": name,
         "GroupName": group,
@@ -54,8 +72,7 @@ def desired(name: str, group: str, expression: str, timezone: str, role_arn: str
         "ScheduleExpressionTimezone": timezone,
         "FlexibleTimeWindow": {"Mode": "OFF"},
         "State": "ENABLED",
-        "Target": {"Arn": SUBMIT_JOB, "RoleArn": role_arn,
-                   "Input": json.dumps(submit, sort_keys=True)},
+        "Target": target,
     }
 
 
@@ -106,6 +123,11 @@ def changes(current: dict[str, Any], wanted: dict[str, Any]) -> list[str]:
         found.append("role")
     if _json(target.get("Input")) != json.loads(want["Input"]):
         found.append("input")
+    if target.get("RetryPolicy") != want["RetryPolicy"]:
+        found.append("retry policy")
+    if (target.get("DeadLetterConfig") or {}).get("Arn") != \
+            (want.get("DeadLetterConfig") or {}).get("Arn"):
+        found.append("dead-letter queue")
     return found
 
 

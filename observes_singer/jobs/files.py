@@ -41,16 +41,22 @@ max_age = "26h"
 
 [batch]
 queue = "observes_small"             # default: the queue given to `observes batch deploy`
-vcpus = 1
-memory = 2048                        # MiB
+platform = "ec2"                     # or "fargate"
+vcpus = 1                            # whole on EC2; on Fargate 0.25, 0.5, 1, 2, ...
+memory = 2048                        # MiB; on Fargate a size it pairs with vcpus
 timeout = "2h"
-attempts = 3                         # retried only when the host went away (Spot reclaim)
+attempts = 3                         # retried only when the platform failed the job
 schedule = "cron(0 5 * * ? *)"       # or rate(6 hours); EventBridge Scheduler syntax
 timezone = "UTC"
 array_size = 4                       # a sharded job: 4 shards as one array job
 environment = { GITLAB_PROJECT = "fluidattacks/universe" }
 secrets = { GITLAB_TOKEN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:gitlab" }
 ```
+
+On Fargate (``platform = "fargate"``) a job may also say ``assign_public_ip = true`` (a
+task in a public subnet without a NAT gateway needs one to pull its image),
+``ephemeral_storage = 50`` (GiB, 21-200; Fargate's default is 20) and
+``platform_version = "1.4.0"`` (default ``LATEST``).
 
 ``secrets`` holds references only (a Secrets Manager or SSM Parameter Store ARN, or
 ``secretsmanager:NAME`` / ``ssm:NAME``); Batch puts the value in the container's
@@ -68,6 +74,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from observes_singer.batch import fargate
 from observes_singer.defaults import local_bucket
 from observes_singer.jobs.durations import DurationError, parse_duration
 from observes_singer.jobs.schedule_expressions import (
@@ -84,8 +91,10 @@ _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _COMMON_KEYS = ("max_age", "depends_on", "batch")
 _SINGER_KEYS = ("description", "state_url", "tap", "filters", "target", *_COMMON_KEYS)
 _COMMAND_KEYS = ("description", "command", "config", "env", *_COMMON_KEYS)
-_BATCH_KEYS = ("queue", "vcpus", "memory", "timeout", "attempts", "schedule", "timezone",
-               "array_size", "environment", "secrets")
+PLATFORMS = ("ec2", "fargate")
+FARGATE_KEYS = ("assign_public_ip", "ephemeral_storage", "platform_version")
+_BATCH_KEYS = ("queue", "platform", "vcpus", "memory", "timeout", "attempts", "schedule",
+               "timezone", "array_size", "environment", "secrets", *FARGATE_KEYS)
 _JOB_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
 _SECRET_NAME = re.compile(r"PASSWORD|PASSWD|TOKEN|SECRET|KEY|CREDENTIAL", re.IGNORECASE)
 _URL_CREDENTIALS = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/\s@]*:[^/\s@]*@")
@@ -98,6 +107,7 @@ STATE_STORE_ENV = "OBSERVES_STATE_STORE"
 ``observes freshness``; the default of ``observes batch deploy --state-store``, which sets it
 in the containers."""
 MAX_ARRAY_SIZE = 10_000
+_PLATFORM_VERSION = re.compile(r"LATEST|[0-9]+\.[0-9]+\.[0-9]+")
 
 
 class JobError(Exception):
@@ -115,6 +125,7 @@ class BatchSettings:
     """How a job runs on AWS Batch (the ``[batch]`` table); see ``observes batch deploy``."""
 
     queue: str | None = None
+    platform: str = "ec2"  # or "fargate"
     vcpus: float = 1.0
     memory: int = 2048
     timeout: timedelta | None = None
@@ -124,6 +135,10 @@ class BatchSettings:
     array_size: int | None = None
     environment: dict[str, str] = field(default_factory=dict)
     secrets: dict[str, str] = field(default_factory=dict)
+    # Fargate only:
+    assign_public_ip: bool = False
+    ephemeral_storage: int | None = None  # GiB, 21-200; None: Fargate's 20
+    platform_version: str = "LATEST"
 
 
 @dataclass(frozen=True)
@@ -290,17 +305,25 @@ def _batch(raw: Any, path: Path) -> BatchSettings:
     settings: dict[str, Any] = {}
     if "queue" in raw:
         settings["queue"] = _text(raw["queue"], f"{where}.queue")
+    platform = raw.get("platform", "ec2")
+    if platform not in PLATFORMS:
+        raise JobError(f"{where}.platform: {platform!r}: one of {', '.join(PLATFORMS)}")
+    settings["platform"] = platform
     if "vcpus" in raw:
-        vcpus = raw["vcpus"]
-        if isinstance(vcpus, bool) or not isinstance(vcpus, int | float) or vcpus <= 0:
-            raise JobError(f"{where}.vcpus: a whole number of vCPUs above zero (1, 2, 4, ...)")
-        if not float(vcpus).is_integer():
-            # RegisterJobDefinition takes a fraction, but a job on EC2 never starts with one.
-            raise JobError(f"{where}.vcpus: {vcpus:g}: AWS Batch on EC2 takes whole vCPUs "
-                           "(1, 2, 4, ...); fractions are for Fargate only")
-        settings["vcpus"] = float(vcpus)
+        settings["vcpus"] = _vcpus(raw["vcpus"], platform, f"{where}.vcpus")
     settings.update(_integers(raw, where, memory=(128, None), attempts=(1, 10),
                               array_size=(2, MAX_ARRAY_SIZE)))
+    if platform == "fargate":
+        settings.update(_fargate(raw, where))
+        vcpus = settings.get("vcpus", BatchSettings.vcpus)
+        memory = settings.get("memory", BatchSettings.memory)
+        if not fargate.is_valid(vcpus, memory):
+            raise JobError(f"{where}: vcpus and memory: {fargate.refusal(vcpus, memory)}")
+    else:
+        for key in FARGATE_KEYS:
+            if key in raw:
+                raise JobError(f"{where}.{key}: only a job on Fargate takes it (platform = "
+                               "\"fargate\")")
     if "timeout" in raw:
         try:
             timeout = parse_duration(raw["timeout"], f"{where}.timeout")
@@ -330,6 +353,32 @@ def _batch(raw: Any, path: Path) -> BatchSettings:
     if both:
         raise JobError(f"{where}: {', '.join(both)} in both environment and secrets")
     return BatchSettings(environment=environment, secrets=secrets, **settings)
+
+
+def _vcpus(raw: Any, platform: str, where: str) -> float:
+    if isinstance(raw, bool) or not isinstance(raw, int | float) or raw <= 0:
+        raise JobError(f"{where}: a number of vCPUs above zero (1, 2, 4, ...)")
+    if platform == "ec2" and not float(raw).is_integer():
+        # RegisterJobDefinition takes a fraction, but a job on EC2 never starts with one.
+        raise JobError(f"{where}: {raw:g}: AWS Batch on EC2 takes whole vCPUs "
+                       "(1, 2, 4, ...); fractions are for Fargate only")
+    return float(raw)
+
+
+def _fargate(raw: dict[str, Any], where: str) -> dict[str, Any]:
+    """The settings only a job on Fargate takes."""
+    settings: dict[str, Any] = _integers(raw, where, ephemeral_storage=(21, 200))
+    if "assign_public_ip" in raw:
+        if not isinstance(raw["assign_public_ip"], bool):
+            raise JobError(f"{where}.assign_public_ip: true or false")
+        settings["assign_public_ip"] = raw["assign_public_ip"]
+    if "platform_version" in raw:
+        version = raw["platform_version"]
+        if not isinstance(version, str) or not _PLATFORM_VERSION.fullmatch(version):
+            raise JobError(f"{where}.platform_version: {version!r}: LATEST or a Fargate "
+                           "platform version such as 1.4.0")
+        settings["platform_version"] = version
+    return settings
 
 
 def _refuse_secret(name: str, value: str, where: str) -> None:

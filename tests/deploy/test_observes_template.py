@@ -21,8 +21,10 @@ REGIONS = ["us-east-1", "us-west-2", "eu-west-1", "sa-east-1", "ap-southeast-1"]
 DEPLOY_ONLY = ("observes_singer/batch/deploy.py", "observes_singer/batch/schedules.py",
                "observes_singer/batch/secrets.py", "observes_singer/batch/stack.py")
 """The modules only ``observes batch deploy`` runs, with the deployer's credentials."""
-OPERATOR = ("DeployPolicy", "SubmitPolicy")
+OPERATOR = ("DeployPolicy", "SubmitPolicy", "DeadLetterReadPolicy")
 """What the template gives whoever runs the ``observes batch`` commands."""
+DEAD_LETTERS = "arn:aws:sqs:us-east-1:123456789012:observes-dead-letters"
+"""A dead-letter queue given to the template, so that every policy it can make is there."""
 BILLS_DEFAULT = "integrates"
 """The bucket compute-bills writes to unless BILLS_URL says otherwise: not one the template
 makes (docs/deploy-aws.md: point BILLS_URL at the bills bucket)."""
@@ -79,7 +81,7 @@ def test_the_roles_allow_every_call_the_code_makes() -> None:
             "secretsmanager.DescribeSecret", "ssm.DescribeParameters",
             "cloudformation.DescribeStacks"} <= made
 
-    assert coverage(Template(TEMPLATE)) == []
+    assert coverage(Template(TEMPLATE, {"DeadLetterQueueArn": DEAD_LETTERS})) == []
 
 
 def test_an_action_the_template_lacks_is_named(tmp_path: Path) -> None:
@@ -88,7 +90,7 @@ def test_an_action_the_template_lacks_is_named(tmp_path: Path) -> None:
         "[s3:GetObject, s3:PutObject, s3:DeleteObject, s3:AbortMultipartUpload]",
         "[s3:GetObject, s3:PutObject, s3:AbortMultipartUpload]", 1))
 
-    found = coverage(Template(lacking))
+    found = coverage(Template(lacking, {"DeadLetterQueueArn": DEAD_LETTERS}))
 
     assert found
     assert all(line.startswith("JobRole may not s3:DeleteObject (observes_singer/store/"
@@ -172,7 +174,7 @@ def test_the_execution_role_pulls_the_image_and_writes_the_logs() -> None:
 
 def test_the_scheduler_role_submits_the_prefix_jobs_and_sends_dead_letters_only_if_given(
 ) -> None:
-    queue = "arn:aws:sqs:us-east-1:123456789012:observes-dead-letters"
+    queue = DEAD_LETTERS
     plain, with_queue = Template(TEMPLATE), Template(TEMPLATE, {"DeadLetterQueueArn": queue})
     definition = f"arn:aws:batch:{REGION}:{ACCOUNT}:job-definition/observes-gitlab:3"
 

@@ -44,6 +44,12 @@ S3_ACTIONS = {"ListObjectsV2": ("s3:ListBucket",),
 """S3 operations whose IAM action is not named after them, from the Permissions section of
 each operation in the Amazon S3 API Reference (read 2026-12-07)."""
 
+SQS_ACTIONS = {"ChangeMessageVisibilityBatch": ("sqs:ChangeMessageVisibility",),
+               "DeleteMessageBatch": ("sqs:DeleteMessage",),
+               "SendMessageBatch": ("sqs:SendMessage",)}
+"""SQS's batch operations, which IAM authorizes as the single action (Amazon SQS Developer
+Guide, "Amazon SQS API permissions: Actions and resource reference", read 2026-12-07)."""
+
 ALSO_NEEDED = {("s3", "GetObject"): ("s3:ListBucket",),
                ("s3", "HeadObject"): ("s3:ListBucket",),
                ("batch", "SubmitJob"): ("batch:TagResource",),
@@ -72,7 +78,7 @@ class Call:
 
     def actions(self) -> tuple[str, ...]:
         """The IAM actions the call needs."""
-        own = S3_ACTIONS.get(self.operation) if self.service == "s3" else None
+        own = {"s3": S3_ACTIONS, "sqs": SQS_ACTIONS}.get(self.service, {}).get(self.operation)
         if own is None:
             own = (f"{_prefix(self.service)}:{self.operation}",)
         return own + ALSO_NEEDED.get((self.service, self.operation), ())

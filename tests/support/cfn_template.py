@@ -75,6 +75,9 @@ class Template:
         found = [statement for document in documents
                  for statement in self._statements(document)]
         for arn in properties.get("ManagedPolicyArns", []):
+            if isinstance(arn, dict) and "Fn::If" in arn:
+                condition, when_true, when_false = arn["Fn::If"]
+                arn = when_true if self.condition(condition) else when_false
             if isinstance(arn, dict) and arn.get("Ref") in self.resources:
                 found += self.statements(arn["Ref"])
         return found

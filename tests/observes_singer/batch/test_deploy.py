@@ -126,7 +126,11 @@ def test_deploy_registers_the_definition_and_schedule_once(deployment: Deploymen
     assert retry["attempts"] == 4
     # moto lower-cases the actions it stores; Batch takes them in any case.
     assert [{**rule, "action": rule["action"].upper()} for rule in retry["evaluateOnExit"]] == [
-        {"onStatusReason": "Host EC2*", "action": "RETRY"}, {"onReason": "*", "action": "EXIT"}]
+        {"onStatusReason": "Host EC2*", "action": "RETRY"},
+        {"onReason": "AGENT*", "action": "RETRY"},
+        {"onStatusReason": "Task failed to start*", "action": "RETRY"},
+        {"onStatusReason": "Your Spot Task was interrupted*", "action": "RETRY"},
+        {"onReason": "*", "action": "EXIT"}]
     assert registered["timeout"] == {"attemptDurationSeconds": 7200}
     assert registered["propagateTags"] is True
     assert registered["tags"]["observes:job"] == "gitlab"
@@ -324,10 +328,10 @@ def test_a_sharded_job_with_a_final_phase_is_scheduled_through_the_launcher(
         "JobDefinition": name,
         "ContainerOverrides": {"Command": ["batch", "submit", "shards", "--prefix",
                                            deployment.prefix, "--region", "us-east-1",
+                                           "--run-id", "<aws.scheduler.scheduled-time>",
                                            "--queue", deployment.queue.name]}}
     # What the launcher runs in the job's image (whose entrypoint is `observes`):
-    launcher = json.loads(schedule["Target"]["Input"])["ContainerOverrides"]["Command"]
-    code, out, err = deployment.observes(*launcher)
+    code, out, err = deployment.observes(*launcher_command(schedule, "2026-12-01T02:00:00Z"))
     assert (code, err) == (0, "")
     assert [line.split()[0] for line in out.splitlines()] == [name,
                                                              deployment.name("shards-final")]
@@ -341,6 +345,14 @@ def test_a_sharded_job_with_a_final_phase_is_scheduled_through_the_launcher(
     assert json.loads(lonely["Target"]["Input"]) == {
         "JobName": deployment.name("lonely"), "JobQueue": deployment.queue.name,
         "JobDefinition": deployment.name("lonely"), "ArrayProperties": {"Size": 3}}
+
+
+def launcher_command(schedule: dict[str, Any], scheduled_time: str) -> list[str]:
+    """The command of the launcher a schedule submits, as Scheduler fires it for
+    ``scheduled_time``: with its context attribute replaced."""
+    command: list[str] = json.loads(schedule["Target"]["Input"])["ContainerOverrides"][
+        "Command"]
+    return [part.replace("<aws.scheduler.scheduled-time>", scheduled_time) for part in command]
 
 
 def test_the_launcher_needs_the_final_phase_deployed(deployment: Deployment) -> None:
@@ -447,3 +459,104 @@ def test_a_fraction_of_a_vcpu_is_refused_before_anything_is_registered(
     assert err.startswith("observes: error: ") and err.count("\n") == 1
     assert "batch.vcpus: 0.25: AWS Batch on EC2 takes whole vCPUs" in err
     assert deployment.revisions("gitlab") == []
+
+
+FARGATE = """\
+    command = ["true"]
+
+    [batch]
+    platform = "fargate"
+    vcpus = 0.5
+    memory = 1024
+    assign_public_ip = true
+    ephemeral_storage = 50
+"""
+
+
+def test_a_fargate_job_gets_a_fargate_definition(deployment: Deployment) -> None:
+    deployment.write("small", FARGATE)
+
+    code, out, err = deployment.deploy("--execution-role-arn", EXECUTION_ROLE)
+
+    assert (code, err) == (0, "")
+    [registered] = deployment.revisions("small")
+    assert registered["platformCapabilities"] == ["FARGATE"]
+    container = registered["containerProperties"]
+    assert container["executionRoleArn"] == EXECUTION_ROLE
+    assert {r["type"]: r["value"] for r in container["resourceRequirements"]} == \
+        {"VCPU": "0.5", "MEMORY": "1024"}
+    assert container["networkConfiguration"] == {"assignPublicIp": "ENABLED"}
+    assert container["fargatePlatformConfiguration"] == {"platformVersion": "LATEST"}
+    assert container["ephemeralStorage"] == {"sizeInGiB": 50}
+    assert deployment.deploy("--execution-role-arn", EXECUTION_ROLE)[1].endswith(
+        "everything is up to date\n")
+
+    deployment.write("small", FARGATE.replace("assign_public_ip = true",
+                                              'platform_version = "1.4.0"'))
+    code, out, _ = deployment.deploy("--execution-role-arn", EXECUTION_ROLE)
+
+    assert code == 0
+    assert "changed: public IP ENABLED -> DISABLED, platform version LATEST -> 1.4.0" in out
+    latest = deployment.revisions("small")[-1]["containerProperties"]
+    assert latest["networkConfiguration"] == {"assignPublicIp": "DISABLED"}
+    assert latest["fargatePlatformConfiguration"] == {"platformVersion": "1.4.0"}
+
+
+def test_a_fargate_job_without_an_execution_role_is_refused_before_anything_is_registered(
+        deployment: Deployment) -> None:
+    deployment.write("small", FARGATE)
+    deployment.write("other", 'command = ["true"]\n[batch]\n')
+
+    code, out, err = deployment.deploy()
+
+    assert (code, out) == (1, "")
+    assert err == "observes: error: job small runs on Fargate, which pulls the image and " \
+        "sends the logs with the execution role: give --execution-role-arn ARN or set " \
+        "OBSERVES_BATCH_EXECUTION_ROLE_ARN\n"
+    assert deployment.revisions("small") == [] and deployment.revisions("other") == []
+
+
+def test_a_size_fargate_does_not_run_is_refused_before_anything_is_registered(
+        deployment: Deployment) -> None:
+    deployment.write("small", FARGATE.replace("memory = 1024", "memory = 8192"))
+    deployment.write("other", 'command = ["true"]\n[batch]\n')
+
+    code, out, err = deployment.deploy("--execution-role-arn", EXECUTION_ROLE)
+
+    assert (code, out) == (1, "")
+    assert f"{deployment.jobs / 'small.toml'}: batch: vcpus and memory: 0.5 vCPU with 8192 " \
+        "MiB is not a size Fargate runs" in err
+    assert "nearest: 1 vCPU with 8192 MiB or 0.5 vCPU with 4096 MiB" in err
+    assert deployment.revisions("small") == [] and deployment.revisions("other") == []
+
+
+def test_schedules_retry_and_give_up_into_the_dead_letter_queue(
+        deployment: Deployment, monkeypatch: pytest.MonkeyPatch) -> None:
+    deployment.write("gitlab", GITLAB.format(memory=2048))
+    assert deployment.deploy()[0] == 0
+    schedule = deployment.schedule("gitlab")
+    assert schedule is not None
+    assert schedule["Target"]["RetryPolicy"] == {"MaximumRetryAttempts": 10,
+                                                 "MaximumEventAgeInSeconds": 3600}
+    assert "DeadLetterConfig" not in schedule["Target"]
+    dlq = f"arn:aws:sqs:us-east-1:123456789012:{deployment.prefix}-schedules-dlq"
+    name = deployment.name("gitlab")
+
+    code, out, err = deployment.deploy("--schedule-dlq-arn", dlq)
+
+    assert (code, err) == (0, "")
+    assert f"update schedule {name}: dead-letter queue" in out
+    updated = deployment.schedule("gitlab")
+    assert updated is not None and updated["Target"]["DeadLetterConfig"] == {"Arn": dlq}
+    # ... where the containers' report-failures (batch-stability) finds it too
+    assert f"register job definition {name} (revision 2): changed: environment " \
+        "+OBSERVES_SCHEDULE_DLQ_ARN" in out
+    assert {"name": "OBSERVES_SCHEDULE_DLQ_ARN", "value": dlq} in \
+        deployment.revisions("gitlab")[-1]["containerProperties"]["environment"]
+    monkeypatch.setenv("OBSERVES_SCHEDULE_DLQ_ARN", dlq)
+    assert deployment.deploy()[1].endswith("everything is up to date\n")
+
+    code, out, err = deployment.deploy("--schedule-dlq-arn", "dlq")
+
+    assert (code, out) == (1, "")
+    assert "--schedule-dlq-arn 'dlq': an SQS queue ARN" in err

@@ -487,3 +487,75 @@ def test_a_queue_that_does_not_exist_is_one_error_line(
     err = capsys.readouterr().err
     assert code == 1
     assert err.startswith("observes: error: cannot list the FAILED jobs of queue ")
+
+
+# --- submissions Scheduler gave up on, from its dead-letter queue (moto's SQS) ---------
+
+DEAD_LETTER_ERROR = "ValidationException: Job definition observes-gitlab:1 is inactive"
+
+
+def dead_letter_queue(setup: Setup) -> tuple[Any, str, str]:
+    sqs = setup.queue.client("sqs")
+    url = sqs.create_queue(QueueName=f"{setup.prefix}-schedules-dlq")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+        "Attributes"]["QueueArn"]
+    return sqs, url, arn
+
+
+def dead_letter(sqs: Any, url: str, schedule: str) -> None:
+    """A dead-letter event as Scheduler sends it: the target's input as the body and what
+    failed as message attributes (EventBridge Scheduler User Guide, "Configuring a
+    dead-letter queue", read 2026-12-07)."""
+    attributes = {
+        "ERROR_CODE": "ValidationException",
+        "ERROR_MESSAGE": "Job definition observes-gitlab:1 is inactive",
+        "EXHAUSTED_RETRY_CONDITION": "MaximumRetryAttempts",
+        "RETRY_ATTEMPTS": "10",
+        "SCHEDULE_ARN": f"arn:aws:scheduler:us-east-1:123456789012:schedule/default/{schedule}",
+        "TARGET_ARN": "arn:aws:scheduler:::aws-sdk:batch:submitJob",
+    }
+    sqs.send_message(
+        QueueUrl=url, MessageBody=json.dumps({"JobName": schedule, "JobQueue": "q",
+                                              "JobDefinition": schedule}),
+        MessageAttributes={name: {"DataType": "String", "StringValue": value}
+                           for name, value in attributes.items()})
+
+
+def waiting(sqs: Any, url: str) -> int:
+    return int(sqs.get_queue_attributes(
+        QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"][
+        "ApproximateNumberOfMessages"])
+
+
+def test_a_submission_scheduler_gave_up_on_is_reported_and_left_in_the_queue(
+        setup: Setup, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    sqs, url, arn = dead_letter_queue(setup)
+    dead_letter(sqs, url, f"{setup.prefix}-gitlab")
+    dead_letter(sqs, url, f"someone-else-{uuid.uuid4().hex[:6]}")
+
+    code, rows, out, err = report(setup, capsys, "--schedule-dlq-arn", arn)
+
+    assert (code, err) == (1, "")
+    assert [(r[0], r[1], r[2], r[4]) for r in rows] == [
+        ("gitlab", "-", "not submitted", DEAD_LETTER_ERROR)]
+    assert out.splitlines()[-1] == \
+        f"1 failed jobs in queue {setup.queue.name} over the last 24 h"
+    assert waiting(sqs, url) == 2  # read, not taken: every report sees it until dealt with
+
+    monkeypatch.setenv("OBSERVES_SCHEDULE_DLQ_ARN", arn)
+    code, again, _, _ = report(setup, capsys)
+
+    assert code == 1 and again == rows
+    monkeypatch.delenv("OBSERVES_SCHEDULE_DLQ_ARN")
+    assert report(setup, capsys)[0] == 0  # without the queue, nothing to see
+
+
+def test_a_dead_letter_queue_that_is_not_an_sqs_arn_is_one_line(
+        setup: Setup, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, out, err = report(setup, capsys, "--schedule-dlq-arn",
+                               "https://sqs.us-east-1.amazonaws.com/123456789012/dlq")
+    assert (code, out) == (1, "")
+    assert err == "observes: error: --schedule-dlq-arn " \
+        "'https://sqs.us-east-1.amazonaws.com/123456789012/dlq': an SQS queue ARN " \
+        "(arn:aws:sqs:REGION:ACCOUNT:NAME; a standard queue, not FIFO)\n"

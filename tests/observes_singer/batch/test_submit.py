@@ -4,11 +4,13 @@ a sharded job as an array job, its final phase after it, and the runs listed."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from tests.observes_singer.batch.test_deploy import Deployment, make_deployment
+from tests.observes_singer.batch.test_deploy import Deployment, launcher_command, make_deployment
 from tests.support.aws_batch import create_queue
 
 SHARDS = 'command = ["true"]\n[batch]\narray_size = 3\n'
@@ -151,3 +153,96 @@ def test_status_pages_through_as_many_runs_as_asked(deployment: Deployment) -> N
 
     assert (code, err) == (0, "")
     assert sorted(row.split()[1] for row in out.splitlines()[1:]) == sorted(ids)
+
+
+SCHEDULED = 'command = ["true"]\n[batch]\narray_size = 3\nschedule = "cron(0 2 * * ? *)"\n'
+
+
+def scheduled_time(minutes_ago: int) -> str:
+    moment = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=minutes_ago)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def jobs_named(deployment: Deployment, job: str) -> list[str]:
+    listed = deployment.queue.client().list_jobs(
+        jobQueue=deployment.queue.name,
+        filters=[{"name": "JOB_NAME", "values": [deployment.name(job)]}])["jobSummaryList"]
+    return [summary["jobId"] for summary in listed if ":" not in summary["jobId"]]
+
+
+@pytest.fixture
+def launcher(deployment: Deployment) -> Callable[[str], list[str]]:
+    """The scheduled chain deployed; the launcher's command for a scheduled time."""
+    deployment.write("shards", SCHEDULED)
+    deployment.write("shards-final", FINAL.format(queue=deployment.queue.name))
+    assert deployment.deploy()[0] == 0
+    schedule = deployment.schedule("shards")
+    assert schedule is not None
+    return lambda when: launcher_command(schedule, when)
+
+
+def test_a_launcher_run_again_for_the_same_scheduled_time_submits_once(
+        deployment: Deployment, launcher: Callable[[str], list[str]]) -> None:
+    when = scheduled_time(1)
+
+    code, first, err = deployment.observes(*launcher(when))
+    assert (code, err) == (0, "")
+    code, again, err = deployment.observes(*launcher(when))  # Batch retried the launcher
+
+    assert (code, err) == (0, "")
+    ids = [line.split()[1] for line in first.splitlines()]
+    assert again.splitlines() == [
+        f"{deployment.name('shards')}  {ids[0]}  submitted before (run {when})",
+        f"{deployment.name('shards-final')}  {ids[1]}  submitted before (run {when})"]
+    assert jobs_named(deployment, "shards") == [ids[0]]
+    assert jobs_named(deployment, "shards-final") == [ids[1]]
+    tags = deployment.queue.client().describe_jobs(jobs=ids)["jobs"][0]["tags"]
+    assert tags == {"observes:job": "shards", "observes:run": when}
+
+    code, later, _ = deployment.observes(*launcher(scheduled_time(0)))  # the next run
+
+    assert code == 0 and "submitted before" not in later
+    assert len(jobs_named(deployment, "shards")) == 2
+
+
+def test_a_launcher_that_died_between_submissions_submits_only_what_is_missing(
+        deployment: Deployment, launcher: Callable[[str], list[str]]) -> None:
+    when = scheduled_time(1)
+    name = deployment.name("shards")
+    # The first attempt submitted the array job, then its host went away.
+    array_id = deployment.queue.client().submit_job(
+        jobName=name, jobQueue=deployment.queue.name, jobDefinition=name,
+        arrayProperties={"size": 3}, tags={"observes:job": "shards", "observes:run": when},
+    )["jobId"]
+
+    code, out, err = deployment.observes(*launcher(when))
+
+    assert (code, err) == (0, "")
+    first, second = out.splitlines()
+    assert first == f"{name}  {array_id}  submitted before (run {when})"
+    final_id = second.split()[1]
+    assert second == f"{deployment.name('shards-final')}  {final_id}  after {array_id}"
+    assert jobs_named(deployment, "shards") == [array_id]
+    [final] = deployment.queue.client().describe_jobs(jobs=[final_id])["jobs"]
+    assert final["dependsOn"] == [{"jobId": array_id}]
+
+
+def test_inside_batch_a_submit_retried_in_the_same_job_submits_once(
+        deployment: Deployment, monkeypatch: pytest.MonkeyPatch) -> None:
+    deployment.write("shards", SHARDS)
+    deployment.write("shards-final", FINAL.format(queue=deployment.queue.name))
+    assert deployment.deploy()[0] == 0
+    name = deployment.name("shards")
+    own = deployment.queue.client().submit_job(  # the job this submit runs in
+        jobName=f"{name}-launcher", jobQueue=deployment.queue.name, jobDefinition=name)
+    monkeypatch.setenv("AWS_BATCH_JOB_ID", own["jobId"])
+
+    first = submit(deployment, "shards")[1]
+    code, again, err = submit(deployment, "shards")
+
+    assert (code, err) == (0, "")
+    assert [line.split()[1] for line in again.splitlines()] == \
+        [line.split()[1] for line in first.splitlines()]
+    assert all(line.endswith(f"submitted before (run {own['jobId']})")
+               for line in again.splitlines())
+    assert len(jobs_named(deployment, "shards")) == 1

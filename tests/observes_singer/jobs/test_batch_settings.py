@@ -102,3 +102,56 @@ def test_whole_vcpus_written_as_a_float_are_kept(
     job_file(tmp_path, monkeypatch, "vcpus = 2.0")
     job = load_job("job")
     assert job.batch is not None and job.batch.vcpus == 2
+
+
+@pytest.mark.parametrize(("vcpus", "memory"), [(0.25, 512), (0.5, 4096), (1, 8192),
+                                               (4, 30720), (8, 61440), (16, 122880)])
+def test_fargate_takes_the_pairs_it_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                         vcpus: float, memory: int) -> None:
+    job_file(tmp_path, monkeypatch, f'platform = "fargate"\nvcpus = {vcpus}\nmemory = {memory}')
+    job = load_job("job")
+    assert job.batch is not None
+    assert (job.batch.platform, job.batch.vcpus, job.batch.memory) == ("fargate", vcpus, memory)
+    assert (job.batch.assign_public_ip, job.batch.ephemeral_storage,
+            job.batch.platform_version) == (False, None, "LATEST")
+
+
+@pytest.mark.parametrize(("vcpus", "memory", "message"), [
+    (0.25, 4096, "0.25 vCPU with 4096 MiB is not a size Fargate runs; with 0.25 vCPU it "
+     "takes 512, 1024, 2048 MiB; nearest: 0.5 vCPU with 4096 MiB or 0.25 vCPU with 2048 MiB"),
+    (1, 10240, "1 vCPU with 10240 MiB is not a size Fargate runs; with 1 vCPU it takes "
+     "2048-8192 in steps of 1024 MiB; nearest: 2 vCPU with 10240 MiB or 1 vCPU with 8192 MiB"),
+    (3, 8192, "3 vCPU with 8192 MiB is not a size Fargate runs; it takes 0.25, 0.5, 1, 2, 4, "
+     "8, 16, 32 vCPU; nearest: 4 vCPU with 8192 MiB or 2 vCPU with 8192 MiB"),
+    (0.25, 256, "0.25 vCPU with 256 MiB is not a size Fargate runs; with 0.25 vCPU it takes "
+     "512, 1024, 2048 MiB; nearest: 0.25 vCPU with 512 MiB"),
+])
+def test_a_pair_fargate_does_not_run_is_refused_naming_the_nearest(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, vcpus: float, memory: int,
+        message: str) -> None:
+    job_file(tmp_path, monkeypatch, f'platform = "fargate"\nvcpus = {vcpus}\nmemory = {memory}')
+    with pytest.raises(JobError) as refused:
+        load_job("job")
+    assert str(refused.value) == \
+        f"{tmp_path / 'jobs' / 'job.toml'}: batch: vcpus and memory: {message}"
+
+
+@pytest.mark.parametrize(("batch", "message"), [
+    ('platform = "FARGATE"', "batch.platform: 'FARGATE': one of ec2, fargate"),
+    ("assign_public_ip = true", 'batch.assign_public_ip: only a job on Fargate takes it '
+     '(platform = "fargate")'),
+    ("ephemeral_storage = 50", "batch.ephemeral_storage: only a job on Fargate takes it"),
+    ('platform = "fargate"\nephemeral_storage = 20',
+     "batch.ephemeral_storage: a whole number from 21 to 200, not 20"),
+    ('platform = "fargate"\nephemeral_storage = 201',
+     "batch.ephemeral_storage: a whole number from 21 to 200, not 201"),
+    ('platform = "fargate"\nassign_public_ip = "yes"', "batch.assign_public_ip: true or false"),
+    ('platform = "fargate"\nplatform_version = "newest"',
+     "batch.platform_version: 'newest': LATEST or a Fargate platform version such as 1.4.0"),
+])
+def test_fargate_settings_out_of_place_or_range_are_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch: str, message: str) -> None:
+    job_file(tmp_path, monkeypatch, batch)
+    with pytest.raises(JobError) as refused:
+        load_job("job")
+    assert message in str(refused.value)
