@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import IO
 
 from observes_singer.batch.failure_kinds import CANCELLED
+from observes_singer.batch.failure_report import Failure
 from observes_singer.jobs.durations import DurationError, parse_duration
 from observes_singer.jobs.environment import JOB_ENV
 
@@ -57,24 +58,35 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
                         "production)")
 
 
-def command(args: argparse.Namespace, out: IO[str]) -> int:
+def find_failures(queue: str, last_hours: float, prefix: str | None,
+                  stuck_after: timedelta = timedelta(hours=2), region: str | None = None,
+                  cancelled: bool = False) -> list[Failure]:
+    """The failures report-failures lists (``cancelled``: those report-cancelled lists)
+    of the jobs of ``queue`` created in the last hours whose name starts with
+    ``prefix-`` (None: every job)."""
     from observes_singer.batch.aws import client
     from observes_singer.batch.failure_jobs import Selection, failed_jobs
-    from observes_singer.batch.failure_report import failure, write_table
+    from observes_singer.batch.failure_report import failure
 
     now = datetime.now(UTC)
-    selection = Selection(queue=args.queue, since=now - timedelta(hours=args.last_hours),
-                          now=now, stuck_after=args.stuck_after,
-                          prefix=None if args.all_jobs else args.prefix)
-    batch = client("batch", region=args.region)
-    region = args.region or batch.meta.region_name or ""
-    prefix = "" if args.all_jobs else args.prefix
+    selection = Selection(queue=queue, since=now - timedelta(hours=last_hours), now=now,
+                          stuck_after=stuck_after, prefix=prefix)
+    batch = client("batch", region=region)
+    region = region or batch.meta.region_name or ""
     # The reporting job's own earlier runs exit 1 whenever they found failures: counting
     # them would make every report after one bad day fail again.
     own = os.environ.get(JOB_ENV)
-    found = [f for f in (failure(job, prefix, region, now)
+    found = [f for f in (failure(job, prefix or "", region, now)
                          for job in failed_jobs(batch, selection)) if f.job != own]
-    reported = [f for f in found if (f.kind == CANCELLED) == args.report_cancelled]
+    return [f for f in found if (f.kind == CANCELLED) == cancelled]
+
+
+def command(args: argparse.Namespace, out: IO[str]) -> int:
+    from observes_singer.batch.failure_report import write_table
+
+    reported = find_failures(args.queue, args.last_hours,
+                             None if args.all_jobs else args.prefix, args.stuck_after,
+                             args.region, args.report_cancelled)
     what = "cancelled jobs" if args.report_cancelled else "failed jobs"
     window = f"in queue {args.queue} over the last {args.last_hours:g} h"
     if not reported:
