@@ -97,11 +97,15 @@ def write_demo_report(job: Job, warehouse: Path) -> Path:
     written beside the warehouse."""
     from observes_singer.report.build import build_report
     from observes_singer.report.html import render
-    from observes_singer.report.warehouse import read_warehouse_ledger
+    from observes_singer.report.warehouse import WarehouseLedgerError, read_warehouse_ledger
 
-    ledger = read_warehouse_ledger({"url": f"duckdb://{warehouse}"})
+    try:
+        ledger, notes = read_warehouse_ledger({"url": f"duckdb://{warehouse}"}), []
+    except WarehouseLedgerError as exc:  # the page still shows the state store's ledger
+        ledger, notes = None, [f"the warehouse's observes_runs could not be read: {exc}"]
     report = build_report([job], BlobStore(), datetime.now(UTC), warehouse=ledger,
-                          sources=["the run ledger", "observes_runs"])
+                          sources=["the run ledger"] + (["observes_runs"] if ledger else []),
+                          notes=notes)
     path = warehouse.with_name("report.html")
     BlobStore().write_bytes(str(path), render(report).encode())
     return path

@@ -54,7 +54,7 @@ def build_report(jobs: Sequence[Job | CommandJob], blobs: BlobStore, now: dateti
                 records = read_history(blobs, job.state_store, job.name, history, now)
             except StorageError as exc:
                 notes.append(f"{job.name}: {exc}")
-        runs = _runs(records, by_job_rows.get(job.name, ()), history)
+        runs = _runs(records, by_job_rows.get(job.name, ()), history, job.shards)
         job_failures = by_job_failures.get(job.name, [])
         runs += [_failed_run(failure, now) for failure in job_failures]
         runs.sort(key=lambda run: run.finished_at)
@@ -64,13 +64,14 @@ def build_report(jobs: Sequence[Job | CommandJob], blobs: BlobStore, now: dateti
     return Report(now, tuple(reports), tuple(notes), tuple(sources))
 
 
-def _runs(records: Iterable[RunRecord], rows: Iterable[LedgerRow], limit: int) -> list[Run]:
-    """One run per run id (its shards together): the state store's records, then the
+def _runs(records: Iterable[RunRecord], rows: Iterable[LedgerRow], limit: int,
+          shards: int | None = None) -> list[Run]:
+    """One run per run id (its ``shards`` together): the state store's records, then the
     warehouse's rows of runs the state store does not hold; the newest ``limit``."""
-    shards: dict[str, list[RunRecord]] = defaultdict(list)
+    parts_of: dict[str, list[RunRecord]] = defaultdict(list)
     for record in records:
-        shards[record.run_id].append(record)
-    runs = {run_id: _merged(parts) for run_id, parts in shards.items()}
+        parts_of[record.run_id].append(record)
+    runs = {run_id: _merged(parts, shards) for run_id, parts in parts_of.items()}
     loaded: dict[str, list[LedgerRow]] = defaultdict(list)
     for row in rows:
         if row.run_id not in runs:
@@ -80,8 +81,15 @@ def _runs(records: Iterable[RunRecord], rows: Iterable[LedgerRow], limit: int) -
     return sorted(runs.values(), key=lambda run: run.finished_at)[-limit:]
 
 
-def _merged(parts: Sequence[RunRecord]) -> Run:
+def _merged(parts: Sequence[RunRecord], shards: int | None) -> Run:
+    """A run from its records, one a shard; short of a shard, a run that did not
+    succeed (as ``observes freshness`` counts it)."""
     finished = max(part.finished_at for part in parts)
+    if shards:
+        done = {part.shard for part in parts if part.shard and part.shard.endswith(f"/{shards}")}
+        if len(done) < shards:
+            return Run(parts[0].run_id, finished, False,
+                       detail=f"{len(done)} of {shards} shards succeeded")
     started = [part.started_at for part in parts if part.started_at is not None]
     duration = ((finished - min(started)).total_seconds() if len(started) == len(parts)
                 else max(part.duration_seconds for part in parts))

@@ -43,13 +43,7 @@ def test_the_report_runs_after_every_nightly_job_can_have_ended(
 def test_the_job_publishes_the_page_to_the_bucket(tmp_path: Path, s3_bucket: S3Bucket,
                                                  moto_server: str) -> None:
     queue = create_queue(moto_server)
-    client = queue.client()
-    definition = client.register_job_definition(
-        jobDefinitionName=f"{queue.name}-definition", type="container",
-        containerProperties={"image": "busybox", "command": ["false"],
-                             "resourceRequirements": [{"type": "VCPU", "value": "1"},
-                                                      {"type": "MEMORY", "value": "512"}]},
-    )["jobDefinitionArn"]
+    definition = queue.definition(f"{queue.name}-definition")
     warehouse = tmp_path / "warehouse.duckdb"
     connection = duckdb.connect(str(warehouse))
     try:
@@ -68,8 +62,8 @@ def test_the_job_publishes_the_page_to_the_bucket(tmp_path: Path, s3_bucket: S3B
                 "OBSERVES_STATE_STORE": str(tmp_path / "store")}
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("MOTO_SIMPLE_BATCH_FAIL_AFTER", "0")
-        client.submit_job(jobName="observes-zoho-crm", jobQueue=queue.name,
-                          jobDefinition=definition)
+        queue.client().submit_job(jobName="observes-zoho-crm", jobQueue=queue.name,
+                                  jobDefinition=definition)
 
     done = run_repo_job("report", tmp_path, settings)
 

@@ -16,7 +16,7 @@ import pytest
 from observes_singer.batch.failure_report import Failure
 from observes_singer.cli import main
 from observes_singer.jobs.files import CommandJob
-from observes_singer.jobs.ledger import record_run
+from observes_singer.jobs.ledger import Shard, record_run
 from observes_singer.report.build import build_report
 from observes_singer.report.html import render
 from observes_singer.store.storage import BlobStore
@@ -171,7 +171,7 @@ config = {{ url = "duckdb://{warehouse}", load_method = "upsert" }}
 def test_an_unreadable_warehouse_is_said_on_the_page_and_exits_1(tmp_path: Path) -> None:
     command_job(tmp_path, "nightly")
     config = tmp_path / "warehouse.json"
-    config.write_text('{"url": "postgresql://nobody@127.0.0.1:1/none"}')
+    config.write_text('{"url": "postgresql://nobody:s3cr3t-pw@127.0.0.1:1/none"}')
     out = tmp_path / "report.html"
 
     done = observes(tmp_path, "report", "--out", str(out), "--config", str(config))
@@ -181,6 +181,7 @@ def test_an_unreadable_warehouse_is_said_on_the_page_and_exits_1(tmp_path: Path)
     assert line.startswith("observes report: the warehouse's observes_runs could not be read:")
     assert "nightly" in parse(out.read_text()).text
     assert "observes_runs could not be read" in parse(out.read_text()).text
+    assert "s3cr3t-pw" not in done.stderr + done.stdout + out.read_text()
 
 
 def test_batch_failures_show_as_failed_runs_and_the_last_error(
@@ -195,12 +196,7 @@ def test_batch_failures_show_as_failed_runs_and_the_last_error(
     monkeypatch.setenv("OBSERVES_JOBS_DIR", str(tmp_path / "jobs"))
     monkeypatch.setenv("OBSERVES_STATE_STORE", str(tmp_path / "store"))
     queue = create_queue(moto_server)
-    definition = queue.client().register_job_definition(
-        jobDefinitionName=f"{queue.name}-definition", type="container",
-        containerProperties={"image": "busybox", "command": ["false"],
-                             "resourceRequirements": [{"type": "VCPU", "value": "1"},
-                                                      {"type": "MEMORY", "value": "512"}]},
-    )["jobDefinitionArn"]
+    definition = queue.definition(f"{queue.name}-definition")
     monkeypatch.setenv("MOTO_SIMPLE_BATCH_FAIL_AFTER", "0")
     queue.client().submit_job(jobName="observes-nightly", jobQueue=queue.name,
                               jobDefinition=definition)
@@ -237,3 +233,30 @@ def test_the_page_goes_to_a_bucket_as_html(tmp_path: Path, s3_bucket: S3Bucket,
     assert found["ContentType"] == "text/html; charset=utf-8"
     page = parse(found["Body"].read().decode())
     assert [r.attrs["data-job"] for r in page.all("tr", "job")] == ["nightly"]
+
+
+def test_a_run_short_of_a_shard_did_not_succeed(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    now = datetime.now(UTC)
+    command_job(tmp_path, "sharded", 'max_age = "26h"\n[batch]\narray_size = 2')
+    store = f"{tmp_path / 'store'}/"
+    for run_id, shards, finished in (("whole", (0, 1), now - timedelta(hours=5)),
+                                     ("short", (1,), now - timedelta(hours=1))):
+        for index in shards:
+            record_run(BlobStore(), store, "sharded", run_id, finished - timedelta(minutes=3),
+                       finished, Shard(index, 2),
+                       report={"records": 5, "tables": {"items": 5}})
+    monkeypatch.setenv("OBSERVES_JOBS_DIR", str(tmp_path / "jobs"))
+    monkeypatch.setenv("OBSERVES_STATE_STORE", str(tmp_path / "store"))
+    out = tmp_path / "report.html"
+
+    assert main(["report", "--out", str(out)]) == 0
+
+    page = parse(out.read_text())
+    (row,) = page.all("tr", "job")
+    assert "fresh, failing" in row.text  # its last whole run is 5 hours old
+    titles = [e.text for e in page.all("title")][1:3]  # after the page's own
+    assert titles[0].startswith("succeeded ") and "whole · 3m00s · 10 records" in titles[0]
+    assert titles[1].startswith("failed ") and titles[1].endswith("short · 1 of 2 shards "
+                                                                  "succeeded")
+    assert "rows into items: 10 last run" in {e.text for e in page.all("figcaption")}
