@@ -192,11 +192,17 @@ class RunRecord:
 HISTORY_READERS = 16
 
 
+@dataclass(frozen=True)
+class History:
+    records: list[RunRecord]  # oldest first
+    unreadable: list[str]  # the URLs of records that are not a ledger record
+
+
 def read_history(blobs: BlobStore, state_store: str, job: str, limit: int,
-                 now: datetime | None = None) -> list[RunRecord]:
+                 now: datetime | None = None) -> History:
     """The newest ``limit`` records of ``job`` that finished by ``now`` (with
-    :data:`CLOCK_TOLERANCE`), oldest first; records are read in parallel, and one that
-    cannot be read is left out, as :func:`read_ledger` leaves it out."""
+    :data:`CLOCK_TOLERANCE`), oldest first, read in parallel; one that cannot be read is
+    left out, as :func:`read_ledger` leaves it out, and named."""
     now = now or datetime.now(UTC)
     named: list[tuple[datetime, str]] = []
     unnamed: list[str] = []
@@ -209,10 +215,12 @@ def read_history(blobs: BlobStore, state_store: str, job: str, limit: int,
                 named.append((moment, info.url))
     newest = [url for _, url in sorted(named, reverse=True)[:limit]] + unnamed
     with ThreadPoolExecutor(HISTORY_READERS) as pool:
-        entries = [e for e in pool.map(lambda url: _read(blobs, url), newest) if e]
+        read = list(pool.map(lambda url: _read(blobs, url), newest))
+    entries = [entry for entry in read if entry is not None]
     kept = sorted((e for e in entries if e.finished <= now + CLOCK_TOLERANCE),
                   key=lambda e: (e.finished, e.url))[-limit:]
-    return [_run_record(entry) for entry in kept]
+    return History([_run_record(entry) for entry in kept],
+                   [url for url, entry in zip(newest, read, strict=True) if entry is None])
 
 
 def _run_record(entry: _Entry) -> RunRecord:

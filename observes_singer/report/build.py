@@ -48,12 +48,8 @@ def build_report(jobs: Sequence[Job | CommandJob], blobs: BlobStore, now: dateti
     reports = []
     for job, freshness in zip(jobs, check(list(jobs), blobs, overrides, now), strict=True):
         notes += freshness.warnings()
-        records: list[RunRecord] = []
-        if freshness.problem is None:
-            try:
-                records = read_history(blobs, job.state_store, job.name, history, now)
-            except StorageError as exc:
-                notes.append(f"{job.name}: {exc}")
+        records = (_history(job, blobs, history, now, notes)
+                   if freshness.problem is None else [])
         runs = _runs(records, by_job_rows.get(job.name, ()), history, job.shards)
         job_failures = by_job_failures.get(job.name, [])
         runs += [_failed_run(failure, now) for failure in job_failures]
@@ -62,6 +58,20 @@ def build_report(jobs: Sequence[Job | CommandJob], blobs: BlobStore, now: dateti
                                  _last_error(freshness, job_failures), anchors[job.name]))
     reports.sort(key=lambda report: (not report.alert, report.name))
     return Report(now, tuple(reports), tuple(notes), tuple(sources))
+
+
+def _history(job: Job | CommandJob, blobs: BlobStore, limit: int, now: datetime,
+             notes: list[str]) -> list[RunRecord]:
+    """The job's newest records; what could not be read goes to ``notes``."""
+    try:
+        found = read_history(blobs, job.state_store, job.name, limit, now)
+    except StorageError as exc:
+        notes.append(f"{job.name}: {exc}")
+        return []
+    if found.unreadable:
+        notes.append(f"{job.name}: records of its run ledger that cannot be read, left out "
+                     f"({len(found.unreadable)}): {', '.join(found.unreadable)}")
+    return found.records
 
 
 def _runs(records: Iterable[RunRecord], rows: Iterable[LedgerRow], limit: int,

@@ -57,7 +57,7 @@ def render(report: Report) -> str:
     if alerts:
         parts.append('<div class="attention" id="attention"><strong>Needs attention:'
                      "</strong> " + ", ".join(
-                         f'<a href="#{job.anchor}">{escape(job.name)}</a> '
+                         f'<a href="#{escape(job.anchor)}">{escape(job.name)}</a> '
                          f"({escape(_why(job))})" for job in alerts) + "</div>")
     parts.append(_job_table(report.jobs))
     for note in report.notes:
@@ -84,7 +84,7 @@ def _job_table(jobs: Sequence[JobReport]) -> str:
         rows.append(
             f'<tr class="job{" alert" if job.alert else ""}" data-job="{escape(job.name)}" '
             f'data-status="{escape(job.status.value)}">'
-            f'<td><a href="#{job.anchor}">{escape(job.name)}</a></td>'
+            f'<td><a href="#{escape(job.anchor)}">{escape(job.name)}</a></td>'
             f'<td class="status">{escape(_status_text(job))}</td>'
             f"<td>{_moment(fresh.last.finished_at) if fresh.last else '-'}</td>"
             f"<td>{format_duration(fresh.age) if fresh.age is not None else '-'}</td>"
@@ -109,7 +109,7 @@ def _job_section(job: JobReport) -> str:
     last = (f"last success {_moment(fresh.last.finished_at)}, {format_duration(fresh.age)} "
             "ago" if fresh.last and fresh.age is not None else "no success recorded")
     max_age = f"max age {format_duration(fresh.max_age)}" if fresh.max_age else "no max_age"
-    parts = [f'<section class="job{" alert" if job.alert else ""}" id="{job.anchor}">',
+    parts = [f'<section class="job{" alert" if job.alert else ""}" id="{escape(job.anchor)}">',
              f"<h2>{escape(job.name)}</h2>",
              f'<p class="muted">{escape(job.description)}</p>' if job.description else "",
              f'<p><span class="status{" alert-text" if job.alert else ""}">'

@@ -260,3 +260,27 @@ def test_a_run_short_of_a_shard_did_not_succeed(tmp_path: Path,
     assert titles[1].startswith("failed ") and titles[1].endswith("short · 1 of 2 shards "
                                                                   "succeeded")
     assert "rows into items: 10 last run" in {e.text for e in page.all("figcaption")}
+
+
+def test_records_it_cannot_count_are_named_on_the_page(tmp_path: Path) -> None:
+    """A record from the future (a host with a wrong clock) and one that is not JSON are
+    left out of the runs, and said."""
+    now = datetime.now(UTC)
+    command_job(tmp_path, "nightly", 'max_age = "26h"')
+    record_runs(tmp_path, "nightly", [now - timedelta(hours=1)])
+    record_run(BlobStore(), f"{tmp_path / 'store'}/", "nightly", "ahead",
+               now + timedelta(days=1), now + timedelta(days=1, minutes=2))
+    broken = tmp_path / "store" / "runs" / "nightly" / "20261130T000000Z-broken.json"
+    broken.write_text("{not json")
+    out = tmp_path / "report.html"
+
+    done = observes(tmp_path, "report", "--out", str(out))
+
+    assert done.returncode == 0, done.stderr
+    page = parse(out.read_text())
+    assert len(page.all("rect", "run")) == 2  # the one good run, in the table and section
+    notes = [e.text for e in page.all("p", "note")]
+    assert any(note.startswith("nightly: the ledger record ") and "ahead" in note
+               and "not counted as a success" in note for note in notes), notes
+    assert f"nightly: records of its run ledger that cannot be read, left out (1): " \
+        f"{broken.as_uri()}" in notes
