@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from target_redshift.cli import open_dialect
@@ -25,6 +26,9 @@ def read_ledger_rows(settings: dict[str, Any]) -> list[dict[str, Any]]:
     ``settings`` (``url``, ...), each a dict of :data:`READ_COLUMNS` plus ``schema``.
     Raises ``WarehouseError`` or ``ConfigError`` naming the warehouse."""
     config = load_config({**settings, "run_ledger": False})
+    if config.database.dialect == "duckdb" and not Path(config.database.path).is_file():
+        # Opening it would make an empty one: a mistyped path would read as no runs.
+        raise WarehouseError(f"no DuckDB file at {config.database.path}")
     log = io.StringIO()
     dialect = open_dialect(config, datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ-report"), log)
     try:
