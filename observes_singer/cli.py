@@ -21,9 +21,11 @@ from observes_singer.command import run_main
 from observes_singer.jobs.files import CommandJob, Job, JobError, all_jobs, jobs_dir, load_job
 from observes_singer.jobs.lease import EXIT_LEASE_HELD, LeaseError
 from observes_singer.replay.cli import add_command as add_replay_command
+from observes_singer.report.cli import add_command as add_report_command
 from observes_singer.store.state import StateError, StateStore, parse_state, tap_state
 from observes_singer.store.storage import BlobStore, StorageError
 from observes_singer.tapkit.scaffold import ScaffoldError
+from observes_singer.target.errors import ConfigError
 
 
 def build_parser(plugins: dict[str, EntryPoint] | None = None) -> argparse.ArgumentParser:
@@ -99,6 +101,7 @@ def build_parser(plugins: dict[str, EntryPoint] | None = None) -> argparse.Argum
 
     add_batch_commands(commands)
     add_replay_command(commands)
+    add_report_command(commands)
     for name, entry in sorted((plugins or {}).items()):
         commands.add_parser(name, help=_summary(entry, name), add_help=False)
 
@@ -233,6 +236,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from observes_singer.replay.cli import run_command as run_replay
 
         return run_replay(args)
+    if args.command == "report":
+        from observes_singer.report.cli import run_command as run_report
+
+        return run_report(args, sys.stdout)
     if args.command == "batch":
         from observes_singer.batch.cli import run as run_batch
 
@@ -282,7 +289,7 @@ def main(argv: list[str] | None = None) -> int:
     args.extra = extra
     return run_main("observes", lambda: _dispatch(args),
                     (StateError, StorageError, JobError, ScaffoldError, BatchError,
-                     LeaseError))
+                     LeaseError, ConfigError))
 
 
 if __name__ == "__main__":

@@ -61,6 +61,7 @@ TOOL_PAGES = {
     "observes batch": "aws-batch.md",
     "observes replay": "taps/tap-singer-replay.md",
     "observes bills": "bills.md",
+    "observes report": "report.md",
     "observes state": "jobs.md#state",
     "observes-infer": "observes-infer.md",
     "gitlab-cancel-stuck-jobs": "taps/tap-gitlab.md#gitlab-cancel-stuck-jobs",

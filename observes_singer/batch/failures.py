@@ -65,27 +65,42 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
                         "production)")
 
 
-def command(args: argparse.Namespace, out: IO[str]) -> int:
+def find_failures(queue: str, last_hours: float, prefix: str | None,
+                  stuck_after: timedelta = timedelta(hours=2), region: str | None = None,
+                  cancelled: bool = False, dead_letter_arn: str | None = None
+                  ) -> list[Failure]:
+    """The failures report-failures lists (``cancelled``: those report-cancelled lists)
+    of the jobs of ``queue`` created in the last hours whose name starts with
+    ``prefix-`` (None: every job), and the submissions the schedules left in the
+    dead-letter queue ``dead_letter_arn``, if given."""
     from observes_singer.batch.aws import client
     from observes_singer.batch.failure_jobs import Selection, failed_jobs
-    from observes_singer.batch.failure_report import failure, write_table
+    from observes_singer.batch.failure_report import failure
 
-    dead_letter_arn = None if args.report_cancelled else schedule_dlq(args.schedule_dlq_arn)
     now = datetime.now(UTC)
-    selection = Selection(queue=args.queue, since=now - timedelta(hours=args.last_hours),
-                          now=now, stuck_after=args.stuck_after,
-                          prefix=None if args.all_jobs else args.prefix)
-    batch = client("batch", region=args.region)
-    region = args.region or batch.meta.region_name or ""
-    prefix = "" if args.all_jobs else args.prefix
+    selection = Selection(queue=queue, since=now - timedelta(hours=last_hours), now=now,
+                          stuck_after=stuck_after, prefix=prefix)
+    batch = client("batch", region=region)
+    region_asked, region = region, region or batch.meta.region_name or ""
     # The reporting job's own earlier runs exit 1 whenever they found failures: counting
     # them would make every report after one bad day fail again.
     own = os.environ.get(JOB_ENV)
-    found = [f for f in (failure(job, prefix, region, now)
+    found = [f for f in (failure(job, prefix or "", region, now)
                          for job in failed_jobs(batch, selection)) if f.job != own]
-    reported = [f for f in found if (f.kind == CANCELLED) == args.report_cancelled]
+    reported = [f for f in found if (f.kind == CANCELLED) == cancelled]
     if dead_letter_arn is not None:
-        reported += _not_submitted(dead_letter_arn, args.region, selection, prefix, region)
+        reported += _not_submitted(dead_letter_arn, region_asked, selection, prefix or "",
+                                   region)
+    return reported
+
+
+def command(args: argparse.Namespace, out: IO[str]) -> int:
+    from observes_singer.batch.failure_report import write_table
+
+    dead_letter_arn = None if args.report_cancelled else schedule_dlq(args.schedule_dlq_arn)
+    reported = find_failures(args.queue, args.last_hours,
+                             None if args.all_jobs else args.prefix, args.stuck_after,
+                             args.region, args.report_cancelled, dead_letter_arn)
     what = "cancelled jobs" if args.report_cancelled else "failed jobs"
     window = f"in queue {args.queue} over the last {args.last_hours:g} h"
     if not reported:

@@ -15,7 +15,7 @@ import io
 import sys
 import tempfile
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO
 
@@ -84,9 +84,31 @@ def run_demo(out: IO[str], name: str = DEMO_SOURCE) -> int:
     print(f"  freshness  {job.name}: last success {last}, max age 26h: {fresh.verdict}; "
           f"runs recorded in {job.state_store}runs/ and the table {LEDGER_TABLE} "
           "(observes freshness checks every job)", file=out)
+    report = write_demo_report(job, warehouse)
+    print(f"  report     {report} (open it in a browser; observes report writes it for "
+          "every job)", file=out)
     print("Run it again: only what changed is fetched. For real data:", file=out)
     print(f"  {source.real_run}", file=out)
     return 0
+
+
+def write_demo_report(job: Job, warehouse: Path) -> Path:
+    """The report of the demo job, from its ledger and the warehouse's ``observes_runs``,
+    written beside the warehouse."""
+    from observes_singer.report.build import build_report
+    from observes_singer.report.html import render
+    from observes_singer.report.warehouse import WarehouseLedgerError, read_warehouse_ledger
+
+    try:
+        ledger, notes = read_warehouse_ledger({"url": f"duckdb://{warehouse}"}), []
+    except WarehouseLedgerError as exc:  # the page still shows the state store's ledger
+        ledger, notes = None, [f"the warehouse's observes_runs could not be read: {exc}"]
+    report = build_report([job], BlobStore(), datetime.now(UTC), warehouse=ledger,
+                          sources=["the run ledger"] + (["observes_runs"] if ledger else []),
+                          notes=notes)
+    path = warehouse.with_name("report.html")
+    BlobStore().write_bytes(str(path), render(report).encode())
+    return path
 
 
 @dataclass

@@ -25,6 +25,7 @@ from __future__ import annotations
 import heapq
 import re
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -170,6 +171,76 @@ def read_ledger(blobs: BlobStore, state_store: str, job: str, shards: int | None
         if len({e.record["shard"] for e in found}) == shards:
             return Ledger(_success(max(found, key=lambda e: e.finished)), tuple(future))
     return Ledger(None, tuple(future))
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One record of the ledger as written by :func:`record_run`: one successful run, or
+    one shard of it."""
+
+    run_id: str
+    shard: str | None
+    started_at: datetime | None
+    finished_at: datetime
+    duration_seconds: float
+    records: int | None
+    tables: dict[str, int]
+    url: str
+
+
+#: Records read at once by :func:`read_history` (each one is a GET on S3).
+HISTORY_READERS = 16
+
+
+@dataclass(frozen=True)
+class History:
+    records: list[RunRecord]  # oldest first
+    unreadable: list[str]  # the URLs of records that are not a ledger record
+
+
+def read_history(blobs: BlobStore, state_store: str, job: str, limit: int,
+                 now: datetime | None = None) -> History:
+    """The newest ``limit`` records of ``job`` that finished by ``now`` (with
+    :data:`CLOCK_TOLERANCE`), oldest first, read in parallel; one that cannot be read is
+    left out, as :func:`read_ledger` leaves it out, and named."""
+    now = now or datetime.now(UTC)
+    named: list[tuple[datetime, str]] = []
+    unnamed: list[str] = []
+    for info in blobs.list(runs_prefix(state_store, job)):
+        if info.url.endswith(".json"):
+            moment = _key_moment(info.url)
+            if moment is None:
+                unnamed.append(info.url)
+            elif moment <= now + CLOCK_TOLERANCE:
+                named.append((moment, info.url))
+    newest = [url for _, url in sorted(named, reverse=True)[:limit]] + unnamed
+    with ThreadPoolExecutor(HISTORY_READERS) as pool:
+        read = list(pool.map(lambda url: _read(blobs, url), newest))
+    entries = [entry for entry in read if entry is not None]
+    kept = sorted((e for e in entries if e.finished <= now + CLOCK_TOLERANCE),
+                  key=lambda e: (e.finished, e.url))[-limit:]
+    return History([_run_record(entry) for entry in kept],
+                   [url for url, entry in zip(newest, read, strict=True) if entry is None])
+
+
+def _run_record(entry: _Entry) -> RunRecord:
+    record = entry.record
+    tables = record.get("tables")
+    started = record.get("started_at")
+    return RunRecord(
+        run_id=str(record.get("run_id")),
+        shard=record["shard"] if isinstance(record.get("shard"), str) else None,
+        started_at=parse_moment(started) if isinstance(started, str) else None,
+        finished_at=entry.finished,
+        duration_seconds=_success(entry).duration_seconds,
+        records=record["records"] if _whole(record.get("records")) else None,
+        tables={str(k): v for k, v in tables.items() if _whole(v)}
+        if isinstance(tables, dict) else {},
+        url=entry.url)
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def _read(blobs: BlobStore, url: str) -> _Entry | None:

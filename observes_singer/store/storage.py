@@ -218,12 +218,17 @@ class BlobStore:
 
     # -- writing -----------------------------------------------------------------------
 
-    def write_bytes(self, url: str, data: bytes) -> None:
-        """Write the whole blob atomically, replacing what was there."""
+    def write_bytes(self, url: str, data: bytes, content_type: str | None = None) -> None:
+        """Write the whole blob atomically, replacing what was there. ``content_type``
+        is the object's Content-Type on S3 (what a browser opening its URL goes by)."""
         loc = parse_url(url)
         if loc.scheme == "s3":
             with self._s3_errors(url, "write"):
-                self.s3.put_object(Bucket=loc.bucket, Key=loc.key, Body=data)
+                if content_type is None:
+                    self.s3.put_object(Bucket=loc.bucket, Key=loc.key, Body=data)
+                else:
+                    self.s3.put_object(Bucket=loc.bucket, Key=loc.key, Body=data,
+                                       ContentType=content_type)
             return
         with self.open_write(url) as handle:
             handle.write(data)

@@ -108,7 +108,7 @@ def test_the_job_role_reaches_every_bucket_the_jobs_name() -> None:
 
     assert named - {BILLS_DEFAULT} <= made
     assert made == {"observes.state", "observes.cache", "observes.etl-data",
-                    "observes.backups", "observes.bills"}
+                    "observes.backups", "observes.bills", "observes.reports"}
     for bucket in made:
         for action in ("s3:GetObject", "s3:PutObject", "s3:DeleteObject",
                        "s3:AbortMultipartUpload"):

@@ -38,6 +38,16 @@ class BatchQueue:
     def client(self, service: str = "batch") -> Any:
         return aws_client(service, self.endpoint_url)
 
+    def definition(self, name: str) -> str:
+        """Register a job definition ``name`` (busybox running ``false``); its ARN."""
+        found: str = self.client().register_job_definition(
+            jobDefinitionName=name, type="container",
+            containerProperties={"image": "busybox", "command": ["false"],
+                                 "resourceRequirements": [{"type": "VCPU", "value": "1"},
+                                                          {"type": "MEMORY", "value": "512"}]},
+        )["jobDefinitionArn"]
+        return found
+
 
 def create_queue(endpoint_url: str, prefix: str = "observes") -> BatchQueue:
     batch_without_docker(endpoint_url)

@@ -38,7 +38,7 @@ def create_stack(endpoint_url: str, **parameters: str) -> Stack:
     buckets = {key: f"observes-{suffix}.{kind}" for key, kind in (
         ("StateBucketName", "state"), ("CacheBucketName", "cache"),
         ("EtlDataBucketName", "etl-data"), ("BackupBucketName", "backups"),
-        ("BillsBucketName", "bills"))}
+        ("BillsBucketName", "bills"), ("ReportsBucketName", "reports"))}
     given = {**buckets, "Subnets": subnet, "SecurityGroupIds": group,
              "BatchServiceRoleArn": service_role, "QueueName": f"observes-{suffix}",
              "LogGroupName": f"/observes/{suffix}", "Image": IMAGE, **parameters}

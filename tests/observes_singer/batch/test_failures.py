@@ -266,13 +266,7 @@ def setup(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> Setup:
     monkeypatch.setenv("OBSERVES_HTTP_TRIES", "3")
     prefix = f"t{uuid.uuid4().hex[:8]}"
     queue = create_queue(moto_server)
-    definition = queue.client().register_job_definition(
-        jobDefinitionName=f"{prefix}-definition", type="container",
-        containerProperties={"image": "busybox", "command": ["false"],
-                             "resourceRequirements": [{"type": "VCPU", "value": "1"},
-                                                      {"type": "MEMORY", "value": "512"}]},
-    )["jobDefinitionArn"]
-    return Setup(queue, prefix, definition)
+    return Setup(queue, prefix, queue.definition(f"{prefix}-definition"))
 
 
 def report(setup: Setup, capsys: pytest.CaptureFixture[str], *args: str,

@@ -9,6 +9,8 @@ from pathlib import Path
 import duckdb
 import orjson
 
+from tests.observes_singer.report.page import parse
+
 
 def test_demo_runs_the_gitlab_job_locally_and_again(tmp_path: Path) -> None:
     outputs = []
@@ -54,3 +56,9 @@ def test_demo_runs_the_gitlab_job_locally_and_again(tmp_path: Path) -> None:
     finally:
         connection.close()
     assert ledger is not None and ledger[0] == 2 and ledger[1] >= 300
+    # The report beside the warehouse: the demo job, fresh, its two runs charted.
+    assert f"  report     {data / 'report.html'} " in outputs[1]
+    page = parse((data / "report.html").read_text())
+    (row,) = page.all("tr", "job")
+    assert (row.attrs["data-job"], row.attrs["data-status"]) == ("gitlab-demo", "fresh")
+    assert {chart.attrs["data-points"] for chart in page.all("svg", "chart")} == {"2"}
