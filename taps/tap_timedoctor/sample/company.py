@@ -1,13 +1,14 @@
-"""A sample Time Doctor company: users, projects, tasks, and months of work sessions and
-computer activity, deterministic, shaped as Time Doctor's API answers them.
+"""A sample Time Doctor company: users, projects, tasks, and months of work sessions,
+computer activity and manual time edits, deterministic, shaped as Time Doctor's API
+answers them.
 
 Each working day (Monday to Friday, UTC) every active user works sessions on tasks of the
 company's projects; one user works nights, so that sessions run over midnight, over the
 tap's 7-day windows and over month ends. Each computer session is cut in time-use rows
-(an app or a site, its window title, category and productivity score). An archived user
-worked the first month only. :meth:`SampleCompany.worklogs_between` and
-:meth:`SampleCompany.activity_between` say what the company holds for a period: what a
-tap reading it should emit.
+(an app or a site, its window title, category and productivity score); each manual
+session was added by a time edit, and some computer sessions were edited. An archived
+user worked the first month only. The ``..._between`` methods say what the company holds
+for a period: what a tap reading it should emit.
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ DAY_PLANS = (((9 * 3600, 2 * 3600), (11 * 3600 + 1800, 5400), (14 * 3600, 3 * 36
              ((22 * 3600 + 1800, 3 * 3600 + 600),),  # works nights, over midnight
              ((10 * 3600, 1800), (10 * 3600 + 2700, 6 * 3600)))
 MODES = ("computer", "computer", "manual", "mobile")
+SCREENSHOT_EVERY = 1800
+"""Seconds between two screenshots, as the users' settings say."""
+REASONS = ("Olvidé iniciar el temporizador", "Réunion client — hors ligne", None)
 
 
 def company_id(n: int) -> str:
@@ -72,6 +76,7 @@ class SampleCompany:
         self.task_records = [self._task(n) for n in range(len(TASKS) * 2)]
         self.worklogs: dict[str, list[Record]] = {u["id"]: [] for u in self.user_records}
         self.timeuse: dict[str, list[Record]] = {u["id"]: [] for u in self.user_records}
+        self.time_edits: dict[str, list[Record]] = {u["id"]: [] for u in self.user_records}
         self._work()
 
     # -- the company's listings --------------------------------------------------------------
@@ -94,18 +99,27 @@ class SampleCompany:
         return {"id": short_id("user", n), "name": name, "email": f"{handle}@example.com",
                 "employeeId": f"E-{100 + n}" if n % 3 else None,
                 "role": "owner" if n == 0 else "user",
+                "status": "archived" if archived else "active",
                 "timezone": ("Europe/Madrid", "Asia/Manila", "America/Bogota")[n % 3],
-                "active": not archived, "exists": True,
-                "createdAt": iso(self.first_month - timedelta(days=90 - n))}
+                "active": not archived, "exists": True, "emailConfirmed": n % 4 != 3,
+                "hiredAt": iso(self.first_month - timedelta(days=60 - n)),
+                "createdAt": iso(self.first_month - timedelta(days=90 - n)),
+                "settings": {"allowEditTime": ("yes", "approval", "no")[n % 3],
+                             "screenshots": {"interval": SCREENSHOT_EVERY // 60,
+                                             "blur": n % 2 == 1},
+                             "idleMinutes": 3 + n} if n % 2 == 0 else {}}
 
     def _project(self, n: int) -> Record:
         return {"id": short_id("project", n), "name": PROJECTS[n],
+                "description": f"{PROJECTS[n]}: proyecto «{n}»\nsegunda línea" if n % 2
+                else None,
                 "creatorId": short_id("user", 0), "weight": n, "deleted": n == 3,
                 "scope": "company"}
 
     def _task(self, n: int) -> Record:
         project = self.project_records[n % len(self.project_records)]
         return {"id": short_id("task", n), "name": TASKS[n % len(TASKS)],
+                "description": None if n % 3 == 0 else f"Tarea {n} — ver «{project['name']}»",
                 "project": {"id": project["id"]},
                 "status": "active" if n % 4 else "closed", "reporterId": short_id("user", 0),
                 "deleted": False,
@@ -137,12 +151,15 @@ class SampleCompany:
         task = self.task_records[count % len(self.task_records)]
         project = next(p for p in self.project_records if p["id"] == task["project"]["id"])
         mode = MODES[count % len(MODES)]
+        device = f"dev-{user_id[:6]}-{'mac' if n % 2 else 'win'}"
         self.worklogs[user_id].append({
             "userId": user_id, "start": iso(begun), "time": seconds, "mode": mode,
+            "date": f"{begun:%Y-%m-%d}",
             "taskId": task["id"], "taskName": task["name"], "projectId": project["id"],
             "projectName": project["name"],
-            "deviceId": f"dev-{user_id[:6]}-{'mac' if n % 2 else 'win'}"
-            if mode == "computer" else None})
+            "deviceId": device if mode == "computer" else None})
+        if mode == "manual" or count % 5 == 0:
+            self._time_edit(user_id, begun, seconds, task, count, mode)
         if mode != "computer":
             return
         moment, left, part = begun, seconds, 0
@@ -156,6 +173,15 @@ class SampleCompany:
             left -= used
             part += 1
 
+    def _time_edit(self, user_id: str, begun: datetime, seconds: int, task: Record,
+                   count: int, mode: str) -> None:
+        """The edit that added a manual session, or changed another one's task."""
+        self.time_edits[user_id].append({
+            "id": short_id("edit", count), "userId": user_id, "start": iso(begun),
+            "time": seconds, "operation": "add" if mode == "manual" else "edit",
+            "approved": count % 3 != 1, "reason": REASONS[count % len(REASONS)],
+            "taskId": task["id"], "projectId": task["project"]["id"]})
+
     # -- what a period holds ------------------------------------------------------------------
 
     def worklogs_between(self, start: datetime, end: datetime) -> list[Record]:
@@ -167,6 +193,11 @@ class SampleCompany:
         """Every time-use row started in ``[start, end)``, with the ``userId`` the tap adds."""
         return [{**t, "userId": user} for user, rows in self.timeuse.items() for t in rows
                 if t["start"] is not None and start <= _at(t["start"]) < end]
+
+    def time_edits_between(self, start: datetime, end: datetime) -> list[Record]:
+        """Every time edit of a period started in ``[start, end)``."""
+        return [e for rows in self.time_edits.values() for e in rows
+                if e["start"] is not None and start <= _at(e["start"]) < end]
 
     def answered(self, rows: list[Record], start: datetime, end: datetime) -> list[Record]:
         """The rows the API answers for ``[start, end)``: those that overlap it, and a row

@@ -15,7 +15,8 @@ them, under ``/api/1.0``:
   ``/users`` and ``/projects``, ``paging.next`` elsewhere, none on the last page; the
   token counts the records to skip, so that a client sending page numbers instead reads
   overlapping pages, as it would from Time Doctor;
-- ``GET /activity/worklog`` and ``/activity/timeuse``: ``user`` (ids, comma-separated),
+- ``GET /activity/worklog``, ``/activity/timeuse`` and ``/activity/edit-time``: ``user``
+  (ids, comma-separated),
   ``from`` and ``to`` (ISO 8601, ``to`` excluded), at most 7 days apart here (the
   reference's recommendation, held to so that the tap is); ``{"data": [[...], ...]}``,
   one list per user, each paged by ``limit`` and ``page`` (``paging.next``, as above:
@@ -63,7 +64,7 @@ BASE_PATH = "/api/1.0"
 MAX_RANGE = timedelta(days=7)
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 100
-HISTORY_STREAMS = ("worklogs", "computer_activity")
+HISTORY_STREAMS = ("worklogs", "computer_activity", "time_edits")
 TARGET_SETTINGS = {"load_method": "replace",
                    "streams": {name: {"load_method": "upsert"} for name in HISTORY_STREAMS}}
 """The company's listings replaced each run, the activity upserted."""
@@ -95,6 +96,8 @@ class TimeDoctorServer(FakeAPI):
                    lambda request: self.activity(request, data.worklogs))
         self.route("GET", "/activity/timeuse",
                    lambda request: self.activity(request, data.timeuse))
+        self.route("GET", "/activity/edit-time",
+                   lambda request: self.activity(request, data.time_edits))
 
     # -- what every request goes through ------------------------------------------------------
 
@@ -143,15 +146,7 @@ class TimeDoctorServer(FakeAPI):
                          max_size=MAX_LIMIT)
 
     def activity(self, request: Request, rows: dict[str, list[Record]]) -> Reply:
-        start, end = _moment(request, "from"), _moment(request, "to")
-        if end <= start:
-            raise BadQuery("to must be after from")
-        if end - start > MAX_RANGE:
-            raise BadQuery("the range may span at most 7 days")
-        users = [u for u in request.query.get("user", "").split(",") if u]
-        if not users:
-            raise BadQuery("user is required")
-        _check_paging(request)
+        start, end, users = _range_and_users(request)
         names = request.query.get("task-project-names") == "true"
         answer = []
         following: set[str] = set()
@@ -163,6 +158,20 @@ class TimeDoctorServer(FakeAPI):
             following.update([token] if token else [])
         paging = {"next": max(following, key=int)} if following else {}
         return Reply(200, {"data": answer, "paging": paging})
+
+
+def _range_and_users(request: Request) -> tuple[datetime, datetime, list[str]]:
+    """``from``, ``to`` and ``user`` of an activity query, checked as the sample does."""
+    start, end = _moment(request, "from"), _moment(request, "to")
+    if end <= start:
+        raise BadQuery("to must be after from")
+    if end - start > MAX_RANGE:
+        raise BadQuery("the range may span at most 7 days")
+    users = [u for u in request.query.get("user", "").split(",") if u]
+    if not users:
+        raise BadQuery("user is required")
+    _check_paging(request)
+    return start, end, users
 
 
 def _without_names(row: Mapping[str, Any]) -> Record:
