@@ -1,5 +1,5 @@
 """``worklogs``, ``computer_activity`` and ``time_edits``: each user's activity, read in
-date windows.
+date windows (``file_activity``, :mod:`tap_timedoctor.files`, is read the same way).
 
 ``GET /activity/worklog`` (the work sessions: ``start``, ``time`` in seconds, ``mode``,
 ``date``, ``userId``, ``taskId``, ``projectId``, ``deviceId``; with

@@ -1,5 +1,5 @@
 """tap-timedoctor: one Time Doctor company's users, projects, tasks, worklogs, computer
-activity and manual time edits."""
+activity, screenshot and video metadata, and manual time edits."""
 
 from __future__ import annotations
 
@@ -18,17 +18,18 @@ from tap_timedoctor.activity import (
     TimeEditsStream,
     WorklogsStream,
 )
+from tap_timedoctor.files import FileActivityStream
 from tap_timedoctor.periods import Period, period_errors, run_period
 from tap_timedoctor.roster import user_ids
 from tap_timedoctor.session import DEFAULT_API_URL, Access, sign_in
 from tap_timedoctor.streams import COMPANY_STREAMS, TimeDoctorStream
 
 ACTIVITY_STREAMS: list[type[ActivityStream]] = [
-    WorklogsStream, ComputerActivityStream, TimeEditsStream]
+    WorklogsStream, ComputerActivityStream, FileActivityStream, TimeEditsStream]
 STREAM_TYPES: list[type[TimeDoctorStream]] = [*COMPANY_STREAMS, *ACTIVITY_STREAMS]
 STREAM_NAMES = ("users", "projects", "tasks", "worklogs", "computer_activity",
-                "time_edits")
-ACTIVITY = "worklogs, computer_activity and time_edits"
+                "file_activity", "time_edits")
+ACTIVITY = "worklogs, computer_activity, file_activity and time_edits"
 """The streams read by period, in windows."""
 
 
@@ -56,7 +57,8 @@ def stream_errors(config: Mapping[str, Any]) -> list[str]:
 
 class TapTimeDoctor(SourceTap):
     """A Time Doctor company's users, projects and tasks, and its worklogs, computer
-    activity and manual time edits over a period, read in 7-day windows."""
+    activity, screenshot and video metadata and manual time edits over a period, read in
+    7-day windows."""
 
     name = "tap-timedoctor"
     config_jsonschema = th.PropertiesList(

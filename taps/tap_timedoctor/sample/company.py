@@ -1,14 +1,15 @@
 """A sample Time Doctor company: users, projects, tasks, and months of work sessions,
-computer activity and manual time edits, deterministic, shaped as Time Doctor's API
-answers them.
+computer activity, screenshots and videos, and manual time edits, deterministic, shaped as
+Time Doctor's API answers them.
 
 Each working day (Monday to Friday, UTC) every active user works sessions on tasks of the
 company's projects; one user works nights, so that sessions run over midnight, over the
 tap's 7-day windows and over month ends. Each computer session is cut in time-use rows
-(an app or a site, its window title, category and productivity score); each manual
-session was added by a time edit, and some computer sessions were edited. An archived
-user worked the first month only. The ``..._between`` methods say what the company holds
-for a period: what a tap reading it should emit.
+(an app or a site, its window title, category and productivity score), has a screenshot
+every half hour (one file per monitor: users in odd positions have two) and one screen
+video; each manual session was added by a time edit, and some computer sessions were
+edited. An archived user worked the first month only. The ``..._between`` methods say what
+the company holds for a period: what a tap reading it should emit.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ DAY_PLANS = (((9 * 3600, 2 * 3600), (11 * 3600 + 1800, 5400), (14 * 3600, 3 * 36
              ((10 * 3600, 1800), (10 * 3600 + 2700, 6 * 3600)))
 MODES = ("computer", "computer", "manual", "mobile")
 SCREENSHOT_EVERY = 1800
-"""Seconds between two screenshots, as the users' settings say."""
+"""Seconds between two screenshots of a computer session."""
 REASONS = ("Olvidé iniciar el temporizador", "Réunion client — hors ligne", None)
 
 
@@ -77,6 +78,10 @@ class SampleCompany:
         self.worklogs: dict[str, list[Record]] = {u["id"]: [] for u in self.user_records}
         self.timeuse: dict[str, list[Record]] = {u["id"]: [] for u in self.user_records}
         self.time_edits: dict[str, list[Record]] = {u["id"]: [] for u in self.user_records}
+        self.screenshots: dict[str, list[Record]] = {u["id"]: [] for u in self.user_records}
+        self.videos: dict[str, list[Record]] = {u["id"]: [] for u in self.user_records}
+        self.file_extras: Record = {}
+        """Fields added to every file answered (a test's download links)."""
         self._work()
 
     # -- the company's listings --------------------------------------------------------------
@@ -162,6 +167,7 @@ class SampleCompany:
             self._time_edit(user_id, begun, seconds, task, count, mode)
         if mode != "computer":
             return
+        self._files(user_id, n, device, begun, seconds, task, count)
         moment, left, part = begun, seconds, 0
         while left > 0:
             kind, value, title, category, score = APPS[(count + part) % len(APPS)]
@@ -182,6 +188,34 @@ class SampleCompany:
             "approved": count % 3 != 1, "reason": REASONS[count % len(REASONS)],
             "taskId": task["id"], "projectId": task["project"]["id"]})
 
+    def _files(self, user_id: str, n: int, device: str, begun: datetime, seconds: int,
+               task: Record, count: int) -> None:
+        """A screenshot of each monitor every half hour of the session, and one video."""
+        monitors = 2 if n % 2 else 1
+        for shot, offset in enumerate(range(0, seconds, SCREENSHOT_EVERY)):
+            taken = begun + timedelta(seconds=offset)
+            period = min(SCREENSHOT_EVERY, seconds - offset)
+            self.screenshots[user_id].append(self._moment(
+                user_id, device, taken, task, count + shot, period, "SCREENSHOT",
+                "image/jpeg", monitors))
+        self.videos[user_id].append(self._moment(
+            user_id, device, begun + timedelta(seconds=60), task, count, seconds, "VIDEO",
+            "video/webm", 1))
+
+    def _moment(self, user_id: str, device: str, taken: datetime, task: Record, seed: int,
+                period: int, entity: str, mime: str, monitors: int) -> Record:
+        """What ``/files/...`` answers for one moment: its files, one per monitor."""
+        numbers = [{"number": str(index), "mime": mime, "deleted": (seed + index) % 11 == 0,
+                    "avgActivity": None if seed % 13 == 0 else (seed * 7 + index) % 101,
+                    "entity": entity,
+                    "meta": {"blur": seed % 4 == 0, "clicks": seed % 90,
+                             "movements": (seed * 3) % 400, "keys": (seed * 5) % 700,
+                             "period": period, "created_at": iso(taken + timedelta(seconds=5)),
+                             "project": task["project"]["id"], "task_id": task["id"],
+                             "obj_type": entity.lower()}}
+                   for index in range(monitors)]
+        return {"userId": user_id, "date": iso(taken), "deviceId": device, "numbers": numbers}
+
     # -- what a period holds ------------------------------------------------------------------
 
     def worklogs_between(self, start: datetime, end: datetime) -> list[Record]:
@@ -198,6 +232,13 @@ class SampleCompany:
         """Every time edit of a period started in ``[start, end)``."""
         return [e for rows in self.time_edits.values() for e in rows
                 if e["start"] is not None and start <= _at(e["start"]) < end]
+
+    def files_between(self, start: datetime, end: datetime) -> list[Record]:
+        """Every file of a moment in ``[start, end)``, as the tap emits it: the moment's
+        fields with the file's."""
+        return [{"userId": m["userId"], "date": m["date"], "deviceId": m["deviceId"], **f}
+                for moments in (self.screenshots, self.videos) for rows in moments.values()
+                for m in rows if start <= _at(m["date"]) < end for f in m["numbers"]]
 
     def answered(self, rows: list[Record], start: datetime, end: datetime) -> list[Record]:
         """The rows the API answers for ``[start, end)``: those that overlap it, and a row

@@ -23,7 +23,10 @@ them, under ``/api/1.0``:
   the answer goes on while any user's list does); the rows that overlap the
   range (a session begun before ``from`` and still going is answered too: the reference
   does not say, and this is the case that asks more of a client); task and project names
-  only with ``task-project-names=true``; time-use rows without ``userId``.
+  only with ``task-project-names=true``; time-use rows without ``userId``;
+- ``GET /files/screenshot`` and ``/files/video``: the same query; ``{"data": [...]}``, the
+  moments of the users asked for whose ``date`` is in the range, each with its files in
+  ``numbers``, paged the same way.
 
 Where the shapes come from (read 2026-12-07):
 
@@ -35,7 +38,10 @@ Where the shapes come from (read 2026-12-07):
   _get.py`` (``/files/...`` paged through ``paging``); a public client describes ``page``
   as the number of results to skip. The client asks for no ``limit``; the sample honours
   one. ``/tasks`` and ``/activity/...`` are not paged by that client: the sample answers
-  them with ``paging``, the shape its common decoder reads first.
+  them with ``paging``, the shape its common decoder reads first. ``/files/...``: the
+  same client's ``client/_computer_activity/_get.py`` (``company``, ``user``, ``from``,
+  ``to``, ``page``; ``data`` a list of moments, ``decode_data``) and ``_decode.py`` (each
+  moment's ``userId``, ``date``, ``deviceId`` and ``numbers``).
 - login: the API reference's login answer names its expiry ``expires``; the same client
   (``auth/_new_token.py``) reads only ``data.token``, and reads the companies from
   ``GET /authorization`` (``client/_get_companies.py``: ``data.companies``, each ``id``
@@ -64,7 +70,7 @@ BASE_PATH = "/api/1.0"
 MAX_RANGE = timedelta(days=7)
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 100
-HISTORY_STREAMS = ("worklogs", "computer_activity", "time_edits")
+HISTORY_STREAMS = ("worklogs", "computer_activity", "file_activity", "time_edits")
 TARGET_SETTINGS = {"load_method": "replace",
                    "streams": {name: {"load_method": "upsert"} for name in HISTORY_STREAMS}}
 """The company's listings replaced each run, the activity upserted."""
@@ -98,6 +104,9 @@ class TimeDoctorServer(FakeAPI):
                    lambda request: self.activity(request, data.timeuse))
         self.route("GET", "/activity/edit-time",
                    lambda request: self.activity(request, data.time_edits))
+        self.route("GET", "/files/screenshot",
+                   lambda request: self.files(request, data.screenshots))
+        self.route("GET", "/files/video", lambda request: self.files(request, data.videos))
 
     # -- what every request goes through ------------------------------------------------------
 
@@ -160,6 +169,16 @@ class TimeDoctorServer(FakeAPI):
         return Reply(200, {"data": answer, "paging": paging})
 
 
+    def files(self, request: Request, moments: dict[str, list[Record]]) -> Reply:
+        start, end, users = _range_and_users(request)
+        extras = self.company.file_extras
+        found = [{**m, "numbers": [{**f, **extras} for f in m["numbers"]]}
+                 for user in users for m in moments.get(user, [])
+                 if start <= _at(m["date"]) < end]
+        return skip_page(request, found, paging_key="paging", default_size=DEFAULT_LIMIT,
+                         max_size=MAX_LIMIT)
+
+
 def _range_and_users(request: Request) -> tuple[datetime, datetime, list[str]]:
     """``from``, ``to`` and ``user`` of an activity query, checked as the sample does."""
     start, end = _moment(request, "from"), _moment(request, "to")
@@ -172,6 +191,10 @@ def _range_and_users(request: Request) -> tuple[datetime, datetime, list[str]]:
         raise BadQuery("user is required")
     _check_paging(request)
     return start, end, users
+
+
+def _at(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def _without_names(row: Mapping[str, Any]) -> Record:

@@ -418,7 +418,8 @@ def test_the_schemas_cover_every_field_the_source_returns(
         "tasks": company.task_records,
         "worklogs": company.worklogs_between(JAN, APR),
         "computer_activity": company.activity_between(JAN, APR),
-        "time_edits": company.time_edits_between(JAN, APR)}, schemas)
+        "time_edits": company.time_edits_between(JAN, APR),
+        "file_activity": company.files_between(JAN, APR)}, schemas)
     run = run_tap(with_token(api, month="2026-01"))
     testing.assert_schemas_cover(run.messages)
     for name in ACTIVITY:
