@@ -1,6 +1,7 @@
 """A sample Time Doctor company: users, projects, tasks, and months of work sessions,
 computer activity, screenshots and videos, and manual time edits, deterministic, shaped as
-Time Doctor's API answers them.
+Time Doctor's API answers them (the fields, and where each comes from, are listed in
+``tests/taps/tap_timedoctor/documented.py``).
 
 Each working day (Monday to Friday, UTC) every active user works sessions on tasks of the
 company's projects; one user works nights, so that sessions run over midnight, over the

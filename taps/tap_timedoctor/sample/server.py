@@ -28,6 +28,9 @@ them, under ``/api/1.0``:
   moments of the users asked for whose ``date`` is in the range, each with its files in
   ``numbers``, paged the same way.
 
+The fields of every record, and the public source of each, are listed in
+``tests/taps/tap_timedoctor/documented.py``; its tests hold this server to them.
+
 Where the shapes come from (read 2026-12-07):
 
 - paging: Fluid Attacks' Time Doctor client,
