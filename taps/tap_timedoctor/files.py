@@ -17,7 +17,8 @@ those above is kept: anything else a file carries (a download link, which grants
 to the image, above all) is left out, and the stream's log names each field left out and
 how many times it came when it ends (``file_activity: left out fields not kept as file
 metadata: url (120 times)``). A file without its ``entity`` takes the kind of the
-endpoint that answered it.
+endpoint that answered it; a moment whose ``numbers`` is not a list of objects stops the
+run with an error naming it, before the window's bookmark.
 """
 
 from __future__ import annotations
@@ -28,7 +29,9 @@ from typing import Any
 
 import requests
 
+from observes_singer.tapkit.errors import SourceError
 from tap_timedoctor.activity import ActivityStream
+from tap_timedoctor.session import SOURCE
 from tap_timedoctor.streams import Context, Record
 
 KINDS = ("screenshot", "video")
@@ -84,19 +87,31 @@ class FileActivityStream(ActivityStream):
     def parse_response(self, response: requests.Response) -> Iterable[Record]:
         """Each file of the page's moments (the moments checked against the page before)."""
         kind = response.request.path_url.split("?")[0].rstrip("/").rsplit("/", 1)[-1]
+        where = self.describe(response.request)
         for moment in super().parse_response(response):
-            yield from self.files_of(moment, kind)
+            yield from self.files_of(moment, kind, where)
 
-    def files_of(self, moment: Mapping[str, Any], kind: str) -> Iterable[Record]:
+    def files_of(self, moment: Mapping[str, Any], kind: str, where: str) -> Iterable[Record]:
+        """The moment's files; one that is not an object stops the run, naming it."""
         shared = self.left_out.keep(moment, (*MOMENT_FIELDS, "numbers"))
         shared.pop("numbers", None)
         numbers = moment.get("numbers")
-        for item in numbers if isinstance(numbers, list) else []:
+        if numbers is not None and not isinstance(numbers, list):
+            raise self.malformed(where, moment, f"numbers is {type(numbers).__name__}, "
+                                 "not a list of files")
+        for index, item in enumerate(numbers or []):
             if not isinstance(item, Mapping):
-                continue
+                raise self.malformed(where, moment, f"numbers[{index}] is "
+                                     f"{type(item).__name__}, not a file")
             record = {**shared, **self.left_out.keep(item, FILE_FIELDS)}
             meta = item.get("meta")
             if isinstance(meta, Mapping):
                 record["meta"] = self.left_out.keep(meta, META_FIELDS, "meta.")
             record.setdefault("entity", kind.upper())
             yield record
+
+    def malformed(self, where: str, moment: Mapping[str, Any], problem: str) -> SourceError:
+        return SourceError(
+            f"{SOURCE} answered {where} with a moment of user {moment.get('userId')} at "
+            f"{moment.get('date')} on device {moment.get('deviceId')} whose {problem}; "
+            "stopped before its files, so that none is dropped unseen", source=SOURCE)

@@ -121,3 +121,25 @@ def test_a_moment_without_a_date_is_left_out_once_and_counted(
     assert file_keys(run.records(STREAM)) == file_keys(company.files_between(FEB, MAR))
     assert f"file_activity: left out 1 record without a date ({user}: 1); date is part of " \
            "their key" in run.stderr
+
+
+def test_a_file_that_is_not_an_object_stops_the_run_naming_it(
+        api: TimeDoctorServer, company: SampleCompany) -> None:
+    user = company.user_records[1]["id"]
+    broken = {**company.videos[user][0], "numbers": ["not-a-file"]}
+    answer = api.files
+
+    def with_broken(request: Any, moments: dict[str, list[dict[str, Any]]]) -> Any:
+        reply = answer(request, moments)
+        if moments is company.videos and request.query.get("user") == user:
+            reply.body["data"].append(broken)
+        return reply
+
+    api.files = with_broken  # type: ignore[method-assign]
+    run = run_tap(with_token(api, month="2026-02", streams=[STREAM]))
+    assert run.exit_code != 0
+    assert f"Time Doctor answered file_activity (/files/video, 2026-02-01T00:00:00.000Z to " \
+           f"2026-02-08T00:00:00.000Z) with a moment of user {user} at " \
+           f"{broken['date']} on device {broken['deviceId']} whose numbers[0] is str, not " \
+           "a file" in run.stderr
+    assert "2026-02-08T00:00:00.000Z" not in bookmarks(run)  # the window is not done
