@@ -1,15 +1,18 @@
-"""``worklogs`` and ``computer_activity``: each user's activity, read in date windows.
+"""``worklogs``, ``computer_activity`` and ``time_edits``: each user's activity, read in
+date windows (``file_activity``, :mod:`tap_timedoctor.files`, is read the same way).
 
 ``GET /activity/worklog`` (the work sessions: ``start``, ``time`` in seconds, ``mode``,
-``userId``, ``taskId``, ``projectId``, ``deviceId``; with ``task-project-names=true``
-also ``taskName`` and ``projectName``) and ``GET /activity/timeuse`` (what the computer
-was used for: ``start``, ``time``, the app or site in ``type`` and ``value``, the window
-``title``, its ``category`` and productivity ``score``) take ``company``, ``user`` (ids,
-comma-separated), ``from`` and ``to`` (ISO 8601, UTC, ``to`` excluded) and answer
-``{"data": [[...], ...]}``: one list per user asked for, in the order asked. A
-``timeuse`` row does not say whose it is: the tap asks for one user at a time and adds
-``userId``. The answer is paged by ``limit`` and the token in its ``paging.next``
-(:mod:`tap_timedoctor.streams`).
+``date``, ``userId``, ``taskId``, ``projectId``, ``deviceId``; with
+``task-project-names=true`` also ``taskName`` and ``projectName``), ``GET
+/activity/timeuse`` (what the computer was used for: ``start``, ``time``, the app or site
+in ``type`` and ``value``, the window ``title``, its ``category`` and productivity
+``score``) and ``GET /activity/edit-time`` (the manual time edits: ``id``, ``start``,
+``time``, the ``operation``, whether it is ``approved``, its ``reason``, ``taskId`` and
+``projectId``) take ``company``, ``user`` (ids, comma-separated), ``from`` and ``to``
+(ISO 8601, UTC, ``to`` excluded) and answer ``{"data": [[...], ...]}``: one list per user
+asked for, in the order asked. A ``timeuse`` row does not say whose it is: the tap asks
+for one user at a time and adds ``userId`` to any row without one. The answer is paged by
+``limit`` and the token in its ``paging.next`` (:mod:`tap_timedoctor.streams`).
 
 Time Doctor's reference recommends asking for no more than 7 days at a time; the tap
 reads the period (:mod:`tap_timedoctor.periods`) in windows of 7 days from its start,
@@ -17,11 +20,12 @@ window after window, every user in each. A record belongs to the window its ``st
 falls in (a session that runs over a window's end, or the month's, is emitted once, with
 the window it started in).
 
-A record without a ``start`` belongs to no window, and Time Doctor answers it for every
-window asked: ``start`` is half its key and what places it in a period (and so in a
-month's backup), and nothing else in it says when it was. It is left out, and counted
-once per user however many windows answered it; the stream's log says how many when it
-ends (``worklogs: left out 2 records without a start (...)``).
+A record without its replication key (``start``; ``date`` for files) belongs to no
+window, and Time Doctor answers it for every window asked: the key is part of the
+record's key and what places it in a period (and so in a month's backup), and nothing
+else in it says when it was. It is left out, and counted once per user however many
+windows answered it; the stream's log says how many when it ends (``worklogs: left out 2
+records without a start (...)``).
 
 The bookmark (``replication_key_value``) is the end of the last window read whole,
 written in a STATE message after each window; it never passes the start of the run's
@@ -39,9 +43,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 import requests
 
+from observes_singer.tapkit.errors import safe_path
 from observes_singer.tapkit.moments import day_start, instant, iso
 from tap_timedoctor.moments import query_time
 from tap_timedoctor.streams import (
@@ -54,7 +60,6 @@ from tap_timedoctor.streams import (
 
 WINDOW = timedelta(days=7)
 """The longest window the API reference recommends asking for."""
-REPLICATION_KEY = "start"
 
 
 def windows(start: datetime, end: datetime, size: timedelta = WINDOW
@@ -70,9 +75,11 @@ def windows(start: datetime, end: datetime, size: timedelta = WINDOW
 
 
 class StartlessRecords:
-    """The records answered without a ``start`` (see the module), each counted once."""
+    """The records answered without their replication key (see the module), each counted
+    once."""
 
-    def __init__(self) -> None:
+    def __init__(self, key: str = "start") -> None:
+        self.key = key
         self.by_user: defaultdict[str, set[str]] = defaultdict(set)
 
     def add(self, row: Record) -> None:
@@ -81,12 +88,13 @@ class StartlessRecords:
     def report(self, stream: str) -> str | None:
         """``worklogs: left out 2 records without a start (user: count, ...); ...``, or
         None when there were none."""
+        key = self.key
         total = sum(len(found) for found in self.by_user.values())
         if not total:
             return None
         users = ", ".join(f"{user}: {len(found)}" for user, found in sorted(self.by_user.items()))
         records = "record" if total == 1 else "records"
-        return (f"{stream}: left out {total} {records} without a start ({users}); start is "
+        return (f"{stream}: left out {total} {records} without a {key} ({users}); {key} is "
                 "part of their key and places them in the period, and Time Doctor answers "
                 "them for every window")
 
@@ -94,8 +102,8 @@ class StartlessRecords:
 class ActivityStream(TimeDoctorStream):
     """One user's records at a time, window after window (see the module)."""
 
-    primary_keys = ("userId", "start")
-    replication_key = REPLICATION_KEY
+    primary_keys: tuple[str, ...] = ("userId", "start")
+    replication_key = "start"
     is_sorted = False
     records_jsonpath = "$.data[*][*]"
     extra_params: ClassVar[dict[str, str]] = {}
@@ -104,7 +112,7 @@ class ActivityStream(TimeDoctorStream):
         super().__init__(*args, **kwargs)
         self._window: tuple[datetime, datetime] | None = None
         self._paginator: PageTokenPaginator | None = None
-        self._startless = StartlessRecords()
+        self._startless = StartlessRecords(self.replication_key)
 
     def start(self, bookmark: datetime | None) -> datetime:
         """The bookmark when it lies in the period, else the period's start."""
@@ -118,14 +126,15 @@ class ActivityStream(TimeDoctorStream):
 
     def get_records(self, context: Context | None) -> Iterable[Record]:
         state = self.get_context_state(context)
+        key = self.replication_key
         bookmark = instant(state.get("replication_key_value")) \
-            if state.get("replication_key") == REPLICATION_KEY else None
+            if state.get("replication_key") == key else None
         start = self.start(bookmark)
         end = min(self.period.end, self.run_started)
         settled = day_start(self.run_started)
         budget = self.budget.part()
         users = self.timedoctor.user_ids
-        self._startless = StartlessRecords()
+        self._startless = StartlessRecords(key)
         for low, high in windows(start, end):
             spent = budget.exhausted()
             if spent is not None:
@@ -134,15 +143,15 @@ class ActivityStream(TimeDoctorStream):
                 break
             self._window = (low, high)
             for user in users:
-                self._paginator = None
-                asked = {"userId": user}
-                for row in self.request_records(asked):
-                    kept = self.post_process(row, asked)
-                    if kept is not None:
-                        yield kept
-                read = self._paginator.count if self._paginator is not None else 1
-                budget.page_read(max(1, read))
-            state["replication_key"] = REPLICATION_KEY
+                for asked in self.requests_of(user):
+                    self._paginator = None
+                    for row in self.request_records(asked):
+                        kept = self.post_process(row, asked)
+                        if kept is not None:
+                            yield kept
+                    read = self._paginator.count if self._paginator is not None else 1
+                    budget.page_read(max(1, read))
+            state["replication_key"] = key
             state["replication_key_value"] = iso(max(low, min(high, settled)))
             self.state_manager.is_flushed = False
             self._write_state_message()
@@ -150,6 +159,10 @@ class ActivityStream(TimeDoctorStream):
         report = self._startless.report(self.name)
         if report is not None:
             self.logger.warning("%s", report)
+
+    def requests_of(self, user: str) -> list[Context]:
+        """What is asked of one user in each window: one listing by default."""
+        return [{"userId": user}]
 
     def get_new_paginator(self) -> PageTokenPaginator:
         self._paginator = PageTokenPaginator()
@@ -169,7 +182,7 @@ class ActivityStream(TimeDoctorStream):
         without a start is counted and left out)."""
         if context and not row.get("userId"):
             row["userId"] = context["userId"]
-        begun = instant(row.get("start"))
+        begun = instant(row.get(self.replication_key))
         if begun is None:
             self._startless.add(row)
             return None
@@ -184,7 +197,14 @@ class ActivityStream(TimeDoctorStream):
     def describe(self, request: requests.PreparedRequest | None) -> str:
         window = f", {iso(self._window[0])} to {iso(self._window[1])}" \
             if self._window is not None else ""
-        return f"{self.name} ({self.path}{window})"
+        path = safe_path(request.url or "").removeprefix(self.url_path_prefix) \
+            if request is not None else self.path
+        return f"{self.name} ({path}{window})"
+
+    @property
+    def url_path_prefix(self) -> str:
+        """The API root's path (``/api/1.0``), which :meth:`describe` leaves out."""
+        return urlsplit(self.url_base).path.rstrip("/")
 
 
 class WorklogsStream(ActivityStream):
@@ -203,4 +223,11 @@ class ComputerActivityStream(ActivityStream):
     path = "/activity/timeuse"
 
 
-ACTIVITY_STREAMS: list[type[ActivityStream]] = [WorklogsStream, ComputerActivityStream]
+class TimeEditsStream(ActivityStream):
+    """``GET /activity/edit-time``: the manual time edits, each an ``operation`` on a
+    period (its ``start`` and ``time``), ``approved`` or not, with the ``reason`` given.
+    Their key is the edit's ``id`` with its ``start``, as peer extractors read them."""
+
+    name = "time_edits"
+    path = "/activity/edit-time"
+    primary_keys = ("userId", "id", "start")

@@ -1,5 +1,6 @@
-"""``timedoctor-backup``: one month of Time Doctor's work logs and activity, kept as Singer
-objects in a bucket, because Time Doctor keeps them for a limited time.
+"""``timedoctor-backup``: one month of Time Doctor's work logs and activity (computer
+activity, screenshot and video metadata, manual time edits), kept as Singer objects in a
+bucket, because Time Doctor keeps them for a limited time.
 
 Each stream of the month goes through ``tap-timedoctor | target-s3`` (format ``singer``,
 gzip) into one object, named as the backups always were::
@@ -37,8 +38,10 @@ from observes_singer.store.storage import BlobStore, StorageError
 from tap_timedoctor.periods import month_period
 
 URL_ENV = "TIMEDOCTOR_BACKUP_URL"
-#: What Time Doctor forgets: the work logs and the computer activity.
-BACKUP_STREAMS = ("worklogs", "computer_activity")
+#: What Time Doctor forgets: every stream read by period. The full reload replaces the
+#: warehouse's tables with the backups and the current month, so a stream not backed up
+#: would keep only the current month there.
+BACKUP_STREAMS = ("worklogs", "computer_activity", "file_activity", "time_edits")
 CREDENTIALS = {"token": "TIMEDOCTOR_TOKEN", "email": "TIMEDOCTOR_EMAIL",
                "password": "TIMEDOCTOR_PASSWORD", "company_id": "TIMEDOCTOR_COMPANY_ID",
                "api_url": "TIMEDOCTOR_API_URL"}

@@ -1,5 +1,5 @@
-"""tap-timedoctor: one Time Doctor company's users, projects, tasks, worklogs and computer
-activity."""
+"""tap-timedoctor: one Time Doctor company's users, projects, tasks, worklogs, computer
+activity, screenshot and video metadata, and manual time edits."""
 
 from __future__ import annotations
 
@@ -12,14 +12,25 @@ from singer_sdk import typing as th
 from observes_singer.tapkit.budget import budget_settings
 from observes_singer.tapkit.cli import tap_main
 from observes_singer.tapkit.tap import SourceTap
-from tap_timedoctor.activity import ACTIVITY_STREAMS
+from tap_timedoctor.activity import (
+    ActivityStream,
+    ComputerActivityStream,
+    TimeEditsStream,
+    WorklogsStream,
+)
+from tap_timedoctor.files import FileActivityStream
 from tap_timedoctor.periods import Period, period_errors, run_period
 from tap_timedoctor.roster import user_ids
 from tap_timedoctor.session import DEFAULT_API_URL, Access, sign_in
 from tap_timedoctor.streams import COMPANY_STREAMS, TimeDoctorStream
 
+ACTIVITY_STREAMS: list[type[ActivityStream]] = [
+    WorklogsStream, ComputerActivityStream, FileActivityStream, TimeEditsStream]
 STREAM_TYPES: list[type[TimeDoctorStream]] = [*COMPANY_STREAMS, *ACTIVITY_STREAMS]
-STREAM_NAMES = ("users", "projects", "tasks", "worklogs", "computer_activity")
+STREAM_NAMES = ("users", "projects", "tasks", "worklogs", "computer_activity",
+                "file_activity", "time_edits")
+ACTIVITY = "worklogs, computer_activity, file_activity and time_edits"
+"""The streams read by period, in windows."""
 
 
 def credential_errors(config: Mapping[str, Any]) -> list[str]:
@@ -45,8 +56,9 @@ def stream_errors(config: Mapping[str, Any]) -> list[str]:
 
 
 class TapTimeDoctor(SourceTap):
-    """A Time Doctor company's users, projects and tasks, and its worklogs and computer
-    activity over a period, read in 7-day windows."""
+    """A Time Doctor company's users, projects and tasks, and its worklogs, computer
+    activity, screenshot and video metadata and manual time edits over a period, read in
+    7-day windows."""
 
     name = "tap-timedoctor"
     config_jsonschema = th.PropertiesList(
@@ -65,8 +77,8 @@ class TapTimeDoctor(SourceTap):
         th.Property("api_url", th.StringType, default=DEFAULT_API_URL,
                     description="Time Doctor's API root"),
         th.Property("start_date", th.DateTimeType,
-                    description="Where worklogs and computer activity start; by default "
-                    "the first instant of the run's month (UTC)"),
+                    description=f"Where {ACTIVITY} start; by default the first "
+                    "instant of the run's month (UTC)"),
         th.Property("end_date", th.DateTimeType,
                     description="Where they end (excluded); by default the run's start"),
         th.Property("month", th.StringType,
@@ -74,13 +86,12 @@ class TapTimeDoctor(SourceTap):
                     "from its first instant to the next month's; not with start_date or "
                     "end_date"),
         th.Property("streams", th.ArrayType(th.StringType),
-                    description="The streams to sync (users, projects, tasks, worklogs, "
-                    "computer_activity); by default all"),
+                    description=f"The streams to sync ({', '.join(STREAM_NAMES)}); by "
+                    "default all"),
         *budget_settings(
-            "Pages worklogs and computer_activity each read in one run, checked "
-            "between 7-day windows",
-            "Seconds worklogs and computer_activity each may run before they "
-            "stop cleanly between two windows"),
+            f"Pages {ACTIVITY} each read in one run, checked between 7-day windows",
+            f"Seconds {ACTIVITY} each may run before they stop cleanly between two "
+            "windows"),
     ).to_dict()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -98,7 +109,7 @@ class TapTimeDoctor(SourceTap):
     @cached_property
     def period(self) -> Period:
         found = run_period(self.config, self.run_started)
-        self.logger.info("worklogs and computer_activity: %s", found)
+        self.logger.info("%s: %s", ACTIVITY, found)
         return found
 
     @cached_property

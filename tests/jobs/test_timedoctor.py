@@ -71,6 +71,14 @@ def keys(bucket: S3Bucket) -> list[str]:
                   if "/_manifests/" not in item["Key"])
 
 
+def identity(record: dict[str, Any]) -> tuple[Any, ...]:
+    """Whose a record is and when: a file also by its device, kind and index."""
+    if "start" in record:
+        return record["userId"], record["start"]
+    return (record["userId"], record["deviceId"], record["date"], record["entity"],
+            record["number"])
+
+
 def test_month_bounds_and_names() -> None:
     first, following = month_bounds("2026-02")
     assert (first.isoformat(), following.isoformat()) == ("2026-02-01", "2026-03-01")
@@ -94,14 +102,16 @@ def test_three_months_backed_up_and_a_rerun_replaces_the_same_objects(
         following_at = datetime.combine(following, datetime.min.time(), UTC)
         for stream, served in (("worklogs", company.worklogs_between(month, following_at)),
                                ("computer_activity",
-                                company.activity_between(month, following_at))):
+                                company.activity_between(month, following_at)),
+                               ("file_activity", company.files_between(month, following_at)),
+                               ("time_edits",
+                                company.time_edits_between(month, following_at))):
             key = backup_key(stream, first, following)
             expected.append(f"backup_timedoctor/{key}")
             messages = backed_up(s3_bucket, key)
             records = [m["record"] for m in messages if m["type"] == "RECORD"]
             assert len(records) == len(served) > 0, key
-            assert {(r["userId"], r["start"]) for r in records} == \
-                {(r["userId"], r["start"]) for r in served}
+            assert {identity(r) for r in records} == {identity(r) for r in served}
             assert messages[0]["type"] == "SCHEMA"
     assert keys(s3_bucket) == sorted(expected)
     # The last month again (a backfill, or a retried run): the same objects, replaced.
@@ -165,6 +175,10 @@ def test_the_main_job_rebuilds_everything_from_the_backups_and_the_current_month
             for u, s in loaded} == expected
     activity = warehouse_rows(warehouse, "SELECT count(*) FROM computer_activity")
     assert activity[0][0] == len(served.activity_between(oldest, now)) > 0
+    files = warehouse_rows(warehouse, "SELECT count(*) FROM file_activity")
+    assert files[0][0] == len(served.files_between(oldest, now)) > 0
+    edits = warehouse_rows(warehouse, "SELECT count(*) FROM time_edits")
+    assert edits[0][0] == len(served.time_edits_between(oldest, now)) > 0
     assert warehouse_rows(warehouse, "SELECT count(*) FROM users")[0][0] == \
         len(company.user_records)
     # A corrupt backup fails the next run before anything is swapped.

@@ -1,13 +1,16 @@
-"""A sample Time Doctor company: users, projects, tasks, and months of work sessions and
-computer activity, deterministic, shaped as Time Doctor's API answers them.
+"""A sample Time Doctor company: users, projects, tasks, and months of work sessions,
+computer activity, screenshots and videos, and manual time edits, deterministic, shaped as
+Time Doctor's API answers them (the fields, and where each comes from, are listed in
+``tests/taps/tap_timedoctor/documented.py``).
 
 Each working day (Monday to Friday, UTC) every active user works sessions on tasks of the
 company's projects; one user works nights, so that sessions run over midnight, over the
 tap's 7-day windows and over month ends. Each computer session is cut in time-use rows
-(an app or a site, its window title, category and productivity score). An archived user
-worked the first month only. :meth:`SampleCompany.worklogs_between` and
-:meth:`SampleCompany.activity_between` say what the company holds for a period: what a
-tap reading it should emit.
+(an app or a site, its window title, category and productivity score), has a screenshot
+every half hour (one file per monitor: users in odd positions have two) and one screen
+video; each manual session was added by a time edit, and some computer sessions were
+edited. An archived user worked the first month only. The ``..._between`` methods say what
+the company holds for a period: what a tap reading it should emit.
 """
 
 from __future__ import annotations
@@ -34,6 +37,9 @@ DAY_PLANS = (((9 * 3600, 2 * 3600), (11 * 3600 + 1800, 5400), (14 * 3600, 3 * 36
              ((22 * 3600 + 1800, 3 * 3600 + 600),),  # works nights, over midnight
              ((10 * 3600, 1800), (10 * 3600 + 2700, 6 * 3600)))
 MODES = ("computer", "computer", "manual", "mobile")
+SCREENSHOT_EVERY = 1800
+"""Seconds between two screenshots of a computer session."""
+REASONS = ("Olvidé iniciar el temporizador", "Réunion client — hors ligne", None)
 
 
 def company_id(n: int) -> str:
@@ -72,6 +78,11 @@ class SampleCompany:
         self.task_records = [self._task(n) for n in range(len(TASKS) * 2)]
         self.worklogs: dict[str, list[Record]] = {u["id"]: [] for u in self.user_records}
         self.timeuse: dict[str, list[Record]] = {u["id"]: [] for u in self.user_records}
+        self.time_edits: dict[str, list[Record]] = {u["id"]: [] for u in self.user_records}
+        self.screenshots: dict[str, list[Record]] = {u["id"]: [] for u in self.user_records}
+        self.videos: dict[str, list[Record]] = {u["id"]: [] for u in self.user_records}
+        self.file_extras: Record = {}
+        """Fields added to every file answered (a test's download links)."""
         self._work()
 
     # -- the company's listings --------------------------------------------------------------
@@ -94,18 +105,27 @@ class SampleCompany:
         return {"id": short_id("user", n), "name": name, "email": f"{handle}@example.com",
                 "employeeId": f"E-{100 + n}" if n % 3 else None,
                 "role": "owner" if n == 0 else "user",
+                "status": "archived" if archived else "active",
                 "timezone": ("Europe/Madrid", "Asia/Manila", "America/Bogota")[n % 3],
-                "active": not archived, "exists": True,
-                "createdAt": iso(self.first_month - timedelta(days=90 - n))}
+                "active": not archived, "exists": True, "emailConfirmed": n % 4 != 3,
+                "hiredAt": iso(self.first_month - timedelta(days=60 - n)),
+                "createdAt": iso(self.first_month - timedelta(days=90 - n)),
+                "settings": {"allowEditTime": ("yes", "approval", "no")[n % 3],
+                             "screenshots": {"interval": SCREENSHOT_EVERY // 60,
+                                             "blur": n % 2 == 1},
+                             "idleMinutes": 3 + n} if n % 2 == 0 else {}}
 
     def _project(self, n: int) -> Record:
         return {"id": short_id("project", n), "name": PROJECTS[n],
+                "description": f"{PROJECTS[n]}: proyecto «{n}»\nsegunda línea" if n % 2
+                else None,
                 "creatorId": short_id("user", 0), "weight": n, "deleted": n == 3,
                 "scope": "company"}
 
     def _task(self, n: int) -> Record:
         project = self.project_records[n % len(self.project_records)]
         return {"id": short_id("task", n), "name": TASKS[n % len(TASKS)],
+                "description": None if n % 3 == 0 else f"Tarea {n} — ver «{project['name']}»",
                 "project": {"id": project["id"]},
                 "status": "active" if n % 4 else "closed", "reporterId": short_id("user", 0),
                 "deleted": False,
@@ -137,14 +157,18 @@ class SampleCompany:
         task = self.task_records[count % len(self.task_records)]
         project = next(p for p in self.project_records if p["id"] == task["project"]["id"])
         mode = MODES[count % len(MODES)]
+        device = f"dev-{user_id[:6]}-{'mac' if n % 2 else 'win'}"
         self.worklogs[user_id].append({
             "userId": user_id, "start": iso(begun), "time": seconds, "mode": mode,
+            "date": f"{begun:%Y-%m-%d}",
             "taskId": task["id"], "taskName": task["name"], "projectId": project["id"],
             "projectName": project["name"],
-            "deviceId": f"dev-{user_id[:6]}-{'mac' if n % 2 else 'win'}"
-            if mode == "computer" else None})
+            "deviceId": device if mode == "computer" else None})
+        if mode == "manual" or count % 5 == 0:
+            self._time_edit(user_id, begun, seconds, task, count, mode)
         if mode != "computer":
             return
+        self._files(user_id, n, device, begun, seconds, task, count)
         moment, left, part = begun, seconds, 0
         while left > 0:
             kind, value, title, category, score = APPS[(count + part) % len(APPS)]
@@ -155,6 +179,43 @@ class SampleCompany:
             moment += timedelta(seconds=used)
             left -= used
             part += 1
+
+    def _time_edit(self, user_id: str, begun: datetime, seconds: int, task: Record,
+                   count: int, mode: str) -> None:
+        """The edit that added a manual session, or changed another one's task."""
+        self.time_edits[user_id].append({
+            "id": short_id("edit", count), "userId": user_id, "start": iso(begun),
+            "time": seconds, "operation": "add" if mode == "manual" else "edit",
+            "approved": count % 3 != 1, "reason": REASONS[count % len(REASONS)],
+            "taskId": task["id"], "projectId": task["project"]["id"]})
+
+    def _files(self, user_id: str, n: int, device: str, begun: datetime, seconds: int,
+               task: Record, count: int) -> None:
+        """A screenshot of each monitor every half hour of the session, and one video."""
+        monitors = 2 if n % 2 else 1
+        for shot, offset in enumerate(range(0, seconds, SCREENSHOT_EVERY)):
+            taken = begun + timedelta(seconds=offset)
+            period = min(SCREENSHOT_EVERY, seconds - offset)
+            self.screenshots[user_id].append(self._moment(
+                user_id, device, taken, task, count + shot, period, "SCREENSHOT",
+                "image/jpeg", monitors))
+        self.videos[user_id].append(self._moment(
+            user_id, device, begun + timedelta(seconds=60), task, count, seconds, "VIDEO",
+            "video/webm", 1))
+
+    def _moment(self, user_id: str, device: str, taken: datetime, task: Record, seed: int,
+                period: int, entity: str, mime: str, monitors: int) -> Record:
+        """What ``/files/...`` answers for one moment: its files, one per monitor."""
+        numbers = [{"number": str(index), "mime": mime, "deleted": (seed + index) % 11 == 0,
+                    "avgActivity": None if seed % 13 == 0 else (seed * 7 + index) % 101,
+                    "entity": entity,
+                    "meta": {"blur": seed % 4 == 0, "clicks": seed % 90,
+                             "movements": (seed * 3) % 400, "keys": (seed * 5) % 700,
+                             "period": period, "created_at": iso(taken + timedelta(seconds=5)),
+                             "project": task["project"]["id"], "task_id": task["id"],
+                             "obj_type": entity.lower()}}
+                   for index in range(monitors)]
+        return {"userId": user_id, "date": iso(taken), "deviceId": device, "numbers": numbers}
 
     # -- what a period holds ------------------------------------------------------------------
 
@@ -167,6 +228,18 @@ class SampleCompany:
         """Every time-use row started in ``[start, end)``, with the ``userId`` the tap adds."""
         return [{**t, "userId": user} for user, rows in self.timeuse.items() for t in rows
                 if t["start"] is not None and start <= _at(t["start"]) < end]
+
+    def time_edits_between(self, start: datetime, end: datetime) -> list[Record]:
+        """Every time edit of a period started in ``[start, end)``."""
+        return [e for rows in self.time_edits.values() for e in rows
+                if e["start"] is not None and start <= _at(e["start"]) < end]
+
+    def files_between(self, start: datetime, end: datetime) -> list[Record]:
+        """Every file of a moment in ``[start, end)``, as the tap emits it: the moment's
+        fields with the file's."""
+        return [{"userId": m["userId"], "date": m["date"], "deviceId": m["deviceId"], **f}
+                for moments in (self.screenshots, self.videos) for rows in moments.values()
+                for m in rows if start <= _at(m["date"]) < end for f in m["numbers"]]
 
     def answered(self, rows: list[Record], start: datetime, end: datetime) -> list[Record]:
         """The rows the API answers for ``[start, end)``: those that overlap it, and a row

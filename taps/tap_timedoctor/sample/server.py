@@ -15,14 +15,21 @@ them, under ``/api/1.0``:
   ``/users`` and ``/projects``, ``paging.next`` elsewhere, none on the last page; the
   token counts the records to skip, so that a client sending page numbers instead reads
   overlapping pages, as it would from Time Doctor;
-- ``GET /activity/worklog`` and ``/activity/timeuse``: ``user`` (ids, comma-separated),
+- ``GET /activity/worklog``, ``/activity/timeuse`` and ``/activity/edit-time``: ``user``
+  (ids, comma-separated),
   ``from`` and ``to`` (ISO 8601, ``to`` excluded), at most 7 days apart here (the
   reference's recommendation, held to so that the tap is); ``{"data": [[...], ...]}``,
   one list per user, each paged by ``limit`` and ``page`` (``paging.next``, as above:
   the answer goes on while any user's list does); the rows that overlap the
   range (a session begun before ``from`` and still going is answered too: the reference
   does not say, and this is the case that asks more of a client); task and project names
-  only with ``task-project-names=true``; time-use rows without ``userId``.
+  only with ``task-project-names=true``; time-use rows without ``userId``;
+- ``GET /files/screenshot`` and ``/files/video``: the same query; ``{"data": [...]}``, the
+  moments of the users asked for whose ``date`` is in the range, each with its files in
+  ``numbers``, paged the same way.
+
+The fields of every record, and the public source of each, are listed in
+``tests/taps/tap_timedoctor/documented.py``; its tests hold this server to them.
 
 Where the shapes come from (read 2026-12-07):
 
@@ -34,7 +41,10 @@ Where the shapes come from (read 2026-12-07):
   _get.py`` (``/files/...`` paged through ``paging``); a public client describes ``page``
   as the number of results to skip. The client asks for no ``limit``; the sample honours
   one. ``/tasks`` and ``/activity/...`` are not paged by that client: the sample answers
-  them with ``paging``, the shape its common decoder reads first.
+  them with ``paging``, the shape its common decoder reads first. ``/files/...``: the
+  same client's ``client/_computer_activity/_get.py`` (``company``, ``user``, ``from``,
+  ``to``, ``page``; ``data`` a list of moments, ``decode_data``) and ``_decode.py`` (each
+  moment's ``userId``, ``date``, ``deviceId`` and ``numbers``).
 - login: the API reference's login answer names its expiry ``expires``; the same client
   (``auth/_new_token.py``) reads only ``data.token``, and reads the companies from
   ``GET /authorization`` (``client/_get_companies.py``: ``data.companies``, each ``id``
@@ -63,7 +73,7 @@ BASE_PATH = "/api/1.0"
 MAX_RANGE = timedelta(days=7)
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 100
-HISTORY_STREAMS = ("worklogs", "computer_activity")
+HISTORY_STREAMS = ("worklogs", "computer_activity", "file_activity", "time_edits")
 TARGET_SETTINGS = {"load_method": "replace",
                    "streams": {name: {"load_method": "upsert"} for name in HISTORY_STREAMS}}
 """The company's listings replaced each run, the activity upserted."""
@@ -95,6 +105,11 @@ class TimeDoctorServer(FakeAPI):
                    lambda request: self.activity(request, data.worklogs))
         self.route("GET", "/activity/timeuse",
                    lambda request: self.activity(request, data.timeuse))
+        self.route("GET", "/activity/edit-time",
+                   lambda request: self.activity(request, data.time_edits))
+        self.route("GET", "/files/screenshot",
+                   lambda request: self.files(request, data.screenshots))
+        self.route("GET", "/files/video", lambda request: self.files(request, data.videos))
 
     # -- what every request goes through ------------------------------------------------------
 
@@ -143,15 +158,7 @@ class TimeDoctorServer(FakeAPI):
                          max_size=MAX_LIMIT)
 
     def activity(self, request: Request, rows: dict[str, list[Record]]) -> Reply:
-        start, end = _moment(request, "from"), _moment(request, "to")
-        if end <= start:
-            raise BadQuery("to must be after from")
-        if end - start > MAX_RANGE:
-            raise BadQuery("the range may span at most 7 days")
-        users = [u for u in request.query.get("user", "").split(",") if u]
-        if not users:
-            raise BadQuery("user is required")
-        _check_paging(request)
+        start, end, users = _range_and_users(request)
         names = request.query.get("task-project-names") == "true"
         answer = []
         following: set[str] = set()
@@ -163,6 +170,34 @@ class TimeDoctorServer(FakeAPI):
             following.update([token] if token else [])
         paging = {"next": max(following, key=int)} if following else {}
         return Reply(200, {"data": answer, "paging": paging})
+
+
+    def files(self, request: Request, moments: dict[str, list[Record]]) -> Reply:
+        start, end, users = _range_and_users(request)
+        extras = self.company.file_extras
+        found = [{**m, "numbers": [{**f, **extras} for f in m["numbers"]]}
+                 for user in users for m in moments.get(user, [])
+                 if start <= _at(m["date"]) < end]
+        return skip_page(request, found, paging_key="paging", default_size=DEFAULT_LIMIT,
+                         max_size=MAX_LIMIT)
+
+
+def _range_and_users(request: Request) -> tuple[datetime, datetime, list[str]]:
+    """``from``, ``to`` and ``user`` of an activity query, checked as the sample does."""
+    start, end = _moment(request, "from"), _moment(request, "to")
+    if end <= start:
+        raise BadQuery("to must be after from")
+    if end - start > MAX_RANGE:
+        raise BadQuery("the range may span at most 7 days")
+    users = [u for u in request.query.get("user", "").split(",") if u]
+    if not users:
+        raise BadQuery("user is required")
+    _check_paging(request)
+    return start, end, users
+
+
+def _at(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def _without_names(row: Mapping[str, Any]) -> Record:

@@ -5,7 +5,7 @@ credentials never shown."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
@@ -16,51 +16,21 @@ from tap_timedoctor.sample.server import TimeDoctorServer
 from observes_singer.tapkit import testing
 from observes_singer.tapkit.fake_api.server import Reply, Request
 from observes_singer.tapkit.schemas import load_schemas
-from observes_singer.tapkit.testing import TapRun
+from tests.taps.tap_timedoctor.running import (
+    APR,
+    FEB,
+    JAN,
+    MAR,
+    keys,
+    login,
+    queries,
+    run_tap,
+    states,
+    with_token,
+)
 
-TAP = "tap_timedoctor.tap"
-FAST_RETRIES = {"OBSERVES_HTTP_BACKOFF": "0.1"}  # backoff from 0.1 s, not 1 s
-JAN, FEB, MAR, APR = (datetime(2026, m, 1, tzinfo=UTC) for m in (1, 2, 3, 4))
-ACTIVITY = ("worklogs", "computer_activity")
-
-
-@pytest.fixture
-def company() -> SampleCompany:
-    return SampleCompany()
-
-
-@pytest.fixture
-def api(company: SampleCompany) -> Iterator[TimeDoctorServer]:
-    with TimeDoctorServer(company) as server:
-        yield server
-
-
-def login(server: TimeDoctorServer, **more: Any) -> dict[str, Any]:
-    company = server.company
-    return {"api_url": server.url, "email": company.email, "password": company.password,
-            **more}
-
-
-def with_token(server: TimeDoctorServer, **more: Any) -> dict[str, Any]:
-    return {"api_url": server.url, "token": server.company.token,
-            "company_id": server.company.company, **more}
-
-
-def run_tap(config: dict[str, Any], state: dict[str, Any] | None = None) -> TapRun:
-    return testing.run_tap(TAP, config, state, env=FAST_RETRIES)
-
-
-def keys(rows: list[dict[str, Any]]) -> list[tuple[str, str]]:
-    return sorted((r["userId"], r["start"]) for r in rows)
-
-
-def queries(server: TimeDoctorServer, part: str) -> list[dict[str, str]]:
-    with server.lock:
-        return [r.query for r in server.log if part in r.path]
-
-
-def states(run: TapRun) -> list[dict[str, Any]]:
-    return [m["value"] for m in run.messages if m["type"] == "STATE"]
+ACTIVITY = ("worklogs", "computer_activity", "time_edits")
+"""The activity streams keyed by user and start."""
 
 
 def test_every_stream_is_read(api: TimeDoctorServer, company: SampleCompany) -> None:
@@ -87,6 +57,22 @@ def test_every_stream_is_read(api: TimeDoctorServer, company: SampleCompany) -> 
     assert {r.query.get("company") for r in calls} == {company.company}
     for secret in (company.password, company.token):
         assert secret not in run.stderr
+
+
+def test_manual_time_edits_are_read_window_by_window(api: TimeDoctorServer,
+                                                     company: SampleCompany) -> None:
+    run = run_tap(with_token(api, month="2026-02", streams=["time_edits"]))
+    assert run.exit_code == 0, run.stderr[-3000:]
+    edits = run.records("time_edits")
+    expected = company.time_edits_between(FEB, MAR)
+    assert sorted(edits, key=lambda e: e["id"]) == sorted(expected, key=lambda e: e["id"])
+    assert {e["operation"] for e in edits} == {"add", "edit"}
+    assert {e["approved"] for e in edits} == {True, False}
+    asked = queries(api, "/activity/edit-time")
+    assert [q["user"] for q in asked] == [u["id"] for u in company.user_records] * 4
+    marks = [s["bookmarks"]["time_edits"]["replication_key_value"] for s in states(run)
+             if "time_edits" in s.get("bookmarks", {})]
+    assert marks[-1] == "2026-03-01T00:00:00.000Z"
 
 
 def test_a_login_takes_the_company_it_belongs_to(api: TimeDoctorServer,
@@ -152,6 +138,7 @@ def test_three_backup_months_hold_every_session_once(api: TimeDoctorServer,
             emitted[name] += keys(run.records(name))
     assert sorted(emitted["worklogs"]) == keys(company.worklogs_between(JAN, APR))
     assert sorted(emitted["computer_activity"]) == keys(company.activity_between(JAN, APR))
+    assert sorted(emitted["time_edits"]) == keys(company.time_edits_between(JAN, APR))
     assert not [k for k, n in Counter(emitted["worklogs"]).items() if n > 1]
     # the night shift's sessions run over midnight, windows and month ends: each once
     night = company.user_records[2]["id"]
@@ -225,6 +212,7 @@ def test_a_stopped_run_resumes_without_gaps_or_duplicates(
     assert runs == 4  # four windows, one a run
     assert sorted(seen["worklogs"]) == keys(company.worklogs_between(FEB, MAR))
     assert sorted(seen["computer_activity"]) == keys(company.activity_between(FEB, MAR))
+    assert sorted(seen["time_edits"]) == keys(company.time_edits_between(FEB, MAR))
     for name in ACTIVITY:
         assert len(seen[name]) == len(set(seen[name]))
         assert state["bookmarks"][name]["replication_key_value"] == "2026-03-01T00:00:00.000Z"
@@ -429,7 +417,9 @@ def test_the_schemas_cover_every_field_the_source_returns(
         "users": company.user_records, "projects": company.project_records,
         "tasks": company.task_records,
         "worklogs": company.worklogs_between(JAN, APR),
-        "computer_activity": company.activity_between(JAN, APR)}, schemas)
+        "computer_activity": company.activity_between(JAN, APR),
+        "time_edits": company.time_edits_between(JAN, APR),
+        "file_activity": company.files_between(JAN, APR)}, schemas)
     run = run_tap(with_token(api, month="2026-01"))
     testing.assert_schemas_cover(run.messages)
     for name in ACTIVITY:
