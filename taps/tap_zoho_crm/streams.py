@@ -8,10 +8,10 @@ stream's bookmark lists the job ids it loaded (``bulk_jobs``): once the target h
 committed and the state is saved, those jobs' ledger entries are consumed
 (:mod:`tap_zoho_crm.consume`). Every run is a full reload of each module.
 
-``users`` is ``GET /crm/v2/users?type=AllUsers`` (active, inactive and deleted users),
+``users`` is ``GET /crm/v8/users?type=AllUsers`` (active, inactive and deleted users),
 paged by ``page`` and ``per_page`` (at most 200) with ``info.more_records`` saying whether
 a next page follows, and 204 with no body when there is nothing (the Users API page of the
-API guide, https://www.zoho.com/crm/developer/docs/api/v2/get-users.html, and the CRM
+API guide, https://www.zoho.com/crm/developer/docs/api/v8/get-users.html, and the CRM
 OpenAPI document's ``v8.0/users.json`` for the user's fields; the users' own custom fields
 are left out, with singer-sdk's warning naming them). A page holding the same users as the
 page before (Zoho ignoring ``page``, or saying ``more_records`` for ever) stops the run
@@ -33,6 +33,7 @@ from tap_zoho_crm.answers import SOURCE
 from tap_zoho_crm.consume import BULK_JOBS
 from tap_zoho_crm.exports import ExportReader
 from tap_zoho_crm.fields import Field, module_schema, stream_name
+from tap_zoho_crm.paths import USERS_PATH
 
 if TYPE_CHECKING:
     from tap_zoho_crm.tap import TapZohoCRM
@@ -40,7 +41,6 @@ if TYPE_CHECKING:
 Context = Mapping[str, Any]
 SPOOL_BYTES = 16 * 1024 * 1024
 """A downloaded zip stays in memory up to this size, then goes to a temporary file."""
-USERS_PATH = "/crm/v2/users"
 USERS_PER_PAGE = 200
 
 

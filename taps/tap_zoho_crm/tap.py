@@ -24,13 +24,13 @@ from tap_zoho_crm.consume import consume
 from tap_zoho_crm.fields import parse_fields
 from tap_zoho_crm.ledger import Ledger
 from tap_zoho_crm.oauth import Credentials, TokenSource
+from tap_zoho_crm.paths import FIELDS_PATH
 from tap_zoho_crm.readiness import EXIT_NOT_READY, NotReady, Plan, Readiness
 from tap_zoho_crm.regions import DATA_CENTRES, DEFAULT_DATA_CENTRE, Endpoints, endpoints
 from tap_zoho_crm.session import DEFAULT_DOWNLOAD_RATE_LIMIT, ZohoApi, download_pacing
 from tap_zoho_crm.settings import DEFAULT_MODULES, settings_errors
 from tap_zoho_crm.streams import ModuleStream, UsersStream, ZohoStream
 
-FIELDS_PATH = "/crm/v2/settings/fields"
 DEFAULT_PAGE_WAIT = 1800
 DEFAULT_POLL_INTERVAL = 30
 
