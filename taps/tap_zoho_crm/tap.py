@@ -53,9 +53,10 @@ class TapZohoCRM(SourceTap):
                     "exchanged at the accounts server for access tokens"),
         th.Property("data_centre", th.StringType, default=DEFAULT_DATA_CENTRE,
                     allowed_values=list(DATA_CENTRES),
-                    description="The account's data centre, the suffix of its Zoho domains: "
-                    "its accounts server is accounts.zoho.<dc> (accounts.zohocloud.ca for "
-                    "ca) and its API domain www.zohoapis.<dc>"),
+                    description="The account's data centre, the suffix of its Zoho domains "
+                    "(com: United States, eu, in, com.au, com.cn, jp, ca: Canada, sa: Saudi "
+                    "Arabia): its accounts server is accounts.zoho.<dc> (accounts.zohocloud.ca "
+                    "for ca) and its API domain www.zohoapis.<dc>"),
         th.Property("accounts_url", th.StringType,
                     description="The accounts server, instead of data_centre's"),
         th.Property("api_url", th.StringType,
