@@ -210,6 +210,8 @@ def make_user(n: int) -> Record:
             "sort_order_preference__s": "First Name,Last Name",
             "sort_order_preference": "First Name,Last Name",
             "territories": [], "category": "regular_user", "status_reason__s": None,
+            "$current_shift": {"id": "3652397000000201001", "name": "Day"} if n % 2 else None,
+            "$next_shift": None, "$shift_effective_from": None,
             "theme": {"normal_tab": {"font_color": "#FFFFFF", "background": "#222222"},
                       "selected_tab": {"font_color": "#FFFFFF", "background": "#222222"},
                       "new_background": None, "background": "#F3F0EB",
