@@ -19,9 +19,12 @@ import requests
 SOURCE = "Zoho CRM"
 
 SCOPES = ("ZohoCRM.bulk.read", "ZohoCRM.modules.ALL", "ZohoCRM.settings.fields.READ",
-          "ZohoCRM.users.READ")
+          "ZohoCRM.users.READ", "ZohoCRM.org.READ", "ZohoCRM.settings.currencies.READ",
+          "ZohoCRM.settings.profiles.READ", "ZohoCRM.settings.roles.READ",
+          "ZohoCRM.settings.territories.READ")
 """The scopes the refresh token needs (ZohoCRM.modules.READ, or each module's READ,
-does instead of ZohoCRM.modules.ALL)."""
+does instead of ZohoCRM.modules.ALL; the .ALL scope of each setting does instead of its
+.READ, and is what the OpenAPI files name for the organisation, roles and territories)."""
 
 HINTS: Mapping[int, str] = {
     400: "Zoho CRM refused the request; check modules (each must be a module's API name)",

@@ -20,16 +20,17 @@ from datetime import timedelta
 from typing import Any
 
 from observes_singer.tapkit.fake_api.records import PEOPLE, moment, text
+from tap_zoho_crm.sample import settings
 
 Record = dict[str, Any]
 
-MODULES = ("Leads", "Accounts", "Contacts", "Deals", "Campaigns", "Tasks", "Cases", "Calls",
-           "Solutions", "Products", "Vendors", "Price_Books", "Quotes", "Sales_Orders",
+MODULES = ("Leads", "Accounts", "Contacts", "Deals", "Campaigns", "Tasks", "Cases", "Events",
+           "Calls", "Solutions", "Products", "Vendors", "Price_Books", "Quotes", "Sales_Orders",
            "Purchase_Orders", "Invoices")
 NAME_FIELDS: Mapping[str, str] = {
     "Leads": "Last_Name", "Accounts": "Account_Name", "Contacts": "Last_Name",
     "Deals": "Deal_Name", "Campaigns": "Campaign_Name", "Tasks": "Subject",
-    "Cases": "Subject", "Calls": "Subject", "Solutions": "Solution_Title",
+    "Cases": "Subject", "Events": "Event_Title", "Calls": "Subject", "Solutions": "Solution_Title",
     "Products": "Product_Name", "Vendors": "Vendor_Name", "Price_Books": "Price_Book_Name",
     "Quotes": "Subject", "Sales_Orders": "Subject", "Purchase_Orders": "Subject",
     "Invoices": "Subject"}
@@ -104,6 +105,9 @@ EXTRA_FIELDS: Mapping[str, tuple[SampleField, ...]] = {
               SampleField("Probability", "percent"),
               SampleField("Account_Name", "lookup", lookup_module="Accounts"),
               SampleField("Contact_Name", "lookup", lookup_module="Contacts")),
+    "Events": (SampleField("Start_DateTime", "datetime"),
+               SampleField("End_DateTime", "datetime"), SampleField("All_day", "boolean"),
+               SampleField("Venue", "text")),
     "Tasks": (SampleField("Due_Date", "date"), SampleField("Status", "picklist"),
               SampleField("Recurring_Activity", "RRULE")),
     "Products": (SampleField("Unit_Price", "currency", decimal_place=2),
@@ -256,6 +260,7 @@ class SampleCrm:
     records: Mapping[str, int] = field(default_factory=lambda: {"Leads": 25})
     default: int = 3
     users: int = 4
+    territories: int = 3
     per_page: int = 200_000
     export_delay: float = 0.0
     token_lifetime: int = 3600
@@ -275,6 +280,11 @@ class SampleCrm:
             m: [make_record(m, n) for n in range(self.records.get(m, self.default))]
             for m in self.modules}
         self.user_records = [make_user(n) for n in range(self.users)]
+        self.organisation = settings.organisation()
+        self.currencies = settings.currencies()
+        self.profiles = settings.profiles()
+        self.roles = settings.roles()
+        self.territory_records = settings.territories(self.territories)
         self.refresh_tokens = {self.refresh_token}
         self.grant_codes = {self.grant_code}
         self.access_tokens: dict[str, tuple[str, float]] = {}

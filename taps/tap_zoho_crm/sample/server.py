@@ -25,6 +25,10 @@ secret and refresh token to the first only, the access token to the second only)
   a 400 ``INVALID_MODULE``;
 - ``GET /crm/v8/users?type=AllUsers&page=&per_page=``: ``{"users": [...], "info": {"page",
   "per_page", "count", "more_records"}}``, 204 past the last user;
+- ``GET /crm/v8/org``, ``/crm/v8/org/currencies``, ``/crm/v8/settings/profiles`` and
+  ``/crm/v8/settings/roles``: ``{"org": [...]}`` and so on, 204 when empty; and
+  ``/crm/v8/settings/territories``, paged as users are
+  (:mod:`tap_zoho_crm.sample.settings`);
 - ``POST /crm/bulk/v8/read``, ``GET /crm/bulk/v8/read/{id}`` and
   ``GET /crm/bulk/v8/read/{id}/result``: the bulk read job's life, ``ADDED`` to
   ``COMPLETED`` over ``export_delay`` seconds (or ``FAILURE``), its ``result`` once
@@ -169,6 +173,13 @@ class ZohoApiServer(FakeAPI):
         """Every page of users says ``more_records``, the last one too."""
         self.route("GET", "/crm/v8/settings/fields", self.fields)
         self.route("GET", "/crm/v8/users", self.users)
+        self.route("GET", "/crm/v8/org", lambda _: self.listing("org", [crm.organisation]))
+        self.route("GET", "/crm/v8/org/currencies",
+                   lambda _: self.listing("currencies", crm.currencies))
+        self.route("GET", "/crm/v8/settings/profiles",
+                   lambda _: self.listing("profiles", crm.profiles))
+        self.route("GET", "/crm/v8/settings/roles", lambda _: self.listing("roles", crm.roles))
+        self.route("GET", "/crm/v8/settings/territories", self.territories)
         self.route("POST", "/crm/bulk/v8/read", self.create_job)
         self.route("GET", "/crm/bulk/v8/read/{job_id}/result", self.result)
         self.route("GET", "/crm/bulk/v8/read/{job_id}", self.job)
@@ -201,6 +212,17 @@ class ZohoApiServer(FakeAPI):
         if module not in self.crm.data:
             return zoho_error(400, "INVALID_MODULE")
         return Reply(200, {"fields": self.crm.fields(module)})
+
+    @staticmethod
+    def listing(key: str, records: list[dict[str, Any]]) -> Reply:
+        """A settings answer: ``{key: [...]}``, or 204 with no body when there is none."""
+        return Reply(200, {key: records}) if records else Reply(204, None)
+
+    def territories(self, request: Request) -> Reply:
+        reply = numbered_page(request, self.crm.territory_records, items_key="territories",
+                              flag="more_records", info_key="info", size_param="per_page",
+                              default_size=200, max_size=200)
+        return reply if reply.body["territories"] else Reply(204, None)
 
     def users(self, request: Request) -> Reply:
         users = self.crm.user_records

@@ -18,9 +18,9 @@ from observes_singer.tapkit.testing import TapRun
 
 TAP = "tap_zoho_crm.tap"
 FAST_RETRIES = {"OBSERVES_HTTP_BACKOFF": "0.05"}
-STREAMS = ("leads", "accounts", "contacts", "deals", "campaigns", "tasks", "cases", "calls",
-           "solutions", "products", "vendors", "price_books", "quotes", "sales_orders",
-           "purchase_orders", "invoices")
+STREAMS = ("leads", "accounts", "contacts", "deals", "campaigns", "tasks", "cases", "events",
+           "calls", "solutions", "products", "vendors", "price_books", "quotes",
+           "sales_orders", "purchase_orders", "invoices")
 
 
 def settings(zoho: SampleZoho, ledger: Path, **more: Any) -> dict[str, Any]:

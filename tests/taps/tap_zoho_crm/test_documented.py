@@ -13,20 +13,25 @@ from typing import Any
 
 import pytest
 from tap_zoho_crm.bulk import JobResult
+from tap_zoho_crm.sample.crm import MODULES, SampleCrm
 
 from tests.taps.tap_zoho_crm import documented
 
-REST_STREAMS: Mapping[str, Mapping[str, str]] = {"users": documented.USERS}
+REST_STREAMS: Mapping[str, Mapping[str, str]] = {
+    "users": documented.USERS, "org": documented.ORG, "currencies": documented.CURRENCIES,
+    "profiles": documented.PROFILES, "roles": documented.ROLES,
+    "territories": documented.TERRITORIES, "fields": documented.FIELDS}
 """Each stream the tap reads over REST, and the fields Zoho documents for its records."""
 
 DEPARTURES: Mapping[str, Mapping[str, str]] = {
     "users": {"time_zone": "string", "territories": "array"},
+    "fields": {"module": "string"},
 }
 """Where a schema knowingly differs from the OpenAPI files, and its type instead: users'
 ``time_zone`` is an IANA name in every example of the Get Users page
 (https://www.zoho.com/crm/developer/docs/api/v8/get-users.html, read 2026-12-07), which the
 OpenAPI file types as a free-form object; ``territories`` is in that page's examples and
-not in the file."""
+not in the file. ``fields`` adds the module each field belongs to (its key with ``id``)."""
 
 
 def about() -> dict[str, Any]:
@@ -71,3 +76,23 @@ def test_each_rest_stream_declares_every_documented_field_with_its_type(stream: 
     assert not wrong, f"{stream}: (schema's types, documented type): {wrong}"
     extra = sorted(set(properties) - set(expected))
     assert not extra, f"{stream}: the schema declares {extra}, which Zoho does not document"
+
+
+def test_the_default_modules_are_every_module_bulk_read_exports() -> None:
+    from tap_zoho_crm.settings import DEFAULT_MODULES
+
+    named = {module.lower().replace("_", "") for module in DEFAULT_MODULES}
+    assert named == set(documented.BULK_READ_MODULES)
+    assert about()["settings"]["properties"]["modules"]["default"] == list(DEFAULT_MODULES)
+
+
+def test_the_sample_zoho_answers_only_documented_fields() -> None:
+    crm = SampleCrm()
+    answers: Mapping[str, list[dict[str, Any]]] = {
+        "users": crm.user_records, "org": [crm.organisation], "currencies": crm.currencies,
+        "profiles": crm.profiles, "roles": crm.roles, "territories": crm.territory_records,
+        "fields": [f for module in MODULES for f in crm.fields(module)]}
+    for stream, records in answers.items():
+        allowed = set(REST_STREAMS[stream]) | set(DEPARTURES.get(stream, {}))
+        for record in records:
+            assert set(record) <= allowed, (stream, sorted(set(record) - allowed))

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tap_zoho_crm.rest import REST_STREAMS
 from tap_zoho_crm.sample.crm import MODULES, SampleCrm
 from tap_zoho_crm.sample.server import SampleZoho
 
@@ -157,8 +158,8 @@ def test_an_export_zoho_no_longer_knows_is_named(zoho: SampleZoho, crm: SampleCr
 # -- the run: records ---------------------------------------------------------------------------
 
 
-def test_every_module_and_the_users_are_read(zoho: SampleZoho, crm: SampleCrm, ledger: Path,
-                                             tmp_path: Path) -> None:
+def test_every_module_the_users_and_the_settings_are_read(
+        zoho: SampleZoho, crm: SampleCrm, ledger: Path, tmp_path: Path) -> None:
     prepare(zoho, ledger, tmp_path)
     result = run(zoho, ledger)
     assert result.exit_code == 0, result.stderr[-3000:]
@@ -166,9 +167,19 @@ def test_every_module_and_the_users_are_read(zoho: SampleZoho, crm: SampleCrm, l
     for module, stream in zip(MODULES, STREAMS, strict=True):
         assert found[stream] == len(crm.data[module]), stream
     assert found["users"] == len(crm.user_records)
+    settings_read = {"org": [crm.organisation], "currencies": crm.currencies,
+                     "profiles": crm.profiles, "roles": crm.roles,
+                     "territories": crm.territory_records}
+    for stream, records in settings_read.items():
+        assert result.records(stream) == records, stream
+    fields = result.records("fields")
+    assert [(f["module"], f["api_name"]) for f in fields] == [
+        (module, f["api_name"]) for module in MODULES for f in crm.fields(module)]
+    assert {**fields[0], "module": None} == {**crm.fields(MODULES[0])[0], "module": None}
     schemas = {m["stream"]: m for m in result.messages if m["type"] == "SCHEMA"}
-    assert set(schemas) == {*STREAMS, "users"}
-    assert all(m["key_properties"] == ["id"] for m in schemas.values())
+    assert set(schemas) == {*STREAMS, "users", *settings_read, "fields"}
+    assert all(m["key_properties"] == (["module", "id"] if m["stream"] == "fields" else ["id"])
+               for m in schemas.values())
     # Zoho's own fields, and the id the export adds.
     assert set(schemas["deals"]["schema"]["properties"]) == {
         "id", "Deal_Name", "Owner", "Created_By", "Modified_By", "Created_Time",
@@ -567,7 +578,7 @@ def test_a_committed_state_consumes_the_ledger_then_prepare_asks_again(
     state_file = write(tmp_path, "committed.json", first.last_state())
     before = state_file.read_text()
     renewed = prepare(zoho, ledger, tmp_path, state_url=str(state_file))
-    assert "18 jobs of " in renewed.stderr and "were loaded and committed" in renewed.stderr
+    assert "19 jobs of " in renewed.stderr and "were loaded and committed" in renewed.stderr
     assert state_file.read_text() == before
     fresh = entries(ledger)
     assert len(fresh) == len(MODULES) and not {j["job_id"] for j in fresh} & loaded
@@ -635,8 +646,9 @@ def test_discovery_types_each_module_from_its_fields(zoho: SampleZoho, ledger: P
     assert result.returncode == 0, result.stderr[-3000:]
     catalog = json.loads(result.stdout)
     streams = {s["tap_stream_id"]: s for s in catalog["streams"]}
-    assert set(streams) == {*STREAMS, "users"}
+    assert set(streams) == {*STREAMS, *REST_STREAMS}
     assert streams["price_books"]["key_properties"] == ["id"]
+    assert streams["fields"]["key_properties"] == ["module", "id"]
     assert streams["leads"]["schema"]["properties"]["Visits__c"]["type"] == ["integer", "null"]
     assert zoho.api.calls("/crm/bulk") == 0  # discovery asks only for the fields
 
