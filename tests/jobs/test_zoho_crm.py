@@ -21,9 +21,10 @@ from tap_zoho_crm.sample.server import SampleZoho
 from observes_singer.jobs.files import CommandJob, Job, load_job
 from tests.support.paths import REPO
 
-TABLES = ("leads", "accounts", "contacts", "deals", "campaigns", "tasks", "cases", "calls",
-          "solutions", "products", "vendors", "price_books", "quotes", "sales_orders",
-          "purchase_orders", "invoices", "users")
+TABLES = ("leads", "accounts", "contacts", "deals", "campaigns", "tasks", "cases", "events",
+          "calls", "solutions", "products", "vendors", "price_books", "quotes",
+          "sales_orders", "purchase_orders", "invoices", "users", "org", "currencies",
+          "profiles", "roles", "territories", "fields")
 
 
 def environment(tmp_path: Path, zoho: SampleZoho, warehouse: Path) -> dict[str, str]:
@@ -128,7 +129,13 @@ def test_prepare_then_the_run_before_and_after_the_exports_are_ready(tmp_path: P
         loaded = observes(tmp_path, env, "zoho-crm")
         assert loaded.returncode == 0, loaded.stderr[-3000:]
     counts = row_counts(warehouse)
-    assert counts == {**{t: 3 for t in TABLES}, "leads": 25, "users": 4}
+    assert counts == {**{t: 3 for t in TABLES}, "leads": 25, "users": 4, "org": 1,
+                      "currencies": 2, "roles": 2,
+                      "fields": sum(len(crm.fields(m)) for m in MODULES)}
+    # The settings' nested lists and free-form objects land whole, in their own tables.
+    assert query(warehouse, "SELECT count(*) FROM profiles__permissions_details") == [(3,)]
+    assert query(warehouse, "SELECT count(DISTINCT (module, id)) FROM fields") == \
+        [(counts["fields"],)]
     leads = query(warehouse, "SELECT count(DISTINCT id) FROM leads")
     assert leads == [(25,)]  # the three pages, no duplicates
     types = dict(query(warehouse, "SELECT column_name, data_type FROM "
