@@ -35,13 +35,16 @@ def test_a_module_past_the_page_cap_is_read_whole_once(
     assert len(ids) == len(set(ids)) == 23
     assert set(ids) == {r["id"] for r in crm.data["Leads"]}
     pages = [j for j in entries(ledger) if j["module"] == "Leads"]
-    assert [j["page"] for j in pages] == [1, 2, 3, 4, 5]
-    asked = leads_asked(zoho)
-    assert asked[0] == {"module": {"api_name": "Leads"}, "page": 1}
-    assert all(set(q) == {"module", "page_token"} for q in asked[1:])
+    assert [(j["page"], j["created_by"]) for j in pages] == [
+        (1, "prepare"), (2, "run"), (3, "run"), (4, "run"), (5, "run")]
     assert [crm.jobs[j["job_id"]].page for j in pages] == [1, 2, 3, 4, 5]
-    assert "created bulk read job" in result.stderr and "(by its next_page_token)" in \
-        result.stderr
+    # Page 1 by its number, then each next page by the token the page before carried.
+    tokens = [crm.jobs[j["job_id"]].next_page_token for j in pages[:-1]]
+    assert leads_asked(zoho) == [
+        {"module": {"api_name": "Leads"}, "page": 1},
+        *({"module": {"api_name": "Leads"}, "page_token": t} for t in tokens)]
+    assert "Leads: Zoho has more records than page 2; created bulk read job" in \
+        result.stderr and "(by its next_page_token)" in result.stderr
     assert result.last_state()["bookmarks"]["leads"]["bulk_jobs"] == \
         [j["job_id"] for j in pages]
 

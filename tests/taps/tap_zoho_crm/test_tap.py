@@ -253,29 +253,6 @@ def test_each_data_type_is_typed_from_the_field_metadata(zoho: SampleZoho, crm: 
     assert leads[crm.data["Leads"][1]["id"]]["Tag"] == "tag-1, \"quoted\""
 
 
-def test_a_multi_page_module_is_read_whole_following_more_records(
-        zoho: SampleZoho, crm: SampleCrm, ledger: Path, tmp_path: Path) -> None:
-    prepare(zoho, ledger, tmp_path)
-    result = run(zoho, ledger)
-    assert result.exit_code == 0, result.stderr[-3000:]
-    ids = [r["id"] for r in result.records("leads")]
-    assert len(ids) == len(set(ids)) == 25
-    assert sorted(ids) == sorted(r["id"] for r in crm.data["Leads"])
-    pages = [j for j in entries(ledger) if j["module"] == "Leads"]
-    assert [(j["page"], j["created_by"]) for j in pages] == [(1, "prepare"), (2, "run"),
-                                                            (3, "run")]
-    asked = [json.loads(r.body)["query"] for r in zoho.api.log
-             if r.method == "POST" and r.path == "/crm/bulk/v8/read"
-             and json.loads(r.body)["query"]["module"] == {"api_name": "Leads"}]
-    # Page 1 by its number, then each next page by the token the page before carried.
-    tokens = [crm.jobs[j["job_id"]].next_page_token for j in pages[:2]]
-    assert asked == [{"module": {"api_name": "Leads"}, "page": 1},
-                     *({"module": {"api_name": "Leads"}, "page_token": t} for t in tokens)]
-    assert "Leads: Zoho has more records than page 1; created bulk read job" in result.stderr
-    assert result.last_state()["bookmarks"]["leads"]["bulk_jobs"] == \
-        [j["job_id"] for j in pages]
-
-
 def test_next_pages_are_waited_for_up_to_page_wait(zoho: SampleZoho, crm: SampleCrm,
                                                    ledger: Path, tmp_path: Path) -> None:
     prepare(zoho, ledger, tmp_path)
