@@ -42,9 +42,8 @@ CODE_HINTS: Mapping[str, str] = {
                      "permissions)",
     "INVALID_MODULE": "no module of that API name in the organisation; check modules",
     "FEATURE_NOT_SUPPORTED": "the organisation's edition does not have this",
-    "PAGE_RANGE_EXCEEDED": "Zoho caps a bulk read job's page number and gave no "
-                           "next_page_token to go on with; rerun tap-zoho-crm prepare for a "
-                           "new export",
+    "PAGE_RANGE_EXCEEDED": "Zoho caps a bulk read job's page number, and the page before "
+                           "carried no next_page_token to ask for the next page with",
 }
 """What to do about an error code, when the status alone does not say it."""
 
