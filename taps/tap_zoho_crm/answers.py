@@ -19,9 +19,12 @@ import requests
 SOURCE = "Zoho CRM"
 
 SCOPES = ("ZohoCRM.bulk.read", "ZohoCRM.modules.ALL", "ZohoCRM.settings.fields.READ",
-          "ZohoCRM.users.READ")
+          "ZohoCRM.users.READ", "ZohoCRM.org.READ", "ZohoCRM.settings.currencies.READ",
+          "ZohoCRM.settings.profiles.READ", "ZohoCRM.settings.roles.READ",
+          "ZohoCRM.settings.territories.READ")
 """The scopes the refresh token needs (ZohoCRM.modules.READ, or each module's READ,
-does instead of ZohoCRM.modules.ALL)."""
+does instead of ZohoCRM.modules.ALL; the .ALL scope of each setting does instead of its
+.READ, and is what the OpenAPI files name for the organisation, roles and territories)."""
 
 HINTS: Mapping[int, str] = {
     400: "Zoho CRM refused the request; check modules (each must be a module's API name)",
@@ -39,6 +42,8 @@ CODE_HINTS: Mapping[str, str] = {
                      "permissions)",
     "INVALID_MODULE": "no module of that API name in the organisation; check modules",
     "FEATURE_NOT_SUPPORTED": "the organisation's edition does not have this",
+    "PAGE_RANGE_EXCEEDED": "Zoho caps a bulk read job's page number, and the page before "
+                           "carried no next_page_token to ask for the next page with",
 }
 """What to do about an error code, when the status alone does not say it."""
 

@@ -1,7 +1,7 @@
 """A module's fields, from Zoho's field metadata: the stream's JSON Schema and how each
 CSV value of a bulk export becomes a typed value.
 
-``GET /crm/v2/settings/fields?module={module}`` answers ``{"fields": [{"api_name",
+``GET /crm/v8/settings/fields?module={module}`` answers ``{"fields": [{"api_name",
 "data_type", "json_type", "field_label", "decimal_place", "length", "lookup",
 "pick_list_values", "formula": {"return_type"}, ...}]}`` (the CRM API guide's "Fields
 Metadata" page, and the CRM OpenAPI document's ``v8.0/fields.json``). The ``data_type``

@@ -3,7 +3,9 @@
 For each module the ledger lists its jobs, page 1 up. The run asks Zoho for each job's
 state: a module is ready when all its jobs are ``COMPLETED`` and the last one has no
 ``more_records``. When the last completed page has more records, the run creates the
-job of the next page (and adds it to the ledger) and waits for it, up to ``page_wait``
+job of the next page (and adds it to the ledger) and waits for it: with the page's
+``next_page_token``, as Zoho documents for paging past its cap on ``page``, or by the
+next page's number when Zoho gave no token, up to ``page_wait``
 seconds in all, asking every ``poll_interval`` seconds (a job that completes at once is
 taken at once). Jobs that ``prepare`` created are not waited for: if one is not completed,
 the run stops at once.
@@ -129,7 +131,7 @@ class Readiness:
                 if job is None:
                     return [], Holdup(module, f"Zoho no longer knows {where} (expired?); "
                                               f"rerun {PREPARE}")
-                if job.page != entry.page:
+                if job.page is not None and job.page != entry.page:
                     return [], Holdup(module, f"Zoho has {where} as page {job.page}; rerun "
                                               f"{PREPARE}")
                 if job.failed:
@@ -141,8 +143,9 @@ class Readiness:
             last = self._done[chain[-1].job_id]
             assert last.result is not None
             if not last.result.more_records:
-                return [self._page(self._done[e.job_id]) for e in chain], None
-            chain.append(self._next_page(module, chain[-1].page + 1))
+                return [self._page(e, self._done[e.job_id]) for e in chain], None
+            chain.append(self._next_page(module, chain[-1].page + 1,
+                                         last.result.next_page_token))
 
     def _state(self, entry: Entry, module: str) -> BulkJob | None:
         done = self._done.get(entry.job_id)
@@ -153,8 +156,8 @@ class Readiness:
             self._done[entry.job_id] = job
         return job
 
-    def _next_page(self, module: str, page: int) -> Entry:
-        job = create_job(self.api, module, page)
+    def _next_page(self, module: str, page: int, token: str | None) -> Entry:
+        job = create_job(self.api, module, page, token)
         if job.id in self._done:
             raise SourceError(f"{SOURCE} answered the bulk read job of {module}'s page {page} "
                               f"with the id of an earlier job ({job.id})", source=SOURCE)
@@ -164,12 +167,13 @@ class Readiness:
         if self.log is not None:
             self.log(f"{module}: Zoho has more records than page {page - 1}; created bulk "
                      f"read job {job.id} for page {page}"
+                     + (" (by its next_page_token)" if token else "")
                      + ("" if holder is entry else f", left unused: the ledger holds job "
                         f"{holder.job_id} for that page"))
         return holder
 
     @staticmethod
-    def _page(job: BulkJob) -> Page:
+    def _page(entry: Entry, job: BulkJob) -> Page:
         assert job.result is not None
-        return Page(job_id=job.id, page=job.page, download_path=job.result_path(),
+        return Page(job_id=job.id, page=entry.page, download_path=job.result_path(),
                     count=job.result.count)

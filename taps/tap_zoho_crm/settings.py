@@ -7,12 +7,15 @@ from typing import Any
 
 from tap_zoho_crm.fields import stream_name
 from tap_zoho_crm.regions import region_errors
+from tap_zoho_crm.rest import REST_STREAMS
 from tap_zoho_crm.session import parse_rate
 
 DEFAULT_MODULES = ("Leads", "Accounts", "Contacts", "Deals", "Campaigns", "Tasks", "Cases",
-                   "Calls", "Solutions", "Products", "Vendors", "Price_Books", "Quotes",
-                   "Sales_Orders", "Purchase_Orders", "Invoices")
-"""Zoho CRM's standard modules (their API names), as the bulk read API names them."""
+                   "Events", "Calls", "Solutions", "Products", "Vendors", "Price_Books",
+                   "Quotes", "Sales_Orders", "Purchase_Orders", "Invoices")
+"""Zoho CRM's standard modules (their API names): every one its bulk read API exports (the
+Bulk Read pages' "Possible module names"). Events export as CSV like the others (ICS only
+when asked for)."""
 
 
 def settings_errors(config: Mapping[str, Any]) -> list[str]:
@@ -30,9 +33,10 @@ def settings_errors(config: Mapping[str, Any]) -> list[str]:
         twice = sorted({m for m, n in zip(modules, names, strict=True) if names.count(n) > 1})
         if twice:
             errors.append(f"modules: {', '.join(map(str, twice))} make the same stream name")
-        if "users" in names:
-            errors.append("modules: a module named users would collide with the users "
-                          "stream")
+        taken = sorted(set(names) & set(REST_STREAMS))
+        if taken:
+            errors.append(f"modules: {', '.join(taken)} would collide with the stream of "
+                          "that name the tap reads over REST")
     ledger = config.get("ledger_url")
     if isinstance(ledger, str) and not ledger.strip():
         errors.append("ledger_url: must not be empty")

@@ -1,4 +1,4 @@
-"""The streams: one per module, read from its bulk exports, and ``users``.
+"""The modules' streams, one per module, read from its bulk exports.
 
 A module's stream (named in lower snake case: ``Price_Books`` -> ``price_books``, key
 ``id``) is typed from the module's field metadata, read when the tap starts. Its records
@@ -8,14 +8,7 @@ stream's bookmark lists the job ids it loaded (``bulk_jobs``): once the target h
 committed and the state is saved, those jobs' ledger entries are consumed
 (:mod:`tap_zoho_crm.consume`). Every run is a full reload of each module.
 
-``users`` is ``GET /crm/v2/users?type=AllUsers`` (active, inactive and deleted users),
-paged by ``page`` and ``per_page`` (at most 200) with ``info.more_records`` saying whether
-a next page follows, and 204 with no body when there is nothing (the Users API page of the
-API guide, https://www.zoho.com/crm/developer/docs/api/v2/get-users.html, and the CRM
-OpenAPI document's ``v8.0/users.json`` for the user's fields; the users' own custom fields
-are left out, with singer-sdk's warning naming them). A page holding the same users as the
-page before (Zoho ignoring ``page``, or saying ``more_records`` for ever) stops the run
-with an error naming the page, before they are emitted again.
+The users and the organisation's settings are read over REST (:mod:`tap_zoho_crm.rest`).
 """
 
 from __future__ import annotations
@@ -27,9 +20,6 @@ from typing import TYPE_CHECKING, Any, cast
 from singer_sdk import Stream
 from singer_sdk.helpers.conform import TypeConformanceLevel
 
-from observes_singer.tapkit.paging import RepeatGuard
-from observes_singer.tapkit.schemas import schema
-from tap_zoho_crm.answers import SOURCE
 from tap_zoho_crm.consume import BULK_JOBS
 from tap_zoho_crm.exports import ExportReader
 from tap_zoho_crm.fields import Field, module_schema, stream_name
@@ -40,8 +30,6 @@ if TYPE_CHECKING:
 Context = Mapping[str, Any]
 SPOOL_BYTES = 16 * 1024 * 1024
 """A downloaded zip stays in memory up to this size, then goes to a temporary file."""
-USERS_PATH = "/crm/v2/users"
-USERS_PER_PAGE = 200
 
 
 class ZohoStream(Stream):
@@ -81,31 +69,3 @@ class ModuleStream(ZohoStream):
         self.stream_state[BULK_JOBS] = [page.job_id for page in pages]
         self.stream_state["module"] = self.module
         self.state_manager.is_flushed = False
-
-
-class UsersStream(ZohoStream):
-    """Every user of the organisation (``type=AllUsers``)."""
-
-    name = "users"
-
-    def __init__(self, tap: TapZohoCRM) -> None:
-        super().__init__(tap=tap, schema=schema("tap_zoho_crm", "users"), name="users")
-        self.primary_keys = ["id"]
-
-    def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
-        page = 1
-        pages = RepeatGuard(SOURCE, self.primary_keys or ())
-        while True:
-            body = self.zoho.api.get_json(
-                USERS_PATH, resource=f"users (page {page})",
-                params={"type": "AllUsers", "page": page, "per_page": USERS_PER_PAGE})
-            if not isinstance(body, Mapping):
-                return
-            users = body.get("users")
-            found = [u for u in users if isinstance(u, dict)] if isinstance(users, list) else []
-            pages.check(found, f"users (GET {USERS_PATH})")
-            yield from found
-            info = body.get("info")
-            if not isinstance(info, Mapping) or info.get("more_records") is not True:
-                return
-            page += 1

@@ -1,12 +1,13 @@
 """tap-zoho-crm: a Zoho CRM organisation's modules, from the bulk exports ``prepare``
-asked for, and its users.
+asked for, its users and its settings (organisation, currencies, profiles, roles,
+territories and the modules' field metadata).
 
 The run (this tap, no subcommand) first consumes the ledger entries its ``--state`` lists
 as loaded, then checks that every selected module's export is ready, following
 ``more_records`` with next-page jobs (:mod:`tap_zoho_crm.readiness`). If one is not, it
 writes nothing to stdout and exits 69 with one line naming each module and its state.
 Otherwise it emits each module's SCHEMA (typed from the module's field metadata) and
-records, then ``users``.
+records, then the streams read over REST (:mod:`tap_zoho_crm.rest`).
 """
 
 from __future__ import annotations
@@ -24,20 +25,21 @@ from tap_zoho_crm.consume import consume
 from tap_zoho_crm.fields import parse_fields
 from tap_zoho_crm.ledger import Ledger
 from tap_zoho_crm.oauth import Credentials, TokenSource
+from tap_zoho_crm.paths import FIELDS_PATH
 from tap_zoho_crm.readiness import EXIT_NOT_READY, NotReady, Plan, Readiness
 from tap_zoho_crm.regions import DATA_CENTRES, DEFAULT_DATA_CENTRE, Endpoints, endpoints
+from tap_zoho_crm.rest import LISTINGS, FieldMetadataStream, ListingStream
 from tap_zoho_crm.session import DEFAULT_DOWNLOAD_RATE_LIMIT, ZohoApi, download_pacing
 from tap_zoho_crm.settings import DEFAULT_MODULES, settings_errors
-from tap_zoho_crm.streams import ModuleStream, UsersStream, ZohoStream
+from tap_zoho_crm.streams import ModuleStream, ZohoStream
 
-FIELDS_PATH = "/crm/v2/settings/fields"
 DEFAULT_PAGE_WAIT = 1800
 DEFAULT_POLL_INTERVAL = 30
 
 
 class TapZohoCRM(SourceTap):
-    """Zoho CRM's modules, from the bulk exports tap-zoho-crm prepare asked for, and its
-    users."""
+    """Zoho CRM's modules, from the bulk exports tap-zoho-crm prepare asked for, its users
+    and its organisation's settings."""
 
     name = "tap-zoho-crm"
     dynamic_catalog = True
@@ -53,9 +55,10 @@ class TapZohoCRM(SourceTap):
                     "exchanged at the accounts server for access tokens"),
         th.Property("data_centre", th.StringType, default=DEFAULT_DATA_CENTRE,
                     allowed_values=list(DATA_CENTRES),
-                    description="The account's data centre, the suffix of its Zoho domains: "
-                    "its accounts server is accounts.zoho.<dc> (accounts.zohocloud.ca for "
-                    "ca) and its API domain www.zohoapis.<dc>"),
+                    description="The account's data centre, the suffix of its Zoho domains "
+                    "(com: United States, eu, in, com.au, com.cn, jp, ca: Canada, sa: Saudi "
+                    "Arabia): its accounts server is accounts.zoho.<dc> (accounts.zohocloud.ca "
+                    "for ca) and its API domain www.zohoapis.<dc>"),
         th.Property("accounts_url", th.StringType,
                     description="The accounts server, instead of data_centre's"),
         th.Property("api_url", th.StringType,
@@ -91,6 +94,8 @@ class TapZohoCRM(SourceTap):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._plan: Plan | None = None
+        self.field_metadata: dict[str, list[dict[str, Any]]] = {}
+        """Each module's field metadata, as Zoho answered it when the streams were made."""
         super().__init__(*args, **kwargs)
 
     def extra_config_errors(self, config: dict[str, Any]) -> list[str]:
@@ -124,12 +129,16 @@ class TapZohoCRM(SourceTap):
             body = self.api.get_json(FIELDS_PATH, params={"module": module},
                                      resource=f"the fields of {module}")
             fields = parse_fields(body)
+            raw = body.get("fields") if isinstance(body, dict) else None
+            self.field_metadata[module] = [f for f in raw if isinstance(f, dict)] \
+                if isinstance(raw, list) else []
             unknown = [f"{f.api_name} ({f.kind})" for f in fields if not f.known]
             if unknown:
                 self.logger.info("%s: fields of a data type the tap does not type, loaded "
                                  "as text: %s", module, ", ".join(unknown))
             streams.append(ModuleStream(self, module, fields))
-        streams.append(UsersStream(self))
+        streams.extend(ListingStream(self, listing) for listing in LISTINGS)
+        streams.append(FieldMetadataStream(self))
         return streams
 
     def plan(self) -> Plan:

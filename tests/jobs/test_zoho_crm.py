@@ -21,9 +21,10 @@ from tap_zoho_crm.sample.server import SampleZoho
 from observes_singer.jobs.files import CommandJob, Job, load_job
 from tests.support.paths import REPO
 
-TABLES = ("leads", "accounts", "contacts", "deals", "campaigns", "tasks", "cases", "calls",
-          "solutions", "products", "vendors", "price_books", "quotes", "sales_orders",
-          "purchase_orders", "invoices", "users")
+TABLES = ("leads", "accounts", "contacts", "deals", "campaigns", "tasks", "cases", "events",
+          "calls", "solutions", "products", "vendors", "price_books", "quotes",
+          "sales_orders", "purchase_orders", "invoices", "users", "org", "currencies",
+          "profiles", "roles", "territories", "fields")
 
 
 def environment(tmp_path: Path, zoho: SampleZoho, warehouse: Path) -> dict[str, str]:
@@ -64,6 +65,15 @@ def ledger_jobs(tmp_path: Path) -> list[dict[str, Any]]:
 def row_counts(warehouse: Path) -> dict[str, int]:
     return {table: query(warehouse, f'SELECT count(*) FROM "{table}"')[0][0]
             for table in TABLES}
+
+
+def sample_counts(crm: SampleCrm) -> dict[str, int]:
+    """The rows each table holds once the sample organisation (25 leads, 3 records in every
+    other module) is loaded."""
+    return {**{t: 3 for t in TABLES}, "leads": 25, "users": len(crm.user_records), "org": 1,
+            "currencies": len(crm.currencies), "profiles": len(crm.profiles),
+            "roles": len(crm.roles), "territories": len(crm.territory_records),
+            "fields": sum(len(crm.fields(m)) for m in MODULES)}
 
 
 def prepared_and_loaded(tmp_path: Path, zoho: SampleZoho, warehouse: Path) -> dict[str, str]:
@@ -128,7 +138,11 @@ def test_prepare_then_the_run_before_and_after_the_exports_are_ready(tmp_path: P
         loaded = observes(tmp_path, env, "zoho-crm")
         assert loaded.returncode == 0, loaded.stderr[-3000:]
     counts = row_counts(warehouse)
-    assert counts == {**{t: 3 for t in TABLES}, "leads": 25, "users": 4}
+    assert counts == sample_counts(crm)
+    # The settings' nested lists and free-form objects land whole, in their own tables.
+    assert query(warehouse, "SELECT count(*) FROM profiles__permissions_details") == [(3,)]
+    assert query(warehouse, "SELECT count(DISTINCT (module, id)) FROM fields") == \
+        [(counts["fields"],)]
     leads = query(warehouse, "SELECT count(DISTINCT id) FROM leads")
     assert leads == [(25,)]  # the three pages, no duplicates
     types = dict(query(warehouse, "SELECT column_name, data_type FROM "
@@ -180,8 +194,7 @@ def test_the_ledger_is_consumed_only_after_a_commit(tmp_path: Path) -> None:
         before = row_counts(warehouse)
         early = observes(tmp_path, env, "zoho-crm")
         assert early.returncode == 69, early.stderr[-3000:]
-        assert row_counts(warehouse) == before == {**{t: 3 for t in TABLES}, "leads": 25,
-                                                  "users": 4}
+        assert row_counts(warehouse) == before == sample_counts(crm)
         assert (tmp_path / "state" / "zoho-crm.json").read_text() == state
 
         # Ready, but the load fails: no state saved, so the ledger keeps its exports ...
@@ -193,13 +206,13 @@ def test_the_ledger_is_consumed_only_after_a_commit(tmp_path: Path) -> None:
         kept = [j for j in ledger_jobs(tmp_path) if j["page"] == 1]
         assert {j["job_id"] for j in kept} == fresh
         page_ones = [r for r in zoho.api.log if r.method == "POST"
-                     and json.loads(r.body)["query"]["page"] == 1]
+                     and json.loads(r.body)["query"].get("page") == 1]
 
         # ... and the next run loads those same exports.
         again = observes(tmp_path, env, "zoho-crm")
         assert again.returncode == 0, again.stderr[-3000:]
         assert [r for r in zoho.api.log if r.method == "POST"
-                and json.loads(r.body)["query"]["page"] == 1] == page_ones
+                and json.loads(r.body)["query"].get("page") == 1] == page_ones
         downloaded = {r.path.split("/")[-2] for r in zoho.api.log
                       if r.path.endswith("/result")}
         assert fresh <= downloaded

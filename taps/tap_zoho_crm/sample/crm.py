@@ -20,16 +20,17 @@ from datetime import timedelta
 from typing import Any
 
 from observes_singer.tapkit.fake_api.records import PEOPLE, moment, text
+from tap_zoho_crm.sample import settings
 
 Record = dict[str, Any]
 
-MODULES = ("Leads", "Accounts", "Contacts", "Deals", "Campaigns", "Tasks", "Cases", "Calls",
-           "Solutions", "Products", "Vendors", "Price_Books", "Quotes", "Sales_Orders",
+MODULES = ("Leads", "Accounts", "Contacts", "Deals", "Campaigns", "Tasks", "Cases", "Events",
+           "Calls", "Solutions", "Products", "Vendors", "Price_Books", "Quotes", "Sales_Orders",
            "Purchase_Orders", "Invoices")
 NAME_FIELDS: Mapping[str, str] = {
     "Leads": "Last_Name", "Accounts": "Account_Name", "Contacts": "Last_Name",
     "Deals": "Deal_Name", "Campaigns": "Campaign_Name", "Tasks": "Subject",
-    "Cases": "Subject", "Calls": "Subject", "Solutions": "Solution_Title",
+    "Cases": "Subject", "Events": "Event_Title", "Calls": "Subject", "Solutions": "Solution_Title",
     "Products": "Product_Name", "Vendors": "Vendor_Name", "Price_Books": "Price_Book_Name",
     "Quotes": "Subject", "Sales_Orders": "Subject", "Purchase_Orders": "Subject",
     "Invoices": "Subject"}
@@ -53,7 +54,8 @@ class SampleField:
     lookup_module: str | None = None
 
     def metadata(self, index: int) -> dict[str, Any]:
-        """The field as ``GET /crm/v2/settings/fields`` answers it."""
+        """The field as ``GET /crm/v8/settings/fields`` answers it (its lookup module as
+        ``{"api_name", "id"}``, as version 8 has it)."""
         label = self.api_name.replace("_", " ")
         answer: dict[str, Any] = {
             "api_name": self.api_name, "data_type": self.data_type,
@@ -67,7 +69,9 @@ class SampleField:
             answer["pick_list_values"] = [{"display_value": v, "actual_value": v}
                                           for v in INTERESTS]
         if self.lookup_module:
-            answer["lookup"] = {"module": self.lookup_module, "display_label": label}
+            answer["lookup"] = {"module": {"api_name": self.lookup_module,
+                                           "id": str(3652397000000002100 + index)},
+                                "display_label": label}
         if self.return_type:
             answer["formula"] = {"return_type": self.return_type,
                                  "expression": "Annual_Revenue*0.1"}
@@ -101,6 +105,9 @@ EXTRA_FIELDS: Mapping[str, tuple[SampleField, ...]] = {
               SampleField("Probability", "percent"),
               SampleField("Account_Name", "lookup", lookup_module="Accounts"),
               SampleField("Contact_Name", "lookup", lookup_module="Contacts")),
+    "Events": (SampleField("Start_DateTime", "datetime"),
+               SampleField("End_DateTime", "datetime"), SampleField("All_day", "boolean"),
+               SampleField("Venue", "text")),
     "Tasks": (SampleField("Due_Date", "date"), SampleField("Status", "picklist"),
               SampleField("Recurring_Activity", "RRULE")),
     "Products": (SampleField("Unit_Price", "currency", decimal_place=2),
@@ -207,6 +214,8 @@ def make_user(n: int) -> Record:
             "sort_order_preference__s": "First Name,Last Name",
             "sort_order_preference": "First Name,Last Name",
             "territories": [], "category": "regular_user", "status_reason__s": None,
+            "$current_shift": {"id": "3652397000000201001", "name": "Day"} if n % 2 else None,
+            "$next_shift": None, "$shift_effective_from": None,
             "theme": {"normal_tab": {"font_color": "#FFFFFF", "background": "#222222"},
                       "selected_tab": {"font_color": "#FFFFFF", "background": "#222222"},
                       "new_background": None, "background": "#F3F0EB",
@@ -225,6 +234,10 @@ class SampleJob:
     ready_at: float
     created_time: str
     failed: bool = False
+    page_token: str | None = None
+    """The page token the job was asked for by (None: by its page number)."""
+    next_page_token: str | None = None
+    """The token of the page after this one, once Zoho has said there is one."""
 
 
 @dataclass
@@ -233,7 +246,10 @@ class SampleCrm:
     for those not named); ``per_page`` the bulk export's page size (Zoho's 200,000);
     ``export_delay`` the seconds a new bulk job takes to complete (its state moves from
     ADDED to QUEUED to IN PROGRESS over the first, second and last third);
-    ``token_lifetime`` the seconds an access token lasts.
+    ``token_lifetime`` the seconds an access token lasts; ``max_page`` the highest page
+    number a bulk read job may be asked for (past it, ``PAGE_RANGE_EXCEEDED``; further pages
+    are asked for by ``page_token``), and ``page_tokens`` whether completed jobs carry
+    ``next_page_token``.
 
     Two faults on demand: ``short_files`` caps the rows a module's export files hold
     (``{"Deals": 2}``), whatever its jobs' results count; ``pair_creations`` is the seconds
@@ -244,9 +260,12 @@ class SampleCrm:
     records: Mapping[str, int] = field(default_factory=lambda: {"Leads": 25})
     default: int = 3
     users: int = 4
+    territories: int = 3
     per_page: int = 200_000
     export_delay: float = 0.0
     token_lifetime: int = 3600
+    max_page: int = 50
+    page_tokens: bool = True
     short_files: dict[str, int] = field(default_factory=dict)
     pair_creations: float = 0.0
     client_id: str = "1000.SAMPLE0CLIENT0ID00000000000001"
@@ -261,11 +280,18 @@ class SampleCrm:
             m: [make_record(m, n) for n in range(self.records.get(m, self.default))]
             for m in self.modules}
         self.user_records = [make_user(n) for n in range(self.users)]
+        self.organisation = settings.organisation()
+        self.currencies = settings.currencies()
+        self.profiles = settings.profiles()
+        self.roles = settings.roles()
+        self.territory_records = settings.territories(self.territories)
         self.refresh_tokens = {self.refresh_token}
         self.grant_codes = {self.grant_code}
         self.access_tokens: dict[str, tuple[str, float]] = {}
         """Access token -> (its refresh token, when it expires)."""
         self.jobs: dict[str, SampleJob] = {}
+        self.next_pages: dict[str, tuple[str, int]] = {}
+        """A next_page_token given -> the module and page it leads to."""
         self.jobs_created = 0
         self.creation_requests: dict[tuple[str, int], int] = {}
         self._paired = threading.Condition(self.lock)
@@ -309,14 +335,15 @@ class SampleCrm:
             self._paired.wait_for(lambda: self.creation_requests[key] >= 2,
                                   timeout=self.pair_creations)
 
-    def create_job(self, module: str, page: int) -> SampleJob:
+    def create_job(self, module: str, page: int, page_token: str | None = None) -> SampleJob:
         with self.lock:
             now = time.monotonic()
             self.jobs_created += 1
             job = SampleJob(id=str(self.job_base + self.jobs_created), module=module,
                             page=page, created=now, ready_at=now + self.export_delay,
                             created_time=time.strftime("%Y-%m-%dT%H:%M:%S+00:00",
-                                                       time.gmtime()))
+                                                       time.gmtime()),
+                            page_token=page_token)
             self.jobs[job.id] = job
             return job
 
@@ -352,10 +379,29 @@ class SampleCrm:
         start = (job.page - 1) * self.per_page
         return rows[start:start + self.per_page], len(rows) > start + self.per_page
 
+    def next_page_token(self, job: SampleJob) -> str | None:
+        """The token of the page after the job's, minted once, or None when there is no
+        such page (or the organisation gives no tokens)."""
+        _, more = self.page_rows(job)
+        if not more or not self.page_tokens:
+            return None
+        with self.lock:
+            if job.next_page_token is None:
+                job.next_page_token = secrets.token_hex(48)
+                self.next_pages[job.next_page_token] = (job.module, job.page + 1)
+            return job.next_page_token
+
+    def page_of_token(self, token: str) -> tuple[str, int] | None:
+        with self.lock:
+            return self.next_pages.get(token)
+
     def export_rows(self, job: SampleJob) -> list[Record]:
         """The rows the job's export file holds: its page's, cut to ``short_files``."""
         rows, _ = self.page_rows(job)
         return rows[:self.short_files.get(job.module, len(rows))]
+
+    def module_id(self, module: str) -> str:
+        return str(3652397000000001000 + (MODULES.index(module) if module in MODULES else 99))
 
     def fields(self, module: str) -> list[dict[str, Any]]:
         return [f.metadata(i) for i, f in enumerate(module_fields(module))]

@@ -21,15 +21,22 @@ secret and refresh token to the first only, the access token to the second only)
 - ``Authorization: Zoho-oauthtoken <access token>`` on every call; none is a 401
   ``AUTHENTICATION_FAILURE``, an unknown, expired or revoked one a 401 ``INVALID_TOKEN``,
   in Zoho's error body ``{"code", "details": {}, "message", "status": "error"}``;
-- ``GET /crm/v2/settings/fields?module=M``: ``{"fields": [...]}``; an unknown module is
+- ``GET /crm/v8/settings/fields?module=M``: ``{"fields": [...]}``; an unknown module is
   a 400 ``INVALID_MODULE``;
-- ``GET /crm/v2/users?type=AllUsers&page=&per_page=``: ``{"users": [...], "info": {"page",
+- ``GET /crm/v8/users?type=AllUsers&page=&per_page=``: ``{"users": [...], "info": {"page",
   "per_page", "count", "more_records"}}``, 204 past the last user;
-- ``POST /crm/bulk/v2/read``, ``GET /crm/bulk/v2/read/{id}`` and
-  ``GET /crm/bulk/v2/read/{id}/result``: the bulk read job's life, ``ADDED`` to
+- ``GET /crm/v8/org``, ``/crm/v8/org/currencies``, ``/crm/v8/settings/profiles`` and
+  ``/crm/v8/settings/roles``: ``{"org": [...]}`` and so on, 204 when empty; and
+  ``/crm/v8/settings/territories``, paged as users are
+  (:mod:`tap_zoho_crm.sample.settings`);
+- ``POST /crm/bulk/v8/read``, ``GET /crm/bulk/v8/read/{id}`` and
+  ``GET /crm/bulk/v8/read/{id}/result``: the bulk read job's life, ``ADDED`` to
   ``COMPLETED`` over ``export_delay`` seconds (or ``FAILURE``), its ``result`` once
-  completed, ``more_records`` when the module has more records than ``per_page``, and
-  its export as a zip of one CSV file named after the job. The CSV quotes every value
+  completed, ``more_records`` and ``next_page_token`` when the module has more records
+  than ``per_page``, and its export as a zip of one CSV file named after the job. The
+  module is ``{"api_name"}`` (a string is a 400 ``INVALID_DATA``); a page number past
+  ``max_page`` is a 400 ``PAGE_RANGE_EXCEEDED`` naming ``max_limit``, and a page asked for
+  by ``page_token`` is the one after the job that gave the token. The CSV quotes every value
   and ends rows with CRLF (Zoho's guide shows the file only as a picture);
 - downloads limited to 10 in any 60 seconds, beyond which a 429 ``TOO_MANY_REQUESTS``
   with no ``Retry-After`` (the Download Bulk Read Result page).
@@ -37,7 +44,7 @@ secret and refresh token to the first only, the access token to the second only)
 ``refuse(status, code)`` queues answers with Zoho's error body, and
 ``users_more_records = True`` makes every page of users say ``more_records``; the kit
 adds the request log, injected failures (5xx, dropped connections), redirects and
-parameters ignored (``ignore("page", part="/crm/v2/users")``: the first page to every
+parameters ignored (``ignore("page", part="/crm/v8/users")``: the first page to every
 request).
 """
 
@@ -164,11 +171,18 @@ class ZohoApiServer(FakeAPI):
         self.refusals: list[tuple[str, int, str]] = []
         self.users_more_records = False
         """Every page of users says ``more_records``, the last one too."""
-        self.route("GET", "/crm/v2/settings/fields", self.fields)
-        self.route("GET", "/crm/v2/users", self.users)
-        self.route("POST", "/crm/bulk/v2/read", self.create_job)
-        self.route("GET", "/crm/bulk/v2/read/{job_id}/result", self.result)
-        self.route("GET", "/crm/bulk/v2/read/{job_id}", self.job)
+        self.route("GET", "/crm/v8/settings/fields", self.fields)
+        self.route("GET", "/crm/v8/users", self.users)
+        self.route("GET", "/crm/v8/org", lambda _: self.listing("org", [crm.organisation]))
+        self.route("GET", "/crm/v8/org/currencies",
+                   lambda _: self.listing("currencies", crm.currencies))
+        self.route("GET", "/crm/v8/settings/profiles",
+                   lambda _: self.listing("profiles", crm.profiles))
+        self.route("GET", "/crm/v8/settings/roles", lambda _: self.listing("roles", crm.roles))
+        self.route("GET", "/crm/v8/settings/territories", self.territories)
+        self.route("POST", "/crm/bulk/v8/read", self.create_job)
+        self.route("GET", "/crm/bulk/v8/read/{job_id}/result", self.result)
+        self.route("GET", "/crm/bulk/v8/read/{job_id}", self.job)
 
     def throttle_headers(self) -> dict[str, str]:
         return {}  # Zoho documents no Retry-After
@@ -199,6 +213,17 @@ class ZohoApiServer(FakeAPI):
             return zoho_error(400, "INVALID_MODULE")
         return Reply(200, {"fields": self.crm.fields(module)})
 
+    @staticmethod
+    def listing(key: str, records: list[dict[str, Any]]) -> Reply:
+        """A settings answer: ``{key: [...]}``, or 204 with no body when there is none."""
+        return Reply(200, {key: records}) if records else Reply(204, None)
+
+    def territories(self, request: Request) -> Reply:
+        reply = numbered_page(request, self.crm.territory_records, items_key="territories",
+                              flag="more_records", info_key="info", size_param="per_page",
+                              default_size=200, max_size=200)
+        return reply if reply.body["territories"] else Reply(204, None)
+
     def users(self, request: Request) -> Reply:
         users = self.crm.user_records
         if request.query.get("type", "AllUsers") != "AllUsers":
@@ -213,18 +238,33 @@ class ZohoApiServer(FakeAPI):
         return reply
 
     def create_job(self, request: Request) -> Reply:
+        """``POST /crm/bulk/v8/read``: the module as ``{"api_name"}``, the page by number
+        (at most ``max_page``) or by a ``page_token`` an earlier job of the module gave."""
         body = request.json() or {}
         query = body.get("query") if isinstance(body, dict) else None
-        module = query.get("module") if isinstance(query, dict) else None
-        if isinstance(module, dict):
-            module = module.get("api_name")
+        if not isinstance(query, dict):
+            return zoho_error(400, "INVALID_DATA", {"api_name": "query"})
+        named = query.get("module")
+        module = named.get("api_name") if isinstance(named, dict) else None
+        if not isinstance(named, dict):
+            return zoho_error(400, "INVALID_DATA", {"api_name": "module",
+                                                    "expected_data_type": "jsonobject"})
         if not isinstance(module, str) or module not in self.crm.data:
             return zoho_error(400, "INVALID_MODULE")
-        page = query.get("page", 1) if isinstance(query, dict) else 1
-        if not isinstance(page, int) or page < 1:
-            return zoho_error(400, "INVALID_DATA", {"api_name": "page"})
+        token = query.get("page_token")
+        if token is not None:
+            found = self.crm.page_of_token(token) if isinstance(token, str) else None
+            if found is None or found[0] != module:
+                return zoho_error(400, "INVALID_DATA", {"api_name": "page_token"})
+            page = found[1]
+        else:
+            page = query.get("page", 1)
+            if not isinstance(page, int) or isinstance(page, bool) or page < 1:
+                return zoho_error(400, "INVALID_DATA", {"api_name": "page"})
+            if page > self.crm.max_page:
+                return zoho_error(400, "PAGE_RANGE_EXCEEDED", {"max_limit": self.crm.max_page})
         self.crm.await_pair(module, page)
-        job = self.crm.create_job(module, page)
+        job = self.crm.create_job(module, page, token)
         return Reply(201, {"data": [{"status": "success", "code": "ADDED_SUCCESSFULLY",
                                      "message": "Added successfully.",
                                      "details": {"id": job.id, "operation": "read",
@@ -246,16 +286,24 @@ class ZohoApiServer(FakeAPI):
         if job is None:
             return zoho_error(404, "RESOURCE_NOT_FOUND", {"resource": job_id})
         state = self.crm.state(job)
+        query: dict[str, Any] = {"module": {"api_name": job.module,
+                                            "id": self.crm.module_id(job.module)}}
+        if job.page_token is None:
+            query["page"] = job.page
+        else:
+            query["page_token"] = job.page_token
         detail: dict[str, Any] = {
-            "id": job.id, "operation": "read", "state": state,
-            "query": {"module": job.module, "page": job.page},
+            "id": job.id, "operation": "read", "state": state, "query": query,
             "created_by": self._creator(), "created_time": job.created_time,
             "file_type": "csv"}
         if state == "COMPLETED":
             rows, more = self.crm.page_rows(job)
             detail["result"] = {"page": job.page, "count": len(rows),
-                                "download_url": f"/crm/bulk/v2/read/{job.id}/result",
+                                "download_url": f"/crm/bulk/v8/read/{job.id}/result",
                                 "per_page": self.crm.per_page, "more_records": more}
+            token = self.crm.next_page_token(job)
+            if token is not None:
+                detail["result"]["next_page_token"] = token
         return Reply(200, {"data": [detail]})
 
     def result(self, request: Request, job_id: str) -> Reply:

@@ -11,92 +11,30 @@ import re
 import subprocess
 import sys
 import zipfile
-from collections import Counter
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
+from tap_zoho_crm.rest import REST_STREAMS
 from tap_zoho_crm.sample.crm import MODULES, SampleCrm
 from tap_zoho_crm.sample.server import SampleZoho
 
 from observes_singer.tapkit import testing
 from observes_singer.tapkit.fake_api.server import Reply, Route, compile_template
-from observes_singer.tapkit.testing import TapRun
-
-TAP = "tap_zoho_crm.tap"
-FAST_RETRIES = {"OBSERVES_HTTP_BACKOFF": "0.05"}
-STREAMS = ("leads", "accounts", "contacts", "deals", "campaigns", "tasks", "cases", "calls",
-           "solutions", "products", "vendors", "price_books", "quotes", "sales_orders",
-           "purchase_orders", "invoices")
-
-
-@pytest.fixture
-def crm() -> SampleCrm:
-    return SampleCrm(per_page=10)  # Leads' 25 records make 3 pages
-
-
-@pytest.fixture
-def zoho(crm: SampleCrm) -> Iterator[SampleZoho]:
-    with SampleZoho(crm, download_limit=None) as server:
-        yield server
-
-
-@pytest.fixture
-def ledger(tmp_path: Path) -> Path:
-    return tmp_path / "state" / "zoho-crm" / "bulk-reads.json"
-
-
-def settings(zoho: SampleZoho, ledger: Path, **more: Any) -> dict[str, Any]:
-    return zoho.settings(str(ledger), **{"download_rate_limit": "1000/1",
-                                         "poll_interval": 0.1, **more})
-
-
-def write(folder: Path, name: str, document: Any) -> Path:
-    path = folder / name
-    path.touch(mode=0o600)
-    path.write_text(json.dumps(document))
-    return path
-
-
-def command(folder: Path, name: str, config: dict[str, Any], *args: str,
-            stdin: str | None = None, env: dict[str, str] | None = None
-            ) -> subprocess.CompletedProcess[str]:
-    path = write(folder, f"{name}-config.json", config)
-    return subprocess.run([sys.executable, "-m", "tap_zoho_crm.cli", name, "--config",
-                           str(path), *args], input=stdin if stdin is not None else "",
-                          capture_output=True, text=True, timeout=120, check=False,
-                          env={**os.environ, **FAST_RETRIES, **(env or {})})
-
-
-def prepare(zoho: SampleZoho, ledger: Path, folder: Path, *args: str,
-            **more: Any) -> subprocess.CompletedProcess[str]:
-    result = command(folder, "prepare", settings(zoho, ledger, **more), *args)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return result
-
-
-def run(zoho: SampleZoho, ledger: Path, state: dict[str, Any] | None = None,
-        **more: Any) -> TapRun:
-    return testing.run_tap(TAP, settings(zoho, ledger, **more), state, env=FAST_RETRIES)
-
-
-def raw_run(zoho: SampleZoho, ledger: Path, folder: Path, **more: Any
-            ) -> subprocess.CompletedProcess[str]:
-    path = write(folder, "run-config.json", settings(zoho, ledger, **more))
-    return subprocess.run([sys.executable, "-m", TAP, "--config", str(path)],
-                          capture_output=True, text=True, timeout=120, check=False,
-                          env={**os.environ, **FAST_RETRIES})
-
-
-def entries(ledger: Path) -> list[dict[str, Any]]:
-    return list(json.loads(ledger.read_text())["jobs"])
-
-
-def counts(run: TapRun) -> Counter[str]:
-    return Counter(m["stream"] for m in run.messages if m["type"] == "RECORD")
-
+from tests.taps.tap_zoho_crm.helpers import (
+    FAST_RETRIES,
+    STREAMS,
+    TAP,
+    command,
+    counts,
+    entries,
+    prepare,
+    raw_run,
+    run,
+    settings,
+    write,
+)
 
 # -- prepare -----------------------------------------------------------------------------------
 
@@ -110,11 +48,11 @@ def test_prepare_creates_a_job_per_module_once(zoho: SampleZoho, ledger: Path,
     assert all(j["job_id"] in zoho.crm.jobs and j["created_at"].endswith("Z") and
                j["zoho_created_time"] for j in jobs)
     assert [line.split(":")[0] for line in first.stdout.splitlines()] == list(MODULES)
-    created = zoho.api.calls("/crm/bulk/v2/read", method="POST")
+    created = zoho.api.calls("/crm/bulk/v8/read", method="POST")
     assert created == len(MODULES)
     # Zoho answered each POST as its guide shows: 201, ADDED_SUCCESSFULLY.
     second = prepare(zoho, ledger, tmp_path)
-    assert zoho.api.calls("/crm/bulk/v2/read", method="POST") == created
+    assert zoho.api.calls("/crm/bulk/v8/read", method="POST") == created
     assert entries(ledger) == jobs
     assert all(": kept job " in line for line in second.stdout.splitlines())
 
@@ -220,8 +158,8 @@ def test_an_export_zoho_no_longer_knows_is_named(zoho: SampleZoho, crm: SampleCr
 # -- the run: records ---------------------------------------------------------------------------
 
 
-def test_every_module_and_the_users_are_read(zoho: SampleZoho, crm: SampleCrm, ledger: Path,
-                                             tmp_path: Path) -> None:
+def test_every_module_the_users_and_the_settings_are_read(
+        zoho: SampleZoho, crm: SampleCrm, ledger: Path, tmp_path: Path) -> None:
     prepare(zoho, ledger, tmp_path)
     result = run(zoho, ledger)
     assert result.exit_code == 0, result.stderr[-3000:]
@@ -229,9 +167,19 @@ def test_every_module_and_the_users_are_read(zoho: SampleZoho, crm: SampleCrm, l
     for module, stream in zip(MODULES, STREAMS, strict=True):
         assert found[stream] == len(crm.data[module]), stream
     assert found["users"] == len(crm.user_records)
+    settings_read = {"org": [crm.organisation], "currencies": crm.currencies,
+                     "profiles": crm.profiles, "roles": crm.roles,
+                     "territories": crm.territory_records}
+    for stream, records in settings_read.items():
+        assert result.records(stream) == records, stream
+    fields = result.records("fields")
+    assert [(f["module"], f["api_name"]) for f in fields] == [
+        (module, f["api_name"]) for module in MODULES for f in crm.fields(module)]
+    assert {**fields[0], "module": None} == {**crm.fields(MODULES[0])[0], "module": None}
     schemas = {m["stream"]: m for m in result.messages if m["type"] == "SCHEMA"}
-    assert set(schemas) == {*STREAMS, "users"}
-    assert all(m["key_properties"] == ["id"] for m in schemas.values())
+    assert set(schemas) == {*STREAMS, "users", *settings_read, "fields"}
+    assert all(m["key_properties"] == (["module", "id"] if m["stream"] == "fields" else ["id"])
+               for m in schemas.values())
     # Zoho's own fields, and the id the export adds.
     assert set(schemas["deals"]["schema"]["properties"]) == {
         "id", "Deal_Name", "Owner", "Created_By", "Modified_By", "Created_Time",
@@ -305,26 +253,6 @@ def test_each_data_type_is_typed_from_the_field_metadata(zoho: SampleZoho, crm: 
     assert leads[crm.data["Leads"][1]["id"]]["Tag"] == "tag-1, \"quoted\""
 
 
-def test_a_multi_page_module_is_read_whole_following_more_records(
-        zoho: SampleZoho, crm: SampleCrm, ledger: Path, tmp_path: Path) -> None:
-    prepare(zoho, ledger, tmp_path)
-    result = run(zoho, ledger)
-    assert result.exit_code == 0, result.stderr[-3000:]
-    ids = [r["id"] for r in result.records("leads")]
-    assert len(ids) == len(set(ids)) == 25
-    assert sorted(ids) == sorted(r["id"] for r in crm.data["Leads"])
-    pages = [j for j in entries(ledger) if j["module"] == "Leads"]
-    assert [(j["page"], j["created_by"]) for j in pages] == [(1, "prepare"), (2, "run"),
-                                                            (3, "run")]
-    asked = [json.loads(r.body)["query"] for r in zoho.api.log
-             if r.method == "POST" and r.path == "/crm/bulk/v2/read"
-             and json.loads(r.body)["query"]["module"] == "Leads"]
-    assert asked == [{"module": "Leads", "page": p} for p in (1, 2, 3)]
-    assert "Leads: Zoho has more records than page 1; created bulk read job" in result.stderr
-    assert result.last_state()["bookmarks"]["leads"]["bulk_jobs"] == \
-        [j["job_id"] for j in pages]
-
-
 def test_next_pages_are_waited_for_up_to_page_wait(zoho: SampleZoho, crm: SampleCrm,
                                                    ledger: Path, tmp_path: Path) -> None:
     prepare(zoho, ledger, tmp_path)
@@ -345,12 +273,12 @@ def test_next_pages_are_waited_for_up_to_page_wait(zoho: SampleZoho, crm: Sample
     assert f"Deals: ADDED (job {page_two[0]['job_id']}, page 2)" in stopped.stderr
     crm.finish_exports()
     crm.export_delay = 0
-    posts = zoho.api.calls("/crm/bulk/v2/read", method="POST")
+    posts = zoho.api.calls("/crm/bulk/v8/read", method="POST")
     done = run(zoho, ledger, page_wait=0)
     assert done.exit_code == 0, done.stderr[-3000:]
     assert len(done.records("deals")) == 13 and len(done.records("leads")) == 25
     # The pages 2 the stopped run asked for were kept: only Leads' page 3 is new.
-    assert zoho.api.calls("/crm/bulk/v2/read", method="POST") == posts + 1
+    assert zoho.api.calls("/crm/bulk/v8/read", method="POST") == posts + 1
 
 
 def test_users_are_read_page_by_page() -> None:
@@ -363,7 +291,7 @@ def test_users_are_read_page_by_page() -> None:
             result = run(zoho, ledger, modules=["Leads"])
         finally:
             ledger.unlink(missing_ok=True)
-        pages = [r.query for r in zoho.api.log if r.path == "/crm/v2/users"]
+        pages = [r.query for r in zoho.api.log if r.path == "/crm/v8/users"]
     assert result.exit_code == 0, result.stderr[-3000:]
     users = result.records("users")
     assert len({u["id"] for u in users}) == len(users) == 250
@@ -375,15 +303,15 @@ def test_users_are_read_page_by_page() -> None:
 
 def test_users_that_never_end_stop_with_an_error(zoho: SampleZoho, crm: SampleCrm,
                                                ledger: Path) -> None:
-    zoho.api.ignore("page", part="/crm/v2/users")  # every request answered with page 1...
+    zoho.api.ignore("page", part="/crm/v8/users")  # every request answered with page 1...
     zoho.api.users_more_records = True  # ... which says more records follow
     result = testing.run_tap(TAP, settings(zoho, ledger), streams=["users"],
                              env=FAST_RETRIES)
     assert result.exit_code != 0
-    assert "Zoho CRM answered the 2nd page of users (GET /crm/v2/users) with the same 4 " \
+    assert "Zoho CRM answered the 2nd page of users (GET /crm/v8/users) with the same 4 " \
            "records as the page before" in result.stderr
     assert [u["id"] for u in result.records("users")] == [u["id"] for u in crm.user_records]
-    assert [r.query["page"] for r in zoho.api.log if r.path == "/crm/v2/users"] == ["1", "2"]
+    assert [r.query["page"] for r in zoho.api.log if r.path == "/crm/v8/users"] == ["1", "2"]
 
 
 def test_a_value_that_does_not_read_as_its_type_stops_the_run(
@@ -443,7 +371,7 @@ def test_an_invalid_token_is_refreshed_once_then_the_request_goes_on(
     assert result.exit_code == 0, result.stderr[-3000:]
     assert len(result.records("leads")) == 25
     refused, again = zoho.api.log[before], zoho.api.log[before + 1]
-    assert refused.target == again.target == "/crm/v2/settings/fields?module=Leads"
+    assert refused.target == again.target == "/crm/v8/settings/fields?module=Leads"
     assert refused.header("Authorization") != again.header("Authorization")
     assert not crm.token_valid(str(refused.header("Authorization")).split()[-1])
     assert len([r for r in zoho.accounts.log if r.path == "/oauth/v2/token"]) == 3
@@ -456,7 +384,7 @@ def test_an_access_token_refused_twice_stops_the_run(zoho: SampleZoho, crm: Samp
     crm.spoiled = 2
     result = run(zoho, ledger)
     assert result.exit_code != 0 and result.messages == []
-    assert "401 from Zoho CRM for the fields of Leads (GET /crm/v2/settings/fields)" in \
+    assert "401 from Zoho CRM for the fields of Leads (GET /crm/v8/settings/fields)" in \
         result.stderr
     assert "INVALID_TOKEN: invalid oauth token" in result.stderr
 
@@ -482,10 +410,10 @@ def test_an_access_token_is_refreshed_before_it_expires(zoho: SampleZoho,
 def test_a_missing_scope_is_named_with_the_scopes_needed(zoho: SampleZoho, ledger: Path,
                                                        tmp_path: Path) -> None:
     prepare(zoho, ledger, tmp_path, modules=["Deals"])
-    zoho.api.refuse(401, "OAUTH_SCOPE_MISMATCH", part="/crm/v2/users")
+    zoho.api.refuse(401, "OAUTH_SCOPE_MISMATCH", part="/crm/v8/users")
     result = run(zoho, ledger, modules=["Deals"])
     assert result.exit_code != 0
-    assert ("401 from Zoho CRM for users (page 1) (GET /crm/v2/users)" in result.stderr)
+    assert ("401 from Zoho CRM for users (page 1) (GET /crm/v8/users)" in result.stderr)
     assert "OAUTH_SCOPE_MISMATCH: oauth_scope_mismatch; the refresh token lacks a scope; " \
            "it needs ZohoCRM.bulk.read, ZohoCRM.modules.ALL, ZohoCRM.settings.fields.READ, " \
            "ZohoCRM.users.READ" in result.stderr
@@ -573,15 +501,15 @@ def test_settings_are_checked_without_showing_a_secret(zoho: SampleZoho, ledger:
 
 def test_rate_limits_server_errors_and_dropped_connections_are_retried(
         zoho: SampleZoho, ledger: Path, tmp_path: Path) -> None:
-    zoho.api.refuse(429, "TOO_MANY_REQUESTS", times=2, part="/crm/bulk/v2/read")
+    zoho.api.refuse(429, "TOO_MANY_REQUESTS", times=2, part="/crm/bulk/v8/read")
     prepare(zoho, ledger, tmp_path)
-    zoho.api.refuse(429, "TOO_MANY_REQUESTS", times=1, part="/crm/v2/users")
-    zoho.api.fail(503, times=1, part="/crm/v2/settings/fields")
+    zoho.api.refuse(429, "TOO_MANY_REQUESTS", times=1, part="/crm/v8/users")
+    zoho.api.fail(503, times=1, part="/crm/v8/settings/fields")
     zoho.api.drop(times=1, part="/result")
     result = run(zoho, ledger)
     assert result.exit_code == 0, result.stderr[-3000:]
     assert len(result.records("leads")) == 25 and len(result.records("users")) == 4
-    assert "429 from Zoho CRM for users (page 1) (GET /crm/v2/users); retrying" in \
+    assert "429 from Zoho CRM for users (page 1) (GET /crm/v8/users); retrying" in \
         result.stderr
     assert "503 from Zoho CRM for the fields of" in result.stderr
     assert "no answer from Zoho CRM for the export of" in result.stderr
@@ -604,7 +532,7 @@ def test_a_redirect_to_another_host_is_refused(zoho: SampleZoho, ledger: Path,
                                               tmp_path: Path) -> None:
     prepare(zoho, ledger, tmp_path)
     elsewhere = "http://localhost:9"
-    zoho.api.redirect("/crm/v2/users", 302, elsewhere)
+    zoho.api.redirect("/crm/v8/users", 302, elsewhere)
     result = run(zoho, ledger)
     assert result.exit_code != 0
     assert "another host than api_url's" in result.stderr
@@ -627,7 +555,7 @@ def test_a_committed_state_consumes_the_ledger_then_prepare_asks_again(
     state_file = write(tmp_path, "committed.json", first.last_state())
     before = state_file.read_text()
     renewed = prepare(zoho, ledger, tmp_path, state_url=str(state_file))
-    assert "18 jobs of " in renewed.stderr and "were loaded and committed" in renewed.stderr
+    assert "19 jobs of " in renewed.stderr and "were loaded and committed" in renewed.stderr
     assert state_file.read_text() == before
     fresh = entries(ledger)
     assert len(fresh) == len(MODULES) and not {j["job_id"] for j in fresh} & loaded
@@ -695,8 +623,9 @@ def test_discovery_types_each_module_from_its_fields(zoho: SampleZoho, ledger: P
     assert result.returncode == 0, result.stderr[-3000:]
     catalog = json.loads(result.stdout)
     streams = {s["tap_stream_id"]: s for s in catalog["streams"]}
-    assert set(streams) == {*STREAMS, "users"}
+    assert set(streams) == {*STREAMS, *REST_STREAMS}
     assert streams["price_books"]["key_properties"] == ["id"]
+    assert streams["fields"]["key_properties"] == ["module", "id"]
     assert streams["leads"]["schema"]["properties"]["Visits__c"]["type"] == ["integer", "null"]
     assert zoho.api.calls("/crm/bulk") == 0  # discovery asks only for the fields
 
@@ -730,7 +659,7 @@ def test_an_export_that_is_not_one_csv_ends_in_one_line(
         zoho: SampleZoho, ledger: Path, tmp_path: Path, members: dict[str, bytes],
         holds: str) -> None:
     prepare(zoho, ledger, tmp_path)
-    template = "/crm/bulk/v2/read/{job_id}/result"
+    template = "/crm/bulk/v8/read/{job_id}/result"
     zoho.api.routes.insert(0, Route("GET", template, compile_template(template),
                                     lambda _request, job_id: Reply(200, zip_of(members))))
     result = run(zoho, ledger)
