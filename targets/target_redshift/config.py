@@ -57,10 +57,11 @@ CONFIG_KEYS: dict[str, str] = {
     "(default 64 MiB)",
     "endpoint_url": "S3 endpoint for state_url and s3_staging (S3-compatible stores, tests)",
     "run_ledger": "true (default): when a job name is known (OBSERVES_JOB, set by observes "
-    "run, or job_name), each committed run adds one row per table it loaded to the table "
-    "observes_runs (job, run_id, shard, started_at, finished_at, duration_seconds, "
-    "table_name, rows, state_url), created if missing, in the transaction that commits the "
-    "data; a stream whose table would be observes_runs is then refused. false: no ledger",
+    "run, or job_name), each committed run writes one row per table of the run (of every "
+    "stream it got a SCHEMA for, 0 rows included) to the table observes_runs (job, run_id, "
+    "shard, started_at, finished_at, duration_seconds, table_name, rows, state_url and the "
+    "key run_table_id), created if missing, in the transaction that commits the data; a "
+    "stream whose table would be observes_runs is then refused. false: no ledger",
     "run_ledger_schema": "schema of the observes_runs table (default: schema; on Redshift "
     "in lower case)",
     "job_name": "the job name the run ledger records when OBSERVES_JOB is not set (a plain "

@@ -341,7 +341,7 @@ class WarehouseSink(Sink):
                      self.streams[load.stream].strategy is strategy]
             strategy.finish(self, loads)
         if self.ledger is not None:
-            self.ledger.record(self.dialect, self.tables_written())
+            self.ledger.record(self.dialect, self.tables_of_run())
         self.commit()
         self.holding = False
 
@@ -380,6 +380,13 @@ class WarehouseSink(Sink):
         return {load.name: load.rows for load in sorted(self.tables.values(),
                                                          key=lambda t: t.name)
                 if load.columns is not None}
+
+    def tables_of_run(self) -> dict[str, int]:
+        """Rows loaded in this run into each table of every stream it got a SCHEMA for,
+        0 for a table it loaded nothing into (a quiet incremental run), by bare name
+        within the target schema: what the run ledger records."""
+        return {load.name: load.rows for load in sorted(self.tables.values(),
+                                                         key=lambda t: t.name)}
 
     def report_fields(self) -> dict[str, str]:
         return {"schema": self.schema}
