@@ -181,6 +181,8 @@ class Kernel:
         try:
             if isinstance(signal, Repeat):
                 self.flush()
+                if stream.metadata_separator is not None:
+                    version = self.metadata.first_of_batch(version)
                 try:
                     stream.flatten(record, line_no, version)
                     return

@@ -52,6 +52,7 @@ class RecordMetadata:
         self.batched = self.now()
         self._extracted: Any = None
         self._extracted_cell = NULL
+        self._received = self.batched
 
     def now(self) -> str:
         """The present moment as a TIMESTAMP cell (UTC, microseconds), its date and time
@@ -72,4 +73,12 @@ class RecordMetadata:
         if extracted is not self._extracted and extracted != self._extracted:
             self._extracted_cell = timestamp_cell(extracted, "time_extracted")
             self._extracted = extracted
-        return separator.join((version, self._extracted_cell, self.now(), self.batched))
+        self._received = self.now()
+        return separator.join((version, self._extracted_cell, self._received, self.batched))
+
+    def first_of_batch(self, cells: str) -> str:
+        """The last record's ``cells`` when its key, repeated, closed the batch it was read
+        in: it is the first record of the next batch, which began when it was received."""
+        kept = cells[:len(cells) - len(self.batched)]  # the batch's time is the last cell
+        self.batched = self._received
+        return kept + self.batched

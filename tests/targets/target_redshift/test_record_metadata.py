@@ -76,6 +76,20 @@ def test_every_row_carries_its_records_load_times(kind: str, request: pytest.Fix
     assert "_sdc_deleted_at" not in warehouse.column_names("jobs__tags")
 
 
+def test_a_key_repeated_in_a_batch_starts_the_next_batch_and_takes_its_time(
+        tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    warehouse = make_warehouse("duckdb", request, tmp_path)
+    done = run_target(warehouse, [schema(), record(1), record(2), record(1)],
+                      load_method="upsert")
+    assert done.returncode == 0, done.stderr
+    rows = by_id(warehouse)
+    # Record 1 came again, closed the batch and began the next one, when it was received.
+    assert rows[2]["_sdc_batched_at"] < rows[1]["_sdc_batched_at"] \
+        == rows[1]["_sdc_received_at"]
+    assert {row["_sdc_batched_at"] for row in warehouse.rows("jobs__tags")
+            if row["_sdc_source_key_id"] == 1} == {rows[1]["_sdc_batched_at"]}
+
+
 @pytest.mark.parametrize("kind", ["duckdb", "postgres", "redshift"])
 def test_tables_made_without_them_get_new_nullable_columns_in_every_method(
         kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
