@@ -7,8 +7,8 @@ table and its child tables, carries:
   in UTC as every date-time is loaded;
 - ``_sdc_received_at``: when the target read the record;
 - ``_sdc_batched_at``: when the batch holding the record began (the kernel's batches:
-  ``batch_size_records`` or ``max_buffer_bytes`` of input, a new SCHEMA, a STATE the
-  target must commit), the same for every row of one batch.
+  ``batch_size_records`` or ``max_buffer_bytes`` of input, a changed SCHEMA, an
+  ACTIVATE_VERSION, a key the batch already holds), the same for every row of one batch.
 
 They travel with ``_sdc_table_version`` (the RECORD's ``version``) as one piece of row
 text, which the flattener writes right after ``_sdc_table_version``'s place, so neither

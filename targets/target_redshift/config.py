@@ -49,8 +49,8 @@ CONFIG_KEYS: dict[str, str] = {
     "the run stops and rolls back (default: wait; a wait is reported every 30 s)",
     "add_record_metadata": "true (default): every row, in root and child tables, gets "
     "_sdc_extracted_at (the RECORD's time_extracted, NULL without one), _sdc_received_at "
-    "(when the target read the record) and _sdc_batched_at (when the target began the batch "
-    "it read the record in), TIMESTAMP in UTC, as singer-sdk targets write them; a root "
+    "(when the target read the record) and _sdc_batched_at (when the batch holding the "
+    "record began), TIMESTAMP in UTC, as singer-sdk targets write them; a root "
     "table also gets _sdc_deleted_at (the record's own, NULL when it has none) unless the "
     "schema declares it already. Existing tables get them as new nullable columns (older "
     "rows NULL). false: none of them",
