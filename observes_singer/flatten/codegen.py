@@ -110,6 +110,12 @@ def _parse_datetime(text: str) -> datetime | None:
 _FRACTION = re.compile(r"\d\d:\d\d:\d\d[.,](\d+)")
 
 
+def timestamp_cell(value: Any, where: str) -> str:
+    """A date-time's cell in a row, as the flattener writes one (naive UTC text, or NULL
+    for None); anything else raises :class:`BadValue` naming ``where``."""
+    return _timestamp(value, where)
+
+
 def _timestamp(value: Any, where: str, stats: FlattenStats | None = None) -> str:
     """An ISO 8601 date-time as naive UTC text; offsets are applied, naive means UTC.
 

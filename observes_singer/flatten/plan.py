@@ -121,6 +121,10 @@ class StreamPlan:
     key_columns: list[Column]
     key_column_names: list[str]  # the _sdc_source_key_<pk> columns of child tables
     notes: list[str]  # collisions resolved, for the run summary
+    #: per-record metadata columns every row has after ``_sdc_table_version`` (TIMESTAMP;
+    #: ``observes_singer.target.record_metadata``): their cells come in the flattener's
+    #: ``version`` argument, after the version's own
+    record_metadata: tuple[str, ...] = ()
 
 
 @dataclass
@@ -328,8 +332,15 @@ METADATA_CHILD = ("_sdc_id", "_sdc_parent_id", "_sdc_root_id", "_sdc_index",
 
 def row_columns(plan: StreamPlan, table: Table) -> list[str]:
     """The column names of a table's rows, in the order the flattener writes them."""
-    meta = list(METADATA_ROOT) if table.is_root else [*METADATA_CHILD, *plan.key_column_names]
-    return meta + [c.name for c in table.columns]
+    keys = [] if table.is_root else plan.key_column_names
+    return [*metadata_columns(table, plan.record_metadata), *keys,
+            *(c.name for c in table.columns)]
+
+
+def metadata_columns(table: Table, record_metadata: tuple[str, ...] = ()) -> list[str]:
+    """The ``_sdc_`` columns a table's rows start with, before its key columns (children)
+    and its own."""
+    return [*(METADATA_ROOT if table.is_root else METADATA_CHILD), *record_metadata]
 
 
 def key_column_names(keys: list[str], limit: int = MAX_IDENTIFIER_BYTES) -> list[str]:
@@ -344,14 +355,16 @@ def plan_stream(stream: str, schema: Any, key_properties: list[str],
                    root_name: str | None = None,
                    max_identifier_bytes: int = MAX_IDENTIFIER_BYTES,
                    max_columns: int = MAX_COLUMNS,
-                   row_limit: TableLimit | None = None) -> StreamPlan:
+                   row_limit: TableLimit | None = None,
+                   record_metadata: tuple[str, ...] = ()) -> StreamPlan:
     """Compile a SCHEMA message's schema into the stream's tables.
 
     ``root_name`` overrides the root table's name; identifiers are kept within
     ``max_identifier_bytes`` (Redshift 127, PostgreSQL 63) and tables within
     ``max_columns`` columns (both 1600) and the dialect's ``row_limit`` (PostgreSQL's
     bytes of a row): beyond them, the objects that make a table too big load as key/value
-    child tables, each reported in the plan's notes.
+    child tables, each reported in the plan's notes. ``record_metadata`` names the
+    per-record TIMESTAMP columns every row gets after ``_sdc_table_version``.
     """
     limit = max_identifier_bytes
     where = f"stream {stream!r}"
@@ -376,11 +389,11 @@ def plan_stream(stream: str, schema: Any, key_properties: list[str],
         root.node = builder.object(simple.schema, root, (), f"{where}, field (record)")
         key_kinds = _key_kinds(root, key_properties)
         past = next(((t, bound) for t in builder.tables for bound in limits
-                     if bound.excess(_row_kinds(t, key_kinds)) > 0), None)
+                     if bound.excess(_row_kinds(t, key_kinds, record_metadata)) > 0), None)
         if past is None:
             break
-        _narrow(builder, *past, key_properties, key_kinds, fitting, where)
-    notes = _name_columns(builder.tables, key_properties, limit)
+        _narrow(builder, *past, key_properties, key_kinds, fitting, where, record_metadata)
+    notes = _name_columns(builder.tables, key_properties, limit, record_metadata)
     notes += _name_tables(builder.tables, limit)
     notes += _fitting_notes(builder.tables, fitting)
     key_columns = []
@@ -392,7 +405,7 @@ def plan_stream(stream: str, schema: Any, key_properties: list[str],
         key_columns.append(node.column)
     key_names = key_column_names(key_properties, limit)
     return StreamPlan(stream, list(key_properties), root, builder.tables, key_columns,
-                      key_names, notes)
+                      key_names, notes, tuple(record_metadata))
 
 
 @dataclass
@@ -417,19 +430,22 @@ def _key_kinds(root: Table, keys: list[str]) -> list[Kind]:
     return [kinds.get(key, Kind.STRING) for key in keys]
 
 
-def _head_kinds(table: Table, key_kinds: list[Kind]) -> list[Kind]:
+def _head_kinds(table: Table, key_kinds: list[Kind],
+                record_metadata: tuple[str, ...] = ()) -> list[Kind]:
     """The kinds of a table's metadata columns, in the order of its rows."""
-    if table.is_root:
-        return [_METADATA_KINDS[name] for name in METADATA_ROOT]
-    return [*(_METADATA_KINDS[name] for name in METADATA_CHILD), *key_kinds]
+    head = [_METADATA_KINDS.get(name, Kind.TIMESTAMP)
+            for name in metadata_columns(table, record_metadata)]
+    return head if table.is_root else head + key_kinds
 
 
-def _row_kinds(table: Table, key_kinds: list[Kind]) -> list[Kind]:
-    return _head_kinds(table, key_kinds) + [c.kind for c in table.columns]
+def _row_kinds(table: Table, key_kinds: list[Kind],
+               record_metadata: tuple[str, ...] = ()) -> list[Kind]:
+    return _head_kinds(table, key_kinds, record_metadata) + [c.kind for c in table.columns]
 
 
 def _narrow(builder: _Builder, wide: Table, bound: TableLimit, keys: list[str],
-            key_kinds: list[Kind], fitting: _Fitting, where: str) -> None:
+            key_kinds: list[Kind], fitting: _Fitting, where: str,
+            record_metadata: tuple[str, ...] = ()) -> None:
     """Make ``wide`` smaller for the next build, which measures it again.
 
     The object that takes the least whose move to key/value rows alone makes the table
@@ -437,7 +453,7 @@ def _narrow(builder: _Builder, wide: Table, bound: TableLimit, keys: list[str],
     looks again. When no object of the table's item is left to move, its own properties
     past the limit (in schema order, key properties kept) go to the item's key/value rows.
     """
-    head = _head_kinds(wide, key_kinds)
+    head = _head_kinds(wide, key_kinds, record_metadata)
     excess = bound.excess(head + [c.kind for c in wide.columns])
     key_origins = {(key,) for key in keys} if wide.is_root else set()
     candidates = []
@@ -517,10 +533,11 @@ def _fitting_notes(tables: list[Table], fitting: _Fitting) -> list[str]:
     return notes
 
 
-def _name_columns(tables: list[Table], keys: list[str], limit: int) -> list[str]:
+def _name_columns(tables: list[Table], keys: list[str], limit: int,
+                  record_metadata: tuple[str, ...] = ()) -> list[str]:
     notes: list[str] = []
     for table in tables:
-        reserved = [*SYSTEM_COLUMNS, *(METADATA_ROOT if table.is_root else METADATA_CHILD)]
+        reserved = [*SYSTEM_COLUMNS, *metadata_columns(table, record_metadata)]
         if not table.is_root:
             reserved += key_column_names(keys, limit)
         originals = [PATH_SEP.join(c.path) if c.path else "value" for c in table.columns]

@@ -35,8 +35,8 @@ LEDGER_TABLE = "observes_runs"  # target-redshift's run ledger
 
 
 def run_demo(out: IO[str], name: str = DEMO_SOURCE) -> int:
-    """Run the demo job of the sample source ``name``; its tables land in the schema of
-    that name in the demo warehouse."""
+    """Run the demo job of the sample source ``name``; its tables land in the schema its
+    production job loads into (``SampleSource.schema``: ``zoho_crm`` for ``zoho-crm``)."""
     warehouse = data_dir() / "warehouse.duckdb"
     state_url = str(local_bucket("observes.state") / f"{name}-demo.json")
     log = io.StringIO()
@@ -52,7 +52,7 @@ def run_demo(out: IO[str], name: str = DEMO_SOURCE) -> int:
             description=f"sample {source.name} into DuckDB",
             tap=Step(source.tap_command, source.tap_config),
             target=Step([sys.executable, "-m", "target_redshift.cli"],
-                        {"url": f"duckdb://{warehouse}", "schema": name,
+                        {"url": f"duckdb://{warehouse}", "schema": source.schema,
                          **source.target_settings}),
             state_url=state_url, max_age=timedelta(hours=26),
         )
@@ -70,9 +70,9 @@ def run_demo(out: IO[str], name: str = DEMO_SOURCE) -> int:
         return code
     print(f"Observes demo: the {source.name} job against a sample {source.name} "
           f"({source.summary}, {calls} API calls), all local under {data_dir()}", file=out)
-    streams = [s for s in _streams(warehouse, name) if s.table != LEDGER_TABLE]
-    print(f"  warehouse  {warehouse} (DuckDB, schema {name}): {len(streams)} streams, "
-          f"{sum(len(s.children) for s in streams)} child tables", file=out)
+    streams = [s for s in _streams(warehouse, source.schema) if s.table != LEDGER_TABLE]
+    print(f"  warehouse  {warehouse} (DuckDB, schema {source.schema}): {len(streams)} "
+          f"streams, {sum(len(s.children) for s in streams)} child tables", file=out)
     for stream in streams:
         children = (f"  + {len(stream.children)} child tables, {stream.child_rows:,} rows"
                     if stream.children else "")

@@ -29,8 +29,11 @@ class SampleSourceError(LookupError):
 class SampleSource:
     """A running sample server, and the tap that reads it.
 
-    ``name`` is the source's name for people ("GitLab"), ``summary`` what the sample
-    holds ("2 projects"), ``real_run`` the command that runs the same job on real data.
+    ``name`` is the source's name for people ("GitLab"), ``schema`` the warehouse schema
+    its production job (``jobs/<entry point name>.toml``) loads into, which the demo loads
+    into too, so that SQL written against the demo runs in production; ``summary`` what
+    the sample holds ("2 projects"), ``real_run`` the command that runs the same job on
+    real data.
     ``calls()`` counts the requests served so far; ``close()`` stops the server.
     ``target_settings`` are what the demo gives target-redshift besides its URL and
     schema (by default every stream upserted; a source whose configuration streams must
@@ -43,6 +46,7 @@ class SampleSource:
     tap_config: dict[str, Any]
     calls: Callable[[], int]
     close: Callable[[], None]
+    schema: str
     summary: str = ""
     real_run: str = ""
     target_settings: dict[str, Any] = field(

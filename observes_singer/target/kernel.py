@@ -21,7 +21,7 @@ from typing import IO, Any
 import orjson
 
 from observes_singer.flatten import large
-from observes_singer.flatten.flattener import BadValue, Inexact, Repeat
+from observes_singer.flatten.flattener import BadValue, Inexact, Repeat, show
 from observes_singer.flatten.plan import SchemaError
 from observes_singer.singer.messages import (
     ActivateVersionMessage,
@@ -37,6 +37,7 @@ from observes_singer.singer.messages import (
 from observes_singer.store.state import StateStore
 from observes_singer.target.errors import LoadError
 from observes_singer.target.progress import Snapshot
+from observes_singer.target.record_metadata import RecordMetadata
 from observes_singer.target.sink import Sink, Stream
 
 NULL = "\\N"
@@ -56,6 +57,7 @@ class Kernel:
         self.flatteners: list[Stream] = []  # every stream version that had a flattener
         self.notes: list[str] = []
         self.pending_state: Any = _NO_STATE
+        self.metadata = RecordMetadata()
         self.buffered_records = 0
         self.states_emitted = 0
         self._progress_counts: dict[str, int] = {}
@@ -106,23 +108,22 @@ class Kernel:
                 if target is not None and record.__class__ is dict and (
                     version is None or version.__class__ is int
                 ):
+                    cells = null if version is None else str(version)
+                    if target.metadata_separator is not None:
+                        cells = self.metadata_cells(target, cells, obj, line_no)
                     if target.fast:
                         try:
-                            target.flatten(record, line_no,
-                                           null if version is None else str(version))
+                            target.flatten(record, line_no, cells)
                         except BadValue as exc:
                             raise self.bad_value(target, line_no, exc) from None
                         except (Repeat, Inexact) as signal:
                             self.buffered_records = buffered
-                            self.flatten_again(target, record, raw, line_no,
-                                               null if version is None else str(version),
-                                               signal)
+                            self.flatten_again(target, record, raw, line_no, cells, signal)
                             if self.buffered_records == 0:
                                 buffered = buffered_bytes = 0
                     else:
                         self.buffered_records = buffered
-                        self.slow_record(target, record, raw, line_no,
-                                         null if version is None else str(version))
+                        self.slow_record(target, record, raw, line_no, cells)
                         if self.buffered_records == 0:
                             buffered = buffered_bytes = 0
                     target.records += 1
@@ -139,6 +140,17 @@ class Kernel:
             buffered = self.buffered_records
             if buffered == 0:
                 buffered_bytes = 0
+
+    def metadata_cells(self, stream: Stream, version: str, message: dict[str, Any],
+                       line_no: int) -> str:
+        """The version's cell and the record metadata's, as the flattener writes them."""
+        assert stream.metadata_separator is not None
+        try:
+            return self.metadata.cells(version, message.get("time_extracted"),
+                                       stream.metadata_separator)
+        except BadValue as exc:
+            raise LoadError(f"stream {stream.name!r}, {self.source} line {line_no}, "
+                            f"time_extracted: {show(exc.value)} {exc.expected}") from None
 
     # -- records off the fast path ---------------------------------------------------------
 
@@ -169,6 +181,8 @@ class Kernel:
         try:
             if isinstance(signal, Repeat):
                 self.flush()
+                if stream.metadata_separator is not None:
+                    version = self.metadata.first_of_batch(version)
                 try:
                     stream.flatten(record, line_no, version)
                     return
@@ -212,6 +226,8 @@ class Kernel:
             return False
         ver = NULL if version is None else str(version)
         self.flush()  # the record starts a batch of its own
+        if stream.metadata_separator is not None:
+            ver = self.metadata_cells(stream, ver, message, line_no)
         flattener = stream.flattener
         flattener.helpers.exact = True  # the streaming parser reads every number exactly
         try:
@@ -297,6 +313,7 @@ class Kernel:
         """Hand every buffered row to the sink; a waiting STATE follows once durable."""
         self.sink.flush(list(self.streams.values()))
         self.buffered_records = 0
+        self.metadata.start_batch()
         if self.pending_state is not _NO_STATE and not self.sink.holds_state():
             self.emit_state()
 

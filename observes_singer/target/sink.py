@@ -37,6 +37,9 @@ class Stream:
     records: int = 0
     streamed: int = 0  # records too large to parse whole, read in a stream
     flatten: Any = field(default=None, repr=False)  # flattener.flatten, looked up once
+    #: The separator of the row format when the stream's rows carry the per-record
+    #: metadata columns (``observes_singer.target.record_metadata``), else None.
+    metadata_separator: str | None = None
     #: Whether the kernel's fast path flattens its records directly (set by the kernel
     #: once the sink has opened the stream: a flattener, no check, rows in blocks).
     fast: bool = field(default=False, repr=False)

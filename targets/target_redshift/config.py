@@ -47,6 +47,13 @@ CONFIG_KEYS: dict[str, str] = {
     "new tables swapped in, which views on them refuse)",
     "lock_timeout": "seconds a statement may wait for a lock held by another session before "
     "the run stops and rolls back (default: wait; a wait is reported every 30 s)",
+    "add_record_metadata": "true (default): every row, in root and child tables, gets "
+    "_sdc_extracted_at (the RECORD's time_extracted, NULL without one), _sdc_received_at "
+    "(when the target read the record) and _sdc_batched_at (when the batch holding the "
+    "record began), TIMESTAMP in UTC, as singer-sdk targets write them; a root "
+    "table also gets _sdc_deleted_at (the record's own, NULL when it has none) unless the "
+    "schema declares it already. Existing tables get them as new nullable columns (older "
+    "rows NULL). false: none of them",
     "state_url": "where to save the last committed STATE (s3://, file:// or a path)",
     "s3_staging": "Redshift only: {url: s3://bucket/prefix, iam_role: ARN | credentials: "
     "{aws_access_key_id, aws_secret_access_key, aws_session_token}, region, endpoint_url}; "
@@ -57,10 +64,11 @@ CONFIG_KEYS: dict[str, str] = {
     "(default 64 MiB)",
     "endpoint_url": "S3 endpoint for state_url and s3_staging (S3-compatible stores, tests)",
     "run_ledger": "true (default): when a job name is known (OBSERVES_JOB, set by observes "
-    "run, or job_name), each committed run adds one row per table it loaded to the table "
-    "observes_runs (job, run_id, shard, started_at, finished_at, duration_seconds, "
-    "table_name, rows, state_url), created if missing, in the transaction that commits the "
-    "data; a stream whose table would be observes_runs is then refused. false: no ledger",
+    "run, or job_name), each committed run writes one row per table of the run (of every "
+    "stream it got a SCHEMA for, 0 rows included) to the table observes_runs (job, run_id, "
+    "shard, started_at, finished_at, duration_seconds, table_name, rows, state_url and the "
+    "key run_table_id), created if missing, in the transaction that commits the data; a "
+    "stream whose table would be observes_runs is then refused. false: no ledger",
     "run_ledger_schema": "schema of the observes_runs table (default: schema; on Redshift "
     "in lower case)",
     "job_name": "the job name the run ledger records when OBSERVES_JOB is not set (a plain "
@@ -108,6 +116,7 @@ class TargetConfig:
     stream_layouts: dict[str, Layout] = field(default_factory=dict)
     lock_timeout: float | None = None
     run_ledger: bool = True
+    add_record_metadata: bool = True
     run_ledger_schema: str | None = None
     job_name: str | None = None
 
@@ -377,6 +386,8 @@ def load_config(raw: dict[str, Any], cwd: Path | None = None) -> TargetConfig:
         stream_layouts=stream_layouts,
         lock_timeout=_seconds(raw.get("lock_timeout"), "lock_timeout"),
         run_ledger=_flag(raw.get("run_ledger", True), "run_ledger"),
+        add_record_metadata=_flag(raw.get("add_record_metadata", True),
+                                  "add_record_metadata"),
         run_ledger_schema=ledger_schema,
         job_name=_name(raw.get("job_name"), "job_name"),
     )

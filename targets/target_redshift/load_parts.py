@@ -268,6 +268,9 @@ def load(config: TargetConfig, root: str, count: int, keep: bool, log: IO[str]) 
             print(f"{PROG}: {part.name}: several manifests (its shard ran more than once); "
                   f"loading the newest, {part.manifest_url}, not {ignored}", file=log)
     streams = streams_of(parts)
+    # target-s3's parts carry no record metadata (_sdc_extracted_at, ...): their tables
+    # are loaded as target-s3 planned them, without those columns.
+    config = dataclasses.replace(config, add_record_metadata=False)
     run_id = new_run_id(started)
     dialect = open_dialect(config, run_id, log)
     sink = WarehouseSink(config, dialect, run_id,

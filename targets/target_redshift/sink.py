@@ -37,6 +37,7 @@ from observes_singer.flatten.flattener import build_flattener
 from observes_singer.flatten.identifiers import fit_length, normalise
 from observes_singer.flatten.plan import Kind, StreamPlan, Table, plan_stream, row_columns
 from observes_singer.singer.messages import ActivateVersionMessage, SchemaMessage
+from observes_singer.target import record_metadata
 from observes_singer.target.errors import LoadError
 from observes_singer.target.sink import Sink, Stream
 from target_redshift.config import TargetConfig
@@ -49,7 +50,8 @@ from target_redshift.sqltypes import SqlType, covers, widen
 ID_TYPE = SqlType(Kind.STRING, 32)
 INT_TYPE = SqlType(Kind.INTEGER)
 METADATA_TYPES = {"_sdc_id": ID_TYPE, "_sdc_parent_id": ID_TYPE, "_sdc_root_id": ID_TYPE,
-                  "_sdc_index": INT_TYPE, "_sdc_table_version": INT_TYPE}
+                  "_sdc_index": INT_TYPE, "_sdc_table_version": INT_TYPE,
+                  **{name: SqlType(Kind.TIMESTAMP) for name in record_metadata.COLUMNS}}
 
 
 @dataclass
@@ -114,10 +116,13 @@ class WarehouseSink(Sink):
 
     def open_stream(self, message: SchemaMessage, known: Stream | None) -> StreamLoad:
         name = message.stream
-        plan = plan_stream(name, message.schema, message.key_properties,
+        metadata = self.config.add_record_metadata
+        plan = plan_stream(name, record_metadata.with_deleted_at(message.schema)
+                           if metadata else message.schema, message.key_properties,
                            root_name=self.root_name(name),
                            max_identifier_bytes=self.dialect.max_identifier_bytes,
-                           row_limit=self.row_limit)
+                           row_limit=self.row_limit,
+                           record_metadata=record_metadata.COLUMNS if metadata else ())
         for table in plan.tables:
             owner = self.tables.get(table.name)
             if owner is not None and owner.stream != name:
@@ -140,6 +145,8 @@ class WarehouseSink(Sink):
             if previous is not None and previous.flattener is not None else None)
         stream = StreamLoad(name, message.schema, message.key_properties, flattener,
                             strategy=strategy)
+        if metadata:
+            stream.metadata_separator = "\t" if self.dialect.row_format == "text" else ","
         self.streams[name] = stream
         for table in plan.tables:
             self.table_load(stream, table)
@@ -341,7 +348,7 @@ class WarehouseSink(Sink):
                      self.streams[load.stream].strategy is strategy]
             strategy.finish(self, loads)
         if self.ledger is not None:
-            self.ledger.record(self.dialect, self.tables_written())
+            self.ledger.record(self.dialect, self.tables_of_run())
         self.commit()
         self.holding = False
 
@@ -380,6 +387,13 @@ class WarehouseSink(Sink):
         return {load.name: load.rows for load in sorted(self.tables.values(),
                                                          key=lambda t: t.name)
                 if load.columns is not None}
+
+    def tables_of_run(self) -> dict[str, int]:
+        """Rows loaded in this run into each table of every stream it got a SCHEMA for,
+        0 for a table it loaded nothing into (a quiet incremental run), by bare name
+        within the target schema: what the run ledger records."""
+        return {load.name: load.rows for load in sorted(self.tables.values(),
+                                                         key=lambda t: t.name)}
 
     def report_fields(self) -> dict[str, str]:
         return {"schema": self.schema}

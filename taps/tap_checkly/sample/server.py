@@ -308,6 +308,7 @@ def demo_source(api_checks: int = 3, browser_checks: int = 1, runs: int = 150
         tap_config={"api_url": server.url, "api_key": account.api_key,
                     "account_id": account.account_id},
         calls=lambda: len(server.log), close=server.stop,
+        schema="checkly",
         summary=f"{len(account.checks)} checks, {runs} runs each",
         target_settings=TARGET_SETTINGS,
         real_run="CHECKLY_API_KEY=... CHECKLY_ACCOUNT_ID=... "

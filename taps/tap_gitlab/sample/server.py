@@ -334,6 +334,7 @@ def demo_source(projects: int = 2, pipelines: int = 150,
         name="GitLab", url=server.url,
         tap_command=[sys.executable, "-m", "tap_gitlab.tap"],
         tap_config={"api_url": server.url, "private_token": token, "projects": names},
-        calls=lambda: len(server.log), close=server.stop, summary=f"{len(names)} projects",
+        calls=lambda: len(server.log), close=server.stop, schema="gitlab",
+        summary=f"{len(names)} projects",
         real_run="GITLAB_TOKEN=... GITLAB_PROJECT=group/project "
                  "WAREHOUSE_URL=redshift://user:pass@host:5439/db observes run gitlab")

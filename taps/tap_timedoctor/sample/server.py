@@ -241,6 +241,7 @@ def demo_source(months: int = 3, users: int = 4) -> SampleSource:
         tap_config={"api_url": server.url, "email": company.email,
                     "password": company.password},
         calls=lambda: len(server.log), close=server.stop,
+        schema="timedoctor",
         summary=f"{users} users, {months} months of work",
         target_settings=TARGET_SETTINGS,
         real_run="TIMEDOCTOR_TOKEN=... TIMEDOCTOR_COMPANY_ID=... "

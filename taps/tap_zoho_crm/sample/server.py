@@ -393,6 +393,7 @@ def demo_source(records: int = 50) -> SampleSource:
         name="Zoho CRM", url=zoho.api.url,
         tap_command=[sys.executable, "-m", "tap_zoho_crm.tap"], tap_config=settings,
         calls=lambda: len(zoho.api.log) + len(zoho.accounts.log), close=close,
+        schema="zoho_crm",
         summary=f"{len(zoho.crm.modules)} modules, {records} leads",
         target_settings={"load_method": "replace"},
         real_run="ZOHO_CRM_CLIENT_ID=... ZOHO_CRM_CLIENT_SECRET=... "

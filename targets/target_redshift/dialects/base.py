@@ -343,6 +343,9 @@ class Dialect(ABC):
         self.execute(f"ALTER TABLE {self.qualified(schema, table)} ADD COLUMN {quote(column)} "
                      f"{self.type_sql(sql_type)}")
 
+    #: whether ``ALTER TABLE ... ADD UNIQUE (...)`` declares a key on an existing table
+    adds_constraints = True
+
     #: whether a VARCHAR can grow in place only outside a transaction block, which the
     #: sink then does before a batch's transaction begins (:meth:`widen_in_place`)
     widens_outside_transaction = False

@@ -66,6 +66,7 @@ def private_spool() -> tuple[Path, Path]:
 class DuckDBDialect(Dialect):
     name = "duckdb"
     sized_varchar = False
+    adds_constraints = False  # ALTER TABLE cannot add a key to an existing DuckDB table
 
     def __init__(self, database: Database) -> None:
         super().__init__()

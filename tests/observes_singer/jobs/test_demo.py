@@ -9,7 +9,10 @@ from pathlib import Path
 import duckdb
 import orjson
 
+from observes_singer.jobs.files import Job, load_job, resolve_secrets
+from observes_singer.tapkit.sample_sources import sample_source_names, start_sample_source
 from tests.observes_singer.report.page import parse
+from tests.support.paths import REPO_JOBS
 
 
 def test_demo_runs_the_gitlab_job_locally_and_again(tmp_path: Path) -> None:
@@ -62,3 +65,40 @@ def test_demo_runs_the_gitlab_job_locally_and_again(tmp_path: Path) -> None:
     (row,) = page.all("tr", "job")
     assert (row.attrs["data-job"], row.attrs["data-status"]) == ("gitlab-demo", "fresh")
     assert {chart.attrs["data-points"] for chart in page.all("svg", "chart")} == {"2"}
+
+
+def production_schema(name: str) -> str:
+    """The schema the production job ``jobs/NAME.toml`` loads into when
+    ``WAREHOUSE_SCHEMA`` is not set."""
+    job = load_job(str(REPO_JOBS / f"{name}.toml"))
+    assert isinstance(job, Job)
+    schema = resolve_secrets(job.target.config["schema"], f"{name}: schema", environ={})
+    assert isinstance(schema, str)
+    return schema
+
+
+def test_every_demo_loads_into_its_production_jobs_schema() -> None:
+    names = sample_source_names()
+    assert {"gitlab", "checkly", "timedoctor", "zoho-crm"} <= set(names)
+    for name in names:
+        with start_sample_source(name) as source:
+            assert source.schema == production_schema(name), name
+    assert production_schema("zoho-crm") == "zoho_crm"
+
+
+def test_the_zoho_crm_demo_lands_in_zoho_crm_not_zoho_hyphen_crm(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "observes_singer.cli", "demo", "zoho-crm"],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                            check=False)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "(DuckDB, schema zoho_crm)" in result.stdout
+    connection = duckdb.connect(str(tmp_path / "observes-data" / "warehouse.duckdb"),
+                                read_only=True)
+    try:
+        schemas = {row[0] for row in connection.execute(
+            "SELECT schema_name FROM information_schema.schemata").fetchall()}
+        leads = connection.execute("SELECT count(*) FROM zoho_crm.leads").fetchone()
+    finally:
+        connection.close()
+    assert "zoho_crm" in schemas and "zoho-crm" not in schemas
+    assert leads == (50,)

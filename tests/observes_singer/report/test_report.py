@@ -145,9 +145,9 @@ config = {{ url = "duckdb://{warehouse}", load_method = "upsert" }}
         assert schema is not None
         connection.execute(
             f'INSERT INTO "{schema[0]}".observes_runs (job, run_id, started_at, finished_at, '
-            "duration_seconds, table_name, rows) VALUES "
+            "duration_seconds, table_name, rows, run_table_id) VALUES "
             "('sample', 'elsewhere', now() - INTERVAL 2 DAY, now() - INTERVAL 2 DAY, 1.5, "
-            "'items', 0), ('elsewhere-only', 'x', now(), now(), 1, 'items', 3)")
+            "'items', 0, 'k1'), ('elsewhere-only', 'x', now(), now(), 1, 'items', 3, 'k2')")
     finally:
         connection.close()
     config = tmp_path / "warehouse.json"

@@ -204,3 +204,103 @@ def test_values_too_long_for_the_ledger_are_refused_before_loading(
     assert "OBSERVES_SHARD: longer than the run ledger's shard column (64 bytes)" \
         in refused.stderr
     assert not (tmp_path / "warehouse.duckdb").exists()
+
+
+def quiet(name: str, bookmark: int) -> list[dict[str, Any]]:
+    """An incremental run that finds nothing new: the SCHEMA and a STATE, no RECORD."""
+    return [{"type": "SCHEMA", "stream": name, "schema": SCHEMA, "key_properties": ["id"]},
+            {"type": "STATE", "value": {name: bookmark}}]
+
+
+def execute(kind: str, request: pytest.FixtureRequest, tmp_path: Path, sql: str) -> None:
+    """One statement straight to the warehouse's storage, committed."""
+    if kind == "duckdb":
+        import duckdb
+
+        connection = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+        try:
+            connection.execute(sql)
+        finally:
+            connection.close()
+        return
+    import psycopg
+
+    with psycopg.connect(request.getfixturevalue("postgres_db").conninfo,
+                         autocommit=True) as connection:
+        connection.execute(sql.encode())
+
+
+@pytest.mark.parametrize("kind", ["duckdb", "postgres", "redshift"])
+def test_a_quiet_run_records_every_table_with_zero_rows_and_a_failed_one_none(
+        kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    warehouse = make_warehouse(kind, request, tmp_path)
+    first, _ = run(warehouse, stream("jobs", range(5)) + stream("pipelines", range(2)),
+                   env=JOB, load_method="upsert")
+    assert first.returncode == 0, first.stderr
+    quiet_run, _ = run(warehouse, quiet("jobs", 4) + quiet("pipelines", 1),
+                       env={**JOB, "OBSERVES_RUN_ID": "run-2"}, load_method="upsert")
+    assert quiet_run.returncode == 0, quiet_run.stderr
+    rows = ledger(warehouse)
+    assert counts(rows, "run-2") == {"jobs": 0, "jobs__tags": 0, "pipelines": 0,
+                                     "pipelines__tags": 0}
+    # A failed run, quiet or not, adds nothing.
+    failed, _ = run(warehouse, quiet("jobs", 4) + stream("pipelines", range(3), bad_at=2),
+                    env={**JOB, "OBSERVES_RUN_ID": "run-3"}, load_method="upsert")
+    assert failed.returncode == 1 and "field id" in failed.stderr
+    assert ledger(warehouse) == rows
+
+    # One row per job, run, shard and table: run-2 recorded again (a retried attempt of a
+    # committed run) replaces its rows; the key is declared, and the warehouse keeps it.
+    again, _ = run(warehouse, quiet("jobs", 4),
+                   env={**JOB, "OBSERVES_RUN_ID": "run-2"}, load_method="upsert")
+    assert again.returncode == 0, again.stderr
+    now = ledger(warehouse)
+    assert counts(now, "run-2") == counts(rows, "run-2")
+    assert len([r for r in now if r["run_id"] == "run-2"]) == 4
+    keys = warehouse.query('SELECT "run_table_id" FROM "analytics"."observes_runs"')
+    assert len({k for (k,) in keys}) == len(keys) == 8 and all(k for (k,) in keys)
+    assert [(name, nullable) for name, nullable in warehouse.query(
+        "SELECT column_name, is_nullable FROM information_schema.columns WHERE "
+        "table_schema = 'analytics' AND table_name = 'observes_runs' "
+        "AND column_name = 'run_table_id'")] == [("run_table_id", "NO")]
+    with pytest.raises(Exception, match=r"(?i)duplicate|constraint"):
+        execute(kind, request, tmp_path,
+                'INSERT INTO "analytics"."observes_runs" ("job", "run_table_id") '
+                f"SELECT 'x', '{keys[0][0]}'")
+
+
+OLD_LEDGER = ('CREATE TABLE "analytics"."observes_runs" ("job" VARCHAR(256), '
+              '"run_id" VARCHAR(256), "shard" VARCHAR(64), "started_at" TIMESTAMP, '
+              '"finished_at" TIMESTAMP, "duration_seconds" DOUBLE PRECISION, '
+              '"table_name" VARCHAR(256), "rows" BIGINT, "state_url" VARCHAR(4096))')
+
+
+@pytest.mark.parametrize("kind", ["duckdb", "postgres", "redshift"])
+def test_an_existing_ledger_gets_the_key_and_keeps_its_rows(
+        kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    warehouse = make_warehouse(kind, request, tmp_path)
+    execute(kind, request, tmp_path, 'CREATE SCHEMA IF NOT EXISTS "analytics"')
+    execute(kind, request, tmp_path, OLD_LEDGER)
+    execute(kind, request, tmp_path,
+            'INSERT INTO "analytics"."observes_runs" VALUES (\'gitlab-etl\', \'run-0\', NULL, '
+            "TIMESTAMP '2026-12-01 05:00:00', TIMESTAMP '2026-12-01 05:10:00', 600, 'jobs', "
+            "7, NULL)")
+    before = ledger(warehouse)  # its columns as they were
+    done, _ = run(warehouse, stream("jobs", range(3)), env=JOB)
+    assert done.returncode == 0, done.stderr
+    rows = warehouse.query('SELECT "run_id", "table_name", "run_table_id" FROM '
+                           '"analytics"."observes_runs" ORDER BY "run_id", "table_name"')
+    assert [r[:2] for r in rows] == [("run-0", "jobs"), ("run-1", "jobs"),
+                                     ("run-1", "jobs__tags")]
+    assert rows[0][2] is None and all(r[2] for r in rows[1:])  # old rows not rewritten
+    assert ledger(warehouse)[:1] == before
+    if kind != "duckdb":  # PostgreSQL and Redshift declare UNIQUE on the added column
+        with pytest.raises(Exception, match=r"(?i)duplicate|unique"):
+            execute(kind, request, tmp_path,
+                    'INSERT INTO "analytics"."observes_runs" ("job", "run_table_id") '
+                    f"SELECT 'x', '{rows[1][2]}'")
+    # The next run finds the column there.
+    again, _ = run(warehouse, stream("jobs", range(3)),
+                   env={**JOB, "OBSERVES_RUN_ID": "run-2"})
+    assert again.returncode == 0, again.stderr
+    assert counts(ledger(warehouse), "run-2") == {"jobs": 3, "jobs__tags": 3}
