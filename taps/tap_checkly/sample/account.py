@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from observes_singer.tapkit.fake_api.records import uuid
-from tap_checkly.sample import data
+from tap_checkly.sample import check_kinds, data
 from tap_checkly.sample.results import alerts, at, report, run_results
 
 Record = dict[str, Any]
@@ -53,10 +53,13 @@ class SampleCheck:
 
 
 class SampleAccount:
-    """``api_checks`` API checks (the first two in a check group) and ``browser_checks``
-    browser checks, each with ``runs`` runs ``every`` apart ending at ``now``."""
+    """``api_checks`` API checks (the first two in a check group), ``browser_checks``
+    browser checks and a check of each type in ``kinds`` (``check_kinds.KINDS``: their
+    results hold the free-form shapes), each with ``runs`` runs ``every`` apart ending at
+    ``now``."""
 
-    def __init__(self, *, api_checks: int = 3, browser_checks: int = 1, runs: int = 150,
+    def __init__(self, *, api_checks: int = 3, browser_checks: int = 1,
+                 kinds: Sequence[str] = (), runs: int = 150,
                  every: timedelta = timedelta(minutes=10), now: datetime | None = None,
                  api_key: str = API_KEY, account_id: str = ACCOUNT_ID) -> None:
         self.now = (now or datetime.now(UTC)).replace(microsecond=0)
@@ -79,6 +82,11 @@ class SampleAccount:
             n = api_checks + k
             self.checks.append(SampleCheck(data.browser_check(
                 n, created + timedelta(days=n), secret_value=f"browser-{n}-S3cret"), n))
+        for k, kind in enumerate(kinds):
+            n = api_checks + browser_checks + k
+            common = data.common(n, f"{kind.title()} check #{n}", created + timedelta(days=n),
+                                 group_id=None, logical_id=f"{kind.lower()}-check-{n}")
+            self.checks.append(SampleCheck(check_kinds.check(kind, common), n))
         for check in self.checks:
             offset = timedelta(seconds=(7 * check.index + 3) % 300)
             for run in range(runs):

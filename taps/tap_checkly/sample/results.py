@@ -26,6 +26,7 @@ from typing import Any
 
 from observes_singer.tapkit.fake_api.records import iso, uuid
 from observes_singer.tapkit.moments import day_start, instant
+from tap_checkly.sample import check_kinds
 
 Record = dict[str, Any]
 
@@ -130,8 +131,12 @@ def browser_result(check: Record, n: int, started: datetime, *, failing: bool = 
                    result_type=result_type, attempts=attempts, location=location)
     start_ms = int(started.timestamp() * 1000)
     run = f"{ARTIFACTS}/{check['id']}/{n}"
-    errors = ["Error: expect(locator).toBeVisible() failed\n\tLocator: "
-              "getByRole('heading', { name: 'Ñandú' })"] if failing else []
+    # the spec's ``errors`` items are any value (``{"nullable": true}``): strings, and an
+    # object too
+    errors: list[Any] = ["Error: expect(locator).toBeVisible() failed\n\tLocator: "
+                         "getByRole('heading', { name: 'Ñandú' })",
+                         {"message": "net::ERR_CONNECTION_RESET", "url": run,
+                          "frames": [{"line": 3, "column": 9}]}] if failing else []
     result["browserCheckResult"] = {
         "type": "PLAYWRIGHT",
         "traceSummary": {"consoleErrors": 1 if failing else 0, "networkErrors": n % 2,
@@ -160,12 +165,26 @@ def browser_result(check: Record, n: int, started: datetime, *, failing: bool = 
     return result
 
 
+def kind_result(check: Record, n: int, started: datetime, *, failing: bool = False,
+                result_type: str = "FINAL", attempts: int = 0,
+                location: str = "eu-west-1") -> Record:
+    """The n-th result of a check of a type :mod:`tap_checkly.sample.check_kinds` makes."""
+    total = float(300 + (n * 41) % 2000)
+    result = _base(check, n, started, total, failing=failing, degraded=False,
+                   result_type=result_type, attempts=attempts, location=location)
+    field, part = check_kinds.result_part(check, n, started, total, failing)
+    result[field] = part
+    return result
+
+
 def check_result(check: Record, n: int, started: datetime, **kind: Any) -> Record:
-    """The n-th result of ``check`` (an API or a browser check)."""
+    """The n-th result of ``check``, of any check type."""
+    if check["checkType"] == "API":
+        return api_result(check, n, started, **kind)
+    kind.pop("degraded", None)
     if check["checkType"] == "BROWSER":
-        kind.pop("degraded", None)
         return browser_result(check, n, started, **kind)
-    return api_result(check, n, started, **kind)
+    return kind_result(check, n, started, **kind)
 
 
 def run_results(check: Record, n: int, started: datetime, location: str) -> list[Record]:

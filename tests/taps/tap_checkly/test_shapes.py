@@ -10,9 +10,11 @@ import pytest
 from jsonschema import Draft7Validator, FormatChecker
 from tap_checkly.reporting import AGGREGATE_FIELDS, CHECK_FIELDS, day_records
 from tap_checkly.sample.account import SampleAccount
+from tap_checkly.sample.check_kinds import KINDS
 
 from observes_singer.tapkit.schemas import load_schemas
 from observes_singer.tapkit.testing import assert_schemas_cover
+from tests.taps.tap_checkly.documented import ANY_VALUE_LISTS, FREE_FORM_OBJECT_LISTS
 
 STREAMS = {"checks", "check_groups", "check_statuses", "alert_channels", "check_alerts",
            "dashboards", "maintenance_windows", "snippets", "private_locations",
@@ -32,7 +34,7 @@ def as_emitted(records: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[
 
 @pytest.fixture(scope="module")
 def sample() -> dict[str, list[dict[str, Any]]]:
-    account = SampleAccount(api_checks=3, browser_checks=2, runs=200)
+    account = SampleAccount(api_checks=3, browser_checks=2, kinds=KINDS, runs=200)
     account.answer_secret_values = True  # every field there, secrets included
     return account.records()
 
@@ -75,6 +77,38 @@ def test_every_field_may_be_null_but_the_keys() -> None:
                 assert types in ("string", "number", ["string"]), (stream, name)
             elif types is not None:  # no type: any value, null included
                 assert "null" in types, (stream, name)
+
+
+def free_form_items(node: Any, path: str = "") -> list[str]:
+    """Where a list's items are objects with no ``properties``: singer-sdk's record
+    conformance reads ``properties`` of every object in a list, and fails on those."""
+    if not isinstance(node, dict):
+        return []
+    found = []
+    items = node.get("items")
+    if isinstance(items, dict) and "object" in (items.get("type") or ()) and \
+            "properties" not in items:
+        found.append(path)
+    for name, sub in (node.get("properties") or {}).items():
+        found += free_form_items(sub, f"{path}.{name}".lstrip("."))
+    if isinstance(items, dict):
+        found += free_form_items(items, f"{path}[]")
+    return found
+
+
+def test_free_form_list_items_declare_no_properties_and_keep_every_key() -> None:
+    """A free-form object in a list is ``"properties": {}`` with any additional ones:
+    singer-sdk keeps its keys, the flattener loads them as key/value rows."""
+    schemas = load_schemas("tap_checkly")
+    assert {stream: free_form_items(schema) for stream, schema in schemas.items()
+            if free_form_items(schema)} == {}
+    results = schemas["check_results"]
+    for part, path in FREE_FORM_OBJECT_LISTS:
+        items = declared(results, f"{part}.{path}.[]")
+        assert items["properties"] == {} and items["additionalProperties"] == {
+            "type": ["null", "array", "boolean", "number", "object", "string"]}, (part, path)
+    for part, path in ANY_VALUE_LISTS:
+        assert declared(results, f"{part}.{path}.[]") == {}, (part, path)
 
 
 def declared(schema: dict[str, Any], path: str) -> dict[str, Any]:
