@@ -86,6 +86,15 @@ def test_the_checkly_job_twice_replaces_the_settings_and_upserts_the_history(
         rows = query(warehouse, f'SELECT count(*), count(DISTINCT _sdc_id) FROM "{stream}"')
         assert rows == [(len(now[stream]), len(now[stream]))], stream
     assert query(warehouse, f"SELECT count(*) FROM checks WHERE id = '{deleted.id}'") == [(0,)]
+    for table in ("snippets", "alert_channels", "check_groups", "maintenance_windows",
+                  "dashboards"):  # numeric ids load as integers, not floating point
+        assert query(warehouse, "SELECT data_type FROM information_schema.columns WHERE "
+                     f"table_name = '{table}' AND column_name = 'id'") == [("BIGINT",)], table
+        assert sorted(query(warehouse, f"SELECT id FROM {table}")) == \
+            sorted((item["id"],) for item in now[table]), table
+    assert query(warehouse, "SELECT DISTINCT data_type FROM information_schema.columns WHERE "
+                 "column_name IN ('group_id', 'setup_snippet_id', 'check_run_id')") == \
+        [("BIGINT",)]
     # ... and loaded only the 6 new results (the run ledger counts each run's rows).
     loaded = query(warehouse, "SELECT rows FROM observes_runs WHERE job = 'checkly' AND "
                    "table_name = 'check_results' ORDER BY finished_at")

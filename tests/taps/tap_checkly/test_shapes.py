@@ -4,6 +4,7 @@ schemas declare what Checkly's API reference documents, every field nullable but
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -74,9 +75,35 @@ def test_every_field_may_be_null_but_the_keys() -> None:
         for name, field in schema["properties"].items():
             types = field.get("type")
             if name in KEYS[stream]:
-                assert types in ("string", "number", ["string"]), (stream, name)
+                assert types in ("string", "integer", ["string"]), (stream, name)
             elif types is not None:  # no type: any value, null included
                 assert "null" in types, (stream, name)
+
+
+def ids(node: Any, path: str = "") -> dict[str, Any]:
+    """The type of every id the schema declares (``id``, ``...Id``, ``...Ids``' items)."""
+    if not isinstance(node, dict):
+        return {}
+    found = {}
+    for name, sub in (node.get("properties") or {}).items():
+        where = f"{path}.{name}".lstrip(".")
+        if re.search(r"(^id|Id|Ids)$", name) and isinstance(sub, dict):
+            items = sub.get("items")
+            found[where] = (items if isinstance(items, dict) and "items" in sub
+                            else sub).get("type")
+        found.update(ids(sub, where))
+    if isinstance(node.get("items"), dict):
+        found.update(ids(node["items"], f"{path}[]"))
+    return found
+
+
+def test_ids_are_integers_or_strings_never_floating_point() -> None:
+    """Checkly's numeric ids (snippets, alert channels, check groups, maintenance
+    windows, dashboards, check runs) load as BIGINT, not DOUBLE PRECISION."""
+    floating = {f"{stream}.{path}": kind for stream, schema in load_schemas("tap_checkly").items()
+                for path, kind in ids(schema).items() if "number" in (kind or ())}
+    assert floating == {}
+    assert ids(load_schemas("tap_checkly")["snippets"])["id"] == "integer"
 
 
 def free_form_items(node: Any, path: str = "") -> list[str]:
