@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from observes_singer.tapkit.fake_api.records import uuid
+from observes_singer.tapkit.fake_api.records import iso, uuid
 from tap_checkly.sample import check_kinds, data
 from tap_checkly.sample.results import alerts, at, report, run_results
 
@@ -170,6 +170,20 @@ class SampleAccount:
             made = []
             for k in range(runs):
                 made += check.add_run(newest + step * k + timedelta(milliseconds=1))
+            return made
+
+    def add_run(self, check_id: str, started: datetime, stored_after: timedelta
+                ) -> list[Record]:
+        """A run of a check that started at ``started`` and whose results Checkly stored
+        ``stored_after`` later (their ``created_at``)."""
+        check = self._existing(check_id)
+        with self.lock:
+            made = check.add_run(started)
+            for result in made:
+                stored = at(result["startedAt"]) + stored_after
+                result["stoppedAt"] = iso(stored - timedelta(milliseconds=200))
+                result["created_at"] = iso(stored)
+            check.results.sort(key=lambda r: (r["created_at"], r["id"]))
             return made
 
     def add_old_results(self, check_id: str, ages: Sequence[timedelta]) -> list[Record]:

@@ -11,7 +11,8 @@ OpenAPI document):
   (from 1), with no paging header; a bad one is a 400 with Checkly's error body;
 - ``GET /v2/check-results/{checkId}``: ``{"length", "entries", "nextId"}``, newest
   first, ``limit`` up to 100, ``from`` (inclusive) and ``to`` (exclusive) in Unix
-  seconds, ``resultType`` (``FINAL`` by default, ``ATTEMPT``, ``ALL``), and the
+  seconds (compared with each result's ``startedAt``, or ``created_at``: the API reference
+  does not say which), ``resultType`` (``FINAL`` by default, ``ATTEMPT``, ``ALL``), and the
   ``nextId`` cursor (the position after the last entry, so that results arriving while
   a client pages do not shift the pages);
 - ``GET /v1/check-alerts``: ``from`` and ``to`` in Unix seconds at most 6 hours apart (by
@@ -97,12 +98,15 @@ class SlidingWindow:
 class ChecklyServer(FakeAPI):
     """The sample Checkly API on ``127.0.0.1``; ``url`` is its ``api_url``.
     ``rate_limits`` maps a part of the path ("" for every route) to (requests,
-    seconds)."""
+    seconds). ``results_window`` is the results' timestamp ``from`` and ``to`` compare:
+    ``startedAt``, as Checkly's CLI reads them, or ``created_at``."""
 
     def __init__(self, account: SampleAccount | None = None, *,
-                 rate_limits: Mapping[str, tuple[int, float]] = RATE_LIMITS) -> None:
+                 rate_limits: Mapping[str, tuple[int, float]] = RATE_LIMITS,
+                 results_window: str = "startedAt") -> None:
         super().__init__()
         self.account = account or SampleAccount()
+        self.results_window = results_window
         self.limits = {part: SlidingWindow(n, seconds)
                        for part, (n, seconds) in rate_limits.items()}
         self.refused = 0
@@ -199,8 +203,8 @@ class ChecklyServer(FakeAPI):
         end = _seconds(request, "to")
         entries = [r for r in check.results
                    if (kind == "ALL" or r["resultType"] == kind)
-                   and (start is None or at(r["created_at"]) >= start)
-                   and (end is None or at(r["created_at"]) < end)]
+                   and (start is None or at(r[self.results_window]) >= start)
+                   and (end is None or at(r[self.results_window]) < end)]
         entries.sort(key=_position, reverse=True)  # newest first
         cursor = request.query.get("nextId")
         if cursor:

@@ -220,10 +220,39 @@ def test_a_second_run_fetches_only_the_new_results(checkly: ChecklyServer,
     assert third.records("check_results") == []
     first_bookmark = next(p["replication_key_value"] for p in first.last_state()["bookmarks"]
                           ["check_results"]["partitions"] if p["context"]["checkId"] == api.id)
-    # asked from the bookmark less 10 minutes (which timestamp "from" compares is not
-    # documented), and nothing older than the bookmark emitted again
-    expected = int(datetime.fromisoformat(first_bookmark).timestamp()) - 600
+    # asked from the bookmark less 30 minutes (a result started before the bookmark may be
+    # stored after it), and nothing older than the bookmark emitted again
+    expected = int(datetime.fromisoformat(first_bookmark).timestamp()) - 1800
     assert len(since) == 1 and int(since.pop()) == expected
+
+
+@pytest.mark.parametrize("window", ["startedAt", "created_at"])
+def test_no_result_is_missed_nor_read_twice_whichever_timestamp_from_and_to_compare(
+        window: str) -> None:
+    """The API reference does not say which timestamp ``from`` and ``to`` compare (the
+    CLI reads ``startedAt``). A long run started before the tap's run and stored after it,
+    and a short one started after the tap's run began and stored before the long one:
+    each is emitted once, by one run or the next."""
+    account = SampleAccount(api_checks=1, browser_checks=0, runs=20)
+    check = account.checks[0]
+    with ChecklyServer(account, results_window=window) as server:
+        begun = datetime.now(UTC)
+        long = account.add_run(check.id, begun - timedelta(minutes=2), timedelta(minutes=5))
+        first = run_tap(server, streams=["check_results"], **UNPACED)
+        assert first.exit_code == 0, first.stderr[-3000:]
+        short = account.add_run(check.id, datetime.now(UTC), timedelta(seconds=1))
+        time.sleep(2.5)  # the short run, started and stored, before the second run's start
+        second = run_tap(server, first.last_state(), streams=["check_results"], **UNPACED)
+        assert second.exit_code == 0, second.stderr[-3000:]
+    emitted = [r["id"] for run in (first, second) for r in run.records("check_results")]
+    assert len(emitted) == len(set(emitted))  # none twice
+    long_final, short_final = (next(r["id"] for r in made if r["resultType"] == "FINAL")
+                               for made in (long, short))
+    assert short_final in {r["id"] for r in second.records("check_results")}
+    stored_later = {long_final} if window == "created_at" else set()  # stored after both
+    assert set(emitted) == {r["id"] for r in finals(account)} - stored_later
+    partition = second.last_state()["bookmarks"]["check_results"]["partitions"][0]
+    assert partition["replication_key_value"] <= datetime.now(UTC).isoformat()
 
 
 def test_a_first_run_reads_back_to_start_date_or_30_days_whichever_is_later(
