@@ -4,6 +4,7 @@ schemas declare what Checkly's API reference documents, every field nullable but
 
 from __future__ import annotations
 
+import copy
 import re
 from typing import Any
 
@@ -15,7 +16,11 @@ from tap_checkly.sample.check_kinds import KINDS
 
 from observes_singer.tapkit.schemas import load_schemas
 from observes_singer.tapkit.testing import assert_schemas_cover
-from tests.taps.tap_checkly.documented import ANY_VALUE_LISTS, FREE_FORM_OBJECT_LISTS
+from tests.taps.tap_checkly.documented import (
+    ANY_VALUE_LISTS,
+    FIELDS,
+    FREE_FORM_OBJECT_LISTS,
+)
 
 STREAMS = {"checks", "check_groups", "check_statuses", "alert_channels", "check_alerts",
            "dashboards", "maintenance_windows", "snippets", "private_locations",
@@ -41,7 +46,63 @@ def sample() -> dict[str, list[dict[str, Any]]]:
 
 
 def test_the_schemas_are_the_streams() -> None:
-    assert set(load_schemas("tap_checkly")) == STREAMS
+    assert set(load_schemas("tap_checkly")) == STREAMS == set(FIELDS)
+
+
+def placed(schema: dict[str, Any], path: str) -> bool:
+    """Whether a record's value at ``path`` (dotted, ``[]`` for a list's items) has a place
+    in ``schema``: a declared property, an additional one, or inside a free-form value."""
+    node: Any = schema
+    for step in path.split("."):
+        if not isinstance(node, dict):
+            return False
+        types = node.get("type") or ()
+        if step == "[]":
+            if "items" not in node:
+                return False
+            node = node["items"]
+        elif step in (node.get("properties") or {}):
+            node = node["properties"][step]
+        elif isinstance(node.get("additionalProperties"), dict) and \
+                node["additionalProperties"]:
+            node = node["additionalProperties"]
+        else:  # no type (any value) or an object with no properties: anything inside
+            return not types or ("object" in types and "properties" not in node)
+    return True
+
+
+def as_emitted_path(stream: str, path: str) -> str | None:
+    """Where a documented field is in the tap's records: reporting's ``aggregates`` are a
+    record a day (the day's bucket in ``aggregate``, its ``from`` and ``to`` at the top);
+    the report of a whole window (``aggregate`` alone) is not read."""
+    if stream != "reporting" or not path.startswith("aggregates"):
+        return path
+    if path == "aggregates":
+        return None
+    field = path.removeprefix("aggregates.[].")
+    return field if field in ("from", "to") else f"aggregate.{field}"
+
+
+def dropped(stream: str, schema: dict[str, Any]) -> list[str]:
+    return [path for path in FIELDS[stream]
+            if (emitted := as_emitted_path(stream, path)) is not None
+            and not placed(schema, emitted)]
+
+
+def test_the_schemas_hold_every_field_checkly_documents() -> None:
+    """Every property Checkly's OpenAPI document gives an answer (tests/taps/tap_checkly/
+    documented.py), nested ones too: a field documented and left out of a schema would be
+    dropped by singer-sdk without a word."""
+    schemas = load_schemas("tap_checkly")
+    assert {stream: dropped(stream, schema) for stream, schema in schemas.items()
+            if dropped(stream, schema)} == {}
+
+
+def test_a_documented_field_left_out_of_a_schema_is_found() -> None:
+    schema = copy.deepcopy(load_schemas("tap_checkly")["checks"])
+    del schema["properties"]["heartbeat"]["properties"]["pingUrl"]
+    del schema["properties"]["created_at"]
+    assert dropped("checks", schema) == ["created_at", "heartbeat.pingUrl"]
 
 
 def test_the_schemas_cover_every_field_the_sample_checkly_returns(
