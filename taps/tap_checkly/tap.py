@@ -20,6 +20,7 @@ from tap_checkly.session import (
     DEFAULT_RESULTS_RATE_LIMIT,
     checkly_pacing,
 )
+from tap_checkly.status_pages import STATUS_PAGE_STREAMS
 from tap_checkly.streams import CONFIGURATION_STREAMS, ChecklyStream
 
 
@@ -35,9 +36,10 @@ def _rate_limit(name: str, default: dict[str, int], description: str) -> th.Prop
 
 class TapCheckly(SourceTap):
     """A Checkly account's checks, check groups, statuses, alert channels, dashboards,
-    maintenance windows, snippets, private locations and environment variables (secret
-    values never emitted), and its check results, alerts and daily reports, read
-    differentially."""
+    maintenance windows, snippets, private locations, environment variables (secret
+    values never emitted), status pages with their services and incidents, and the
+    locations and runtimes Checkly offers; and its check results, alerts and daily
+    reports, read differentially."""
 
     name = "tap-checkly"
     config_jsonschema = th.PropertiesList(
@@ -75,8 +77,9 @@ class TapCheckly(SourceTap):
                               log=self.logger.info)
 
     def discover_streams(self) -> list[ChecklyStream]:
-        kinds: list[type[ChecklyStream]] = [*CONFIGURATION_STREAMS, CheckResultsStream,
-                                            CheckAlertsStream, ReportingStream]
+        kinds: list[type[ChecklyStream]] = [*CONFIGURATION_STREAMS, *STATUS_PAGE_STREAMS,
+                                            CheckResultsStream, CheckAlertsStream,
+                                            ReportingStream]
         return [kind(tap=self) for kind in kinds]
 
 

@@ -19,8 +19,9 @@ from tests.support.paths import REPO
 from tests.support.repo_jobs import run_repo_job
 
 SETTINGS = ("checks", "check_groups", "check_statuses", "alert_channels", "dashboards",
-            "maintenance_windows", "snippets", "private_locations", "environment_variables")
-HISTORY = ("check_results", "check_alerts", "reporting")
+            "maintenance_windows", "snippets", "private_locations", "environment_variables",
+            "locations", "runtimes", "status_pages", "status_page_services")
+HISTORY = ("check_results", "check_alerts", "reporting", "status_page_incidents")
 
 
 def run_job(tmp_path: Path, server: ChecklyServer, warehouse: Path

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from observes_singer.tapkit.fake_api.records import iso, uuid
-from tap_checkly.sample import check_kinds, data
+from tap_checkly.sample import catalogue, check_kinds, data
 from tap_checkly.sample.results import alerts, at, report, run_results
 
 Record = dict[str, Any]
@@ -100,6 +100,13 @@ class SampleAccount:
         self.snippets = data.snippets(created)
         self.private_locations = data.private_locations(self.now, self.location_key)
         self.variables = data.environment_variables(self.secret_value)
+        self.locations = catalogue.locations()
+        self.runtimes = catalogue.runtimes()
+        self.services = catalogue.services(created)
+        self.incidents = catalogue.incidents(self.now, self.services)
+        self.status_pages = catalogue.status_pages(
+            self.now, self.services, self.incidents, data.managed("observes-status-page"),
+            data.unmanaged())
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -155,6 +162,9 @@ class SampleAccount:
             "private_locations": self.private_locations,
             "environment_variables": self.variable_records(), "check_results": results,
             "reporting": self.report(start, datetime.now(UTC), "day"),
+            "locations": self.locations, "runtimes": self.runtimes,
+            "status_pages": self.status_pages, "status_page_services": self.services,
+            "status_page_incidents": self.incidents,
         }
 
     # -- changing -----------------------------------------------------------------------------

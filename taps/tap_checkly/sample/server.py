@@ -60,7 +60,7 @@ ERRORS = {400: "Bad Request", 401: "Unauthorized", 402: "Payment Required", 403:
 ALERT_WINDOW = timedelta(hours=6)
 REPORT_DAYS = 400
 REPORT_BUCKETS = 120
-HISTORY_STREAMS = ("check_results", "check_alerts", "reporting")
+HISTORY_STREAMS = ("check_results", "check_alerts", "reporting", "status_page_incidents")
 TARGET_SETTINGS = {"load_method": "replace",
                    "streams": {name: {"load_method": "upsert"} for name in HISTORY_STREAMS}}
 """How jobs/checkly.toml loads the streams: the account's settings replaced (a deleted
@@ -124,6 +124,13 @@ class ChecklyServer(FakeAPI):
             self.route("GET", path,
                        lambda request, listing=listing: self.paged(request, listing()))
         self.route("GET", "/v1/check-statuses", lambda request: Reply(200, data.statuses()))
+        self.route("GET", "/v1/locations", lambda request: Reply(200, data.locations))
+        self.route("GET", "/v1/runtimes", lambda request: Reply(200, data.runtimes))
+        for path, entries in (("/v1/status-pages", lambda: data.status_pages),
+                              ("/v1/status-pages/services", lambda: data.services),
+                              ("/v1/status-pages/incidents", lambda: data.incidents)):
+            self.route("GET", path,
+                       lambda request, entries=entries: self.cursor_paged(request, entries()))
         self.route("GET", "/v1/private-locations",
                    lambda request: Reply(200, data.private_locations))
         self.route("GET", "/v1/check-alerts", self.check_alerts)
@@ -179,6 +186,20 @@ class ChecklyServer(FakeAPI):
         limit = _integer(request, "limit", 10, 1, 100)
         page = _integer(request, "page", 1, 1, None)
         return Reply(200, list(items[(page - 1) * limit: page * limit]))
+
+    def cursor_paged(self, request: Request, items: Sequence[Record]) -> Reply:
+        """``limit`` (1..100, default 20) and ``nextId`` (the id of the last entry of the
+        page before): ``{"length", "entries", "nextId"}``, ``nextId`` null on the last
+        page."""
+        limit = _integer(request, "limit", 20, 1, 100)
+        after = request.query.get("nextId")
+        ids = [str(item["id"]) for item in items]
+        if after and after not in ids:
+            raise BadQuery('"nextId" is not a valid cursor')
+        start = ids.index(after) + 1 if after else 0
+        page = list(items[start: start + limit])
+        following = str(page[-1]["id"]) if start + limit < len(items) else None
+        return Reply(200, {"length": len(page), "entries": page, "nextId": following})
 
     # -- routes -------------------------------------------------------------------------------
 

@@ -349,6 +349,70 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "aggregate.successRatio", "aggregates", "aggregates.[].avg", "aggregates.[].from",
         "aggregates.[].p95", "aggregates.[].p99", "aggregates.[].successRatio",
         "aggregates.[].to", "checkId", "checkType", "deactivated", "name", "tags"),
+    # GET /v1/locations: PublicLocation
+    "locations": (
+        "name", "region"),
+    # GET /v1/runtimes: Runtime
+    "runtimes": (
+        "dependencies", "description", "multiStepSupport", "name", "nodeJsVersion",
+        "runtimeEndOfLife", "stage"),
+    # GET /v1/status-pages: StatusPagesV2Entries
+    "status_pages": (
+        "accountId", "cards", "cards.[].created_at", "cards.[].id", "cards.[].name",
+        "cards.[].services", "cards.[].services.[].accountId",
+        "cards.[].services.[].created_at", "cards.[].services.[].id",
+        "cards.[].services.[].name", "cards.[].services.[].updated_at",
+        "cards.[].updated_at", "created_at", "customDomain", "defaultTheme", "description",
+        "favicon", "id", "incidents", "incidents.[].created_at", "incidents.[].duration",
+        "incidents.[].id", "incidents.[].incidentUpdates",
+        "incidents.[].incidentUpdates.[].created_at",
+        "incidents.[].incidentUpdates.[].description", "incidents.[].incidentUpdates.[].id",
+        "incidents.[].incidentUpdates.[].notifySubscribers",
+        "incidents.[].incidentUpdates.[].publicIncidentUpdateDate",
+        "incidents.[].incidentUpdates.[].status", "incidents.[].lastUpdateStatus",
+        "incidents.[].name", "incidents.[].services", "incidents.[].services.[].accountId",
+        "incidents.[].services.[].created_at", "incidents.[].services.[].id",
+        "incidents.[].services.[].name", "incidents.[].services.[].updated_at",
+        "incidents.[].severity", "incidents.[].updated_at", "isPrivate", "keys",
+        "keys.[].created_at", "keys.[].id", "keys.[].maskedKey", "keys.[].updated_at",
+        "logo", "logoDark", "name", "projectBindings", "projectBindings.owner",
+        "projectBindings.owner.binding", "projectBindings.owner.binding.logicalId",
+        "projectBindings.owner.binding.pending", "projectBindings.owner.project",
+        "projectBindings.owner.project.id", "projectBindings.owner.project.logicalId",
+        "projectBindings.owner.project.name", "projectBindings.references",
+        "projectBindings.references.[].binding",
+        "projectBindings.references.[].binding.logicalId",
+        "projectBindings.references.[].binding.pending",
+        "projectBindings.references.[].project", "projectBindings.references.[].project.id",
+        "projectBindings.references.[].project.logicalId",
+        "projectBindings.references.[].project.name", "redirectTo", "themeColors",
+        "themeColors.dark", "themeColors.dark.bodyBackgroundColor",
+        "themeColors.dark.bodyFontColor", "themeColors.dark.bodyFontColorMuted",
+        "themeColors.dark.borderColor", "themeColors.dark.cardBackgroundColor",
+        "themeColors.dark.headerBackgroundColor", "themeColors.dark.headerFontColor",
+        "themeColors.dark.linkFontColor", "themeColors.dark.navigationFontColor",
+        "themeColors.dark.primaryButtonBackgroundColor",
+        "themeColors.dark.primaryButtonFontColor", "themeColors.dark.titleFontColor",
+        "themeColors.light", "themeColors.light.bodyBackgroundColor",
+        "themeColors.light.bodyFontColor", "themeColors.light.bodyFontColorMuted",
+        "themeColors.light.borderColor", "themeColors.light.cardBackgroundColor",
+        "themeColors.light.headerBackgroundColor", "themeColors.light.headerFontColor",
+        "themeColors.light.linkFontColor", "themeColors.light.navigationFontColor",
+        "themeColors.light.primaryButtonBackgroundColor",
+        "themeColors.light.primaryButtonFontColor", "themeColors.light.titleFontColor",
+        "updated_at", "url", "version"),
+    # GET /v1/status-pages/services: ServiceList
+    "status_page_services": (
+        "accountId", "created_at", "id", "name", "updated_at"),
+    # GET /v1/status-pages/incidents: IncidentsPaginatedEntries
+    "status_page_incidents": (
+        "created_at", "duration", "id", "incidentUpdates", "incidentUpdates.[].created_at",
+        "incidentUpdates.[].description", "incidentUpdates.[].id",
+        "incidentUpdates.[].notifySubscribers",
+        "incidentUpdates.[].publicIncidentUpdateDate", "incidentUpdates.[].status",
+        "lastUpdateStatus", "name", "services", "services.[].accountId",
+        "services.[].created_at", "services.[].id", "services.[].name",
+        "services.[].updated_at", "severity", "updated_at"),
 }
 
 

@@ -16,6 +16,7 @@ from tap_checkly.sample.account import SampleAccount
 from tap_checkly.sample.server import ChecklyServer
 
 from observes_singer.tapkit import testing
+from observes_singer.tapkit.fake_api.records import uuid
 from observes_singer.tapkit.testing import TapRun
 
 TAP = "tap_checkly.tap"
@@ -24,7 +25,8 @@ UNPACED = {"rate_limit": {"requests": 100_000, "seconds": 1},
            "check_results_rate_limit": {"requests": 100_000, "seconds": 1}}
 CONFIGURATION = ("checks", "check_groups", "check_statuses", "alert_channels", "dashboards",
                  "maintenance_windows", "snippets", "private_locations",
-                 "environment_variables")
+                 "environment_variables", "locations", "runtimes", "status_pages",
+                 "status_page_services", "status_page_incidents")
 
 
 @pytest.fixture
@@ -178,6 +180,29 @@ def test_a_bookmark_in_the_future_stops_the_run_naming_it(
     assert "observes state get JOB > state.json" in run.stderr
     assert run.messages == []  # nothing emitted, not even a STATE
     assert checkly.log == []  # nothing read
+
+
+def test_status_pages_their_services_and_incidents_locations_and_runtimes_arrive_whole(
+        ) -> None:
+    """The status page listings page by ``nextId`` to the end (230 services: three pages
+    of at most 100); every record arrives as Checkly answers it, nested parts included."""
+    account = SampleAccount(api_checks=1, browser_checks=0, runs=1)
+    account.services = [{**account.services[n % 3], "id": uuid(n, "many-services"),
+                         "name": f"Service {n}"} for n in range(230)]
+    streams = ["status_pages", "status_page_services", "status_page_incidents", "locations",
+               "runtimes"]
+    with ChecklyServer(account) as server:
+        run = run_tap(server, streams=streams)
+        pages = requests_to(server, "/v1/status-pages/services")
+    assert run.exit_code == 0, run.stderr[-3000:]
+    assert run.records("status_page_services") == account.services
+    assert [q.get("nextId") for q in pages] == [None, account.services[99]["id"],
+                                                account.services[199]["id"]]
+    assert {q["limit"] for q in pages} == {"100"}
+    assert run.records("status_pages") == account.status_pages
+    assert run.records("status_page_incidents") == account.incidents
+    assert run.records("locations") == account.locations
+    assert run.records("runtimes") == account.runtimes
 
 
 def test_a_listing_that_ignores_the_page_number_stops_with_an_error() -> None:
