@@ -17,7 +17,7 @@ from typing import Any
 
 from observes_singer.tapkit.fake_api.records import iso, uuid
 from tap_checkly.sample import catalogue, check_kinds, data
-from tap_checkly.sample.results import alerts, at, report, run_results
+from tap_checkly.sample.results import alerts, at, notifications, report, run_results
 
 Record = dict[str, Any]
 
@@ -134,6 +134,20 @@ class SampleAccount:
                  for alert in alerts(c.record, c.results, 1 + ALERTS_PER_CHECK * c.index)]
         return sorted(found, key=lambda a: (a["created_at"], a["id"]))
 
+    def notifications(self) -> list[Record]:
+        """What every check's alerts sent to the alert channels the check and its group
+        are subscribed to, oldest first."""
+        found = []
+        for check in self.checks:
+            subscribed = {s["alertChannelId"]
+                          for holder in [check.record, *(g for g in self.groups
+                                                         if g["id"] == check.record["groupId"])]
+                          for s in holder["alertChannelSubscriptions"]}
+            channels = [c for c in self.alert_channels if c["id"] in subscribed]
+            found += notifications(check.record, check.results,
+                                   1 + ALERTS_PER_CHECK * check.index, channels)
+        return sorted(found, key=lambda n: (n["timestamp"], n["id"]))
+
     def report(self, start: datetime, end: datetime, granularity: str | None) -> list[Record]:
         return [report(c.record, c.results, start, end, granularity) for c in self.checks]
 
@@ -157,7 +171,8 @@ class SampleAccount:
         return {
             "checks": self.check_records(), "check_groups": self.group_records(),
             "check_statuses": self.statuses(), "alert_channels": self.alert_channels,
-            "check_alerts": self.alerts(), "dashboards": self.dashboards,
+            "check_alerts": self.alerts(), "alert_notifications": self.notifications(),
+            "dashboards": self.dashboards,
             "maintenance_windows": self.maintenance_windows, "snippets": self.snippets,
             "private_locations": self.private_locations,
             "environment_variables": self.variable_records(), "check_results": results,

@@ -17,14 +17,16 @@ OpenAPI document):
   a client pages do not shift the pages);
 - ``GET /v1/check-alerts``: ``from`` and ``to`` in Unix seconds at most 6 hours apart (by
   default the last 6 hours), paged;
+- ``GET /v1/alert-notifications``: the same, at most 24 hours apart, compared with each
+  notification's ``timestamp``;
 - ``GET /v1/reporting``: ``from`` and ``to`` in Unix seconds (or a ``quickRange``), and
   ``granularity`` (``day``, ``week``, ``month``: ``aggregates`` per bucket instead of one
   ``aggregate``; at most 400 days and 120 buckets);
 - rate limits as Checkly documents them (600 requests every 60 seconds for every route,
-  60 every 60 seconds for the check results), counting every request in a sliding
-  window; beyond them a 429 ``{"statusCode": 429, "error": "Too Many Requests",
-  "message": "Too Many Requests"}`` with no rate-limit header nor ``Retry-After``, as
-  Checkly sends none.
+  60 every 60 seconds for the check results, 5 every 10 seconds for the alert
+  notifications), counting every request in a sliding window; beyond them a 429
+  ``{"statusCode": 429, "error": "Too Many Requests", "message": "Too Many Requests"}``
+  with no rate-limit header nor ``Retry-After``, as Checkly sends none.
 
 The kit adds the request log, injected failures (5xx, dropped connections), redirects
 and parameters ignored (``ignore("page", part="/v1/checks")``: a listing that answers its
@@ -49,22 +51,27 @@ from observes_singer.tapkit.fake_api.server import FakeAPI, Reply, Request
 from observes_singer.tapkit.sample_sources import SampleSource
 from tap_checkly.sample.account import SampleAccount
 from tap_checkly.sample.results import at
+from tap_checkly.session import NOTIFICATIONS_ROUTE
 
 Record = dict[str, Any]
 
 RATE_LIMITS: Mapping[str, tuple[int, float]] = {"": (600, 60.0),
-                                                "/check-results/": (60, 60.0)}
+                                                "/check-results/": (60, 60.0),
+                                                "/alert-notifications": (5, 10.0)}
 """Route part -> (requests, seconds), from Checkly's API reference."""
 ERRORS = {400: "Bad Request", 401: "Unauthorized", 402: "Payment Required", 403: "Forbidden",
           404: "Not Found", 429: "Too Many Requests"}
 ALERT_WINDOW = timedelta(hours=6)
+NOTIFICATION_WINDOW = timedelta(hours=24)
 REPORT_DAYS = 400
 REPORT_BUCKETS = 120
-HISTORY_STREAMS = ("check_results", "check_alerts", "reporting", "status_page_incidents")
+HISTORY_STREAMS = ("check_results", "check_alerts", "alert_notifications", "reporting",
+                   "status_page_incidents")
 TARGET_SETTINGS = {"load_method": "replace",
                    "streams": {name: {"load_method": "upsert"} for name in HISTORY_STREAMS}}
 """How jobs/checkly.toml loads the streams: the account's settings replaced (a deleted
 check leaves its table), the history upserted."""
+DEMO_NOTIFICATIONS_PACE = {"requests": 600, "seconds": 60}
 QUICK_RANGES = {"last24Hrs": timedelta(hours=24), "last7Days": timedelta(days=7),
                 "last30Days": timedelta(days=30)}
 
@@ -134,6 +141,7 @@ class ChecklyServer(FakeAPI):
         self.route("GET", "/v1/private-locations",
                    lambda request: Reply(200, data.private_locations))
         self.route("GET", "/v1/check-alerts", self.check_alerts)
+        self.route("GET", "/v1/alert-notifications", self.alert_notifications)
         self.route("GET", "/v2/check-results/{check_id}", self.check_results)
         self.route("GET", "/v1/reporting", self.reporting)
 
@@ -210,6 +218,15 @@ class ChecklyServer(FakeAPI):
             raise BadQuery('"from" and "to" must be at most 6 hours apart')
         inside = [a for a in self.account.alerts() if start <= at(a["created_at"]) < end]
         inside.sort(key=lambda a: (a["created_at"], a["id"]), reverse=True)  # newest first
+        return self.paged(request, inside)
+
+    def alert_notifications(self, request: Request) -> Reply:
+        start, end = _window(request, datetime.now(UTC), NOTIFICATION_WINDOW)
+        if end - start > NOTIFICATION_WINDOW:
+            raise BadQuery('"from" and "to" must be at most 24 hours apart')
+        inside = [n for n in self.account.notifications()
+                  if start <= at(n["timestamp"]) < end]
+        inside.sort(key=lambda n: (n["timestamp"], n["id"]), reverse=True)  # newest first
         return self.paged(request, inside)
 
     def check_results(self, request: Request, check_id: str) -> Reply:
@@ -325,13 +342,18 @@ def _decode(cursor: str) -> tuple[str, str]:
 def demo_source(api_checks: int = 3, browser_checks: int = 1, runs: int = 150
                 ) -> SampleSource:
     """The ``observes.sample_servers`` entry point: a started sample Checkly and how to
-    run tap-checkly against it."""
+    run tap-checkly against it. The alert notifications go at the pace of every other
+    route, without their own limit: 30 days of them at Checkly's 5 requests every 10
+    seconds take over a minute."""
     account = SampleAccount(api_checks=api_checks, browser_checks=browser_checks, runs=runs)
-    server = ChecklyServer(account).start()
+    limits = {part: limit for part, limit in RATE_LIMITS.items()
+              if part != NOTIFICATIONS_ROUTE}
+    server = ChecklyServer(account, rate_limits=limits).start()
     return SampleSource(
         name="Checkly", url=server.url, tap_command=[sys.executable, "-m", "tap_checkly.tap"],
         tap_config={"api_url": server.url, "api_key": account.api_key,
-                    "account_id": account.account_id},
+                    "account_id": account.account_id,
+                    "alert_notifications_rate_limit": DEMO_NOTIFICATIONS_PACE},
         calls=lambda: len(server.log), close=server.stop,
         summary=f"{len(account.checks)} checks, {runs} runs each",
         target_settings=TARGET_SETTINGS,

@@ -343,6 +343,10 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "check_alerts": (
         "alertType", "checkId", "checkType", "created_at", "error", "id", "name",
         "responseTime", "runLocation", "startedAt", "statusCode"),
+    # GET /v1/alert-notifications: AlertNotification
+    "alert_notifications": (
+        "alertChannelId", "alertConfig", "checkAlertId", "checkId", "checkResultId",
+        "checkType", "id", "notificationResult", "status", "timestamp", "type"),
     # GET /v1/reporting: Reporting
     "reporting": (
         "aggregate", "aggregate.avg", "aggregate.p95", "aggregate.p99",

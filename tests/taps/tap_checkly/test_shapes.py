@@ -25,14 +25,15 @@ from tests.taps.tap_checkly.documented import (
 STREAMS = {"checks", "check_groups", "check_statuses", "alert_channels", "check_alerts",
            "dashboards", "maintenance_windows", "snippets", "private_locations",
            "environment_variables", "check_results", "reporting", "locations", "runtimes",
-           "status_pages", "status_page_services", "status_page_incidents"}
+           "status_pages", "status_page_services", "status_page_incidents",
+           "alert_notifications"}
 KEYS = {"checks": {"id"}, "check_groups": {"id"}, "check_statuses": {"checkId"},
         "alert_channels": {"id"}, "check_alerts": {"id"}, "dashboards": {"id"},
         "maintenance_windows": {"id"}, "snippets": {"id"}, "private_locations": {"id"},
         "environment_variables": {"key"}, "check_results": {"id", "checkId"},
         "reporting": {"checkId", "from"}, "locations": {"region"}, "runtimes": {"name"},
         "status_pages": {"id"}, "status_page_services": {"id"},
-        "status_page_incidents": {"id"}}
+        "status_page_incidents": {"id"}, "alert_notifications": {"id"}}
 
 
 def as_emitted(records: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:

@@ -3,6 +3,7 @@ first run's reach, bounded runs, retries, and credentials and secrets never show
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import time
@@ -13,7 +14,8 @@ from typing import Any
 
 import pytest
 from tap_checkly.sample.account import SampleAccount
-from tap_checkly.sample.server import ChecklyServer
+from tap_checkly.sample.server import RATE_LIMITS, ChecklyServer
+from tap_checkly.session import NOTIFICATIONS_ROUTE
 
 from observes_singer.tapkit import testing
 from observes_singer.tapkit.fake_api.records import uuid
@@ -23,6 +25,9 @@ TAP = "tap_checkly.tap"
 FAST_RETRIES = {"OBSERVES_HTTP_BACKOFF": "0.1"}  # backoff from 0.1 s, not 1 s
 UNPACED = {"rate_limit": {"requests": 100_000, "seconds": 1},
            "check_results_rate_limit": {"requests": 100_000, "seconds": 1}}
+QUICK_LIMITS = {part: limit for part, limit in RATE_LIMITS.items()
+                if part != NOTIFICATIONS_ROUTE}
+"""Checkly's rate limits but that of the alert notifications (tested on its own)."""
 CONFIGURATION = ("checks", "check_groups", "check_statuses", "alert_channels", "dashboards",
                  "maintenance_windows", "snippets", "private_locations",
                  "environment_variables", "locations", "runtimes", "status_pages",
@@ -36,13 +41,16 @@ def account() -> SampleAccount:
 
 @pytest.fixture
 def checkly(account: SampleAccount) -> Iterator[ChecklyServer]:
-    with ChecklyServer(account) as server:
+    with ChecklyServer(account, rate_limits=QUICK_LIMITS) as server:
         yield server
 
 
 def settings(server: ChecklyServer, **more: Any) -> dict[str, Any]:
+    """The tap's settings for ``server``; alert notifications unpaced, unless ``more``
+    says otherwise (31 days of them at Checkly's pace take a minute)."""
     return {"api_url": server.url, "api_key": server.account.api_key,
-            "account_id": server.account.account_id, **more}
+            "account_id": server.account.account_id,
+            "alert_notifications_rate_limit": UNPACED["rate_limit"], **more}
 
 
 def run_tap(server: ChecklyServer, state: dict[str, Any] | None = None,
@@ -76,6 +84,7 @@ def test_every_stream_is_read(checkly: ChecklyServer, account: SampleAccount) ->
     assert {r["resultType"] for r in results} == {"FINAL"}  # not the retried runs' attempts
     assert sorted(a["id"] for a in run.records("check_alerts")) == \
         sorted(a["id"] for a in account.alerts())
+    assert run.records("alert_notifications") == account.notifications()  # oldest first
     days = {(r["checkId"], r["startedAt"][:10]) for r in finals(account)}
     assert {(r["checkId"], r["from"][:10]) for r in run.records("reporting")} == days
     # nested parts arrive whole, as documented
@@ -249,6 +258,46 @@ def test_a_second_run_fetches_only_the_new_results(checkly: ChecklyServer,
     # stored after it), and nothing older than the bookmark emitted again
     expected = int(datetime.fromisoformat(first_bookmark).timestamp()) - 1800
     assert len(since) == 1 and int(since.pop()) == expected
+
+
+def test_alert_notifications_are_read_a_day_at_a_time_from_the_bookmark(
+        checkly: ChecklyServer, account: SampleAccount) -> None:
+    first = run_tap(checkly, streams=["alert_notifications"])
+    assert first.exit_code == 0, first.stderr[-3000:]
+    assert first.records("alert_notifications") == account.notifications()
+    windows = [(int(q["from"]), int(q["to"])) for q in
+               requests_to(checkly, "/v1/alert-notifications") if q["page"] == "1"]
+    assert all(0 < high - low <= 24 * 3600 for low, high in windows)  # Checkly's longest
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(windows))
+    assert len(windows) in (30, 31)  # 30 days back, in 24-hour windows
+    state = first.last_state()["bookmarks"]["alert_notifications"]
+    assert state["replication_key"] == "timestamp"
+    assert int(datetime.fromisoformat(state["replication_key_value"]).timestamp()) == \
+        windows[-1][1]
+    with checkly.lock:
+        checkly.log.clear()
+    second = run_tap(checkly, first.last_state(), streams=["alert_notifications"])
+    assert second.exit_code == 0, second.stderr[-3000:]
+    assert second.records("alert_notifications") == []  # nothing sent since
+    again = requests_to(checkly, "/v1/alert-notifications")
+    assert len(again) == 1 and int(again[0]["from"]) == windows[-1][1] - 600
+
+
+def test_alert_notifications_are_paced_below_their_own_limit(account: SampleAccount) -> None:
+    """Checkly allows 5 requests every 10 s to /v1/alert-notifications, and says nothing
+    when a client comes close: by default the tap sends at most 4 in any 10 s."""
+    start = (datetime.now(UTC) - timedelta(days=7)).isoformat()
+    with ChecklyServer(account, rate_limits=RATE_LIMITS) as server:
+        began = time.monotonic()
+        run = testing.run_tap(TAP, {"api_url": server.url, "api_key": account.api_key,
+                                    "account_id": account.account_id, "start_date": start},
+                              streams=["alert_notifications"], env=FAST_RETRIES)
+        elapsed = time.monotonic() - began
+        asked = requests_to(server, "/v1/alert-notifications")
+    assert run.exit_code == 0, run.stderr[-3000:]
+    assert server.refused == 0 and "429 from Checkly" not in run.stderr
+    assert len(asked) >= 8 and elapsed >= 10  # 8 days: 4 windows, a wait, 4 more
+    assert "at most 4 requests every 10 s" in run.stderr
 
 
 @pytest.mark.parametrize("window", ["startedAt", "created_at"])
