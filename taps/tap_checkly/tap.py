@@ -58,9 +58,9 @@ class TapCheckly(SourceTap):
                     "reports from then on. By default, 30 days back"),
         *budget_settings(
             "Pages read in one run, per check for check_results, in all for "
-            "check_alerts and reporting",
-            "Seconds check_results, check_alerts and reporting may run before "
-            "they stop cleanly"),
+            "check_alerts, alert_notifications and reporting",
+            "Seconds check_results, check_alerts, alert_notifications and reporting may "
+            "run before they stop cleanly"),
         _rate_limit("rate_limit", DEFAULT_RATE_LIMIT,
                     "{requests: N, seconds: W}: the tap sends at most N requests in any W "
                     "seconds, every route counted (Checkly allows 600 every 60 s and sends "

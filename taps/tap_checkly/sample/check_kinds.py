@@ -66,8 +66,16 @@ REQUESTS: dict[str, Record] = {
                    "maxHops": 30, "maxUnknownHops": 15, "ptrLookup": True, "timeout": 10,
                    "assertions": []},
     "GRPC": {"url": "grpc.example.com", "port": 443, "ipFamily": "IPv4", "skipSSL": False,
-             "timeout": 10, "assertions": []},
-    "SSL": {"sslClientCertificateId": None, "assertions": []},
+             "timeout": 10, "assertions": [],
+             "grpcConfig": {"mode": "HEALTH", "tls": True, "metadata": [], "service": None,
+                            "encoding": None, "bfbsContent": None,
+                            "serviceDefinition": None, "method": None,
+                            "protoContent": None, "message": None}},
+    "SSL": {"sslConfig": {"hostname": HOST, "port": 443, "serverName": None,
+                          "ipFamily": "IPv4", "skipChainValidation": False,
+                          "handshakeTimeoutMs": 10000, "alertDaysBeforeExpiry": 30,
+                          "clientCertificateMode": "auto"},
+            "sslClientCertificateId": None, "assertions": []},
 }
 
 

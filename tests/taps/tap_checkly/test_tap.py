@@ -169,7 +169,7 @@ def test_a_run_stopped_at_an_empty_page_leaves_the_bookmark_where_it_was(
     assert partition(rest, check.id)["replication_key_value"] == newest
 
 
-@pytest.mark.parametrize("stream", ["check_results", "check_alerts"])
+@pytest.mark.parametrize("stream", ["check_results", "check_alerts", "alert_notifications"])
 def test_a_bookmark_in_the_future_stops_the_run_naming_it(
         checkly: ChecklyServer, account: SampleAccount, stream: str) -> None:
     state = run_tap(checkly, streams=[stream]).last_state()
@@ -177,15 +177,14 @@ def test_a_bookmark_in_the_future_stops_the_run_naming_it(
     ahead = bookmarks["partitions"][0] if stream == "check_results" else bookmarks
     ahead["replication_key_value"] = "2099-01-01T00:00:00.000Z"
     where = f"check_results (checkId={ahead['context']['checkId']})" \
-        if stream == "check_results" else "check_alerts"
+        if stream == "check_results" else stream
     with checkly.lock:
         checkly.log.clear()
     run = run_tap(checkly, state, streams=[stream])
     assert run.exit_code != 0
     assert "a bookmark later than the run's start (" in run.stderr
-    assert f"10 minutes of clock skew allowed): {where} " \
-           "created_at=2099-01-01T00:00:00.000Z. The state runs ahead of the source" \
-           in run.stderr
+    assert f"10 minutes of clock skew allowed): {where} {ahead['replication_key']}=" \
+           "2099-01-01T00:00:00.000Z. The state runs ahead of the source" in run.stderr
     assert "observes state get JOB > state.json" in run.stderr
     assert run.messages == []  # nothing emitted, not even a STATE
     assert checkly.log == []  # nothing read
