@@ -7,15 +7,26 @@ are Unix seconds, ``from`` inclusive, ``to`` exclusive. The ``/v1`` endpoint is
 deprecated and answers at most six hours at a time: it is not used. ``resultType`` is
 left at its default, ``FINAL``: one result per run, not the attempts of retried runs.
 
-The bookmark of a check (its partition, ``{"checkId": ...}``) is the ``created_at`` of the
-newest result read: when Checkly stored it, so that a run that ends after a bookmark was
-taken still comes after it. A first run reads from ``start_date`` or from 30 days back
-(Checkly keeps raw results 30 days), whichever is later. A later run asks ``from`` the
-bookmark less :data:`OVERLAP` (the API reference does not say which of a result's
-timestamps ``from`` compares; a result started before the bookmark and stored after it
-is read again) and emits only the results not older than the bookmark, nor those at the
-bookmark it emitted already (their ids are kept with it, ``seen_at_bookmark``). ``to``
-is the run's start, so that the listing does not move while the tap pages through it.
+Which of a result's timestamps ``from`` and ``to`` compare, the API reference does not
+say ("Select records up from this UNIX timestamp (>= date)"); Checkly's CLI centres its
+own ``from``/``to`` window on a result's ``startedAt`` (checkly/checkly-cli,
+``packages/cli/src/commands/checks/get.ts``, ``fetchAttempts``, at c25a9045, read
+2026-12-07), and the results' ``created_at`` (when Checkly stored one) is never earlier.
+The tap misses no result whichever of the two they compare:
+
+- The bookmark of a check (its partition, ``{"checkId": ...}``) is the ``created_at`` of
+  the newest result read, but never later than the ``to`` of that reading (the run's
+  start): a result started before ``to`` and stored after it is read, and one started
+  after ``to`` but stored before it is read next run, not older than the bookmark. The
+  ids of the results read whose ``created_at`` is the bookmark or later are kept with it
+  (``seen_at_bookmark``), so that none is emitted twice.
+- A first run reads from ``start_date`` or from 30 days back (Checkly keeps raw results
+  30 days), whichever is later. A later run asks ``from`` the bookmark less
+  :data:`OVERLAP`, so that a result started before the bookmark and stored after it is
+  in the listing (were ``from`` to compare ``startedAt``); it
+  emits only the results not older than the bookmark and not in ``seen_at_bookmark``.
+  ``to`` is the run's start, so that the listing does not move while the tap pages
+  through it.
 
 A page may hold no entries and still give a ``nextId``: the tap follows it, as any
 cursor, to the page where ``nextId`` is null.
@@ -34,7 +45,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import requests
@@ -47,7 +58,11 @@ from tap_checkly.streams import PAGE_SIZE, ChecklyStream, ChecksStream
 
 Record = dict[str, Any]
 Context = Mapping[str, Any]
-OVERLAP = timedelta(minutes=10)
+OVERLAP = timedelta(minutes=30)
+"""How far before the bookmark a later run asks: the longest time from a run's start to
+its result being stored that the tap allows for. Checkly documents none; its CLI takes 30
+minutes as the longest a retried run's results span, every attempt included
+(``MAX_SEQUENCE_SPAN_SECONDS``, checks/get.ts), more than one attempt takes."""
 REPLICATION_KEY = "created_at"
 
 
@@ -82,13 +97,15 @@ class ResultsPass:
 
     bookmark: datetime | None
     bookmark_ids: set[str]
-    """The results whose ``created_at`` is the bookmark, emitted by the run that took it."""
+    """The results emitted already whose ``created_at`` is the bookmark or later."""
     since: datetime
     """Results older than this were emitted before (or are before the first run's start)."""
     query_from: int
     query_to: int
-    newest: datetime | None
-    newest_ids: set[str] = field(default_factory=set)
+    ceiling: datetime
+    """The ``to`` of the pass's first request: the bookmark never passes it."""
+    read: dict[str, datetime] = field(default_factory=dict)
+    """The ``created_at`` of each result read not older than :attr:`since`, by id."""
     oldest: datetime | None = None
 
     @classmethod
@@ -103,9 +120,11 @@ class ResultsPass:
             since = bookmark
             query_from = unix(bookmark - OVERLAP)
         query_to = int(resume.get("to") or 0) or unix(now)
+        ceiling = int(resume.get("ceiling") or 0) or query_to
+        newest = instant(resume.get("newest"))
+        read = {str(i): newest for i in resume.get("newest_ids") or ()} if newest else {}
         return cls(bookmark, set(state.get("seen_at_bookmark") or ()), since, query_from,
-                   query_to, instant(resume.get("newest")),
-                   set(resume.get("newest_ids") or ()))
+                   query_to, datetime.fromtimestamp(ceiling, UTC), read)
 
     def keep(self, row: Record) -> bool:
         """Whether to emit ``row`` (read in the listing's order)."""
@@ -114,20 +133,28 @@ class ResultsPass:
             return True
         if self.oldest is None or created < self.oldest:
             self.oldest = created
-        identifier = str(row.get("id"))
-        if created < self.since or (created == self.bookmark and
-                                    identifier in self.bookmark_ids):
+        if created < self.since:
             return False
-        if self.newest is None or created > self.newest:
-            self.newest, self.newest_ids = created, {identifier}
-        elif created == self.newest:
-            self.newest_ids.add(identifier)
-        return True
+        identifier = str(row.get("id"))
+        self.read[identifier] = created
+        return identifier not in self.bookmark_ids
+
+    def top(self) -> tuple[datetime | None, set[str]]:
+        """The bookmark the results read make, and the ids of those not older than it.
+
+        It is the newest ``created_at`` read, but never later than :attr:`ceiling`: were
+        ``from`` and ``to`` to compare ``startedAt``, a result started after the ceiling
+        and stored before the newest one read comes in the next run, and must not be
+        older than the bookmark then."""
+        if not self.read:
+            return None, set()
+        top = min(max(self.read.values()), self.ceiling)
+        return top, {i for i, created in self.read.items() if created >= top}
 
     def end(self, state: dict[str, Any], complete: bool) -> None:
         """Move the bookmark (``complete``: read to the end), or leave where to go on."""
+        top, ids = self.top()
         if complete:
-            top, ids = self.newest, self.newest_ids
             if self.bookmark is not None and (top is None or top <= self.bookmark):
                 ids = (self.bookmark_ids | ids) if top == self.bookmark else self.bookmark_ids
                 top = self.bookmark
@@ -137,9 +164,9 @@ class ResultsPass:
                 state["seen_at_bookmark"] = sorted(ids)
             state.pop("resume", None)
         elif self.oldest is not None:
-            state["resume"] = {"to": unix(self.oldest) + 1,
-                               "newest": iso(self.newest) if self.newest else None,
-                               "newest_ids": sorted(self.newest_ids)}
+            state["resume"] = {"to": unix(self.oldest) + 1, "ceiling": unix(self.ceiling),
+                               "newest": iso(top) if top else None,
+                               "newest_ids": sorted(ids)}
 
 
 class CheckResultsStream(ChecklyStream):

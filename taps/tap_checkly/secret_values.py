@@ -6,7 +6,9 @@
   returned as null", the API reference of ``GET /v1/variables``); should it ever send
   one, it is dropped here all the same.
 - The ``rawKey`` of a key (``keys`` of dashboards: the keys of private dashboards; of
-  private locations: the agents' API keys). The ``maskedKey`` stays.
+  private locations: the agents' API keys; of status pages, should Checkly ever send one
+  there: the API reference gives their keys a ``maskedKey`` alone). The ``maskedKey``
+  stays.
 - The ``basicAuth.password`` of an API check's request (``checks``) and of a check
   group's API check defaults (``check_groups``).
 
@@ -97,6 +99,7 @@ RULES: dict[str, Callable[[Record, HiddenValues], None]] = {
     "check_groups": _check_groups,
     "dashboards": _keys,
     "private_locations": _keys,
+    "status_pages": _keys,
     "environment_variables": _variable,
 }
 

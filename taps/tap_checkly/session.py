@@ -6,8 +6,9 @@ origin-bound session sends both to ``api_url``'s scheme, host and port only.
 
 Checkly publishes its rate limits but sends no header saying how close a client is to
 them, and answers a 429 without ``Retry-After``: "600 requests every 60 seconds" for most
-routes, 60 every 60 seconds for ``/v2/check-results`` (the API reference, per route). The
-tap therefore paces itself below both (:func:`checkly_pacing`), and a 429 that comes
+routes, 60 every 60 seconds for ``/v2/check-results`` and 5 every 10 seconds for
+``/v1/alert-notifications`` (the API reference, per route). The tap therefore paces itself
+below each (:func:`checkly_pacing`), and a 429 that comes
 anyway (another client of the same account) is retried with the kit's capped exponential
 backoff, with more tries than the kit's default so that the waits outlast a 60-second
 window: 1, 2, 4, 8, 16, 32 and 60 s at most, about two minutes in all.
@@ -28,11 +29,14 @@ DEFAULT_API_URL = "https://api.checklyhq.com"
 ACCOUNT_HEADER = "X-Checkly-Account"
 CREDENTIAL_HEADERS = ("Authorization", ACCOUNT_HEADER)
 RESULTS_ROUTE = "/check-results/"
+NOTIFICATIONS_ROUTE = "/alert-notifications"
 
 DEFAULT_RATE_LIMIT = {"requests": 500, "seconds": 60}
 """Below Checkly's 600 requests every 60 seconds."""
 DEFAULT_RESULTS_RATE_LIMIT = {"requests": 50, "seconds": 60}
 """Below Checkly's 60 requests every 60 seconds on ``/v2/check-results``."""
+DEFAULT_NOTIFICATIONS_RATE_LIMIT = {"requests": 4, "seconds": 10}
+"""Below Checkly's 5 requests every 10 seconds on ``/v1/alert-notifications``."""
 RETRY_TRIES = 8
 
 HINTS: Mapping[int, str] = {
@@ -56,13 +60,17 @@ def checkly_retry_policy() -> RetryPolicy:
 
 def checkly_pacing(rate_limit: Mapping[str, Any] | None,
                    results_rate_limit: Mapping[str, Any] | None,
+                   notifications_rate_limit: Mapping[str, Any] | None = None,
                    log: Callable[[str], None] | None = None) -> Pacing:
-    """Every request under ``rate_limit``, and those to ``/v2/check-results`` under
-    ``results_rate_limit`` too ({"requests": N, "seconds": W}: at most N in any W
+    """Every request under ``rate_limit``, those to ``/v2/check-results`` under
+    ``results_rate_limit`` too, and those to ``/v1/alert-notifications`` under
+    ``notifications_rate_limit`` ({"requests": N, "seconds": W}: at most N in any W
     seconds); ``log`` is told of long waits."""
     every = _pacer(rate_limit or DEFAULT_RATE_LIMIT)
     results = _pacer(results_rate_limit or DEFAULT_RESULTS_RATE_LIMIT)
-    return Pacing(every, [(RESULTS_ROUTE, results)], log=log)
+    notifications = _pacer(notifications_rate_limit or DEFAULT_NOTIFICATIONS_RATE_LIMIT)
+    return Pacing(every, [(RESULTS_ROUTE, results), (NOTIFICATIONS_ROUTE, notifications)],
+                  log=log)
 
 
 def _pacer(limit: Mapping[str, Any]) -> Pacer:

@@ -24,6 +24,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from singer_sdk.authenticators import BearerTokenAuthenticator
+from singer_sdk.pagination import BaseAPIPaginator
 
 from observes_singer.tapkit.pacing import Pacing
 from observes_singer.tapkit.paging import NumberedPaginator
@@ -102,7 +103,7 @@ class ConfigurationStream(ChecklyStream):
     primary_keys = ("id",)
     paged: ClassVar[bool] = True
 
-    def get_new_paginator(self) -> NumberedPaginator | None:
+    def get_new_paginator(self) -> BaseAPIPaginator[Any] | None:
         return page_paginator() if self.paged else None
 
     def get_url_params(self, context: Context | None, next_page_token: Any
@@ -187,7 +188,27 @@ class EnvironmentVariablesStream(ConfigurationStream):
     primary_keys = ("key",)
 
 
+class LocationsStream(ConfigurationStream):
+    """``GET /v1/locations``: the public locations Checkly runs checks from, the whole list
+    at once."""
+
+    name = "locations"
+    path = "/v1/locations"
+    primary_keys = ("region",)
+    paged = False
+
+
+class RuntimesStream(ConfigurationStream):
+    """``GET /v1/runtimes``: the runtimes Checkly offers, each with the packages it
+    includes (``dependencies``, package name to version), the whole list at once."""
+
+    name = "runtimes"
+    path = "/v1/runtimes"
+    primary_keys = ("name",)
+    paged = False
+
+
 CONFIGURATION_STREAMS: list[type[ConfigurationStream]] = [
     ChecksStream, CheckGroupsStream, CheckStatusesStream, AlertChannelsStream,
     DashboardsStream, MaintenanceWindowsStream, SnippetsStream, PrivateLocationsStream,
-    EnvironmentVariablesStream]
+    EnvironmentVariablesStream, LocationsStream, RuntimesStream]

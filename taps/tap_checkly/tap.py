@@ -11,15 +11,17 @@ from observes_singer.tapkit.budget import budget_settings
 from observes_singer.tapkit.cli import tap_main
 from observes_singer.tapkit.pacing import Pacing
 from observes_singer.tapkit.tap import SourceTap
-from tap_checkly.alerts import CheckAlertsStream
+from tap_checkly.alerts import AlertNotificationsStream, CheckAlertsStream
 from tap_checkly.reporting import ReportingStream
 from tap_checkly.results import CheckResultsStream
 from tap_checkly.session import (
     DEFAULT_API_URL,
+    DEFAULT_NOTIFICATIONS_RATE_LIMIT,
     DEFAULT_RATE_LIMIT,
     DEFAULT_RESULTS_RATE_LIMIT,
     checkly_pacing,
 )
+from tap_checkly.status_pages import STATUS_PAGE_STREAMS
 from tap_checkly.streams import CONFIGURATION_STREAMS, ChecklyStream
 
 
@@ -35,9 +37,10 @@ def _rate_limit(name: str, default: dict[str, int], description: str) -> th.Prop
 
 class TapCheckly(SourceTap):
     """A Checkly account's checks, check groups, statuses, alert channels, dashboards,
-    maintenance windows, snippets, private locations and environment variables (secret
-    values never emitted), and its check results, alerts and daily reports, read
-    differentially."""
+    maintenance windows, snippets, private locations, environment variables (secret
+    values never emitted), status pages with their services and incidents, and the
+    locations and runtimes Checkly offers; and its check results, alerts, the
+    notifications they sent and daily reports, read differentially."""
 
     name = "tap-checkly"
     config_jsonschema = th.PropertiesList(
@@ -55,9 +58,9 @@ class TapCheckly(SourceTap):
                     "reports from then on. By default, 30 days back"),
         *budget_settings(
             "Pages read in one run, per check for check_results, in all for "
-            "check_alerts and reporting",
-            "Seconds check_results, check_alerts and reporting may run before "
-            "they stop cleanly"),
+            "check_alerts, alert_notifications and reporting",
+            "Seconds check_results, check_alerts, alert_notifications and reporting may "
+            "run before they stop cleanly"),
         _rate_limit("rate_limit", DEFAULT_RATE_LIMIT,
                     "{requests: N, seconds: W}: the tap sends at most N requests in any W "
                     "seconds, every route counted (Checkly allows 600 every 60 s and sends "
@@ -65,6 +68,10 @@ class TapCheckly(SourceTap):
         _rate_limit("check_results_rate_limit", DEFAULT_RESULTS_RATE_LIMIT,
                     "{requests: N, seconds: W}: at most N requests to /v2/check-results in "
                     "any W seconds (Checkly allows 60 every 60 s there)"),
+        _rate_limit("alert_notifications_rate_limit", DEFAULT_NOTIFICATIONS_RATE_LIMIT,
+                    "{requests: N, seconds: W}: at most N requests to "
+                    "/v1/alert-notifications in any W seconds (Checkly allows 5 every 10 s "
+                    "there)"),
     ).to_dict()
 
     @cached_property
@@ -72,11 +79,13 @@ class TapCheckly(SourceTap):
         """One pace for all the streams: Checkly counts the account's requests."""
         return checkly_pacing(self.config.get("rate_limit"),
                               self.config.get("check_results_rate_limit"),
+                              self.config.get("alert_notifications_rate_limit"),
                               log=self.logger.info)
 
     def discover_streams(self) -> list[ChecklyStream]:
-        kinds: list[type[ChecklyStream]] = [*CONFIGURATION_STREAMS, CheckResultsStream,
-                                            CheckAlertsStream, ReportingStream]
+        kinds: list[type[ChecklyStream]] = [*CONFIGURATION_STREAMS, *STATUS_PAGE_STREAMS,
+                                            CheckResultsStream, CheckAlertsStream,
+                                            AlertNotificationsStream, ReportingStream]
         return [kind(tap=self) for kind in kinds]
 
 

@@ -19,8 +19,10 @@ from tests.support.paths import REPO
 from tests.support.repo_jobs import run_repo_job
 
 SETTINGS = ("checks", "check_groups", "check_statuses", "alert_channels", "dashboards",
-            "maintenance_windows", "snippets", "private_locations", "environment_variables")
-HISTORY = ("check_results", "check_alerts", "reporting")
+            "maintenance_windows", "snippets", "private_locations", "environment_variables",
+            "locations", "runtimes", "status_pages", "status_page_services")
+HISTORY = ("check_results", "check_alerts", "alert_notifications", "reporting",
+           "status_page_incidents")
 
 
 def run_job(tmp_path: Path, server: ChecklyServer, warehouse: Path
@@ -59,6 +61,7 @@ def test_the_job_file_says_how_each_stream_loads(monkeypatch: pytest.MonkeyPatch
         "secretsmanager:observes/checkly-account-id"
 
 
+@pytest.mark.slow  # the first run reads 30 days of alert notifications at Checkly's pace
 def test_the_checkly_job_twice_replaces_the_settings_and_upserts_the_history(
         tmp_path: Path) -> None:
     warehouse = tmp_path / "checkly.duckdb"
@@ -66,9 +69,11 @@ def test_the_checkly_job_twice_replaces_the_settings_and_upserts_the_history(
     with ChecklyServer(account) as server:
         first = run_job(tmp_path, server, warehouse)
         assert first.returncode == 0, first.stderr[-3000:]
+        assert server.refused == 0  # paced below every limit Checkly documents
         read = {r["id"] for c in account.checks for r in c.results
                 if r["resultType"] == "FINAL"}
         alerts = {a["id"] for a in account.alerts()}
+        notifications = {n["id"] for n in account.notifications()}
         deleted = account.checks[2]
         account.add_results(account.checks[0].id, 4)
         account.add_results(account.checks[-1].id, 2)
@@ -81,11 +86,21 @@ def test_the_checkly_job_twice_replaces_the_settings_and_upserts_the_history(
         read |= {r["id"] for c in account.checks for r in c.results
                  if r["resultType"] == "FINAL"}
         alerts |= {a["id"] for a in account.alerts()}
+        notifications |= {n["id"] for n in account.notifications()}
         now = account.records()
     for stream in SETTINGS:  # replaced: what Checkly has now
         rows = query(warehouse, f'SELECT count(*), count(DISTINCT _sdc_id) FROM "{stream}"')
         assert rows == [(len(now[stream]), len(now[stream]))], stream
     assert query(warehouse, f"SELECT count(*) FROM checks WHERE id = '{deleted.id}'") == [(0,)]
+    for table in ("snippets", "alert_channels", "check_groups", "maintenance_windows",
+                  "dashboards"):  # numeric ids load as integers, not floating point
+        assert query(warehouse, "SELECT data_type FROM information_schema.columns WHERE "
+                     f"table_name = '{table}' AND column_name = 'id'") == [("BIGINT",)], table
+        assert sorted(query(warehouse, f"SELECT id FROM {table}")) == \
+            sorted((item["id"],) for item in now[table]), table
+    assert query(warehouse, "SELECT DISTINCT data_type FROM information_schema.columns WHERE "
+                 "column_name IN ('group_id', 'setup_snippet_id', 'check_run_id')") == \
+        [("BIGINT",)]
     # ... and loaded only the 6 new results (the run ledger counts each run's rows).
     loaded = query(warehouse, "SELECT rows FROM observes_runs WHERE job = 'checkly' AND "
                    "table_name = 'check_results' ORDER BY finished_at")
@@ -94,6 +109,8 @@ def test_the_checkly_job_twice_replaces_the_settings_and_upserts_the_history(
     assert sorted(r[0] for r in results) == sorted(read)  # the deleted check's stay, once
     assert sorted(r[0] for r in query(warehouse, "SELECT id FROM check_alerts")) == \
         sorted(alerts)
+    assert sorted(r[0] for r in query(warehouse, "SELECT id FROM alert_notifications")) == \
+        sorted(notifications)
     reports = query(warehouse, 'SELECT check_id, "from" FROM reporting')
     assert len(reports) == len(set(reports))
     assert {r[0] for r in reports} >= {deleted.id}

@@ -133,6 +133,8 @@ def rebuild(warehouse: Warehouse, plan: StreamPlan) -> list[dict[str, Any]]:
             return row[node.column.name]
         if isinstance(node, ObjectNode):
             value = {name: read(table, child, row) for name, child in node.properties.items()}
+            if node.extras is not None:  # the keys not in properties, as key/value rows
+                value.update(read(table, MapNode(node.extras), row))
             return _none_if_empty(value)
         if isinstance(node, ListNode):
             items = children[node.table.name].get(row["_sdc_id"], [])
@@ -158,6 +160,9 @@ def expected(plan: StreamPlan, record: dict[str, Any]) -> Any:
         if isinstance(node, ObjectNode):
             source = value if isinstance(value, dict) else {}
             out = {name: norm(child, source.get(name)) for name, child in node.properties.items()}
+            if node.extras is not None:
+                out.update(norm(MapNode(node.extras), {
+                    k: v for k, v in source.items() if k not in node.properties}))
             return _none_if_empty(out)
         if isinstance(node, ListNode):
             return [norm(node.table.node, item) for item in (value or [])]

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from observes_singer.tapkit.fake_api.records import uuid
-from tap_checkly.sample import data
-from tap_checkly.sample.results import alerts, at, report, run_results
+from observes_singer.tapkit.fake_api.records import iso, uuid
+from tap_checkly.sample import catalogue, check_kinds, data
+from tap_checkly.sample.results import alerts, at, notifications, report, run_results
 
 Record = dict[str, Any]
 
@@ -53,10 +53,13 @@ class SampleCheck:
 
 
 class SampleAccount:
-    """``api_checks`` API checks (the first two in a check group) and ``browser_checks``
-    browser checks, each with ``runs`` runs ``every`` apart ending at ``now``."""
+    """``api_checks`` API checks (the first two in a check group), ``browser_checks``
+    browser checks and a check of each type in ``kinds`` (``check_kinds.KINDS``: their
+    results hold the free-form shapes), each with ``runs`` runs ``every`` apart ending at
+    ``now``."""
 
-    def __init__(self, *, api_checks: int = 3, browser_checks: int = 1, runs: int = 150,
+    def __init__(self, *, api_checks: int = 3, browser_checks: int = 1,
+                 kinds: Sequence[str] = (), runs: int = 150,
                  every: timedelta = timedelta(minutes=10), now: datetime | None = None,
                  api_key: str = API_KEY, account_id: str = ACCOUNT_ID) -> None:
         self.now = (now or datetime.now(UTC)).replace(microsecond=0)
@@ -79,6 +82,11 @@ class SampleAccount:
             n = api_checks + k
             self.checks.append(SampleCheck(data.browser_check(
                 n, created + timedelta(days=n), secret_value=f"browser-{n}-S3cret"), n))
+        for k, kind in enumerate(kinds):
+            n = api_checks + browser_checks + k
+            common = data.common(n, f"{kind.title()} check #{n}", created + timedelta(days=n),
+                                 group_id=None, logical_id=f"{kind.lower()}-check-{n}")
+            self.checks.append(SampleCheck(check_kinds.check(kind, common), n))
         for check in self.checks:
             offset = timedelta(seconds=(7 * check.index + 3) % 300)
             for run in range(runs):
@@ -92,6 +100,13 @@ class SampleAccount:
         self.snippets = data.snippets(created)
         self.private_locations = data.private_locations(self.now, self.location_key)
         self.variables = data.environment_variables(self.secret_value)
+        self.locations = catalogue.locations()
+        self.runtimes = catalogue.runtimes()
+        self.services = catalogue.services(created)
+        self.incidents = catalogue.incidents(self.now, self.services)
+        self.status_pages = catalogue.status_pages(
+            self.now, self.services, self.incidents, data.managed("observes-status-page"),
+            data.unmanaged())
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -119,6 +134,20 @@ class SampleAccount:
                  for alert in alerts(c.record, c.results, 1 + ALERTS_PER_CHECK * c.index)]
         return sorted(found, key=lambda a: (a["created_at"], a["id"]))
 
+    def notifications(self) -> list[Record]:
+        """What every check's alerts sent to the alert channels the check and its group
+        are subscribed to, oldest first."""
+        found = []
+        for check in self.checks:
+            subscribed = {s["alertChannelId"]
+                          for holder in [check.record, *(g for g in self.groups
+                                                         if g["id"] == check.record["groupId"])]
+                          for s in holder["alertChannelSubscriptions"]}
+            channels = [c for c in self.alert_channels if c["id"] in subscribed]
+            found += notifications(check.record, check.results,
+                                   1 + ALERTS_PER_CHECK * check.index, channels)
+        return sorted(found, key=lambda n: (n["timestamp"], n["id"]))
+
     def report(self, start: datetime, end: datetime, granularity: str | None) -> list[Record]:
         return [report(c.record, c.results, start, end, granularity) for c in self.checks]
 
@@ -142,11 +171,15 @@ class SampleAccount:
         return {
             "checks": self.check_records(), "check_groups": self.group_records(),
             "check_statuses": self.statuses(), "alert_channels": self.alert_channels,
-            "check_alerts": self.alerts(), "dashboards": self.dashboards,
+            "check_alerts": self.alerts(), "alert_notifications": self.notifications(),
+            "dashboards": self.dashboards,
             "maintenance_windows": self.maintenance_windows, "snippets": self.snippets,
             "private_locations": self.private_locations,
             "environment_variables": self.variable_records(), "check_results": results,
             "reporting": self.report(start, datetime.now(UTC), "day"),
+            "locations": self.locations, "runtimes": self.runtimes,
+            "status_pages": self.status_pages, "status_page_services": self.services,
+            "status_page_incidents": self.incidents,
         }
 
     # -- changing -----------------------------------------------------------------------------
@@ -162,6 +195,20 @@ class SampleAccount:
             made = []
             for k in range(runs):
                 made += check.add_run(newest + step * k + timedelta(milliseconds=1))
+            return made
+
+    def add_run(self, check_id: str, started: datetime, stored_after: timedelta
+                ) -> list[Record]:
+        """A run of a check that started at ``started`` and whose results Checkly stored
+        ``stored_after`` later (their ``created_at``)."""
+        check = self._existing(check_id)
+        with self.lock:
+            made = check.add_run(started)
+            for result in made:
+                stored = at(result["startedAt"]) + stored_after
+                result["stoppedAt"] = iso(stored - timedelta(milliseconds=200))
+                result["created_at"] = iso(stored)
+            check.results.sort(key=lambda r: (r["created_at"], r["id"]))
             return made
 
     def add_old_results(self, check_id: str, ages: Sequence[timedelta]) -> list[Record]:

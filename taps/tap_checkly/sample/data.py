@@ -83,7 +83,7 @@ def as_answered(record: Record, *, secret_values: bool = False) -> Record:
         answered_variable(v, secret_values=secret_values) for v in variables]}
 
 
-def _common(n: int, name: str, created: datetime, *, group_id: int | None,
+def common(n: int, name: str, created: datetime, *, group_id: int | None,
             logical_id: str | None) -> Record:
     """The fields every check type has, as ``GET /v1/checks`` lists them."""
     return {
@@ -112,7 +112,7 @@ def api_check(n: int, created: datetime, *, group_id: int | None = None) -> Reco
     assertions; the second one authenticates with basic auth."""
     logical_id = f"api-check-{n}" if n % 2 == 0 else None
     post = n % 3 == 2
-    check = _common(n, f"API {'orders' if post else 'health'} #{n} — Ñandú", created,
+    check = common(n, f"API {'orders' if post else 'health'} #{n} — Ñandú", created,
                     group_id=group_id, logical_id=logical_id)
     check.update({
         "checkType": "API", "frequency": 10, "frequencyOffset": 1 + n % 9,
@@ -156,7 +156,7 @@ test('the shop loads', async ({ page }) => {
 def browser_check(n: int, created: datetime, *, secret_value: str) -> Record:
     """The n-th browser check, with a plain and a secret environment variable
     (``secret_value`` is the secret one's value)."""
-    check = _common(n, f"Shop front page #{n}", created, group_id=None,
+    check = common(n, f"Shop front page #{n}", created, group_id=None,
                     logical_id=f"browser-check-{n}")
     check.update({
         "checkType": "BROWSER", "frequency": 15, "script": BROWSER_SCRIPT,

@@ -10,7 +10,9 @@ as Checkly documents them.
   ``assertions``; a browser check's ``traceSummary``, ``pages`` with ``webVitals``,
   ``errors``, ``jobLog``, traces and videos.
 - An alert is what ``GET /v1/check-alerts`` lists (``CheckAlert``): a failure when a check
-  starts failing, a recovery when it passes again, a degradation.
+  starts failing, a recovery when it passes again, a degradation; what it sent to each
+  alert channel the check is subscribed to, what ``GET /v1/alert-notifications`` lists
+  (``AlertNotification``).
 - A report is what ``GET /v1/reporting`` answers (``Reporting``): per check, its
   ``aggregate`` over the window, or with ``granularity`` one ``aggregates`` bucket per
   day, week or month (clamped to the window; buckets without runs left out), the success
@@ -26,6 +28,7 @@ from typing import Any
 
 from observes_singer.tapkit.fake_api.records import iso, uuid
 from observes_singer.tapkit.moments import day_start, instant
+from tap_checkly.sample import check_kinds
 
 Record = dict[str, Any]
 
@@ -130,8 +133,12 @@ def browser_result(check: Record, n: int, started: datetime, *, failing: bool = 
                    result_type=result_type, attempts=attempts, location=location)
     start_ms = int(started.timestamp() * 1000)
     run = f"{ARTIFACTS}/{check['id']}/{n}"
-    errors = ["Error: expect(locator).toBeVisible() failed\n\tLocator: "
-              "getByRole('heading', { name: 'Ñandú' })"] if failing else []
+    # the spec's ``errors`` items are any value (``{"nullable": true}``): strings, and an
+    # object too
+    errors: list[Any] = ["Error: expect(locator).toBeVisible() failed\n\tLocator: "
+                         "getByRole('heading', { name: 'Ñandú' })",
+                         {"message": "net::ERR_CONNECTION_RESET", "url": run,
+                          "frames": [{"line": 3, "column": 9}]}] if failing else []
     result["browserCheckResult"] = {
         "type": "PLAYWRIGHT",
         "traceSummary": {"consoleErrors": 1 if failing else 0, "networkErrors": n % 2,
@@ -160,12 +167,26 @@ def browser_result(check: Record, n: int, started: datetime, *, failing: bool = 
     return result
 
 
+def kind_result(check: Record, n: int, started: datetime, *, failing: bool = False,
+                result_type: str = "FINAL", attempts: int = 0,
+                location: str = "eu-west-1") -> Record:
+    """The n-th result of a check of a type :mod:`tap_checkly.sample.check_kinds` makes."""
+    total = float(300 + (n * 41) % 2000)
+    result = _base(check, n, started, total, failing=failing, degraded=False,
+                   result_type=result_type, attempts=attempts, location=location)
+    field, part = check_kinds.result_part(check, n, started, total, failing)
+    result[field] = part
+    return result
+
+
 def check_result(check: Record, n: int, started: datetime, **kind: Any) -> Record:
-    """The n-th result of ``check`` (an API or a browser check)."""
+    """The n-th result of ``check``, of any check type."""
+    if check["checkType"] == "API":
+        return api_result(check, n, started, **kind)
+    kind.pop("degraded", None)
     if check["checkType"] == "BROWSER":
-        kind.pop("degraded", None)
         return browser_result(check, n, started, **kind)
-    return api_result(check, n, started, **kind)
+    return kind_result(check, n, started, **kind)
 
 
 def run_results(check: Record, n: int, started: datetime, location: str) -> list[Record]:
@@ -185,10 +206,11 @@ def run_results(check: Record, n: int, started: datetime, location: str) -> list
 
 # -- alerts -----------------------------------------------------------------------------------
 
-def alerts(check: Record, results: Iterable[Record], first_id: int) -> list[Record]:
-    """The alerts a check's final results raise, oldest first: a failure when it starts
-    failing, a recovery when it passes again, a degradation when it starts being slow."""
-    found: list[Record] = []
+def alerting(results: Iterable[Record]) -> list[tuple[str, Record]]:
+    """The alerts final results raise, oldest first, each with the result that raised it:
+    a failure when a check starts failing, a recovery when it passes again, a degradation
+    when it starts being slow."""
+    found: list[tuple[str, Record]] = []
     failing = degraded = False
     for result in sorted((r for r in results if r["resultType"] == "FINAL"),
                          key=lambda r: r["created_at"]):
@@ -200,19 +222,54 @@ def alerts(check: Record, results: Iterable[Record], first_id: int) -> list[Reco
         elif result["isDegraded"] and not degraded:
             kind = "ALERT_DEGRADED"
         failing, degraded = result["hasFailures"], bool(result["isDegraded"])
-        if kind is None:
-            continue
-        api = result.get("apiCheckResult") or {}
-        status = (api.get("response") or {}).get("status")
-        found.append({
-            "id": str(first_id + len(found)), "name": check["name"], "checkId": check["id"],
-            "alertType": kind, "checkType": check["checkType"],
-            "runLocation": result["runLocation"], "responseTime": result["responseTime"],
-            "error": "Expected 200 but received 500" if kind == "ALERT_FAILURE" else None,
-            "statusCode": str(status) if status is not None else None,
-            "created_at": iso(at(result["created_at"]) + timedelta(seconds=2)),
-            "startedAt": result["startedAt"],
-        })
+        if kind is not None:
+            found.append((kind, result))
+    return found
+
+
+def alert(check: Record, kind: str, result: Record, alert_id: int) -> Record:
+    """The alert (``CheckAlert``) ``result`` raised."""
+    api = result.get("apiCheckResult") or {}
+    status = (api.get("response") or {}).get("status")
+    return {
+        "id": str(alert_id), "name": check["name"], "checkId": check["id"],
+        "alertType": kind, "checkType": check["checkType"],
+        "runLocation": result["runLocation"], "responseTime": result["responseTime"],
+        "error": "Expected 200 but received 500" if kind == "ALERT_FAILURE" else None,
+        "statusCode": str(status) if status is not None else None,
+        "created_at": iso(at(result["created_at"]) + timedelta(seconds=2)),
+        "startedAt": result["startedAt"],
+    }
+
+
+def alerts(check: Record, results: Iterable[Record], first_id: int) -> list[Record]:
+    """The alerts a check's final results raise, oldest first."""
+    return [alert(check, kind, result, first_id + n)
+            for n, (kind, result) in enumerate(alerting(results))]
+
+
+def notifications(check: Record, results: Iterable[Record], first_id: int,
+                  channels: list[Record]) -> list[Record]:
+    """What each of a check's alerts sent to each of ``channels`` (``AlertNotification``):
+    a few seconds after the alert; every seventh one failed (the channel answered an
+    error), and a webhook's answer is its body."""
+    found: list[Record] = []
+    for n, (kind, result) in enumerate(alerting(results)):
+        raised = alert(check, kind, result, first_id + n)
+        for channel in channels:
+            k = len(found)
+            failed = k % 7 == 6
+            answer = ('{"ok": false, "error": "channel_not_found"}' if failed else
+                      '{"ok": true}') if channel["type"] != "EMAIL" else None
+            found.append({
+                "id": uuid(first_id + k, f"checkly-notification-{check['id']}"),
+                "type": channel["type"], "status": "FAILURE" if failed else "SUCCESS",
+                "alertConfig": dict(channel["config"]), "notificationResult": answer,
+                "timestamp": iso(at(raised["created_at"]) + timedelta(seconds=1 + k % 5)),
+                "checkType": check["checkType"], "checkId": check["id"],
+                "checkAlertId": raised["id"], "alertChannelId": channel["id"],
+                "checkResultId": result["id"],
+            })
     return found
 
 

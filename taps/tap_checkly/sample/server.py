@@ -11,19 +11,22 @@ OpenAPI document):
   (from 1), with no paging header; a bad one is a 400 with Checkly's error body;
 - ``GET /v2/check-results/{checkId}``: ``{"length", "entries", "nextId"}``, newest
   first, ``limit`` up to 100, ``from`` (inclusive) and ``to`` (exclusive) in Unix
-  seconds, ``resultType`` (``FINAL`` by default, ``ATTEMPT``, ``ALL``), and the
+  seconds (compared with each result's ``startedAt``, or ``created_at``: the API reference
+  does not say which), ``resultType`` (``FINAL`` by default, ``ATTEMPT``, ``ALL``), and the
   ``nextId`` cursor (the position after the last entry, so that results arriving while
   a client pages do not shift the pages);
 - ``GET /v1/check-alerts``: ``from`` and ``to`` in Unix seconds at most 6 hours apart (by
   default the last 6 hours), paged;
+- ``GET /v1/alert-notifications``: the same, at most 24 hours apart, compared with each
+  notification's ``timestamp``;
 - ``GET /v1/reporting``: ``from`` and ``to`` in Unix seconds (or a ``quickRange``), and
   ``granularity`` (``day``, ``week``, ``month``: ``aggregates`` per bucket instead of one
   ``aggregate``; at most 400 days and 120 buckets);
 - rate limits as Checkly documents them (600 requests every 60 seconds for every route,
-  60 every 60 seconds for the check results), counting every request in a sliding
-  window; beyond them a 429 ``{"statusCode": 429, "error": "Too Many Requests",
-  "message": "Too Many Requests"}`` with no rate-limit header nor ``Retry-After``, as
-  Checkly sends none.
+  60 every 60 seconds for the check results, 5 every 10 seconds for the alert
+  notifications), counting every request in a sliding window; beyond them a 429
+  ``{"statusCode": 429, "error": "Too Many Requests", "message": "Too Many Requests"}``
+  with no rate-limit header nor ``Retry-After``, as Checkly sends none.
 
 The kit adds the request log, injected failures (5xx, dropped connections), redirects
 and parameters ignored (``ignore("page", part="/v1/checks")``: a listing that answers its
@@ -48,22 +51,27 @@ from observes_singer.tapkit.fake_api.server import FakeAPI, Reply, Request
 from observes_singer.tapkit.sample_sources import SampleSource
 from tap_checkly.sample.account import SampleAccount
 from tap_checkly.sample.results import at
+from tap_checkly.session import NOTIFICATIONS_ROUTE
 
 Record = dict[str, Any]
 
 RATE_LIMITS: Mapping[str, tuple[int, float]] = {"": (600, 60.0),
-                                                "/check-results/": (60, 60.0)}
+                                                "/check-results/": (60, 60.0),
+                                                "/alert-notifications": (5, 10.0)}
 """Route part -> (requests, seconds), from Checkly's API reference."""
 ERRORS = {400: "Bad Request", 401: "Unauthorized", 402: "Payment Required", 403: "Forbidden",
           404: "Not Found", 429: "Too Many Requests"}
 ALERT_WINDOW = timedelta(hours=6)
+NOTIFICATION_WINDOW = timedelta(hours=24)
 REPORT_DAYS = 400
 REPORT_BUCKETS = 120
-HISTORY_STREAMS = ("check_results", "check_alerts", "reporting")
+HISTORY_STREAMS = ("check_results", "check_alerts", "alert_notifications", "reporting",
+                   "status_page_incidents")
 TARGET_SETTINGS = {"load_method": "replace",
                    "streams": {name: {"load_method": "upsert"} for name in HISTORY_STREAMS}}
 """How jobs/checkly.toml loads the streams: the account's settings replaced (a deleted
 check leaves its table), the history upserted."""
+DEMO_NOTIFICATIONS_PACE = {"requests": 600, "seconds": 60}
 QUICK_RANGES = {"last24Hrs": timedelta(hours=24), "last7Days": timedelta(days=7),
                 "last30Days": timedelta(days=30)}
 
@@ -97,12 +105,15 @@ class SlidingWindow:
 class ChecklyServer(FakeAPI):
     """The sample Checkly API on ``127.0.0.1``; ``url`` is its ``api_url``.
     ``rate_limits`` maps a part of the path ("" for every route) to (requests,
-    seconds)."""
+    seconds). ``results_window`` is the results' timestamp ``from`` and ``to`` compare:
+    ``startedAt``, as Checkly's CLI reads them, or ``created_at``."""
 
     def __init__(self, account: SampleAccount | None = None, *,
-                 rate_limits: Mapping[str, tuple[int, float]] = RATE_LIMITS) -> None:
+                 rate_limits: Mapping[str, tuple[int, float]] = RATE_LIMITS,
+                 results_window: str = "startedAt") -> None:
         super().__init__()
         self.account = account or SampleAccount()
+        self.results_window = results_window
         self.limits = {part: SlidingWindow(n, seconds)
                        for part, (n, seconds) in rate_limits.items()}
         self.refused = 0
@@ -120,9 +131,17 @@ class ChecklyServer(FakeAPI):
             self.route("GET", path,
                        lambda request, listing=listing: self.paged(request, listing()))
         self.route("GET", "/v1/check-statuses", lambda request: Reply(200, data.statuses()))
+        self.route("GET", "/v1/locations", lambda request: Reply(200, data.locations))
+        self.route("GET", "/v1/runtimes", lambda request: Reply(200, data.runtimes))
+        for path, entries in (("/v1/status-pages", lambda: data.status_pages),
+                              ("/v1/status-pages/services", lambda: data.services),
+                              ("/v1/status-pages/incidents", lambda: data.incidents)):
+            self.route("GET", path,
+                       lambda request, entries=entries: self.cursor_paged(request, entries()))
         self.route("GET", "/v1/private-locations",
                    lambda request: Reply(200, data.private_locations))
         self.route("GET", "/v1/check-alerts", self.check_alerts)
+        self.route("GET", "/v1/alert-notifications", self.alert_notifications)
         self.route("GET", "/v2/check-results/{check_id}", self.check_results)
         self.route("GET", "/v1/reporting", self.reporting)
 
@@ -176,6 +195,20 @@ class ChecklyServer(FakeAPI):
         page = _integer(request, "page", 1, 1, None)
         return Reply(200, list(items[(page - 1) * limit: page * limit]))
 
+    def cursor_paged(self, request: Request, items: Sequence[Record]) -> Reply:
+        """``limit`` (1..100, default 20) and ``nextId`` (the id of the last entry of the
+        page before): ``{"length", "entries", "nextId"}``, ``nextId`` null on the last
+        page."""
+        limit = _integer(request, "limit", 20, 1, 100)
+        after = request.query.get("nextId")
+        ids = [str(item["id"]) for item in items]
+        if after and after not in ids:
+            raise BadQuery('"nextId" is not a valid cursor')
+        start = ids.index(after) + 1 if after else 0
+        page = list(items[start: start + limit])
+        following = str(page[-1]["id"]) if start + limit < len(items) else None
+        return Reply(200, {"length": len(page), "entries": page, "nextId": following})
+
     # -- routes -------------------------------------------------------------------------------
 
     def check_alerts(self, request: Request) -> Reply:
@@ -185,6 +218,15 @@ class ChecklyServer(FakeAPI):
             raise BadQuery('"from" and "to" must be at most 6 hours apart')
         inside = [a for a in self.account.alerts() if start <= at(a["created_at"]) < end]
         inside.sort(key=lambda a: (a["created_at"], a["id"]), reverse=True)  # newest first
+        return self.paged(request, inside)
+
+    def alert_notifications(self, request: Request) -> Reply:
+        start, end = _window(request, datetime.now(UTC), NOTIFICATION_WINDOW)
+        if end - start > NOTIFICATION_WINDOW:
+            raise BadQuery('"from" and "to" must be at most 24 hours apart')
+        inside = [n for n in self.account.notifications()
+                  if start <= at(n["timestamp"]) < end]
+        inside.sort(key=lambda n: (n["timestamp"], n["id"]), reverse=True)  # newest first
         return self.paged(request, inside)
 
     def check_results(self, request: Request, check_id: str) -> Reply:
@@ -199,8 +241,8 @@ class ChecklyServer(FakeAPI):
         end = _seconds(request, "to")
         entries = [r for r in check.results
                    if (kind == "ALL" or r["resultType"] == kind)
-                   and (start is None or at(r["created_at"]) >= start)
-                   and (end is None or at(r["created_at"]) < end)]
+                   and (start is None or at(r[self.results_window]) >= start)
+                   and (end is None or at(r[self.results_window]) < end)]
         entries.sort(key=_position, reverse=True)  # newest first
         cursor = request.query.get("nextId")
         if cursor:
@@ -300,13 +342,18 @@ def _decode(cursor: str) -> tuple[str, str]:
 def demo_source(api_checks: int = 3, browser_checks: int = 1, runs: int = 150
                 ) -> SampleSource:
     """The ``observes.sample_servers`` entry point: a started sample Checkly and how to
-    run tap-checkly against it."""
+    run tap-checkly against it. The alert notifications go at the pace of every other
+    route, without their own limit: 30 days of them at Checkly's 5 requests every 10
+    seconds take over a minute."""
     account = SampleAccount(api_checks=api_checks, browser_checks=browser_checks, runs=runs)
-    server = ChecklyServer(account).start()
+    limits = {part: limit for part, limit in RATE_LIMITS.items()
+              if part != NOTIFICATIONS_ROUTE}
+    server = ChecklyServer(account, rate_limits=limits).start()
     return SampleSource(
         name="Checkly", url=server.url, tap_command=[sys.executable, "-m", "tap_checkly.tap"],
         tap_config={"api_url": server.url, "api_key": account.api_key,
-                    "account_id": account.account_id},
+                    "account_id": account.account_id,
+                    "alert_notifications_rate_limit": DEMO_NOTIFICATIONS_PACE},
         calls=lambda: len(server.log), close=server.stop,
         schema="checkly",
         summary=f"{len(account.checks)} checks, {runs} runs each",

@@ -20,4 +20,5 @@ TestTapCheckly = standard_tap_tests(
     TapCheckly, {"api_url": SERVER.url, "api_key": SERVER.account.api_key,
                  "account_id": SERVER.account.account_id,
                  "start_date": (datetime.now(UTC) - timedelta(days=2)).isoformat(),
-                 "rate_limit": UNLIMITED, "check_results_rate_limit": UNLIMITED})
+                 "rate_limit": UNLIMITED, "check_results_rate_limit": UNLIMITED,
+                 "alert_notifications_rate_limit": UNLIMITED})

@@ -3,6 +3,7 @@ first run's reach, bounded runs, retries, and credentials and secrets never show
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import time
@@ -13,18 +14,24 @@ from typing import Any
 
 import pytest
 from tap_checkly.sample.account import SampleAccount
-from tap_checkly.sample.server import ChecklyServer
+from tap_checkly.sample.server import RATE_LIMITS, ChecklyServer
+from tap_checkly.session import NOTIFICATIONS_ROUTE
 
 from observes_singer.tapkit import testing
+from observes_singer.tapkit.fake_api.records import uuid
 from observes_singer.tapkit.testing import TapRun
 
 TAP = "tap_checkly.tap"
 FAST_RETRIES = {"OBSERVES_HTTP_BACKOFF": "0.1"}  # backoff from 0.1 s, not 1 s
 UNPACED = {"rate_limit": {"requests": 100_000, "seconds": 1},
            "check_results_rate_limit": {"requests": 100_000, "seconds": 1}}
+QUICK_LIMITS = {part: limit for part, limit in RATE_LIMITS.items()
+                if part != NOTIFICATIONS_ROUTE}
+"""Checkly's rate limits but that of the alert notifications (tested on its own)."""
 CONFIGURATION = ("checks", "check_groups", "check_statuses", "alert_channels", "dashboards",
                  "maintenance_windows", "snippets", "private_locations",
-                 "environment_variables")
+                 "environment_variables", "locations", "runtimes", "status_pages",
+                 "status_page_services", "status_page_incidents")
 
 
 @pytest.fixture
@@ -34,13 +41,16 @@ def account() -> SampleAccount:
 
 @pytest.fixture
 def checkly(account: SampleAccount) -> Iterator[ChecklyServer]:
-    with ChecklyServer(account) as server:
+    with ChecklyServer(account, rate_limits=QUICK_LIMITS) as server:
         yield server
 
 
 def settings(server: ChecklyServer, **more: Any) -> dict[str, Any]:
+    """The tap's settings for ``server``; alert notifications unpaced, unless ``more``
+    says otherwise (31 days of them at Checkly's pace take a minute)."""
     return {"api_url": server.url, "api_key": server.account.api_key,
-            "account_id": server.account.account_id, **more}
+            "account_id": server.account.account_id,
+            "alert_notifications_rate_limit": UNPACED["rate_limit"], **more}
 
 
 def run_tap(server: ChecklyServer, state: dict[str, Any] | None = None,
@@ -74,6 +84,7 @@ def test_every_stream_is_read(checkly: ChecklyServer, account: SampleAccount) ->
     assert {r["resultType"] for r in results} == {"FINAL"}  # not the retried runs' attempts
     assert sorted(a["id"] for a in run.records("check_alerts")) == \
         sorted(a["id"] for a in account.alerts())
+    assert run.records("alert_notifications") == account.notifications()  # oldest first
     days = {(r["checkId"], r["startedAt"][:10]) for r in finals(account)}
     assert {(r["checkId"], r["from"][:10]) for r in run.records("reporting")} == days
     # nested parts arrive whole, as documented
@@ -158,7 +169,7 @@ def test_a_run_stopped_at_an_empty_page_leaves_the_bookmark_where_it_was(
     assert partition(rest, check.id)["replication_key_value"] == newest
 
 
-@pytest.mark.parametrize("stream", ["check_results", "check_alerts"])
+@pytest.mark.parametrize("stream", ["check_results", "check_alerts", "alert_notifications"])
 def test_a_bookmark_in_the_future_stops_the_run_naming_it(
         checkly: ChecklyServer, account: SampleAccount, stream: str) -> None:
     state = run_tap(checkly, streams=[stream]).last_state()
@@ -166,18 +177,40 @@ def test_a_bookmark_in_the_future_stops_the_run_naming_it(
     ahead = bookmarks["partitions"][0] if stream == "check_results" else bookmarks
     ahead["replication_key_value"] = "2099-01-01T00:00:00.000Z"
     where = f"check_results (checkId={ahead['context']['checkId']})" \
-        if stream == "check_results" else "check_alerts"
+        if stream == "check_results" else stream
     with checkly.lock:
         checkly.log.clear()
     run = run_tap(checkly, state, streams=[stream])
     assert run.exit_code != 0
     assert "a bookmark later than the run's start (" in run.stderr
-    assert f"10 minutes of clock skew allowed): {where} " \
-           "created_at=2099-01-01T00:00:00.000Z. The state runs ahead of the source" \
-           in run.stderr
+    assert f"10 minutes of clock skew allowed): {where} {ahead['replication_key']}=" \
+           "2099-01-01T00:00:00.000Z. The state runs ahead of the source" in run.stderr
     assert "observes state get JOB > state.json" in run.stderr
     assert run.messages == []  # nothing emitted, not even a STATE
     assert checkly.log == []  # nothing read
+
+
+def test_status_pages_their_services_and_incidents_locations_and_runtimes_arrive_whole(
+        ) -> None:
+    """The status page listings page by ``nextId`` to the end (230 services: three pages
+    of at most 100); every record arrives as Checkly answers it, nested parts included."""
+    account = SampleAccount(api_checks=1, browser_checks=0, runs=1)
+    account.services = [{**account.services[n % 3], "id": uuid(n, "many-services"),
+                         "name": f"Service {n}"} for n in range(230)]
+    streams = ["status_pages", "status_page_services", "status_page_incidents", "locations",
+               "runtimes"]
+    with ChecklyServer(account) as server:
+        run = run_tap(server, streams=streams)
+        pages = requests_to(server, "/v1/status-pages/services")
+    assert run.exit_code == 0, run.stderr[-3000:]
+    assert run.records("status_page_services") == account.services
+    assert [q.get("nextId") for q in pages] == [None, account.services[99]["id"],
+                                                account.services[199]["id"]]
+    assert {q["limit"] for q in pages} == {"100"}
+    assert run.records("status_pages") == account.status_pages
+    assert run.records("status_page_incidents") == account.incidents
+    assert run.records("locations") == account.locations
+    assert run.records("runtimes") == account.runtimes
 
 
 def test_a_listing_that_ignores_the_page_number_stops_with_an_error() -> None:
@@ -220,10 +253,79 @@ def test_a_second_run_fetches_only_the_new_results(checkly: ChecklyServer,
     assert third.records("check_results") == []
     first_bookmark = next(p["replication_key_value"] for p in first.last_state()["bookmarks"]
                           ["check_results"]["partitions"] if p["context"]["checkId"] == api.id)
-    # asked from the bookmark less 10 minutes (which timestamp "from" compares is not
-    # documented), and nothing older than the bookmark emitted again
-    expected = int(datetime.fromisoformat(first_bookmark).timestamp()) - 600
+    # asked from the bookmark less 30 minutes (a result started before the bookmark may be
+    # stored after it), and nothing older than the bookmark emitted again
+    expected = int(datetime.fromisoformat(first_bookmark).timestamp()) - 1800
     assert len(since) == 1 and int(since.pop()) == expected
+
+
+def test_alert_notifications_are_read_a_day_at_a_time_from_the_bookmark(
+        checkly: ChecklyServer, account: SampleAccount) -> None:
+    first = run_tap(checkly, streams=["alert_notifications"])
+    assert first.exit_code == 0, first.stderr[-3000:]
+    assert first.records("alert_notifications") == account.notifications()
+    windows = [(int(q["from"]), int(q["to"])) for q in
+               requests_to(checkly, "/v1/alert-notifications") if q["page"] == "1"]
+    assert all(0 < high - low <= 24 * 3600 for low, high in windows)  # Checkly's longest
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(windows))
+    assert len(windows) in (30, 31)  # 30 days back, in 24-hour windows
+    state = first.last_state()["bookmarks"]["alert_notifications"]
+    assert state["replication_key"] == "timestamp"
+    assert int(datetime.fromisoformat(state["replication_key_value"]).timestamp()) == \
+        windows[-1][1]
+    with checkly.lock:
+        checkly.log.clear()
+    second = run_tap(checkly, first.last_state(), streams=["alert_notifications"])
+    assert second.exit_code == 0, second.stderr[-3000:]
+    assert second.records("alert_notifications") == []  # nothing sent since
+    again = requests_to(checkly, "/v1/alert-notifications")
+    assert len(again) == 1 and int(again[0]["from"]) == windows[-1][1] - 600
+
+
+def test_alert_notifications_are_paced_below_their_own_limit(account: SampleAccount) -> None:
+    """Checkly allows 5 requests every 10 s to /v1/alert-notifications, and says nothing
+    when a client comes close: by default the tap sends at most 4 in any 10 s."""
+    start = (datetime.now(UTC) - timedelta(days=7)).isoformat()
+    with ChecklyServer(account, rate_limits=RATE_LIMITS) as server:
+        began = time.monotonic()
+        run = testing.run_tap(TAP, {"api_url": server.url, "api_key": account.api_key,
+                                    "account_id": account.account_id, "start_date": start},
+                              streams=["alert_notifications"], env=FAST_RETRIES)
+        elapsed = time.monotonic() - began
+        asked = requests_to(server, "/v1/alert-notifications")
+    assert run.exit_code == 0, run.stderr[-3000:]
+    assert server.refused == 0 and "429 from Checkly" not in run.stderr
+    assert len(asked) >= 8 and elapsed >= 10  # 8 days: 4 windows, a wait, 4 more
+    assert "at most 4 requests every 10 s" in run.stderr
+
+
+@pytest.mark.parametrize("window", ["startedAt", "created_at"])
+def test_no_result_is_missed_nor_read_twice_whichever_timestamp_from_and_to_compare(
+        window: str) -> None:
+    """The API reference does not say which timestamp ``from`` and ``to`` compare (the
+    CLI reads ``startedAt``). A long run started before the tap's run and stored after it,
+    and a short one started after the tap's run began and stored before the long one:
+    each is emitted once, by one run or the next."""
+    account = SampleAccount(api_checks=1, browser_checks=0, runs=20)
+    check = account.checks[0]
+    with ChecklyServer(account, results_window=window) as server:
+        begun = datetime.now(UTC)
+        long = account.add_run(check.id, begun - timedelta(minutes=2), timedelta(minutes=5))
+        first = run_tap(server, streams=["check_results"], **UNPACED)
+        assert first.exit_code == 0, first.stderr[-3000:]
+        short = account.add_run(check.id, datetime.now(UTC), timedelta(seconds=1))
+        time.sleep(2.5)  # the short run, started and stored, before the second run's start
+        second = run_tap(server, first.last_state(), streams=["check_results"], **UNPACED)
+        assert second.exit_code == 0, second.stderr[-3000:]
+    emitted = [r["id"] for run in (first, second) for r in run.records("check_results")]
+    assert len(emitted) == len(set(emitted))  # none twice
+    long_final, short_final = (next(r["id"] for r in made if r["resultType"] == "FINAL")
+                               for made in (long, short))
+    assert short_final in {r["id"] for r in second.records("check_results")}
+    stored_later = {long_final} if window == "created_at" else set()  # stored after both
+    assert set(emitted) == {r["id"] for r in finals(account)} - stored_later
+    partition = second.last_state()["bookmarks"]["check_results"]["partitions"][0]
+    assert partition["replication_key_value"] <= datetime.now(UTC).isoformat()
 
 
 def test_a_first_run_reads_back_to_start_date_or_30_days_whichever_is_later(
