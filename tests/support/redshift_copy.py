@@ -352,6 +352,11 @@ def _postgres_copy(target: str, options: _Options) -> str:
         settings.append(f"DELIMITER {sql_literal(delimiter)}")
     if options.null is not None:
         settings.append(f"NULL {sql_literal(options.null)}")
+        if options.csv:
+            # "Data conversion parameters", NULL AS: Redshift "loads fields that match
+            # null_string as NULL", with no exception for quoted fields; PostgreSQL's CSV
+            # format never matches a quoted field unless told to (FORCE_NULL).
+            settings.append("FORCE_NULL *")
     if options.quote is not None:
         settings.append(f"QUOTE {sql_literal(options.quote)}")
     return f"COPY {target} FROM STDIN WITH ({', '.join(settings)})"

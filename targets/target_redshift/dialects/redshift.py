@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import gzip
-import re
-from collections.abc import Iterator
 from dataclasses import replace
 from typing import IO, Any
 
@@ -29,6 +27,7 @@ from target_redshift.dialects.base import (
     WarehouseError,
     describe_lock_wait,
 )
+from target_redshift.dialects.csv_rows import parse_csv_rows, split_quoted_markers
 from target_redshift.dialects.grants import REDSHIFT_PRIVILEGES
 from target_redshift.dialects.heap_rows import HeapRowLimit
 from target_redshift.dialects.layout import Layout
@@ -36,7 +35,6 @@ from target_redshift.sqltypes import SqlType
 
 MAX_PARAMETERS = 32_000  # the protocol's bound is 32767
 MAX_INSERT_ROWS = 5_000
-_FIELD = re.compile(r'"((?:[^"]|"")*)"|([^,\n]*)')
 #: Who blocks a session, from Redshift's own view of transactions and their locks.
 REDSHIFT_LOCK_WAIT = """
 SELECT COALESCE(n.nspname || '.' || c.relname, w.relation::varchar), w.lock_mode, h.pid,
@@ -47,27 +45,6 @@ LEFT JOIN pg_class c ON c.oid = w.relation
 LEFT JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE w.pid = %s AND NOT w.granted
 """
-
-
-def parse_csv_rows(data: str) -> Iterator[list[str | None]]:
-    """The rows of CSV text as the flattener writes it: quoted fields are strings, ``\\N``
-    is NULL, and a newline outside quotes ends a row."""
-    values: list[str | None] = []
-    position, end = 0, len(data)
-    while position < end:
-        match = _FIELD.match(data, position)
-        assert match is not None
-        quoted, plain = match.group(1), match.group(2)
-        if quoted is not None:
-            values.append(quoted.replace('""', '"'))
-        else:
-            values.append(None if plain == "\\N" else plain)
-        position = match.end()
-        separator = data[position:position + 1]
-        position += 1
-        if separator != ",":
-            yield values
-            values = []
 
 
 def literal(text: str) -> str:
@@ -196,10 +173,15 @@ class RedshiftDialect(Dialect):
     def _load(self, schema: str, table: str, columns: list[str], types: list[SqlType],
               data: bytes, rows: int) -> None:
         target = self.qualified(schema, table) if schema else quote(table)
-        if self.staging is not None:
-            self._copy_from_s3(target, columns, data)
-        else:
+        if self.staging is None:
             self._insert(target, columns, types, data)
+            return
+        data, marked = split_quoted_markers(data)
+        if marked:
+            # COPY would load the string \N as NULL ("NULL AS"): those rows are bound.
+            self._insert(target, columns, types, marked)
+        if data:
+            self._copy_from_s3(target, columns, data)
 
     def _copy_from_s3(self, target: str, columns: list[str], data: bytes) -> None:
         assert self.staging is not None
