@@ -39,6 +39,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, BinaryIO, Self
 
+import psycopg
+
 from tests.support.pgwire import (
     ConnectionClosed,
     Message,
@@ -65,8 +67,10 @@ from tests.support.redshift_copy import (
     failing_statement,
     translate_copy,
 )
+from tests.support.redshift_encodings import encoded_statement, install_catalog
 from tests.support.redshift_refusals import (
     checked_alter_type,
+    code_of,
     fold_identifiers,
     postgres_grant,
     refusal,
@@ -148,6 +152,9 @@ def _rewrite_sql(sql: bytes, in_transaction: bool = False) -> tuple[bytes, S3Loa
     if checked is not None:
         return checked.encode(), None
     text = postgres_grant(text)
+    encoded = encoded_statement(text, code_of(text), _strip_layout)
+    if encoded is not None:
+        return encoded.encode(), None
     stripped = _strip_layout(text)
     if stripped is not text:
         return stripped.encode(), None
@@ -245,9 +252,19 @@ class _Session:
             self._send_upstream(packet.encode())
             return False
         parameters = postgres_startup_parameters(decode_startup_parameters(packet.payload))
+        self._install_catalog(dict(parameters))
         self._send_upstream(StartupPacket(packet.code, encode_startup_parameters(parameters))
                             .encode())
         return True
+
+    def _install_catalog(self, parameters: dict[str, str]) -> None:
+        """Redshift's catalogue of encodings in the client's database (once per database);
+        a database that cannot be reached is left to PostgreSQL to refuse."""
+        user = parameters.get("user", "")
+        try:
+            install_catalog(self._settings.upstream, parameters.get("database", user), user)
+        except psycopg.Error as exc:
+            _logger.debug("no encoding catalogue: %r", exc)
 
     def _refuse(self, message: str, sqlstate: str) -> None:
         self._client.sendall(error_response(message, sqlstate, severity="FATAL").encode())

@@ -109,6 +109,7 @@ class ColumnDefinition:
     type: SqlType
     default: str | None = None  # the default's SQL expression
     nullable: bool = True
+    encoding: str | None = None  # Redshift's compression encoding (``ENCODE``)
 
 
 #: Who blocks a backend, in PostgreSQL (9.6 and later; also what the tests' Redshift

@@ -296,8 +296,10 @@ class RedshiftDialect(Dialect):
         """A deep copy: a new table with the wider column, filled from the old one, then
         renamed over it; all of it transactional on Redshift, column order kept.
 
-        The copy keeps every other column's whole type, default and nullability, the
-        table's keys, comments, grants and owner. A view bound to the table would make
+        The copy keeps every other column's whole type, default, nullability and
+        encoding, the table's keys, comments, grants and owner. It is ``ENCODE AUTO``
+        (Redshift's default, how the target creates tables), the encodings read being its
+        starting point ("CREATE TABLE", ENCODE AUTO). A view bound to the table would make
         its ``DROP`` fail (or, with CASCADE, go): the rebuild is refused before anything
         changes, naming the views."""
         columns = self.column_definitions(schema, table)
@@ -313,14 +315,20 @@ class RedshiftDialect(Dialect):
                 f"({', '.join(views)}); recreate them as late-binding views (WITH NO "
                 "SCHEMA BINDING) or drop them, then run again")
         old_types = {c.name: c.type for c in columns}
-        columns = [replace(c, type=sql_type) if c.name == column else c for c in columns]
+        encodings = self.encodings(schema, table)
+        columns = [replace(c, encoding=encodings.get(c.name)) for c in columns]
+        # A column keeps its encoding while its kind stays (a VARCHAR that grows): AZ64,
+        # say, takes no VARCHAR or DOUBLE PRECISION ("AZ64 encoding").
+        columns = [replace(c, type=sql_type,
+                           encoding=c.encoding if c.type.kind is sql_type.kind else None)
+                   if c.name == column else c for c in columns]
         comments = self.comments(schema, table)
         copy = fit_length(f"{table}__observes_copy", table, self.max_identifier_bytes)
         self.drop_table(schema, copy)
         body = ", ".join(self.column_sql(c) for c in columns)
         types = {c.name: c.type for c in columns}
         self.execute(f"CREATE TABLE {self.qualified(schema, copy)} ({body})"
-                     f"{self.layout_sql(self.layouts.get(table), types)}")
+                     f"{self.layout_sql(self.layouts.get(table), types)} ENCODE AUTO")
         names = ", ".join(quote(c.name) for c in columns)
         values = ", ".join(
             self.converted(quote(c.name), old_types[c.name], c.type) if c.name == column
@@ -342,11 +350,29 @@ class RedshiftDialect(Dialect):
         return f"CAST({value} AS {self.type_sql(new)})"
 
     def column_sql(self, column: ColumnDefinition) -> str:
-        """A column's definition in ``CREATE TABLE``, default and NOT NULL included."""
+        """A column's definition in ``CREATE TABLE``: default, encoding and NOT NULL
+        included, in the order of "CREATE TABLE"'s column attributes and constraints."""
         sql = f"{quote(column.name)} {self.type_sql(column.type)}"
         if column.default is not None:
             sql += f" DEFAULT {column.default}"
+        if column.encoding is not None:
+            sql += f" ENCODE {column.encoding}"
         return sql if column.nullable else sql + " NOT NULL"
+
+    def encodings(self, schema: str, table: str) -> dict[str, str]:
+        """Each column's compression encoding as ``ENCODE`` takes it (``RAW`` for none),
+        read as AWS's ``v_generate_tbl_ddl`` reads it (amazon-redshift-utils), from
+        ``pg_attribute.attencodingtype``, whatever the search path (``pg_table_def``
+        lists only the tables on it)."""
+        rows = self.execute(
+            "SELECT a.attname, format_encoding(a.attencodingtype::integer) "
+            "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.relname = %s AND a.attnum > 0 "
+            "AND NOT a.attisdropped", (schema, table))
+        return {str(name): "RAW" if str(encoding).strip().lower() == "none"
+                else str(encoding).strip().upper()
+                for name, encoding in rows if encoding is not None}
 
     def comments(self, schema: str, table: str) -> dict[str | None, str]:
         """The table's comment (under None) and its columns' comments, by column name
