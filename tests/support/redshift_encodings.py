@@ -24,11 +24,7 @@ What comes from the Amazon Redshift Database Developer Guide:
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Callable
-from pathlib import Path
-
-import psycopg
 
 from tests.support.redshift_refusals import dollar_quoted
 
@@ -38,7 +34,6 @@ ENCODINGS = ("none", "bytedict", "delta", "delta32k", "lzo", "mostly8", "mostly1
 AZ64_TYPES = ("int2", "int4", "int8", "numeric", "date", "timestamp", "timestamptz")
 
 CATALOG = f"""
-CREATE SCHEMA IF NOT EXISTS redshift_shim;
 CREATE TABLE IF NOT EXISTS redshift_shim.encodings (
     attrelid oid NOT NULL, attnum int2 NOT NULL, code integer NOT NULL,
     PRIMARY KEY (attrelid, attnum));
@@ -87,28 +82,6 @@ BEGIN
         ON CONFLICT (attrelid, attnum) DO UPDATE SET code = EXCLUDED.code;
 END $$;
 """
-
-_installed: set[tuple[str, str]] = set()
-_install_lock = threading.Lock()
-
-
-def install_catalog(upstream: Path | tuple[str, int], database: str, user: str) -> None:
-    """Create the shim's encoding catalogue in ``database``, once per database."""
-    key = (str(upstream), database)
-    with _install_lock:
-        if key in _installed:
-            return
-        if isinstance(upstream, tuple):
-            host, port = upstream[0], upstream[1]
-        else:
-            host, port = str(upstream.parent), int(upstream.name.rsplit(".", 1)[1])
-        with psycopg.connect(host=host, port=port, dbname=database, user=user,
-                             autocommit=True) as connection:
-            connection.execute("SELECT pg_advisory_lock(27)")
-            connection.execute(CATALOG.encode())
-            connection.execute("SELECT pg_advisory_unlock(27)")
-        _installed.add(key)
-
 
 _NAME = r'(?:"(?:[^"]|"")*"|[\w$]+)'
 _CREATE = re.compile(rf"^\s*create\s+(?:(?:temporary|temp)\s+)?table\s+(?:if\s+not\s+exists\s+)?"

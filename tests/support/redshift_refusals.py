@@ -4,6 +4,12 @@ The Redshift shim (:mod:`tests.support.redshift_shim`) passes each statement thr
 :func:`redshift_statement` before PostgreSQL sees it, so that the tests on the redshift
 dialect fail where a real cluster would. Each rule names the page of the Amazon Redshift
 Database Developer Guide (or AWS's amazon-redshift-utils) it comes from.
+
+Beside these rules, each with its sources: ``COPY``'s ``NULL AS`` matching quoted fields
+too (:mod:`tests.support.redshift_copy`); column compression encodings and their catalogue
+(:mod:`tests.support.redshift_encodings`) and the serializable isolation violation, error
+1023, on demand (:mod:`tests.support.redshift_conflicts`), both on the shim's objects in
+each database (:mod:`tests.support.redshift_catalog`).
 """
 
 from __future__ import annotations
@@ -65,13 +71,20 @@ _VARCHAR_TYPE = re.compile(r"(?:varchar|character\s+varying)\s*\(\s*\d+\s*\)", r
 def refused_statement(refused: Refusal, sql: str) -> str:
     """A statement that fails with the refusal's message and takes the same parameters
     as ``sql`` (a Bind that carries them must still fit it)."""
-    count = max((int(n) for n in _PLACEHOLDER.findall(code_of(sql))), default=0)
     message = f"Redshift: {refused.message}".replace("'", "''")
-    if not count:
+    if not _PLACEHOLDER.search(code_of(sql)):
         return (f"DO $refused$ BEGIN RAISE EXCEPTION USING ERRCODE = '{refused.sqlstate}', "
                 f"MESSAGE = '{message}'; END $refused$")
+    return with_parameters_of(sql, f"CAST('{message}' AS integer)")
+
+
+def with_parameters_of(sql: str, expression: str) -> str:
+    """``SELECT expression``, taking the same parameters as ``sql``."""
+    count = max((int(n) for n in _PLACEHOLDER.findall(code_of(sql))), default=0)
+    if not count:
+        return f"SELECT {expression}"
     params = ", ".join(f"${n}::text" for n in range(1, count + 1))
-    return f"SELECT CAST('{message}' AS integer) FROM (SELECT {params}) AS p"
+    return f"SELECT {expression} FROM (SELECT {params}) AS p"
 
 
 _GRANT_DROP = re.compile(r"^(\s*grant\s+(?:[\w\s]+,\s*)*)drop\b", re.I)

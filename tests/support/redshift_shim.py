@@ -61,13 +61,15 @@ from tests.support.pgwire import (
     read_message,
     read_startup_packet,
 )
+from tests.support.redshift_catalog import install_catalog
+from tests.support.redshift_conflicts import Conflicts
 from tests.support.redshift_copy import (
     CopyTranslationError,
     S3Load,
     failing_statement,
     translate_copy,
 )
-from tests.support.redshift_encodings import encoded_statement, install_catalog
+from tests.support.redshift_encodings import encoded_statement
 from tests.support.redshift_refusals import (
     checked_alter_type,
     code_of,
@@ -137,14 +139,19 @@ def _strip_layout(text: str) -> str:
     return text[:match.start()]
 
 
-def _rewrite_sql(sql: bytes, in_transaction: bool = False) -> tuple[bytes, S3Load | None]:
+def _rewrite_sql(sql: bytes, in_transaction: bool = False,
+                 conflicts: Conflicts | None = None) -> tuple[bytes, S3Load | None]:
     """The SQL to send to PostgreSQL instead, and the S3 load it will ask for, if any
-    (``in_transaction``: the session is inside a transaction block)."""
+    (``in_transaction``: the session is inside a transaction block; ``conflicts``: the
+    writes a test has armed to fail with Redshift's error 1023)."""
     try:
         text = sql.decode("utf-8")
     except UnicodeDecodeError:
         return sql, None
     text = fold_identifiers(text)
+    conflict = conflicts.statement(text, code_of(text)) if conflicts is not None else None
+    if conflict is not None:
+        return conflict.encode(), None
     refused = refusal(text, in_transaction)
     if refused is not None:
         return refused_statement(refused, text).encode(), None
@@ -174,6 +181,7 @@ class _Settings:
     s3: S3Client
     server_version: str
     chunk_size: int
+    conflicts: Conflicts
 
 
 class _Session:
@@ -286,13 +294,15 @@ class _Session:
     def _from_client(self, message: Message) -> bytes:
         kind, body = message.type, message.body
         if kind == b"Q":
-            sql, load = _rewrite_sql(body[:-1], self._in_transaction)
+            sql, load = _rewrite_sql(body[:-1], self._in_transaction,
+                                     self._settings.conflicts)
             if load is not None:
                 self._expect_load(load)
             return Message(b"Q", sql + b"\0").encode()
         if kind == b"P":
             parse = ParseMessage.decode(body)
-            sql, load = _rewrite_sql(parse.sql, self._in_transaction)
+            sql, load = _rewrite_sql(parse.sql, self._in_transaction,
+                                     self._settings.conflicts)
             self._remember(self._statements, parse.statement, load)
             return replace(parse, sql=sql).encode()
         if kind == b"B":
@@ -397,8 +407,10 @@ class RedshiftShim:
     def __init__(self, upstream: Upstream, s3_endpoint_url: str, *, host: str = "127.0.0.1",
                  port: int = 0, server_version: str = REDSHIFT_SERVER_VERSION,
                  chunk_size: int = DEFAULT_CHUNK_SIZE) -> None:
+        #: writes a test arms to fail with Redshift's error 1023
+        self.conflicts = Conflicts()
         self._settings = _Settings(upstream, s3_client(s3_endpoint_url), server_version,
-                                   chunk_size)
+                                   chunk_size, self.conflicts)
         self._listener = socket.create_server((host, port))
         self.host: str = self._listener.getsockname()[0]
         self.port: int = self._listener.getsockname()[1]

@@ -36,6 +36,11 @@ class WarehouseError(Exception):
     """A database operation failed; the message names the table and never a secret."""
 
 
+class ConflictError(WarehouseError):
+    """The database cancelled the transaction because a concurrent one made it not
+    serializable (Redshift's error 1023); running the transaction again may succeed."""
+
+
 @dataclass(frozen=True)
 class CsvObjects:
     """Objects of flattened rows as target-s3 writes them (``format: csv``): a header
@@ -191,7 +196,14 @@ class Dialect(ABC):
         statement = " ".join(sql.split())
         if len(statement) > 200:
             statement = statement[:197] + "..."
+        conflict = self.conflict(exc)
+        if conflict is not None:
+            return ConflictError(self.scrub(f"{self.name}: {conflict} (in: {statement})"))
         return WarehouseError(self.scrub(f"{self.name}: {text} (in: {statement})"))
+
+    def conflict(self, exc: BaseException) -> str | None:
+        """What the driver's error says, when it is a serialization conflict; else None."""
+        return None
 
     # -- connection ------------------------------------------------------------------------
     #

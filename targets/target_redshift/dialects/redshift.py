@@ -35,6 +35,8 @@ from target_redshift.sqltypes import SqlType
 
 MAX_PARAMETERS = 32_000  # the protocol's bound is 32767
 MAX_INSERT_ROWS = 5_000
+#: Redshift's error for a transaction it cancelled as not serializable with another
+SERIALIZABLE_VIOLATION = "1023"
 #: Who blocks a session, from Redshift's own view of transactions and their locks.
 REDSHIFT_LOCK_WAIT = """
 SELECT COALESCE(n.nspname || '.' || c.relname, w.relation::varchar), w.lock_mode, h.pid,
@@ -151,6 +153,18 @@ class RedshiftDialect(Dialect):
     def cancel(self) -> None:
         with contextlib.suppress(Exception):
             self._side_query("SELECT pg_cancel_backend(%s)", (self._pid,))
+
+    def conflict(self, exc: BaseException) -> str | None:
+        """Redshift's serializable isolation violation, which redshift_connector raises as
+        ``{'S': 'ERROR', 'C': 'XX000', 'M': '1023', 'D': 'Serializable isolation violation
+        on table - 119371, transactions forming the cycle are: ...'}`` ("Troubleshooting
+        serializable isolation errors")."""
+        fields = exc.args[0] if exc.args and isinstance(exc.args[0], dict) else {}
+        detail = str(fields.get("D", ""))
+        if str(fields.get("M", "")).strip() == SERIALIZABLE_VIOLATION or \
+                "serializable isolation violation" in detail.lower():
+            return f"error {SERIALIZABLE_VIOLATION}: {detail or fields.get('M')}"
+        return None
 
     def scrub(self, message: str) -> str:
         for secret in self._secrets:
