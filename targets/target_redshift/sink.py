@@ -47,6 +47,7 @@ from target_redshift.config import TargetConfig
 from target_redshift.dialects.base import Dialect, WarehouseError
 from target_redshift.dialects.layout import AUTO
 from target_redshift.dialects.strategies import LoadStrategy
+from target_redshift.input_rows import check_input_rows
 from target_redshift.ledger import RunLedger
 from target_redshift.retry import BatchRetry
 from target_redshift.sqltypes import SqlType, covers, widen
@@ -306,6 +307,9 @@ class WarehouseSink(Sink):
         assert isinstance(stream, StreamLoad) and stream.flattener is not None
         assert stream.strategy is not None
         block = Block.take(stream.flattener)
+        limit = self.dialect.max_input_row_bytes
+        if limit is not None:
+            check_input_rows(stream.name, stream.plan, stream.flattener.max_bytes, block, limit)
         self.uncommitted = True
         self.retry.step(partial(stream.strategy.load, self, stream, block), self.holding)
 

@@ -50,6 +50,7 @@ class S3Load:
     manifest: bool = False
     gzip: bool = False
     ignore_header: int = 0
+    csv: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -384,5 +385,6 @@ def translate_copy(sql: str) -> TranslatedCopy | None:
         options = _parse_options(tokens)
     except _LexError as exc:
         raise CopyTranslationError(f"cannot parse Redshift COPY: {exc}", SYNTAX_ERROR) from exc
-    load = S3Load(head.source, options.manifest, options.gzip, options.ignore_header)
+    load = S3Load(head.source, options.manifest, options.gzip, options.ignore_header,
+                  options.csv)
     return TranslatedCopy(_postgres_copy(head.target, options), load)

@@ -9,7 +9,8 @@ Beside these rules, each with its sources: ``COPY``'s ``NULL AS`` matching quote
 too (:mod:`tests.support.redshift_copy`); column compression encodings and their catalogue
 (:mod:`tests.support.redshift_encodings`) and the serializable isolation violation, error
 1023, on demand (:mod:`tests.support.redshift_conflicts`), both on the shim's objects in
-each database (:mod:`tests.support.redshift_catalog`).
+each database (:mod:`tests.support.redshift_catalog`); ``COPY``'s 4 MB input row
+(:mod:`tests.support.s3_load`).
 """
 
 from __future__ import annotations

@@ -156,6 +156,8 @@ class Dialect(ABC):
     #: the database's bound on the bytes of a row, which the plan keeps tables within
     #: (PostgreSQL's page, heap_rows.HeapRowLimit); None when only the column count binds
     row_limit: TableLimit | None = None
+    #: the longest input row the load takes (Redshift's COPY); None: no bound of its own
+    max_input_row_bytes: int | None = None
     #: the rows' format: "csv", or "text" (PostgreSQL's tab-separated COPY format)
     row_format = "csv"
     #: whether the database applies ``lock_timeout`` itself (else the watch cancels)

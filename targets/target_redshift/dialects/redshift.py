@@ -31,6 +31,7 @@ from target_redshift.dialects.csv_rows import parse_csv_rows, split_quoted_marke
 from target_redshift.dialects.grants import REDSHIFT_PRIVILEGES
 from target_redshift.dialects.heap_rows import HeapRowLimit
 from target_redshift.dialects.layout import Layout
+from target_redshift.input_rows import MAX_INPUT_ROW_BYTES
 from target_redshift.sqltypes import SqlType
 
 MAX_PARAMETERS = 32_000  # the protocol's bound is 32767
@@ -96,6 +97,8 @@ class RedshiftDialect(Dialect):
         self._pid = int(self.execute("SELECT pg_backend_pid()")[0][0])
         self.commit()
         self.staging = staging
+        if staging is not None:
+            self.max_input_row_bytes = MAX_INPUT_ROW_BYTES
         self.run_id = run_id
         self._objects = 0
         self._blobs = BlobStore(endpoint_url=(staging.endpoint_url if staging else None)
