@@ -113,10 +113,12 @@ class WarehouseSink(Sink):
                                 log if log is not None else sys.stderr)
 
     def begin(self) -> None:
-        self.dialect.create_schema(self.schema)
+        """The schema and the run ledger's table, each committed as a batch of its own
+        (run again, like any batch, if Redshift cancels it)."""
+        self.retry.step(partial(self.dialect.create_schema, self.schema), self.holding)
         self.commit()
         if self.ledger is not None:
-            self.ledger.prepare(self.dialect)
+            self.retry.step(partial(self.ledger.prepare, self.dialect), self.holding)
             self.commit()
 
     # -- SCHEMA ----------------------------------------------------------------------------
