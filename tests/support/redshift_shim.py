@@ -60,6 +60,7 @@ from tests.support.pgwire import (
     parameter_status,
     read_message,
     read_startup_packet,
+    rebind,
 )
 from tests.support.redshift_catalog import install_catalog
 from tests.support.redshift_conflicts import Conflicts
@@ -139,17 +140,18 @@ def _strip_layout(text: str) -> str:
     return text[:match.start()]
 
 
-def _rewrite_sql(sql: bytes, in_transaction: bool = False,
-                 conflicts: Conflicts | None = None) -> tuple[bytes, S3Load | None]:
+def _rewrite_sql(sql: bytes, in_transaction: bool = False, conflicts: Conflicts | None = None,
+                 session: object = None) -> tuple[bytes, S3Load | None]:
     """The SQL to send to PostgreSQL instead, and the S3 load it will ask for, if any
     (``in_transaction``: the session is inside a transaction block; ``conflicts``: the
-    writes a test has armed to fail with Redshift's error 1023)."""
+    writes a test has armed to fail with Redshift's error 1023, in ``session``)."""
     try:
         text = sql.decode("utf-8")
     except UnicodeDecodeError:
         return sql, None
     text = fold_identifiers(text)
-    conflict = conflicts.statement(text, code_of(text)) if conflicts is not None else None
+    conflict = conflicts.statement(text, code_of(text), session) \
+        if conflicts is not None else None
     if conflict is not None:
         return conflict.encode(), None
     refused = refusal(text, in_transaction)
@@ -200,6 +202,10 @@ class _Session:
         self._aborted = False
         #: whether the backend's last ReadyForQuery said a transaction block is open
         self._in_transaction = False
+        #: each prepared statement's Parse, by name (conflicts are checked at Bind)
+        self._parsed: dict[bytes, ParseMessage] = {}
+        #: ParseCompletes of statements the shim parsed, not to be relayed
+        self._unseen_parses = 0
 
     def run(self) -> None:
         backend_relay: threading.Thread | None = None
@@ -295,18 +301,22 @@ class _Session:
         kind, body = message.type, message.body
         if kind == b"Q":
             sql, load = _rewrite_sql(body[:-1], self._in_transaction,
-                                     self._settings.conflicts)
+                                     self._settings.conflicts, self)
             if load is not None:
                 self._expect_load(load)
             return Message(b"Q", sql + b"\0").encode()
         if kind == b"P":
             parse = ParseMessage.decode(body)
-            sql, load = _rewrite_sql(parse.sql, self._in_transaction,
-                                     self._settings.conflicts)
+            sql, load = _rewrite_sql(parse.sql, self._in_transaction)
             self._remember(self._statements, parse.statement, load)
+            self._parsed[parse.statement] = parse
             return replace(parse, sql=sql).encode()
         if kind == b"B":
             portal, statement = bind_target(body)
+            conflict = self._conflict(statement)
+            if conflict is not None:
+                self._remember(self._portals, portal, None)
+                return conflict.encode() + Message(b"B", rebind(body, b"")).encode()
             self._remember(self._portals, portal, self._statements.get(statement))
         elif kind == b"E":
             load = self._portals.get(execute_portal(body))
@@ -316,6 +326,23 @@ class _Session:
             target, name = close_target(body)
             (self._statements if target == b"S" else self._portals).pop(name, None)
         return message.encode()
+
+    def _conflict(self, statement: bytes) -> ParseMessage | None:
+        """A write (or commit) the test's conflicts claim, as the unnamed statement to bind
+        instead: checked at each Bind, as the driver binds a prepared statement again
+        without parsing it again. Its ParseComplete is not the client's to see."""
+        parse = self._parsed.get(statement)
+        if parse is None:
+            return None
+        try:
+            text = fold_identifiers(parse.sql.decode("utf-8"))
+        except UnicodeDecodeError:
+            return None
+        failing = self._settings.conflicts.statement(text, code_of(text), self)
+        if failing is None:
+            return None
+        self._unseen_parses += 1
+        return replace(parse, statement=b"", sql=failing.encode())
 
     @staticmethod
     def _remember(table: dict[bytes, S3Load], name: bytes, load: S3Load | None) -> None:
@@ -346,6 +373,9 @@ class _Session:
 
     def _relay_to_client(self, message: Message) -> None:
         kind = message.type
+        if kind == b"1" and self._unseen_parses:
+            self._unseen_parses -= 1
+            return
         if kind == b"S":
             name, _ = decode_parameter_status(message.body)
             if name == b"server_version":

@@ -428,7 +428,11 @@ class RedshiftDialect(Dialect):
         return bool(rows and rows[0][0])
 
     def _commit(self) -> None:
-        self.conn.commit()
+        """Redshift may cancel a transaction at its COMMIT (error 1023 among others)."""
+        try:
+            self.conn.commit()
+        except DriverError as exc:
+            raise self.error(exc, "COMMIT") from None
 
     def _rollback(self) -> None:
         # A dropped connection has nothing left to roll back.

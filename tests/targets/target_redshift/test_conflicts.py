@@ -42,13 +42,15 @@ def _ids(warehouse: Warehouse, table: str, column: str) -> Counter[int]:
     return Counter(int(row[column]) for row in warehouse.rows(table))
 
 
+@pytest.mark.parametrize("at", ["write", "commit"])
 @pytest.mark.parametrize(("method", "keys"), [("upsert", ["id"]), ("append", [])])
 def test_a_cancelled_batch_is_run_again_and_loads_every_row_once(
         redshift: Warehouse, redshift_shim: RedshiftShim, method: str,
-        keys: list[str]) -> None:
-    # Batches of two records; the second batch's first write to the root table fails.
+        keys: list[str], at: str) -> None:
+    # Batches of two records; the second batch's first write to the root table fails,
+    # or its commit, and the first attempt at running it again as well.
     writes_per_batch = 2 if keys else 1  # an upsert deletes the keys, then inserts
-    with redshift_shim.conflicts.armed(TABLE, times=2, after=writes_per_batch):
+    with redshift_shim.conflicts.armed(TABLE, times=2, after=writes_per_batch, at=at):
         result = run_target(redshift, _messages(keys), load_method=method,
                             batch_size_records=2)
 
