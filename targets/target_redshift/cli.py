@@ -45,7 +45,7 @@ def open_sink(config: TargetConfig, run: RunContext) -> WarehouseSink:
         print(f"{PROG}: {native.MISSING_NOTE}", file=run.log)
     ledger = RunLedger.for_run(config, job_env(), run.run_id, run.started)
     return WarehouseSink(config, open_dialect(config, run.run_id, run.log), run.run_id,
-                         ledger=ledger)
+                         log=run.log, ledger=ledger)
 
 
 PROGRAM = TargetProgram(

@@ -30,8 +30,11 @@ refresh's swap, or with the last batch of an upsert or append.
 
 from __future__ import annotations
 
+import copy
+import sys
 from dataclasses import dataclass, field
-from typing import IO
+from functools import partial
+from typing import IO, Any
 
 from observes_singer.flatten.flattener import build_flattener
 from observes_singer.flatten.identifiers import fit_length, normalise
@@ -40,11 +43,14 @@ from observes_singer.singer.messages import ActivateVersionMessage, SchemaMessag
 from observes_singer.target import record_metadata
 from observes_singer.target.errors import LoadError
 from observes_singer.target.sink import Sink, Stream
+from target_redshift.blocks import Block
 from target_redshift.config import TargetConfig
 from target_redshift.dialects.base import Dialect, WarehouseError
 from target_redshift.dialects.layout import AUTO
 from target_redshift.dialects.strategies import LoadStrategy
+from target_redshift.input_rows import check_input_rows
 from target_redshift.ledger import RunLedger
+from target_redshift.retry import BatchRetry
 from target_redshift.sqltypes import SqlType, covers, widen
 
 ID_TYPE = SqlType(Kind.STRING, 32)
@@ -104,12 +110,17 @@ class WarehouseSink(Sink):
         self.notes: list[str] = []
         self.holding = False  # a replace stream keeps the run's transaction open
         self.uncommitted = False  # rows or changes since the last commit
+        #: the open batch's steps, run again when Redshift cancels its transaction
+        self.retry = BatchRetry(self.bookkeeping, self.restore, dialect.rollback,
+                                log if log is not None else sys.stderr)
 
     def begin(self) -> None:
-        self.dialect.create_schema(self.schema)
+        """The schema and the run ledger's table, each committed as a batch of its own
+        (run again, like any batch, if Redshift cancels it)."""
+        self.retry.step(partial(self.dialect.create_schema, self.schema), self.holding)
         self.commit()
         if self.ledger is not None:
-            self.ledger.prepare(self.dialect)
+            self.retry.step(partial(self.ledger.prepare, self.dialect), self.holding)
             self.commit()
 
     # -- SCHEMA ----------------------------------------------------------------------------
@@ -304,9 +315,12 @@ class WarehouseSink(Sink):
     def flush_stream(self, stream: Stream) -> None:
         assert isinstance(stream, StreamLoad) and stream.flattener is not None
         assert stream.strategy is not None
-        replaced = stream.flattener.next_batch()
+        block = Block.take(stream.flattener)
+        limit = self.dialect.max_input_row_bytes
+        if limit is not None:
+            check_input_rows(stream.name, stream.plan, stream.flattener.max_bytes, block, limit)
         self.uncommitted = True
-        stream.strategy.load(self, stream, replaced)
+        self.retry.step(partial(stream.strategy.load, self, stream, block), self.holding)
 
     def flush(self, streams: list[Stream]) -> None:
         self.widen_ahead(streams)
@@ -316,8 +330,20 @@ class WarehouseSink(Sink):
             self.commit()
 
     def commit(self) -> None:
-        self.dialect.commit()
+        self.retry.commit(self.dialect.commit, self.holding)
         self.uncommitted = False
+
+    def bookkeeping(self) -> Any:
+        """What the sink knows of its tables and has noted, before a batch's first step."""
+        return copy.deepcopy(self.tables), len(self.notes), len(self.dialect.notes)
+
+    def restore(self, saved: Any) -> None:
+        """Forget what a batch that was rolled back did (:meth:`bookkeeping`)."""
+        tables, notes, dialect_notes = saved
+        self.tables.clear()
+        self.tables.update(copy.deepcopy(tables))
+        del self.notes[notes:]
+        del self.dialect.notes[dialect_notes:]
 
     def holds_state(self) -> bool:
         return self.holding
@@ -327,6 +353,10 @@ class WarehouseSink(Sink):
         assert isinstance(stream, StreamLoad)
         self.widen_ahead([stream])
         self.flush_stream(stream)
+        self.retry.step(partial(self.apply_version, stream, message.version), self.holding)
+
+    def apply_version(self, stream: StreamLoad, version: int) -> None:
+        """Delete the rows of the stream's tables older than ``version``."""
         action = self.dialect.activate_version()
         for table in stream.plan.tables:
             load = self.tables[table.name]
@@ -336,7 +366,7 @@ class WarehouseSink(Sink):
                 load.columns = self.dialect.table_columns(self.schema, load.name)
             if load.columns is None:
                 continue
-            action.apply(self.dialect, self.schema, load.load_name, message.version)
+            action.apply(self.dialect, self.schema, load.load_name, version)
 
     def finish(self, streams: list[Stream]) -> None:
         self.widen_ahead(streams)
@@ -346,9 +376,11 @@ class WarehouseSink(Sink):
             loads = [load for load in self.tables.values()
                      if load.load_name != load.name and
                      self.streams[load.stream].strategy is strategy]
-            strategy.finish(self, loads)
-        if self.ledger is not None:
-            self.ledger.record(self.dialect, self.tables_of_run())
+            self.retry.step(partial(strategy.finish, self, loads), self.holding)
+        ledger = self.ledger
+        if ledger is not None:
+            self.retry.step(lambda: ledger.record(self.dialect, self.tables_of_run()),
+                            self.holding)
         self.commit()
         self.holding = False
 

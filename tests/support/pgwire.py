@@ -141,6 +141,13 @@ def bind_target(body: bytes) -> tuple[bytes, bytes]:
     return portal, statement
 
 
+def rebind(body: bytes, statement: bytes) -> bytes:
+    """A Bind ('B') body that binds the same portal and values to another statement."""
+    portal, offset = read_cstring(body)
+    _, offset = read_cstring(body, offset)
+    return portal + b"\0" + statement + b"\0" + body[offset:]
+
+
 def execute_portal(body: bytes) -> bytes:
     """The portal name of an Execute ('E') message."""
     return read_cstring(body)[0]

@@ -50,6 +50,7 @@ class S3Load:
     manifest: bool = False
     gzip: bool = False
     ignore_header: int = 0
+    csv: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -352,6 +353,11 @@ def _postgres_copy(target: str, options: _Options) -> str:
         settings.append(f"DELIMITER {sql_literal(delimiter)}")
     if options.null is not None:
         settings.append(f"NULL {sql_literal(options.null)}")
+        if options.csv:
+            # "Data conversion parameters", NULL AS: Redshift "loads fields that match
+            # null_string as NULL", with no exception for quoted fields; PostgreSQL's CSV
+            # format never matches a quoted field unless told to (FORCE_NULL).
+            settings.append("FORCE_NULL *")
     if options.quote is not None:
         settings.append(f"QUOTE {sql_literal(options.quote)}")
     return f"COPY {target} FROM STDIN WITH ({', '.join(settings)})"
@@ -379,5 +385,6 @@ def translate_copy(sql: str) -> TranslatedCopy | None:
         options = _parse_options(tokens)
     except _LexError as exc:
         raise CopyTranslationError(f"cannot parse Redshift COPY: {exc}", SYNTAX_ERROR) from exc
-    load = S3Load(head.source, options.manifest, options.gzip, options.ignore_header)
+    load = S3Load(head.source, options.manifest, options.gzip, options.ignore_header,
+                  options.csv)
     return TranslatedCopy(_postgres_copy(head.target, options), load)

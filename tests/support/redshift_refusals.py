@@ -4,6 +4,13 @@ The Redshift shim (:mod:`tests.support.redshift_shim`) passes each statement thr
 :func:`redshift_statement` before PostgreSQL sees it, so that the tests on the redshift
 dialect fail where a real cluster would. Each rule names the page of the Amazon Redshift
 Database Developer Guide (or AWS's amazon-redshift-utils) it comes from.
+
+Beside these rules, each with its sources: ``COPY``'s ``NULL AS`` matching quoted fields
+too (:mod:`tests.support.redshift_copy`); column compression encodings and their catalogue
+(:mod:`tests.support.redshift_encodings`) and the serializable isolation violation, error
+1023, on demand (:mod:`tests.support.redshift_conflicts`), both on the shim's objects in
+each database (:mod:`tests.support.redshift_catalog`); ``COPY``'s 4 MB input row
+(:mod:`tests.support.s3_load`).
 """
 
 from __future__ import annotations
@@ -41,7 +48,7 @@ def fold_identifiers(sql: str) -> str:
     return _PIECE.sub(fold, sql)
 
 
-def _code(sql: str) -> str:
+def code_of(sql: str) -> str:
     """The statement with its string literals and comments blanked out."""
     return _PIECE.sub(lambda m: m.group(0) if m.group(0).startswith('"') else "''", sql)
 
@@ -65,13 +72,20 @@ _VARCHAR_TYPE = re.compile(r"(?:varchar|character\s+varying)\s*\(\s*\d+\s*\)", r
 def refused_statement(refused: Refusal, sql: str) -> str:
     """A statement that fails with the refusal's message and takes the same parameters
     as ``sql`` (a Bind that carries them must still fit it)."""
-    count = max((int(n) for n in _PLACEHOLDER.findall(_code(sql))), default=0)
     message = f"Redshift: {refused.message}".replace("'", "''")
-    if not count:
+    if not _PLACEHOLDER.search(code_of(sql)):
         return (f"DO $refused$ BEGIN RAISE EXCEPTION USING ERRCODE = '{refused.sqlstate}', "
                 f"MESSAGE = '{message}'; END $refused$")
+    return with_parameters_of(sql, f"CAST('{message}' AS integer)")
+
+
+def with_parameters_of(sql: str, expression: str) -> str:
+    """``SELECT expression``, taking the same parameters as ``sql``."""
+    count = max((int(n) for n in _PLACEHOLDER.findall(code_of(sql))), default=0)
+    if not count:
+        return f"SELECT {expression}"
     params = ", ".join(f"${n}::text" for n in range(1, count + 1))
-    return f"SELECT CAST('{message}' AS integer) FROM (SELECT {params}) AS p"
+    return f"SELECT {expression} FROM (SELECT {params}) AS p"
 
 
 _GRANT_DROP = re.compile(r"^(\s*grant\s+(?:[\w\s]+,\s*)*)drop\b", re.I)
@@ -89,7 +103,7 @@ def postgres_grant(sql: str) -> str:
 def refusal(sql: str, in_transaction: bool = False) -> Refusal | None:
     """Why Redshift would refuse ``sql``, or None when it would run it (``in_transaction``:
     the session is inside a transaction block)."""
-    code = _code(sql)
+    code = code_of(sql)
     alter_type = _ALTER_TYPE.match(code)
     if alter_type:
         # ALTER TABLE, "ALTER COLUMN column_name TYPE updated_varchar_data_type_size":
@@ -129,10 +143,10 @@ def checked_alter_type(sql: str) -> str | None:
     """An ``ALTER COLUMN ... TYPE`` as a block that first refuses what Redshift refuses by
     the column's definition, then runs it; None for any other statement.
 
-    ALTER TABLE: a column with a default value cannot be altered (nor one with UNIQUE,
-    PRIMARY KEY or FOREIGN KEY, or one of the encodings BYTEDICT, RUNLENGTH, TEXT255 and
-    TEXT32K, which the tests' tables never have)."""
-    match = _ALTER_TYPE.match(_code(sql))
+    ALTER TABLE: a column with a default value cannot be altered, nor one with one of the
+    encodings BYTEDICT, RUNLENGTH, TEXT255 and TEXT32K (:mod:`tests.support.redshift_encodings`;
+    nor one with UNIQUE, PRIMARY KEY or FOREIGN KEY, which the tests' tables never have)."""
+    match = _ALTER_TYPE.match(code_of(sql))
     if match is None:
         return None
     table = match.group("table").replace("'", "''")
@@ -140,14 +154,20 @@ def checked_alter_type(sql: str) -> str | None:
     name = column[1:-1].replace('""', '"') if column.startswith('"') else column.lower()
     message = (f'Redshift: cannot alter column "{name}": it has a default value'
                ).replace("'", "''")
+    encoded = (f'Redshift: cannot alter column "{name}": its encoding is BYTEDICT, '
+               "RUNLENGTH, TEXT255 or TEXT32K").replace("'", "''")
     return (f"DO $redshift$ BEGIN IF EXISTS (SELECT 1 FROM pg_attrdef d JOIN pg_attribute a "
             f"ON a.attrelid = d.adrelid AND a.attnum = d.adnum WHERE d.adrelid = "
             f"'{table}'::regclass AND a.attname = '{name.replace(chr(39), chr(39) * 2)}') "
             f"THEN RAISE EXCEPTION USING ERRCODE = '{FEATURE_NOT_SUPPORTED}', "
-            f"MESSAGE = '{message}'; END IF; EXECUTE {_dollar_quoted(sql)}; END $redshift$")
+            f"MESSAGE = '{message}'; END IF; IF redshift_shim.attencodingtype("
+            f"'{table}'::regclass, (SELECT attnum FROM pg_attribute WHERE attrelid = "
+            f"'{table}'::regclass AND attname = '{name.replace(chr(39), chr(39) * 2)}')) "
+            f"IN (1, 8, 9, 10) THEN RAISE EXCEPTION USING ERRCODE = '{FEATURE_NOT_SUPPORTED}', "
+            f"MESSAGE = '{encoded}'; END IF; EXECUTE {dollar_quoted(sql)}; END $redshift$")
 
 
-def _dollar_quoted(text: str) -> str:
+def dollar_quoted(text: str) -> str:
     tag = "$statement$"
     while tag in text:
         tag = tag[:-1] + "_$"

@@ -39,6 +39,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, BinaryIO, Self
 
+import psycopg
+
 from tests.support.pgwire import (
     ConnectionClosed,
     Message,
@@ -58,15 +60,20 @@ from tests.support.pgwire import (
     parameter_status,
     read_message,
     read_startup_packet,
+    rebind,
 )
+from tests.support.redshift_catalog import install_catalog
+from tests.support.redshift_conflicts import Conflicts
 from tests.support.redshift_copy import (
     CopyTranslationError,
     S3Load,
     failing_statement,
     translate_copy,
 )
+from tests.support.redshift_encodings import encoded_statement
 from tests.support.redshift_refusals import (
     checked_alter_type,
+    code_of,
     fold_identifiers,
     postgres_grant,
     refusal,
@@ -133,14 +140,20 @@ def _strip_layout(text: str) -> str:
     return text[:match.start()]
 
 
-def _rewrite_sql(sql: bytes, in_transaction: bool = False) -> tuple[bytes, S3Load | None]:
+def _rewrite_sql(sql: bytes, in_transaction: bool = False, conflicts: Conflicts | None = None,
+                 session: object = None) -> tuple[bytes, S3Load | None]:
     """The SQL to send to PostgreSQL instead, and the S3 load it will ask for, if any
-    (``in_transaction``: the session is inside a transaction block)."""
+    (``in_transaction``: the session is inside a transaction block; ``conflicts``: the
+    writes a test has armed to fail with Redshift's error 1023, in ``session``)."""
     try:
         text = sql.decode("utf-8")
     except UnicodeDecodeError:
         return sql, None
     text = fold_identifiers(text)
+    conflict = conflicts.statement(text, code_of(text), session) \
+        if conflicts is not None else None
+    if conflict is not None:
+        return conflict.encode(), None
     refused = refusal(text, in_transaction)
     if refused is not None:
         return refused_statement(refused, text).encode(), None
@@ -148,6 +161,9 @@ def _rewrite_sql(sql: bytes, in_transaction: bool = False) -> tuple[bytes, S3Loa
     if checked is not None:
         return checked.encode(), None
     text = postgres_grant(text)
+    encoded = encoded_statement(text, code_of(text), _strip_layout)
+    if encoded is not None:
+        return encoded.encode(), None
     stripped = _strip_layout(text)
     if stripped is not text:
         return stripped.encode(), None
@@ -167,6 +183,7 @@ class _Settings:
     s3: S3Client
     server_version: str
     chunk_size: int
+    conflicts: Conflicts
 
 
 class _Session:
@@ -185,6 +202,10 @@ class _Session:
         self._aborted = False
         #: whether the backend's last ReadyForQuery said a transaction block is open
         self._in_transaction = False
+        #: each prepared statement's Parse, by name (conflicts are checked at Bind)
+        self._parsed: dict[bytes, ParseMessage] = {}
+        #: ParseCompletes of statements the shim parsed, not to be relayed
+        self._unseen_parses = 0
 
     def run(self) -> None:
         backend_relay: threading.Thread | None = None
@@ -245,9 +266,19 @@ class _Session:
             self._send_upstream(packet.encode())
             return False
         parameters = postgres_startup_parameters(decode_startup_parameters(packet.payload))
+        self._install_catalog(dict(parameters))
         self._send_upstream(StartupPacket(packet.code, encode_startup_parameters(parameters))
                             .encode())
         return True
+
+    def _install_catalog(self, parameters: dict[str, str]) -> None:
+        """Redshift's catalogue of encodings in the client's database (once per database);
+        a database that cannot be reached is left to PostgreSQL to refuse."""
+        user = parameters.get("user", "")
+        try:
+            install_catalog(self._settings.upstream, parameters.get("database", user), user)
+        except psycopg.Error as exc:
+            _logger.debug("no encoding catalogue: %r", exc)
 
     def _refuse(self, message: str, sqlstate: str) -> None:
         self._client.sendall(error_response(message, sqlstate, severity="FATAL").encode())
@@ -269,7 +300,8 @@ class _Session:
     def _from_client(self, message: Message) -> bytes:
         kind, body = message.type, message.body
         if kind == b"Q":
-            sql, load = _rewrite_sql(body[:-1], self._in_transaction)
+            sql, load = _rewrite_sql(body[:-1], self._in_transaction,
+                                     self._settings.conflicts, self)
             if load is not None:
                 self._expect_load(load)
             return Message(b"Q", sql + b"\0").encode()
@@ -277,9 +309,14 @@ class _Session:
             parse = ParseMessage.decode(body)
             sql, load = _rewrite_sql(parse.sql, self._in_transaction)
             self._remember(self._statements, parse.statement, load)
+            self._parsed[parse.statement] = parse
             return replace(parse, sql=sql).encode()
         if kind == b"B":
             portal, statement = bind_target(body)
+            conflict = self._conflict(statement)
+            if conflict is not None:
+                self._remember(self._portals, portal, None)
+                return conflict.encode() + Message(b"B", rebind(body, b"")).encode()
             self._remember(self._portals, portal, self._statements.get(statement))
         elif kind == b"E":
             load = self._portals.get(execute_portal(body))
@@ -289,6 +326,23 @@ class _Session:
             target, name = close_target(body)
             (self._statements if target == b"S" else self._portals).pop(name, None)
         return message.encode()
+
+    def _conflict(self, statement: bytes) -> ParseMessage | None:
+        """A write (or commit) the test's conflicts claim, as the unnamed statement to bind
+        instead: checked at each Bind, as the driver binds a prepared statement again
+        without parsing it again. Its ParseComplete is not the client's to see."""
+        parse = self._parsed.get(statement)
+        if parse is None:
+            return None
+        try:
+            text = fold_identifiers(parse.sql.decode("utf-8"))
+        except UnicodeDecodeError:
+            return None
+        failing = self._settings.conflicts.statement(text, code_of(text), self)
+        if failing is None:
+            return None
+        self._unseen_parses += 1
+        return replace(parse, statement=b"", sql=failing.encode())
 
     @staticmethod
     def _remember(table: dict[bytes, S3Load], name: bytes, load: S3Load | None) -> None:
@@ -319,6 +373,9 @@ class _Session:
 
     def _relay_to_client(self, message: Message) -> None:
         kind = message.type
+        if kind == b"1" and self._unseen_parses:
+            self._unseen_parses -= 1
+            return
         if kind == b"S":
             name, _ = decode_parameter_status(message.body)
             if name == b"server_version":
@@ -380,8 +437,10 @@ class RedshiftShim:
     def __init__(self, upstream: Upstream, s3_endpoint_url: str, *, host: str = "127.0.0.1",
                  port: int = 0, server_version: str = REDSHIFT_SERVER_VERSION,
                  chunk_size: int = DEFAULT_CHUNK_SIZE) -> None:
+        #: writes a test arms to fail with Redshift's error 1023
+        self.conflicts = Conflicts()
         self._settings = _Settings(upstream, s3_client(s3_endpoint_url), server_version,
-                                   chunk_size)
+                                   chunk_size, self.conflicts)
         self._listener = socket.create_server((host, port))
         self.host: str = self._listener.getsockname()[0]
         self.port: int = self._listener.getsockname()[1]

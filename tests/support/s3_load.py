@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -172,13 +173,57 @@ def _gunzipped_chunks(stream: BinaryIO, target: S3Object, chunk_size: int) -> It
             raise S3LoadError(f"{target.url} is not valid gzip data: {exc}") from exc
 
 
+MAX_ROW_BYTES = 4 * 1024 * 1024
+"""COPY: "The maximum size of a single input row from any source is 4 MB", counting each
+pipe character twice ("COPY data format parameters", under JSON and Avro)."""
+_ROW_BYTES = re.compile(rb'["\n|]')
+
+
+class _RowSizes:
+    """The length of each input row of a CSV object as its chunks pass, quotes followed."""
+
+    def __init__(self, target: S3Object, limit: int) -> None:
+        self._target = target
+        self._limit = limit
+        self._row = 1
+        self._bytes = 0
+        self._quoted = False
+
+    def check(self, chunk: bytes) -> None:
+        start = 0
+        for match in _ROW_BYTES.finditer(chunk):
+            mark = match.group()
+            if mark == b'"':
+                self._quoted = not self._quoted
+            elif mark == b"|":
+                self._bytes += 1
+            elif not self._quoted:
+                self._end_row(self._bytes + match.end() - start)
+                self._bytes, start = 0, match.end()
+        self._bytes += len(chunk) - start
+        if self._bytes > self._limit:
+            self._end_row(self._bytes)
+
+    def _end_row(self, size: int) -> None:
+        if size > self._limit:
+            raise S3LoadError(
+                "Load into table failed. Check 'stl_load_errors' system table for details. "
+                f"(row {self._row} of {self._target.url}, pipes counted twice, has over "
+                f"{self._limit} bytes: a single input row may not exceed 4 MB)")
+        self._row += 1
+
+
 def stream_load(client: S3Client, load: S3Load,
                 chunk_size: int = DEFAULT_CHUNK_SIZE) -> Iterator[bytes]:
-    """Yield the COPY input for ``load`` in chunks of at most ``chunk_size`` bytes."""
+    """Yield the COPY input for ``load`` in chunks of at most ``chunk_size`` bytes; a CSV
+    row over Redshift's 4 MB fails the load (:data:`MAX_ROW_BYTES`)."""
     for target in source_objects(client, load):
         last = b"\n"
+        sizes = _RowSizes(target, MAX_ROW_BYTES) if load.csv else None
         chunks = _object_chunks(client, target, load, chunk_size)
         for chunk in _skip_lines(chunks, load.ignore_header):
+            if sizes is not None:
+                sizes.check(chunk)
             last = chunk[-1:]
             yield chunk
         if last != b"\n":

@@ -517,8 +517,8 @@ def test_copy_with_an_unsupported_option_fails_clearly(events: Connection,
         'copy "my schema"."my ""table""" ("A", b) from \'s3://bkt/pre/fix\'\n'
         "  iam_role default csv quote as '''' delimiter ';' null as '' gzip",
         'COPY "my schema"."my ""table""" ("A", b) FROM STDIN WITH '
-        "(FORMAT csv, DELIMITER ';', NULL '', QUOTE '''')",
-        S3Load("s3://bkt/pre/fix", gzip=True),
+        "(FORMAT csv, DELIMITER ';', NULL '', FORCE_NULL *, QUOTE '''')",
+        S3Load("s3://bkt/pre/fix", gzip=True, csv=True),
     ),
     (
         "COPY public.t FROM 's3://bkt/m.json' WITH CREDENTIALS AS 'x' MANIFEST IGNOREHEADER 2;",

@@ -8,6 +8,7 @@ the storage (DuckDB or psycopg), never through the code under test.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -98,7 +99,7 @@ def run_target(warehouse: Warehouse, messages: list[dict[str, Any]] | bytes,
     result = subprocess.run(
         [sys.executable, "-m", "target_redshift.cli", "--config", str(path)],
         input=encode(messages), capture_output=True, timeout=120, cwd=warehouse.workdir,
-        check=False,
+        check=False, env={**os.environ, **warehouse.env},
     )
     return TargetRun(result.returncode, result.stdout, result.stderr.decode())
 

@@ -36,6 +36,11 @@ class WarehouseError(Exception):
     """A database operation failed; the message names the table and never a secret."""
 
 
+class ConflictError(WarehouseError):
+    """The database cancelled the transaction because a concurrent one made it not
+    serializable (Redshift's error 1023); running the transaction again may succeed."""
+
+
 @dataclass(frozen=True)
 class CsvObjects:
     """Objects of flattened rows as target-s3 writes them (``format: csv``): a header
@@ -109,6 +114,7 @@ class ColumnDefinition:
     type: SqlType
     default: str | None = None  # the default's SQL expression
     nullable: bool = True
+    encoding: str | None = None  # Redshift's compression encoding (``ENCODE``)
 
 
 #: Who blocks a backend, in PostgreSQL (9.6 and later; also what the tests' Redshift
@@ -150,6 +156,8 @@ class Dialect(ABC):
     #: the database's bound on the bytes of a row, which the plan keeps tables within
     #: (PostgreSQL's page, heap_rows.HeapRowLimit); None when only the column count binds
     row_limit: TableLimit | None = None
+    #: the longest input row the load takes (Redshift's COPY); None: no bound of its own
+    max_input_row_bytes: int | None = None
     #: the rows' format: "csv", or "text" (PostgreSQL's tab-separated COPY format)
     row_format = "csv"
     #: whether the database applies ``lock_timeout`` itself (else the watch cancels)
@@ -190,7 +198,14 @@ class Dialect(ABC):
         statement = " ".join(sql.split())
         if len(statement) > 200:
             statement = statement[:197] + "..."
+        conflict = self.conflict(exc)
+        if conflict is not None:
+            return ConflictError(self.scrub(f"{self.name}: {conflict} (in: {statement})"))
         return WarehouseError(self.scrub(f"{self.name}: {text} (in: {statement})"))
+
+    def conflict(self, exc: BaseException) -> str | None:
+        """What the driver's error says, when it is a serialization conflict; else None."""
+        return None
 
     # -- connection ------------------------------------------------------------------------
     #

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import gzip
-import re
-from collections.abc import Iterator
 from dataclasses import replace
 from typing import IO, Any
 
@@ -29,14 +27,17 @@ from target_redshift.dialects.base import (
     WarehouseError,
     describe_lock_wait,
 )
+from target_redshift.dialects.csv_rows import parse_csv_rows, split_quoted_markers
 from target_redshift.dialects.grants import REDSHIFT_PRIVILEGES
 from target_redshift.dialects.heap_rows import HeapRowLimit
 from target_redshift.dialects.layout import Layout
+from target_redshift.input_rows import MAX_INPUT_ROW_BYTES
 from target_redshift.sqltypes import SqlType
 
 MAX_PARAMETERS = 32_000  # the protocol's bound is 32767
 MAX_INSERT_ROWS = 5_000
-_FIELD = re.compile(r'"((?:[^"]|"")*)"|([^,\n]*)')
+#: Redshift's error for a transaction it cancelled as not serializable with another
+SERIALIZABLE_VIOLATION = "1023"
 #: Who blocks a session, from Redshift's own view of transactions and their locks.
 REDSHIFT_LOCK_WAIT = """
 SELECT COALESCE(n.nspname || '.' || c.relname, w.relation::varchar), w.lock_mode, h.pid,
@@ -47,27 +48,6 @@ LEFT JOIN pg_class c ON c.oid = w.relation
 LEFT JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE w.pid = %s AND NOT w.granted
 """
-
-
-def parse_csv_rows(data: str) -> Iterator[list[str | None]]:
-    """The rows of CSV text as the flattener writes it: quoted fields are strings, ``\\N``
-    is NULL, and a newline outside quotes ends a row."""
-    values: list[str | None] = []
-    position, end = 0, len(data)
-    while position < end:
-        match = _FIELD.match(data, position)
-        assert match is not None
-        quoted, plain = match.group(1), match.group(2)
-        if quoted is not None:
-            values.append(quoted.replace('""', '"'))
-        else:
-            values.append(None if plain == "\\N" else plain)
-        position = match.end()
-        separator = data[position:position + 1]
-        position += 1
-        if separator != ",":
-            yield values
-            values = []
 
 
 def literal(text: str) -> str:
@@ -117,6 +97,8 @@ class RedshiftDialect(Dialect):
         self._pid = int(self.execute("SELECT pg_backend_pid()")[0][0])
         self.commit()
         self.staging = staging
+        if staging is not None:
+            self.max_input_row_bytes = MAX_INPUT_ROW_BYTES
         self.run_id = run_id
         self._objects = 0
         self._blobs = BlobStore(endpoint_url=(staging.endpoint_url if staging else None)
@@ -175,6 +157,18 @@ class RedshiftDialect(Dialect):
         with contextlib.suppress(Exception):
             self._side_query("SELECT pg_cancel_backend(%s)", (self._pid,))
 
+    def conflict(self, exc: BaseException) -> str | None:
+        """Redshift's serializable isolation violation, which redshift_connector raises as
+        ``{'S': 'ERROR', 'C': 'XX000', 'M': '1023', 'D': 'Serializable isolation violation
+        on table - 119371, transactions forming the cycle are: ...'}`` ("Troubleshooting
+        serializable isolation errors")."""
+        fields = exc.args[0] if exc.args and isinstance(exc.args[0], dict) else {}
+        detail = str(fields.get("D", ""))
+        if str(fields.get("M", "")).strip() == SERIALIZABLE_VIOLATION or \
+                "serializable isolation violation" in detail.lower():
+            return f"error {SERIALIZABLE_VIOLATION}: {detail or fields.get('M')}"
+        return None
+
     def scrub(self, message: str) -> str:
         for secret in self._secrets:
             message = message.replace(secret, "***")
@@ -196,10 +190,15 @@ class RedshiftDialect(Dialect):
     def _load(self, schema: str, table: str, columns: list[str], types: list[SqlType],
               data: bytes, rows: int) -> None:
         target = self.qualified(schema, table) if schema else quote(table)
-        if self.staging is not None:
-            self._copy_from_s3(target, columns, data)
-        else:
+        if self.staging is None:
             self._insert(target, columns, types, data)
+            return
+        data, marked = split_quoted_markers(data)
+        if marked:
+            # COPY would load the string \N as NULL ("NULL AS"): those rows are bound.
+            self._insert(target, columns, types, marked)
+        if data:
+            self._copy_from_s3(target, columns, data)
 
     def _copy_from_s3(self, target: str, columns: list[str], data: bytes) -> None:
         assert self.staging is not None
@@ -314,8 +313,10 @@ class RedshiftDialect(Dialect):
         """A deep copy: a new table with the wider column, filled from the old one, then
         renamed over it; all of it transactional on Redshift, column order kept.
 
-        The copy keeps every other column's whole type, default and nullability, the
-        table's keys, comments, grants and owner. A view bound to the table would make
+        The copy keeps every other column's whole type, default, nullability and
+        encoding, the table's keys, comments, grants and owner. It is ``ENCODE AUTO``
+        (Redshift's default, how the target creates tables), the encodings read being its
+        starting point ("CREATE TABLE", ENCODE AUTO). A view bound to the table would make
         its ``DROP`` fail (or, with CASCADE, go): the rebuild is refused before anything
         changes, naming the views."""
         columns = self.column_definitions(schema, table)
@@ -331,14 +332,20 @@ class RedshiftDialect(Dialect):
                 f"({', '.join(views)}); recreate them as late-binding views (WITH NO "
                 "SCHEMA BINDING) or drop them, then run again")
         old_types = {c.name: c.type for c in columns}
-        columns = [replace(c, type=sql_type) if c.name == column else c for c in columns]
+        encodings = self.encodings(schema, table)
+        columns = [replace(c, encoding=encodings.get(c.name)) for c in columns]
+        # A column keeps its encoding while its kind stays (a VARCHAR that grows): AZ64,
+        # say, takes no VARCHAR or DOUBLE PRECISION ("AZ64 encoding").
+        columns = [replace(c, type=sql_type,
+                           encoding=c.encoding if c.type.kind is sql_type.kind else None)
+                   if c.name == column else c for c in columns]
         comments = self.comments(schema, table)
         copy = fit_length(f"{table}__observes_copy", table, self.max_identifier_bytes)
         self.drop_table(schema, copy)
         body = ", ".join(self.column_sql(c) for c in columns)
         types = {c.name: c.type for c in columns}
         self.execute(f"CREATE TABLE {self.qualified(schema, copy)} ({body})"
-                     f"{self.layout_sql(self.layouts.get(table), types)}")
+                     f"{self.layout_sql(self.layouts.get(table), types)} ENCODE AUTO")
         names = ", ".join(quote(c.name) for c in columns)
         values = ", ".join(
             self.converted(quote(c.name), old_types[c.name], c.type) if c.name == column
@@ -360,11 +367,29 @@ class RedshiftDialect(Dialect):
         return f"CAST({value} AS {self.type_sql(new)})"
 
     def column_sql(self, column: ColumnDefinition) -> str:
-        """A column's definition in ``CREATE TABLE``, default and NOT NULL included."""
+        """A column's definition in ``CREATE TABLE``: default, encoding and NOT NULL
+        included, in the order of "CREATE TABLE"'s column attributes and constraints."""
         sql = f"{quote(column.name)} {self.type_sql(column.type)}"
         if column.default is not None:
             sql += f" DEFAULT {column.default}"
+        if column.encoding is not None:
+            sql += f" ENCODE {column.encoding}"
         return sql if column.nullable else sql + " NOT NULL"
+
+    def encodings(self, schema: str, table: str) -> dict[str, str]:
+        """Each column's compression encoding as ``ENCODE`` takes it (``RAW`` for none),
+        read as AWS's ``v_generate_tbl_ddl`` reads it (amazon-redshift-utils), from
+        ``pg_attribute.attencodingtype``, whatever the search path (``pg_table_def``
+        lists only the tables on it)."""
+        rows = self.execute(
+            "SELECT a.attname, format_encoding(a.attencodingtype::integer) "
+            "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.relname = %s AND a.attnum > 0 "
+            "AND NOT a.attisdropped", (schema, table))
+        return {str(name): "RAW" if str(encoding).strip().lower() == "none"
+                else str(encoding).strip().upper()
+                for name, encoding in rows if encoding is not None}
 
     def comments(self, schema: str, table: str) -> dict[str | None, str]:
         """The table's comment (under None) and its columns' comments, by column name
@@ -403,7 +428,11 @@ class RedshiftDialect(Dialect):
         return bool(rows and rows[0][0])
 
     def _commit(self) -> None:
-        self.conn.commit()
+        """Redshift may cancel a transaction at its COMMIT (error 1023 among others)."""
+        try:
+            self.conn.commit()
+        except DriverError as exc:
+            raise self.error(exc, "COMMIT") from None
 
     def _rollback(self) -> None:
         # A dropped connection has nothing left to roll back.

@@ -23,6 +23,7 @@ from observes_singer.flatten.identifiers import quote, short_hash
 from observes_singer.target.errors import LoadError
 
 if TYPE_CHECKING:
+    from target_redshift.blocks import Block
     from target_redshift.dialects.base import Dialect
     from target_redshift.sink import StreamLoad, TableLoad, WarehouseSink
 
@@ -41,9 +42,9 @@ class LoadStrategy:
         """Where the table's rows go during the run."""
         return table
 
-    def load(self, sink: WarehouseSink, stream: StreamLoad, replaced: list[str]) -> None:
-        """Hand a block of the stream's rows to its tables (``replaced``: root ids of
-        records an earlier block of the run loaded, now superseded)."""
+    def load(self, sink: WarehouseSink, stream: StreamLoad, block: Block) -> None:
+        """Hand a block of the stream's rows to its tables (``block.replaced``: root ids
+        of records an earlier block of the run loaded, now superseded)."""
         raise NotImplementedError
 
     def finish(self, sink: WarehouseSink, loads: list[TableLoad]) -> None:
@@ -53,16 +54,15 @@ class LoadStrategy:
 class Append(LoadStrategy):
     name = "append"
 
-    def load(self, sink: WarehouseSink, stream: StreamLoad, replaced: list[str]) -> None:
-        flattener = stream.flattener
-        assert flattener is not None
+    def load(self, sink: WarehouseSink, stream: StreamLoad, block: Block) -> None:
         for index, table in enumerate(stream.plan.tables):
             load = sink.tables[table.name]
             wanted = sink.wanted_columns(stream, index)
             sink.ensure_columns(load, wanted)
-            if flattener.rows(index):
+            taken = block.rows(index)
+            if taken is not None:
                 assert load.columns is not None
-                data, rows, damaged = flattener.take(index)
+                data, rows, damaged = taken
                 sink.dialect.load_rows(sink.schema, load.load_name, list(wanted),
                                        [load.columns[c] for c in wanted], data, rows)
                 load.rows += rows
@@ -77,10 +77,10 @@ class Replace(Append):
     def load_name(self, table: str, run_id: str) -> str:
         return STAGING_PREFIX + short_hash(f"{run_id}/{table}", 16)
 
-    def load(self, sink: WarehouseSink, stream: StreamLoad, replaced: list[str]) -> None:
-        if replaced:
-            self.delete_staged(sink, stream, replaced)
-        super().load(sink, stream, replaced)
+    def load(self, sink: WarehouseSink, stream: StreamLoad, block: Block) -> None:
+        if block.replaced:
+            self.delete_staged(sink, stream, block.replaced)
+        super().load(sink, stream, block)
 
     def delete_staged(self, sink: WarehouseSink, stream: StreamLoad, ids: list[str]) -> None:
         """Delete from the staging tables the records with these root ids: a later
@@ -155,10 +155,8 @@ class Replace(Append):
 class Upsert(LoadStrategy):
     name = "upsert"
 
-    def load(self, sink: WarehouseSink, stream: StreamLoad, replaced: list[str]) -> None:
-        flattener = stream.flattener
-        assert flattener is not None
-        if not flattener.pending():
+    def load(self, sink: WarehouseSink, stream: StreamLoad, block: Block) -> None:
+        if not block.pending():
             return
         dialect = sink.dialect
         temps: list[tuple[TableLoad, str, list[str]]] = []
@@ -171,8 +169,9 @@ class Upsert(LoadStrategy):
             temp = f"{BATCH_PREFIX}{index}"
             dialect.drop_temporary(temp)
             dialect.create_table("", temp, types, temporary=True)
-            if flattener.rows(index):
-                data, rows, damaged = flattener.take(index)
+            taken = block.rows(index)
+            if taken is not None:
+                data, rows, damaged = taken
                 dialect.load_rows("", temp, list(wanted), list(types.values()), data, rows)
                 load.rows += rows
                 load.nul_rows += damaged

@@ -13,6 +13,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from tests.support.fixture_types import RedshiftConnect
 from tests.support.warehouses import Warehouse, run_target
 from tests.targets.target_redshift.test_loading import record, schema_message
 
@@ -179,3 +180,64 @@ def test_a_view_on_the_growing_string_is_named_and_the_table_kept(
     assert "analytics.d_names" in result.stderr
     assert sorted((r["id"], r["s"]) for r in server.rows("d")) == [(1, "abc")]
     assert dict(server.columns("d"))["s"] == "character varying(16)"
+
+
+def _encodings(connect: RedshiftConnect) -> dict[str, str]:
+    """Each column of analytics.d with its encoding, read as Redshift's catalogue gives it."""
+    connection = connect()
+    connection.autocommit = True
+    cursor = connection.cursor()
+    cursor.execute("SELECT a.attname, format_encoding(a.attencodingtype::integer) "
+                   "FROM pg_attribute a WHERE a.attrelid = 'analytics.d'::regclass "
+                   "AND a.attnum > 0 AND NOT a.attisdropped")
+    return {str(name): str(encoding) for name, encoding in cursor.fetchall()}
+
+
+def test_a_rebuild_keeps_every_column_encoding(tmp_path: Any, request: pytest.FixtureRequest,
+                                               redshift_connect: RedshiftConnect) -> None:
+    """Redshift's rebuild recreates the table: each column keeps the ENCODE it had, but
+    one whose type changes (AZ64 takes no DOUBLE PRECISION), which Redshift chooses."""
+    from tests.targets.target_redshift.conftest import make_warehouse
+
+    server = make_warehouse("redshift", request, tmp_path)
+    _first(server)
+    connection = redshift_connect()
+    connection.autocommit = True
+    connection.cursor().execute("ALTER TABLE analytics.d ALTER COLUMN s ENCODE zstd, "
+                                "ALTER COLUMN amount ENCODE raw, ALTER COLUMN id ENCODE delta")
+    before = _encodings(redshift_connect)
+    assert (before["s"], before["amount"], before["id"], before["n"]) == (
+        "zstd", "none", "delta", "az64")
+    oid = _oid(request)
+
+    result = _second(server)
+
+    assert result.returncode == 0, result.stderr
+    assert _oid(request) != oid  # rebuilt
+    after = _encodings(redshift_connect)
+    assert after == {**before, "n": "none"}
+    assert sorted((r["id"], r["n"], r["s"]) for r in server.rows("d")) == [
+        (1, 5.0, "abc"), (2, 2.5, "x" * 40)]
+
+
+def test_a_growing_string_redshift_will_not_alter_keeps_its_encoding(
+        tmp_path: Any, request: pytest.FixtureRequest,
+        redshift_connect: RedshiftConnect) -> None:
+    """ALTER COLUMN TYPE refuses a BYTEDICT column: the table is rebuilt, the column
+    still BYTEDICT, and the summary says why."""
+    from tests.targets.target_redshift.conftest import make_warehouse
+
+    server = make_warehouse("redshift", request, tmp_path)
+    _first(server)
+    connection = redshift_connect()
+    connection.autocommit = True
+    connection.cursor().execute("ALTER TABLE analytics.d ALTER COLUMN s ENCODE bytedict")
+
+    result = _longer_string(server)
+
+    assert result.returncode == 0, result.stderr
+    assert "analytics.d.s was widened by rebuilding the table" in result.stderr
+    assert "BYTEDICT" in result.stderr
+    assert _encodings(redshift_connect)["s"] == "bytedict"
+    assert dict(server.columns("d"))["s"] == "character varying(512)"
+    assert sorted((r["id"], r["s"]) for r in server.rows("d")) == [(1, "abc"), (2, "y" * 300)]
