@@ -65,6 +65,7 @@ from target_redshift.parts import (
     StreamParts,
     canonical,
     read_parts,
+    refuse_null_marker_strings,
     streams_of,
 )
 from target_redshift.sink import StreamLoad, WarehouseSink
@@ -267,6 +268,8 @@ def load(config: TargetConfig, root: str, count: int, keep: bool, log: IO[str]) 
         for ignored in part.ignored:
             print(f"{PROG}: {part.name}: several manifests (its shard ran more than once); "
                   f"loading the newest, {part.manifest_url}, not {ignored}", file=log)
+    if config.database.dialect == "redshift":
+        refuse_null_marker_strings(parts)
     streams = streams_of(parts)
     # target-s3's parts carry no record metadata (_sdc_extracted_at, ...): their tables
     # are loaded as target-s3 planned them, without those columns.

@@ -124,6 +124,18 @@ def read_parts(blobs: BlobStore, root: str, count: int) -> list[Part]:
     return parts
 
 
+def refuse_null_marker_strings(parts: list[Part]) -> None:
+    """Stop before anything loads when a part holds strings that are exactly ``\\N``:
+    Redshift's COPY loads them as NULL (see ``target_s3.null_strings``)."""
+    found = [f"{part.name} {table} ({count})" for part in parts
+             for table, count in sorted(part.manifest.get("null_marker_strings", {}).items())]
+    if found:
+        raise PartsError("strings that are exactly \\N, which Redshift's COPY would load as "
+                         f"NULL, are in {', '.join(found)}, so nothing was loaded; load these "
+                         "parts into PostgreSQL or DuckDB, or the stream with target-redshift "
+                         "itself, which keeps them")
+
+
 def _read_part(blobs: BlobStore, root: str, index: int, listing: dict[str, int],
                problems: list[str]) -> Part | None:
     prefix = part_url(root, index) + MANIFESTS

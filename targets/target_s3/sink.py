@@ -32,6 +32,7 @@ from observes_singer.target.sink import Sink, Stream
 from target_s3.cells import safe_csv_rows
 from target_s3.config import S3TargetConfig
 from target_s3.keys import check_key, segment
+from target_s3.null_strings import null_marker_strings
 from target_s3.parts import Part, WrittenObject
 
 SINGER = "singer"
@@ -47,6 +48,7 @@ class ObjectStream(Stream):
     columns: list[list[str]] = field(default_factory=list)  # csv: each table's row columns
     nul_rows: Counter[str] = field(default_factory=Counter)  # csv: table -> rows with NUL removed
     safe_cells: Counter[str] = field(default_factory=Counter)  # csv: table -> cells made text
+    null_strings: Counter[str] = field(default_factory=Counter)  # csv: table -> "\N" strings
     partition: datetime | None = None  # the partition of the record being written
 
 
@@ -181,6 +183,8 @@ class ObjectSink(Sink):
                 if self.config.csv_safe_cells:
                     data, changed = safe_csv_rows(data)
                     stream.safe_cells[table.name] += changed
+                if strings := null_marker_strings(data):
+                    stream.null_strings[table.name] += strings
                 part.write(data, rows)
                 if damaged:
                     stream.nul_rows[table.name] += damaged
@@ -312,6 +316,10 @@ class ObjectSink(Sink):
                 if count:
                     lines.append(f"  {name}.{table}: {count} cells that a spreadsheet would "
                                  "run as formulas written as text (csv_safe_cells)")
+            for table, count in sorted(stream.null_strings.items()):
+                lines.append(f"  {name}.{table}: {count} strings that are exactly \\N, which "
+                             "Redshift's COPY would load as NULL (load-parts refuses them "
+                             "there)")
         return lines
 
     def _write_manifests(self) -> str:
@@ -323,6 +331,9 @@ class ObjectSink(Sink):
             "format": self.config.format,
             "compression": self.config.compression,
             **({"csv_safe_cells": True} if self.config.csv_safe_cells else {}),
+            **({"null_marker_strings": null_strings} if (null_strings := {
+                table: count for stream in self.streams.values()
+                for table, count in sorted(stream.null_strings.items())}) else {}),
             "streams": {
                 name: {"schema": s.schema, "key_properties": s.key_properties,
                        "records": s.records}

@@ -312,3 +312,29 @@ def test_wide_parts_load_into_postgres_with_the_columns_target_s3_planned(
     assert refused.returncode == 1
     assert "row is too big" in refused.stderr and "nothing was committed" in refused.stderr
     assert warehouse.count("wide") == 50
+
+
+@pytest.mark.parametrize("dialect", ["redshift", "postgres"])
+def test_a_string_that_is_the_null_marker_is_kept_or_refused_never_nulled(
+        dialect: str, request: pytest.FixtureRequest, tmp_path: Path, s3_bucket: S3Bucket
+) -> None:
+    """A string that is exactly \\N: PostgreSQL keeps it from the parts; Redshift's COPY
+    would load it as NULL, so there load-parts stops before anything loads, naming where."""
+    warehouse = make_warehouse(dialect, request, tmp_path)
+    root = s3_bucket.url("dynamo/run-3/")
+    items = [{**record(n), "name": "\\N" if n == 3 else f"item {n}"} for n in range(10)]
+    write_part(root, 0, tmp_path, s3_bucket.endpoint_url, [
+        {"type": "SCHEMA", "stream": "Orders", "schema": SCHEMA, "key_properties": ["id"]},
+        *({"type": "RECORD", "stream": "Orders", "record": r} for r in items)])
+    extra = ("--iam-role", "arn:aws:iam::1:role/copy") if dialect == "redshift" else ()
+    done = load_parts(warehouse, root, 1, *extra, "--keep-parts",
+                      endpoint_url=s3_bucket.endpoint_url)
+    if dialect == "redshift":
+        assert done.returncode == 1
+        assert "strings that are exactly \\N, which Redshift's COPY would load as NULL, are " \
+               "in part_0 orders (1), so nothing was loaded" in done.stderr, done.stderr
+        assert "orders" not in warehouse.tables()
+    else:
+        assert done.returncode == 0, done.stderr
+        assert warehouse.query(f"SELECT name FROM {warehouse.q('orders')} WHERE id = 3") == \
+            [("\\N",)]

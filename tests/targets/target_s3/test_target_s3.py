@@ -128,6 +128,7 @@ def test_csv_matches_what_target_redshift_loads(place: Place, postgres_db: Any,
     result = run_s3(place, data, format="csv", compression="gzip", max_rows_per_object=70)
     assert result.returncode == 0, result.stderr
     (manifest,) = place.manifests()
+    assert manifest["null_marker_strings"] == {"orders__tags": 1}
 
     config = place.workdir / "rs.json"
     # target-s3 writes no load metadata columns: compared with a load without them.
@@ -181,7 +182,9 @@ def test_csv_matches_what_target_redshift_loads(place: Place, postgres_db: Any,
                 "CSV GZIP IGNOREHEADER 1 NULL AS '\\\\N' MANIFEST")
             cursor.execute(f'SELECT count(*) FROM (SELECT * FROM direct."{table}" EXCEPT ALL '
                            f'SELECT * FROM files."{table}_rs") d')
-            assert cursor.fetchone()[0] == 0
+            # Except the strings that are exactly \N, which Redshift loads as NULL: the
+            # manifest counts them, and load-parts refuses them there.
+            assert cursor.fetchone()[0] == manifest["null_marker_strings"].get(table, 0)
         connection.commit()
 
 
