@@ -6,6 +6,7 @@ import os
 import pty
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -26,22 +27,48 @@ def _slow_run(tmp_path: Path, stderr: int) -> subprocess.Popen[bytes]:
         env={**os.environ, "OBSERVES_PROGRESS_SECONDS": "0.2"})
     assert process.stdin is not None
     process.stdin.write(orjson.dumps(schema_message("slow", KEYED, ["id"])) + b"\n")
-    for n in range(6):
-        process.stdin.write(orjson.dumps(record("slow", {"id": n, "v": "x"})) + b"\n")
+    process.stdin.flush()
+    return process
+
+
+def _feed_slowly(process: subprocess.Popen[bytes], enough: threading.Event) -> int:
+    """Write a record every 0.3 s until the test has seen enough progress lines (however
+    long a loaded machine takes to start the target), then end the input: how many."""
+    assert process.stdin is not None
+    written = 0
+    while written < 6 or (not enough.is_set() and written < 400):
+        process.stdin.write(orjson.dumps(record("slow", {"id": written, "v": "x"})) + b"\n")
         process.stdin.flush()
+        written += 1
         time.sleep(0.3)
     process.stdin.close()
-    return process
+    return written
+
+
+def _feeding(process: subprocess.Popen[bytes], enough: threading.Event
+             ) -> tuple[threading.Thread, list[int]]:
+    written: list[int] = []
+    feeder = threading.Thread(target=lambda: written.append(_feed_slowly(process, enough)))
+    feeder.start()
+    return feeder, written
 
 
 def test_progress_lines_while_the_input_runs(tmp_path: Path) -> None:
     process = _slow_run(tmp_path, subprocess.PIPE)
     assert process.stderr is not None
-    stderr = process.stderr.read()
-    assert process.wait(timeout=60) == 0, stderr
-    lines = [line for line in stderr.decode().splitlines() if "records read" in line]
-    assert len(lines) >= 3, stderr
-    assert lines[-1].startswith("target-redshift: 6 records read, ")
+    enough = threading.Event()
+    feeder, written = _feeding(process, enough)
+    lines: list[str] = []
+    for raw in process.stderr:
+        line = raw.decode()
+        if "records read" in line:
+            lines.append(line)
+            if len(lines) >= 3:
+                enough.set()
+    feeder.join()
+    assert process.wait(timeout=60) == 0, lines
+    assert len(lines) >= 3, lines
+    assert lines[-1].startswith(f"target-redshift: {written[0]} records read, ")
     assert "rows written" in lines[-1] and "records/s, stream slow" in lines[-1]
 
 
@@ -49,6 +76,8 @@ def test_on_a_terminal_the_line_is_redrawn_in_place(tmp_path: Path) -> None:
     leader, follower = pty.openpty()
     process = _slow_run(tmp_path, follower)
     os.close(follower)
+    enough = threading.Event()
+    feeder, written = _feeding(process, enough)
     output = b""
     while True:
         try:
@@ -58,11 +87,14 @@ def test_on_a_terminal_the_line_is_redrawn_in_place(tmp_path: Path) -> None:
         if not chunk:
             break
         output += chunk
+        if output.count(b"\r\x1b[Ktarget-redshift: ") >= 3:
+            enough.set()
+    feeder.join()
     process.wait(timeout=60)
     os.close(leader)
     assert process.returncode == 0, output
     assert b"\r\x1b[Ktarget-redshift: " in output
-    drawn = output.split(b"6 records loaded")[0]
+    drawn = output.split(f"{written[0]} records loaded".encode())[0]
     assert drawn.count(b"records read") >= 3 and drawn.count(b"records read\n") == 0
 
 
