@@ -49,7 +49,8 @@ def render(report: Report) -> str:
         "<title>Observes: the warehouse's health</title>",
         f"<style>{STYLE}</style></head><body>",
         "<header><h1>The warehouse's health</h1>",
-        f'<p class="muted">{len(report.jobs)} jobs, {len(alerts)} needing attention; '
+        f'<p class="muted">{len(report.jobs)} job{"" if len(report.jobs) == 1 else "s"}, '
+        f"{len(alerts)} needing attention; "
         f"made {_moment(report.generated_at)}"
         + (f" from {escape(', '.join(report.sources))}" if report.sources else "")
         + ".</p></header>",
