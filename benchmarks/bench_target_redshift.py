@@ -5,7 +5,8 @@ For each input size it prints records per second and peak RSS of:
 - ``orjson floor``: a process that only parses every line with ``orjson.loads``;
 - ``bare COPY floor``: a process that COPYs the already-flattened rows (the same rows,
   in PostgreSQL's text format, that the target produces, made before the clock starts)
-  into the same tables;
+  into the same tables: as wide as the target's, its load metadata columns
+  (``add_record_metadata``, on by default) included, so the two write the same bytes;
 - ``target-redshift``: the real target, ``--config`` pointing at the same server,
   flattening and checking every value.
 
@@ -105,6 +106,9 @@ with psycopg.connect(conninfo) as conn:
 def flatten_to_rows(source: Path, folder: Path) -> dict[str, str]:
     """The target's own rows for the input, in PostgreSQL's text format, a file per table."""
     from observes_singer.singer.messages import RecordMessage, SchemaMessage, read_messages
+    from observes_singer.target import record_metadata
+
+    metadata = record_metadata.RecordMetadata()
 
     handles = {}
     columns: dict[str, str] = {}
@@ -112,8 +116,11 @@ def flatten_to_rows(source: Path, folder: Path) -> dict[str, str]:
     with source.open("rb") as stream:
         for message in read_messages(stream):
             if isinstance(message, SchemaMessage):
-                plan = plan_stream(message.stream, message.schema, message.key_properties,
-                                      max_identifier_bytes=63)
+                # The target's plan with its default add_record_metadata: the same columns.
+                plan = plan_stream(message.stream,
+                                   record_metadata.with_deleted_at(message.schema),
+                                   message.key_properties, max_identifier_bytes=63,
+                                   record_metadata=record_metadata.COLUMNS)
                 compiled = build_flattener(plan, "bench", text=True)
                 for table in plan.tables:
                     names = row_columns(plan, table)
@@ -121,7 +128,8 @@ def flatten_to_rows(source: Path, folder: Path) -> dict[str, str]:
                     (folder / f"{table.name}.cols").write_text(columns[table.name])
                     handles[table.name] = (folder / f"{table.name}.rows").open("wb")
             elif isinstance(message, RecordMessage) and compiled is not None:
-                compiled.flatten(message.record, message.line_no, "\\N")
+                cells = metadata.cells("\\N", message.time_extracted, "\t")
+                compiled.flatten(message.record, message.line_no, cells)
                 for index, table in enumerate(compiled.plan.tables):
                     if compiled.rows(index) > 5000:
                         handles[table.name].write(compiled.take(index)[0])
