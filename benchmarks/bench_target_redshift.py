@@ -10,6 +10,8 @@ For each input size it prints records per second and peak RSS of:
 - ``target-redshift``: the real target, ``--config`` pointing at the same server,
   flattening and checking every value.
 
+Before each of the last two the server is checkpointed, and the floor's tables are
+not autovacuumed, so that neither run pays for what the other left behind.
 Every measured program runs as its own process, reaped with ``wait4`` so that its
 peak RSS is its own. PostgreSQL is the embedded server of the test bench. With
 ``--repeat N`` the three run in turn N times (the target into a fresh database each
@@ -186,6 +188,8 @@ def main() -> None:
                     results.setdefault("bare COPY floor", []).append((seconds, peak))
 
                 database = server.create_database("bench")
+                if args.dialect == "postgres":
+                    _checkpoint(floor_db)
                 config = work / "config.json"
                 url = (database.uri if args.dialect == "postgres"
                        else f"duckdb://{work}/b-{database.name}.duckdb")
@@ -217,6 +221,15 @@ def _truncate_floor_tables(database: Any, columns: dict[str, str]) -> None:
     with psycopg.connect(database.conninfo, autocommit=True) as conn:
         for table in columns:
             conn.execute(f'TRUNCATE bench_floor."{table}"'.encode())
+    _checkpoint(database)
+
+
+def _checkpoint(database: Any) -> None:
+    """Write out what earlier runs left dirty, so that no run pays for another's."""
+    import psycopg
+
+    with psycopg.connect(database.conninfo, autocommit=True) as conn:
+        conn.execute("CHECKPOINT")
 
 
 def _create_floor_tables(database: Any, rows: Path, columns: dict[str, str],
@@ -236,6 +249,9 @@ def _create_floor_tables(database: Any, rows: Path, columns: dict[str, str],
     with psycopg.connect(database.conninfo, autocommit=True) as conn:
         for table in columns:
             conn.execute(f'TRUNCATE bench_floor."{table}"'.encode())
+            # No autovacuum of the floor's rows while the target runs after it.
+            conn.execute(f'ALTER TABLE bench_floor."{table}" SET (autovacuum_enabled = false)'
+                         .encode())
             # Size the text columns as the full run will need them.
             for (name,) in conn.execute(
                     "SELECT column_name FROM information_schema.columns WHERE table_schema = "
