@@ -5,10 +5,13 @@ For each input size it prints records per second and peak RSS of:
 - ``orjson floor``: a process that only parses every line with ``orjson.loads``;
 - ``bare COPY floor``: a process that COPYs the already-flattened rows (the same rows,
   in PostgreSQL's text format, that the target produces, made before the clock starts)
-  into the same tables;
+  into the same tables: as wide as the target's, its load metadata columns
+  (``add_record_metadata``, on by default) included, so the two write the same bytes;
 - ``target-redshift``: the real target, ``--config`` pointing at the same server,
   flattening and checking every value.
 
+Before each of the last two the server is checkpointed, and the floor's tables are
+not autovacuumed, so that neither run pays for what the other left behind.
 Every measured program runs as its own process, reaped with ``wait4`` so that its
 peak RSS is its own. PostgreSQL is the embedded server of the test bench. With
 ``--repeat N`` the three run in turn N times (the target into a fresh database each
@@ -105,6 +108,9 @@ with psycopg.connect(conninfo) as conn:
 def flatten_to_rows(source: Path, folder: Path) -> dict[str, str]:
     """The target's own rows for the input, in PostgreSQL's text format, a file per table."""
     from observes_singer.singer.messages import RecordMessage, SchemaMessage, read_messages
+    from observes_singer.target import record_metadata
+
+    metadata = record_metadata.RecordMetadata()
 
     handles = {}
     columns: dict[str, str] = {}
@@ -112,8 +118,11 @@ def flatten_to_rows(source: Path, folder: Path) -> dict[str, str]:
     with source.open("rb") as stream:
         for message in read_messages(stream):
             if isinstance(message, SchemaMessage):
-                plan = plan_stream(message.stream, message.schema, message.key_properties,
-                                      max_identifier_bytes=63)
+                # The target's plan with its default add_record_metadata: the same columns.
+                plan = plan_stream(message.stream,
+                                   record_metadata.with_deleted_at(message.schema),
+                                   message.key_properties, max_identifier_bytes=63,
+                                   record_metadata=record_metadata.COLUMNS)
                 compiled = build_flattener(plan, "bench", text=True)
                 for table in plan.tables:
                     names = row_columns(plan, table)
@@ -121,7 +130,8 @@ def flatten_to_rows(source: Path, folder: Path) -> dict[str, str]:
                     (folder / f"{table.name}.cols").write_text(columns[table.name])
                     handles[table.name] = (folder / f"{table.name}.rows").open("wb")
             elif isinstance(message, RecordMessage) and compiled is not None:
-                compiled.flatten(message.record, message.line_no, "\\N")
+                cells = metadata.cells("\\N", message.time_extracted, "\t")
+                compiled.flatten(message.record, message.line_no, cells)
                 for index, table in enumerate(compiled.plan.tables):
                     if compiled.rows(index) > 5000:
                         handles[table.name].write(compiled.take(index)[0])
@@ -178,6 +188,8 @@ def main() -> None:
                     results.setdefault("bare COPY floor", []).append((seconds, peak))
 
                 database = server.create_database("bench")
+                if args.dialect == "postgres":
+                    _checkpoint(floor_db)
                 config = work / "config.json"
                 url = (database.uri if args.dialect == "postgres"
                        else f"duckdb://{work}/b-{database.name}.duckdb")
@@ -209,6 +221,15 @@ def _truncate_floor_tables(database: Any, columns: dict[str, str]) -> None:
     with psycopg.connect(database.conninfo, autocommit=True) as conn:
         for table in columns:
             conn.execute(f'TRUNCATE bench_floor."{table}"'.encode())
+    _checkpoint(database)
+
+
+def _checkpoint(database: Any) -> None:
+    """Write out what earlier runs left dirty, so that no run pays for another's."""
+    import psycopg
+
+    with psycopg.connect(database.conninfo, autocommit=True) as conn:
+        conn.execute("CHECKPOINT")
 
 
 def _create_floor_tables(database: Any, rows: Path, columns: dict[str, str],
@@ -228,6 +249,9 @@ def _create_floor_tables(database: Any, rows: Path, columns: dict[str, str],
     with psycopg.connect(database.conninfo, autocommit=True) as conn:
         for table in columns:
             conn.execute(f'TRUNCATE bench_floor."{table}"'.encode())
+            # No autovacuum of the floor's rows while the target runs after it.
+            conn.execute(f'ALTER TABLE bench_floor."{table}" SET (autovacuum_enabled = false)'
+                         .encode())
             # Size the text columns as the full run will need them.
             for (name,) in conn.execute(
                     "SELECT column_name FROM information_schema.columns WHERE table_schema = "

@@ -12,6 +12,7 @@ Under ``observes run``, a run that committed ends with the run report
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import time
 import uuid
@@ -35,6 +36,8 @@ from observes_singer.target.errors import ConfigError, LoadError
 from observes_singer.target.kernel import Kernel
 from observes_singer.target.progress import Progress
 from observes_singer.target.sink import Sink
+
+INPUT_BUFFER_BYTES = 1 << 20
 
 
 class TargetConfig(Protocol):
@@ -140,11 +143,15 @@ class TargetProgram(Generic[ConfigT]):
         clock = time.monotonic()
         try:
             with Progress(self.prog, kernel.progress, log):
+                # Read in large blocks: each read of the input lets go of the GIL, and
+                # with the loads thread waiting for it, the usual 8 KB reads made the
+                # message loop wait after every third line.
                 if args.input:
-                    with open(args.input, "rb") as handle:
+                    with open(args.input, "rb", buffering=INPUT_BUFFER_BYTES) as handle:
                         kernel.run(gated(handle))
                 else:
-                    kernel.run(gated(stdin))
+                    with large_blocks(stdin) as handle:
+                        kernel.run(gated(handle))
         finally:
             sink.close()
         if report_to is not None:
@@ -177,3 +184,13 @@ class TargetProgram(Generic[ConfigT]):
             (ConfigError, MessageError, LoadError, StateError, StorageError, InputIncomplete,
              ReportError, *self.errors),
             after_error=self.after_error, after_interrupt=self.after_interrupt)
+
+
+def large_blocks(stream: IO[bytes]) -> contextlib.AbstractContextManager[IO[bytes]]:
+    """The input read through a buffer of ``INPUT_BUFFER_BYTES`` when it is a file
+    descriptor (stdin); any other stream as it is."""
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        return contextlib.nullcontext(stream)
+    return open(fd, "rb", buffering=INPUT_BUFFER_BYTES, closefd=False)

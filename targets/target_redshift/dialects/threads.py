@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import queue
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -17,11 +18,19 @@ if TYPE_CHECKING:
     from target_redshift.dialects.base import Dialect
 
 
+#: How long a thread holds the GIL while another waits for it, while loads run (Python's
+#: default is 5 ms). The loads thread needs the GIL at each step of a COPY (its statement,
+#: its answer, every megabyte of rows) and waited up to 5 ms for it each time while the
+#: main thread flattened, which left the database idle between statements.
+LOADS_SWITCH_INTERVAL = 0.0002
+
+
 class BackgroundLoads:
     """One worker thread running load jobs in order; its first error is raised to the caller.
 
     Jobs waiting or running hold at most ``max_bytes`` of rows (one job may exceed it
-    alone), which bounds memory whatever the input size.
+    alone), which bounds memory whatever the input size. While the thread runs, the
+    interpreter's switch interval is ``LOADS_SWITCH_INTERVAL``.
     """
 
     def __init__(self, max_bytes: int = 48 * 1024 * 1024) -> None:
@@ -31,10 +40,13 @@ class BackgroundLoads:
         self._room = threading.Condition()
         self._error: BaseException | None = None
         self._thread: threading.Thread | None = None
+        self._switch_interval = sys.getswitchinterval()
 
     def submit(self, job: Callable[[], None], size: int) -> None:
         self._raise()
         if self._thread is None:
+            self._switch_interval = sys.getswitchinterval()
+            sys.setswitchinterval(LOADS_SWITCH_INTERVAL)
             self._thread = threading.Thread(target=self._work, name="loads", daemon=True)
             self._thread.start()
         with self._room:
@@ -56,6 +68,7 @@ class BackgroundLoads:
             self._jobs.put(None)
             self._thread.join()
             self._thread = None
+            sys.setswitchinterval(self._switch_interval)
 
     def _raise(self) -> None:
         if self._error is not None:
