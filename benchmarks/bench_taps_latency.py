@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.peak_memory import high_water_mb  # noqa: E402
 from observes_singer.tapkit.fake_api.server import FakeAPI  # noqa: E402
-from observes_singer.tapkit.testing import discover, select_streams  # noqa: E402
+from observes_singer.tapkit.testing import discover, select_streams, untimed  # noqa: E402
 
 GITLAB_STREAMS = ["projects", "pipelines", "merge_requests", "issues", "members"]
 CHECKLY_STREAMS = ["checks", "check_results"]
@@ -73,15 +73,10 @@ def run_tap(module: str, config: dict[str, Any], streams: list[str],
     return seconds, peak, messages
 
 
-def comparable(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The messages without the time they were read at."""
-    return [{k: v for k, v in m.items() if k != "time_extracted"} for m in messages]
-
-
 def bench(label: str, server: FakeAPI, module: str, config: dict[str, Any],
           streams: list[str], levels: list[int], delay: float, work: Path) -> None:
     print(f"{label}", flush=True)
-    baseline: list[dict[str, Any]] | None = None
+    baseline: list[Any] | None = None
     base_rate = 0.0
     for level in [1, *levels]:
         calls = len(server.log)
@@ -93,9 +88,9 @@ def bench(label: str, server: FakeAPI, module: str, config: dict[str, Any],
         floor = requests * delay / level
         same = ""
         if baseline is None:
-            baseline, base_rate = comparable(messages), rate
+            baseline, base_rate = untimed(messages), rate
         else:
-            same = ("  output same as baseline" if comparable(messages) == baseline
+            same = ("  output same as baseline" if untimed(messages) == baseline
                     else "  OUTPUT DIFFERS FROM BASELINE")
         speedup = f"x{rate / base_rate:4.2f}" if base_rate else ""
         print(f"  concurrency {level:<3} {records:>7,} records {rate:>8,.0f} records/s "

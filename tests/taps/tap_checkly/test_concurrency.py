@@ -13,7 +13,7 @@ from tap_checkly.sample.server import RATE_LIMITS, ChecklyServer
 from tap_checkly.session import NOTIFICATIONS_ROUTE
 
 from observes_singer.tapkit import testing
-from observes_singer.tapkit.testing import TapRun, last_state, records
+from observes_singer.tapkit.testing import TapRun, last_state, records, same_output
 
 CHECKS = 7
 LIMITS = {**{part: limit for part, limit in RATE_LIMITS.items()
@@ -40,28 +40,18 @@ def run_tap(server: ChecklyServer, concurrency: int, state: dict[str, Any] | Non
                            env={"OBSERVES_HTTP_BACKOFF": "0.1", "OBSERVES_HTTP_TRIES": "2"})
 
 
-def output(run: TapRun) -> list[dict[str, Any]]:
-    """The messages, without the time each record was read at."""
-    return [{k: v for k, v in m.items() if k != "time_extracted"} for m in run.messages]
-
-
 def test_concurrent_runs_emit_what_the_sequential_run_emits(checkly: ChecklyServer) -> None:
     sequential = run_tap(checkly, 1)
     concurrent = run_tap(checkly, 4)
-    assert sequential.exit_code == 0, sequential.stderr[-2000:]
-    assert concurrent.exit_code == 0, concurrent.stderr[-2000:]
-    assert output(concurrent) == output(sequential)
+    same_output([sequential, concurrent])
     assert len(records(concurrent.messages, "check_results")) == (CHECKS + 1) * 230
 
     # a second run from that state, with new results for one check: each check's reader
     # asks from its own bookmark, and only the new results come
     state = last_state(sequential.messages)
     added = checkly.account.add_results(checkly.account.checks[4].id, 3)
-    again = run_tap(checkly, 1, state)
     again_concurrent = run_tap(checkly, 4, state)
-    assert again.exit_code == 0 and again_concurrent.exit_code == 0
-    assert output(again_concurrent) == output(again)
-    assert last_state(again_concurrent.messages) == last_state(again.messages)
+    same_output([run_tap(checkly, 1, state), again_concurrent])
     assert sorted(r["id"] for r in records(again_concurrent.messages, "check_results")) == \
         sorted(r["id"] for r in added)
 
@@ -78,12 +68,11 @@ def test_a_failing_check_ends_the_run_as_the_sequential_run_does(
             checkly.refusals.clear()
         checkly.refuse(500, 40, f"/v2/check-results/{failing}")
         runs.append(run_tap(checkly, concurrency))
+    same_output(runs, code=1)
     sequential, concurrent = runs
-    assert sequential.exit_code == concurrent.exit_code == 1
     line = sequential.stderr.strip().splitlines()[-1]
     assert line.startswith("tap-checkly: error:") and failing in line
     assert concurrent.stderr.strip().splitlines()[-1] == line
-    assert output(concurrent) == output(sequential)
     read = [c.id for c in checkly.account.checks[:4]]
     assert {r["checkId"] for r in records(concurrent.messages, "check_results")} == set(read)
     for message in concurrent.messages:
