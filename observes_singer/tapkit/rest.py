@@ -32,7 +32,8 @@ the tap's thread takes each partition's records in the partitions' order, emits 
 moves that partition's bookmark and writes STATE, exactly as it would reading them one by
 one. A reader asks the state nothing: its partition's starting value is worked out on
 the tap's thread, from a copy of that partition's state, before its reading starts. The
-session (and so the pacing) is the stream's one, shared by its readers.
+readers share the stream's session, and so its pacing (:meth:`request_pacing`: one for all
+the tap's streams where the source counts the whole run's requests).
 """
 
 from __future__ import annotations
