@@ -8,7 +8,8 @@ its own process, its output read back to count the records; peak RSS is the tap'
 
 - ``tap-gitlab``: ``--projects`` projects of ``--pipelines`` pipelines (a third as many
   merge requests and issues, four members), the streams read per project (``projects``,
-  ``pipelines``, ``merge_requests``, ``issues``, ``members``).
+  ``pipelines``, ``merge_requests``, ``issues``, ``members``), with ``--jobs`` also the
+  pipelines' ``jobs`` and ``bridges`` (a request each a pipeline).
 - ``tap-checkly``: ``--checks`` API checks of ``--runs`` results each (``checks`` and
   ``check_results``, a request per 100 results of a check). Checkly allows 60 requests a
   minute on ``/v2/check-results`` (the tap keeps to 50): under that limit no number of
@@ -117,9 +118,11 @@ def gitlab(args: argparse.Namespace, levels: list[int], work: Path) -> None:
         config = {"api_url": server.url, "private_token": token, "projects": names}
         discover("tap_gitlab.tap", config)  # before the delay: the catalog is not timed
         server.latency = args.delay
-        bench(f"tap-gitlab: {args.projects} projects, {args.pipelines} pipelines each, "
+        streams = [*GITLAB_STREAMS, *(("jobs", "bridges") if args.jobs else ())]
+        bench(f"tap-gitlab: {args.projects} projects, {args.pipelines} pipelines each"
+              f"{', with their jobs and bridges' if args.jobs else ''}, "
               f"{args.delay * 1000:g} ms a request", server, "tap_gitlab.tap", config,
-              GITLAB_STREAMS, levels, args.delay, work)
+              streams, levels, args.delay, work)
 
 
 def checkly(args: argparse.Namespace, levels: list[int], work: Path,
@@ -155,6 +158,9 @@ def main() -> None:
                         help="the check-results limit, requests/seconds (default 6000/60)")
     parser.add_argument("--published-limit", action="store_true",
                         help="also run tap-checkly under Checkly's published 60/60")
+    parser.add_argument("--jobs", action="store_true",
+                        help="tap-gitlab reads the pipelines' jobs and bridges too (a "
+                        "request each a pipeline)")
     parser.add_argument("--only", choices=("gitlab", "checkly"))
     args = parser.parse_args()
     levels = [int(n) for n in args.concurrency.split(",") if n.strip()]

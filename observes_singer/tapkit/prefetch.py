@@ -42,10 +42,10 @@ def concurrency_setting(units: str) -> th.Property[Any]:
     what is read at once (``projects``)."""
     return th.Property(
         "max_concurrent_requests", th.IntegerType(minimum=1), default=DEFAULT_CONCURRENCY,
-        description=f"Threads reading {units} ahead, a request in flight each, besides "
-        "the tap's own thread (1: none, one request at a time); records, bookmarks and "
-        "STATE come out in the same order whatever the number, and the source's rate "
-        "limits are kept across them all")
+        description="Requests in flight at once in the whole run, the tap's own thread's "
+        f"included, with {units} read ahead on as many threads (1: one request at a time); "
+        "records, bookmarks and STATE come out in the same order whatever the number, and "
+        "the source's rate limits are kept across them all")
 
 
 def concurrency(config: Mapping[str, Any]) -> int:

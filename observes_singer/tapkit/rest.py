@@ -33,7 +33,9 @@ moves that partition's bookmark and writes STATE, exactly as it would reading th
 one. A reader asks the state nothing: its partition's starting value is worked out on
 the tap's thread, from a copy of that partition's state, before its reading starts. The
 readers share the stream's session, and so its pacing (:meth:`request_pacing`: one for all
-the tap's streams where the source counts the whole run's requests).
+the tap's streams where the source counts the whole run's requests), and every session of
+the tap shares one bound on the requests in flight (:meth:`request_slots`), the tap's own
+thread's requests included: never more than ``max_concurrent_requests`` at once.
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ from observes_singer.tapkit.pacing import Pacing
 from observes_singer.tapkit.paging import RepeatGuard
 from observes_singer.tapkit.prefetch import OrderedPrefetch, concurrency
 from observes_singer.tapkit.retry import NO_ANSWER, RetryPolicy
-from observes_singer.tapkit.session import OriginSession
+from observes_singer.tapkit.session import OriginSession, RequestSlots
 
 if TYPE_CHECKING:
     from backoff.types import Details
@@ -138,7 +140,8 @@ class SourceStream(RESTStream[Any]):
         if not isinstance(self._requests_session, OriginSession):
             self._requests_session = OriginSession(
                 self.url_base, source=self.source, credential_headers=self.credential_headers,
-                url_setting=self.url_setting, pacing=self.request_pacing())
+                url_setting=self.url_setting, pacing=self.request_pacing(),
+                slots=self.request_slots())
             pool = HTTPAdapter(pool_maxsize=max(10, concurrency(self.config) + 1))
             for scheme in ("http://", "https://"):
                 self._requests_session.mount(scheme, pool)
@@ -154,6 +157,18 @@ class SourceStream(RESTStream[Any]):
         """The pacing of this stream's requests: one object shared by all the streams of a
         tap (the source counts the whole run's requests), or None for none."""
         return None
+
+    def request_slots(self) -> RequestSlots | None:
+        """The tap's one bound on requests in flight, ``max_concurrent_requests``, shared
+        by the sessions of all its streams (None at 1: one thread, one request)."""
+        size = concurrency(self.config)
+        if size < 2:
+            return None
+        slots: RequestSlots | None = getattr(self._tap, "_request_slots", None)
+        if slots is None:
+            slots = RequestSlots(size)
+            setattr(self._tap, "_request_slots", slots)  # noqa: B010 - not the tap's own
+        return slots
 
     def get_starting_replication_key_value(self, context: Mapping[str, Any] | None) -> Any:
         """The partition's starting value: on a reader's thread, the one worked out for it

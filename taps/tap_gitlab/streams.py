@@ -80,7 +80,8 @@ class GitLabStream(SourceStream):
 
     ``projects``, ``pipelines``, ``merge_requests``, ``issues`` and ``members`` read up to
     ``max_concurrent_requests`` projects at once (``prefetch_partitions``): nothing of
-    their reading is kept on the stream. The delivery streams keep where a project's
+    their reading is kept on the stream; ``jobs`` and ``bridges`` read the pipelines'
+    as the pipelines are read (``prefetch_contexts``). The delivery streams keep where a project's
     reading is (``resume``, the ids at the bookmark) on the stream and in the state as
     they read, and read one project at a time."""
 
@@ -300,6 +301,11 @@ class PipelineChildStream(GitLabStream):
     primary_keys = ("id",)
     parent_stream_type = PipelinesStream
     state_partitioning_keys: list[str] = []
+    prefetch_contexts = True  # a pipeline's jobs and bridges are read as pipelines come
+
+    def get_records(self, context: Mapping[str, Any] | None) -> Iterable[dict[str, Any]]:
+        _, records = self.reading(context)
+        yield from records
 
     def post_process(self, row: dict[str, Any],
                      context: Mapping[str, Any] | None = None) -> dict[str, Any]:
