@@ -118,6 +118,11 @@ class OrderedPrefetch(Generic[Key, Item]):
         self._waiting.append(key)
         self._fill()
 
+    def started(self, key: Key) -> bool:
+        """Whether ``key`` is read ahead (offered, and its reading begun or queued)."""
+        self._fill()
+        return any(unit.key == key for unit in self._started)
+
     def take(self, key: Key) -> tuple[Any, Iterator[Item]]:
         """What ``setup`` prepared for ``key`` and its items, read ahead if it was offered,
         else read now. Units offered before it and not taken are dropped (their reader

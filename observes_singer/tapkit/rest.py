@@ -323,6 +323,12 @@ class SourceStream(RESTStream[Any]):
         prepared, records = self.read_now(context)
         return prepared, iter(records)
 
+    def read_ahead(self, context: Mapping[str, Any] | None) -> bool:
+        """Whether the reading of ``context`` has begun on a reader's thread (a stream
+        that would skip a context, out of time, takes one begun: its reading stops where
+        the stream's own checks say, and the bookmark goes on from there)."""
+        return self._ahead is not None and self._ahead.started(context)
+
     def saved_state(self, context: Mapping[str, Any] | None) -> dict[str, Any] | None:
         """The state of ``context``'s partition as the input state had it, read without
         making it (``get_context_state`` makes a partition it does not find)."""

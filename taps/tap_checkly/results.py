@@ -181,6 +181,8 @@ class Reading:
     """Stopped by ``max_duration``."""
     gone: bool = False
     """The check was deleted (404)."""
+    skipped: bool = False
+    """Not read: ``max_duration`` was reached before its first page."""
 
 
 class CheckResultsStream(ChecklyStream):
@@ -209,17 +211,17 @@ class CheckResultsStream(ChecklyStream):
 
     def get_records(self, context: Context | None) -> Iterable[Record]:
         check = (context or {}).get("checkId")
-        if self.budget.out_of_time():
-            if not self._told_out_of_time:
-                self.logger.info("check_results: max_duration reached; the checks left "
-                                 "(from %s on) are read next run", check)
-                self._told_out_of_time = True
+        if self.budget.out_of_time() and not self.read_ahead(context):
+            self.out_of_time(check)
             return
         state = self.get_context_state(context)
         reading, records = self.reading(context)
         self._pass = reading.results
         yield from records
         self.tell_hidden()
+        if reading.skipped:
+            self.out_of_time(check)
+            return
         if reading.gone:
             return
         paginator = reading.paginator
@@ -232,15 +234,26 @@ class CheckResultsStream(ChecklyStream):
             not (reading.stopped or truncated)
         self._pass.end(state, complete=read_to_the_end)
 
+    def out_of_time(self, check: Any) -> None:
+        """A check left for the next run, ``max_duration`` reached before it began."""
+        if not self._told_out_of_time:
+            self.logger.info("check_results: max_duration reached; the checks left "
+                             "(from %s on) are read next run", check)
+            self._told_out_of_time = True
+
     def prepare_reading(self, context: Context | None) -> Reading:
         """The check's pass, from its state as the run found it (the tap's thread)."""
         return Reading(ResultsPass.begin(self.saved_state(context) or {},
                                          self.config.get("start_date"), self.run_started))
 
     def read_records(self, context: Context | None, prepared: Any) -> Iterable[Record]:
-        """The check's pages (on a reader's thread, or the tap's)."""
+        """The check's pages (on a reader's thread, or the tap's); none once
+        ``max_duration`` is reached before the first (``skipped``)."""
         self._reading.now = prepared
         try:
+            if self.budget.out_of_time():
+                prepared.skipped = True
+                return
             yield from self.request_records(context)
         finally:
             self._reading.__dict__.pop("now", None)
