@@ -24,26 +24,47 @@ Every page of a listing is checked against the one before it
 stream's primary keys): a source that ignores the page asked for, or keeps saying more
 follow, stops the run with an error naming the source, the stream, the path and the
 page, before the repeated records are emitted, instead of reading the same page forever.
+
+A stream whose partitions may be read ahead (``prefetch_partitions``) reads up to
+``max_concurrent_requests`` of them at once on other threads
+(:class:`~observes_singer.tapkit.prefetch.OrderedPrefetch`), while singer-sdk's loop on
+the tap's thread takes each partition's records in the partitions' order, emits them,
+moves that partition's bookmark and writes STATE, exactly as it would reading them one by
+one. A reader asks the state nothing: its partition's starting value is worked out on
+the tap's thread, from a copy of that partition's state, before its reading starts. The
+readers share the stream's session, and so its pacing (:meth:`request_pacing`: one for all
+the tap's streams where the source counts the whole run's requests), and every session of
+the tap shares one bound on the requests in flight (:meth:`request_slots`), the tap's own
+thread's requests included: never more than ``max_concurrent_requests`` at once.
 """
 
 from __future__ import annotations
 
+import copy
 import functools
-from collections.abc import Generator, Iterable, Mapping
+import logging
+import threading
+from collections import deque
+from collections.abc import Generator, Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import requests
+from requests.adapters import HTTPAdapter
 from singer_sdk.exceptions import ConfigValidationError, RetriableAPIError
+from singer_sdk.helpers._state import get_state_partitions_list
+from singer_sdk.singerlib.catalog import REPLICATION_FULL_TABLE
 from singer_sdk.streams import RESTStream
+from singer_sdk.streams._state import StreamStateManager
 
 from observes_singer.tapkit import schemas
 from observes_singer.tapkit.budget import RunBudget
 from observes_singer.tapkit.errors import no_answer_error, safe_path, status_error
 from observes_singer.tapkit.pacing import Pacing
 from observes_singer.tapkit.paging import RepeatGuard
+from observes_singer.tapkit.prefetch import OrderedPrefetch, concurrency
 from observes_singer.tapkit.retry import NO_ANSWER, RetryPolicy
-from observes_singer.tapkit.session import OriginSession
+from observes_singer.tapkit.session import OriginSession, RequestSlots
 
 if TYPE_CHECKING:
     from backoff.types import Details
@@ -51,6 +72,10 @@ if TYPE_CHECKING:
     from singer_sdk.helpers.types import RequestFunc
 
     from observes_singer.tapkit.tap import SourceTap
+
+
+_SCRATCH_LOG = logging.getLogger("observes.tapkit.rest.scratch")
+_SCRATCH_LOG.disabled = True
 
 
 class SourceStream(RESTStream[Any]):
@@ -67,17 +92,40 @@ class SourceStream(RESTStream[Any]):
     schema_package: ClassVar[str | None] = None
     hints: ClassVar[Mapping[int, str]] = {}
     retry_policy: ClassVar[RetryPolicy] = RetryPolicy.from_environment()
+    prefetch_contexts: ClassVar[bool] = False
+    """Whether, as a child stream, its contexts may be read ahead as the parent's records
+    are read: its ``get_records`` reads through :meth:`reading`, with
+    :meth:`prepare_reading` and :meth:`read_records` split between the tap's thread and
+    a reader's."""
+    prefetch_partitions: ClassVar[bool] = False
+    """Whether the partitions may be read ahead on other threads: ``get_records(context)``
+    asks the state nothing but the starting replication value, and keeps nothing on the
+    stream that the reading of another partition would change."""
 
     def __init__(self, tap: Tap, name: str | None = None,
                  schema: dict[str, Any] | None = None, path: str | None = None) -> None:
         if schema is None and self.schema_package is not None:
             schema = schemas.schema(self.schema_package, name or self.name)
+        self._reading = threading.local()
+        self._ahead: OrderedPrefetch[Any, dict[str, Any]] | None = None
         super().__init__(tap, name=name, schema=schema, path=path)
         self.budget = RunBudget.from_config(self.config)
         """This stream's ``max_pages`` and ``max_duration``; its clock starts at the first
         question asked of it, unless the stream starts it earlier."""
         self.pages_read = self.repeat_guard()
-        """The pages of the listing being read, each checked against the one before."""
+
+    @property
+    def pages_read(self) -> RepeatGuard:
+        """The pages of the listing being read (on this thread), each checked against the
+        one before."""
+        guard: RepeatGuard | None = getattr(self._reading, "pages", None)
+        if guard is None:
+            guard = self._reading.pages = self.repeat_guard()
+        return guard
+
+    @pages_read.setter
+    def pages_read(self, guard: RepeatGuard) -> None:
+        self._reading.pages = guard
 
     @property
     def url_base(self) -> str:
@@ -92,7 +140,11 @@ class SourceStream(RESTStream[Any]):
         if not isinstance(self._requests_session, OriginSession):
             self._requests_session = OriginSession(
                 self.url_base, source=self.source, credential_headers=self.credential_headers,
-                url_setting=self.url_setting, pacing=self.request_pacing())
+                url_setting=self.url_setting, pacing=self.request_pacing(),
+                slots=self.request_slots())
+            pool = HTTPAdapter(pool_maxsize=max(10, concurrency(self.config) + 1))
+            for scheme in ("http://", "https://"):
+                self._requests_session.mount(scheme, pool)
         return self._requests_session
 
     @property
@@ -105,6 +157,185 @@ class SourceStream(RESTStream[Any]):
         """The pacing of this stream's requests: one object shared by all the streams of a
         tap (the source counts the whole run's requests), or None for none."""
         return None
+
+    def request_slots(self) -> RequestSlots | None:
+        """The tap's one bound on requests in flight, ``max_concurrent_requests``, shared
+        by the sessions of all its streams (None at 1: one thread, one request)."""
+        size = concurrency(self.config)
+        if size < 2:
+            return None
+        slots: RequestSlots | None = getattr(self._tap, "_request_slots", None)
+        if slots is None:
+            slots = RequestSlots(size)
+            setattr(self._tap, "_request_slots", slots)  # noqa: B010 - not the tap's own
+        return slots
+
+    def get_starting_replication_key_value(self, context: Mapping[str, Any] | None) -> Any:
+        """The partition's starting value: on a reader's thread, the one worked out for it
+        on the tap's thread (:meth:`starting_value`)."""
+        if hasattr(self._reading, "starting"):
+            return self._reading.starting
+        return super().get_starting_replication_key_value(context)
+
+    def starting_value(self, context: Mapping[str, Any] | None) -> Any:
+        """The value singer-sdk will start ``context``'s partition from, worked out from a
+        copy of its state, which is left as it is."""
+        if self.replication_method == REPLICATION_FULL_TABLE or not self.replication_key:
+            return None
+        saved = self.saved_state(context)
+        scratch = StreamStateManager(
+            stream_name=self.name, state_partitioning_keys=self.state_partitioning_keys,
+            tap_state={"bookmarks": {self.name: {"partitions": [copy.deepcopy(saved)]}}}
+            if saved else {})
+        scratch._logger = _SCRATCH_LOG  # the real start logs the same line
+        scratch.write_starting_replication_value(
+            dict(context) if context else None, self.replication_method,
+            self.replication_key, dict(self.config), self.compare_start_date)
+        return scratch.get_starting_replication_value(dict(context) if context else None,
+                                                      self.replication_method)
+
+    def _sync_records(self, context: Mapping[str, Any] | None = None, *,
+                      write_messages: bool = True) -> Generator[dict[str, Any], Any, Any]:
+        """singer-sdk's loop over the partitions, their records read ahead on
+        ``max_concurrent_requests`` threads when the stream allows it, and so are the
+        child streams' that allow it (``prefetch_contexts``)."""
+        workers = concurrency(self.config)
+        partitions = self.partitions if context is None and self.prefetch_partitions \
+            else None
+        children = [child for child in self.child_streams
+                    if isinstance(child, SourceStream) and child.prefetch_contexts
+                    and (child.selected or child.has_selected_descendents)]
+        if workers < 2 or not ((partitions and len(partitions) > 1) or children):
+            yield from super()._sync_records(context, write_messages=write_messages)
+            return
+        prefetches: list[OrderedPrefetch[Any, dict[str, Any]]] = []
+        if partitions and len(partitions) > 1:
+            prefetches.append(self._read_partitions_ahead(partitions, workers))
+        if children:
+            prefetches += self._read_children_ahead(children, workers)
+        try:
+            yield from super()._sync_records(context, write_messages=write_messages)
+        finally:
+            self.__dict__.pop("get_records", None)
+            for prefetch in prefetches:
+                prefetch.close()
+            for child in children:
+                child._ahead = None
+
+    def _read_children_ahead(self, children: list[SourceStream], workers: int
+                             ) -> list[OrderedPrefetch[Any, dict[str, Any]]]:
+        """Each child's records read ahead as this stream's records are read (a window of
+        them ahead of those emitted), each child context offered in the order the
+        children will be synced. A failure reading this stream's records is raised once
+        the records read before it are handed over, as it would be reading in turn."""
+        prefetches = []
+        for child in children:
+            assert child.requests_session is not None  # shared by its readers
+            child._ahead = OrderedPrefetch(
+                (), child.read_records, workers=workers, setup=child.prepare_reading,
+                inline=child.read_now, name=child.name)
+            prefetches.append(child._ahead)
+        records_of = self.get_records
+        window = 2 * workers
+
+        def offering(context: Mapping[str, Any] | None) -> Iterator[dict[str, Any]]:
+            source = iter(records_of(context))
+            ahead: deque[dict[str, Any]] = deque()
+            failure: Exception | None = None
+            more = True
+            while True:
+                while more and failure is None and len(ahead) < window:
+                    try:
+                        record = next(source)
+                    except StopIteration:
+                        more = False
+                        break
+                    except Exception as error:  # raised in its turn, below
+                        failure = error
+                        break
+                    ahead.append(record)
+                    for child_context in self.generate_child_contexts(record, context):
+                        for child in children:
+                            cast("OrderedPrefetch[Any, dict[str, Any]]",
+                                 child._ahead).offer(copy.copy(child_context))
+                if not ahead:
+                    if failure is not None:
+                        raise failure
+                    return
+                yield ahead.popleft()
+
+        self.get_records = offering  # type: ignore[method-assign]
+        return prefetches
+
+    def _read_partitions_ahead(self, partitions: list[dict[str, Any]], workers: int
+                               ) -> OrderedPrefetch[Any, dict[str, Any]]:
+        assert self.requests_session is not None  # made here, before the readers share it
+
+        def setup(index: int) -> Any:
+            return self.starting_value(partitions[index])
+
+        def read(index: int, starting: Any) -> Iterable[dict[str, Any]]:
+            self._reading.starting = starting
+            try:
+                yield from type(self).get_records(self, partitions[index])
+            finally:
+                self._reading.__dict__.pop("starting", None)
+
+        prefetch = OrderedPrefetch(range(len(partitions)), read, workers=workers,
+                                   setup=setup, name=self.name)
+        taken = iter(prefetch)
+
+        def prefetched(context: Mapping[str, Any] | None) -> Iterable[dict[str, Any]]:
+            index, records = next(taken)
+            if partitions[index] != (context or {}):
+                raise RuntimeError(f"{self.name}: partition {context} taken where "
+                                   f"{partitions[index]} was read")
+            return records
+
+        self.get_records = prefetched  # type: ignore[method-assign]
+        return prefetch
+
+    def prepare_reading(self, context: Mapping[str, Any] | None) -> Any:
+        """For a child stream read ahead (``prefetch_contexts``): what its reading of
+        ``context`` needs from the tap's thread (the state), worked out there before the
+        reading starts; by default nothing."""
+        return None
+
+    def read_records(self, context: Mapping[str, Any] | None, prepared: Any
+                     ) -> Iterable[dict[str, Any]]:
+        """For a child stream read ahead: the records of ``context``, read on a reader's
+        thread (or the tap's) with what :meth:`prepare_reading` gave; by default
+        :meth:`request_records`."""
+        return self.request_records(context)
+
+    def read_now(self, context: Mapping[str, Any] | None
+                 ) -> tuple[Any, Iterable[dict[str, Any]]]:
+        """:meth:`reading` of a context no reader started: prepared and read now."""
+        prepared = self.prepare_reading(context)
+        return prepared, self.read_records(context, prepared)
+
+    def reading(self, context: Mapping[str, Any] | None
+                ) -> tuple[Any, Iterator[dict[str, Any]]]:
+        """For a child stream read ahead, in its ``get_records``: what was prepared for
+        ``context`` and its records, read ahead when the parent offered it."""
+        if self._ahead is not None:
+            return self._ahead.take(context)
+        prepared, records = self.read_now(context)
+        return prepared, iter(records)
+
+    def read_ahead(self, context: Mapping[str, Any] | None) -> bool:
+        """Whether the reading of ``context`` has begun on a reader's thread (a stream
+        that would skip a context, out of time, takes one begun: its reading stops where
+        the stream's own checks say, and the bookmark goes on from there)."""
+        return self._ahead is not None and self._ahead.started(context)
+
+    def saved_state(self, context: Mapping[str, Any] | None) -> dict[str, Any] | None:
+        """The state of ``context``'s partition as the input state had it, read without
+        making it (``get_context_state`` makes a partition it does not find)."""
+        where = self.state_manager.get_state_partition_context(
+            dict(context) if context else None)
+        return next((p for p in get_state_partitions_list(self.tap_state, self.name) or []
+                     if p.get("context") == where), None)
 
     def describe(self, request: requests.PreparedRequest | None) -> str:
         """What ``request`` reads, for messages: by default the stream and the path."""

@@ -24,7 +24,9 @@ stopped.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any, cast
 from urllib.parse import urlsplit
 
@@ -62,23 +64,52 @@ class SourceResponse(requests.Response):
             raise not_json_error(self.source, self) from None
 
 
+class RequestSlots:
+    """At most ``size`` requests in flight at once, across every thread and session that
+    shares this object. A thread takes one slot for a request and the redirects it
+    follows."""
+
+    def __init__(self, size: int) -> None:
+        if size < 1:
+            raise ValueError(f"requests in flight: 1 or more, not {size}")
+        self.size = size
+        self._slots = threading.BoundedSemaphore(size)
+        self._held = threading.local()
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        depth = getattr(self._held, "depth", 0)
+        if depth == 0:
+            self._slots.acquire()
+        self._held.depth = depth + 1
+        try:
+            yield
+        finally:
+            self._held.depth = depth
+            if depth == 0:
+                self._slots.release()
+
+
 class OriginSession(requests.Session):
     """A session bound to ``base_url``'s origin.
 
     ``credentials`` are headers sent on every request (and only to that origin);
     ``credential_headers`` names every header that counts as a credential, whoever set
     it (a singer-sdk authenticator adds its own). ``url_setting`` is the setting the
-    user changes when the source moves, named in the errors. ``pacing`` paces every
+    user changes when the source moves, named in the errors. ``slots``, shared by the
+    sessions of a tap, bounds the requests in flight at once. ``pacing`` paces every
     request sent.
     """
 
     def __init__(self, base_url: str, *, source: str,
                  credentials: Mapping[str, str] | None = None,
                  credential_headers: Sequence[str] = ("Authorization",),
-                 url_setting: str = "api_url", pacing: Pacing | None = None) -> None:
+                 url_setting: str = "api_url", pacing: Pacing | None = None,
+                 slots: RequestSlots | None = None) -> None:
         super().__init__()
         self.base_url = base_url
         self.pacing = pacing
+        self.slots = slots
         self.origin = origin(base_url)
         self.source = source
         self.url_setting = url_setting
@@ -112,6 +143,12 @@ class OriginSession(requests.Session):
                 f"a request to {target} (another host than {setting}'s, {self.origin}) "
                 f"would have carried the token; it was not sent. If {self.source} has "
                 f"moved, set {setting} to its new address", source=self.source)
+        if self.slots is None:
+            return self._send(request, **kwargs)
+        with self.slots.slot():  # taken before the pace: a request counts when it goes
+            return self._send(request, **kwargs)
+
+    def _send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
         if self.pacing is not None:
             self.pacing.before(request)
         response = super().send(request, **kwargs)

@@ -151,6 +151,35 @@ def last_state(messages: Sequence[Message]) -> dict[str, Any]:
     raise AssertionError("the tap emitted no STATE message")
 
 
+TIMINGS = ("time_extracted", "replication_key_signpost")
+"""What differs between two runs of a tap on the same data: when each record was read, and
+the signposts (when a stream's reading started, kept in the state while it reads)."""
+
+
+def untimed(messages: Iterable[Any]) -> list[Any]:
+    """``messages`` without :data:`TIMINGS`, at any depth: two runs that read the same
+    data the same way give the same list."""
+    def strip(value: Any) -> Any:
+        if isinstance(value, Mapping):
+            return {k: strip(v) for k, v in value.items() if k not in TIMINGS}
+        if isinstance(value, list):
+            return [strip(v) for v in value]
+        return value
+
+    return [strip(message) for message in messages]
+
+
+def same_output(runs: Sequence[TapRun], code: int = 0) -> list[Any]:
+    """The output (:func:`untimed`) of ``runs``, checked to be the same for each and each
+    run to have ended with ``code``."""
+    for run in runs:
+        assert run.exit_code == code, run.stderr[-2000:]
+    outputs = [untimed(run.messages) for run in runs]
+    for output in outputs[1:]:
+        assert output == outputs[0], "the runs' outputs differ"
+    return outputs[0]
+
+
 # -- singer-sdk's standard tests --------------------------------------------------------------
 
 def standard_tap_tests(tap_class: type[Any], config: Mapping[str, Any], *,

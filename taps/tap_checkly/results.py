@@ -169,8 +169,30 @@ class ResultsPass:
                                "newest_ids": sorted(ids)}
 
 
+@dataclass
+class Reading:
+    """One check's reading: its pass (begun on the tap's thread from the check's state),
+    and how the listing ended, written by the thread that reads it and read on the tap's
+    once its records are taken."""
+
+    results: ResultsPass
+    paginator: CursorPaginator | None = None
+    stopped: bool = False
+    """Stopped by ``max_duration``."""
+    gone: bool = False
+    """The check was deleted (404)."""
+    skipped: bool = False
+    """Not read: ``max_duration`` was reached before its first page."""
+
+
 class CheckResultsStream(ChecklyStream):
-    """Each check's results (a child of ``checks``), newest first, differentially."""
+    """Each check's results (a child of ``checks``), newest first, differentially.
+
+    Up to ``max_concurrent_requests`` checks are read at once as the checks are listed
+    (``prefetch_contexts``): a check's pass begins on the tap's thread from its state
+    (:meth:`prepare_reading`), its pages are read on a reader's thread
+    (:meth:`read_records`), and its results are emitted and its bookmark moved on the
+    tap's thread, check after check in the listing's order (:meth:`get_records`)."""
 
     name = "check_results"
     path = "/v2/check-results/{checkId}"
@@ -180,56 +202,85 @@ class CheckResultsStream(ChecklyStream):
     is_sorted = False
     parent_stream_type = ChecksStream
     state_partitioning_keys = ["checkId"]
+    prefetch_contexts = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._pass: ResultsPass | None = None
-        self._paginator: CursorPaginator | None = None
-        self._stopped = False
-        self._gone = False
         self._told_out_of_time = False
 
     def get_records(self, context: Context | None) -> Iterable[Record]:
         check = (context or {}).get("checkId")
-        if self.budget.out_of_time():
-            if not self._told_out_of_time:
-                self.logger.info("check_results: max_duration reached; the checks left "
-                                 "(from %s on) are read next run", check)
-                self._told_out_of_time = True
+        if self.budget.out_of_time() and not self.read_ahead(context):
+            self.out_of_time(check)
             return
         state = self.get_context_state(context)
-        self._pass = ResultsPass.begin(state, self.config.get("start_date"), self.run_started)
-        self._paginator, self._stopped, self._gone = None, False, False
-        yield from super().get_records(context)
-        if self._gone:
+        reading, records = self.reading(context)
+        self._pass = reading.results
+        yield from records
+        self.tell_hidden()
+        if reading.skipped:
+            self.out_of_time(check)
             return
-        paginator = self._paginator
+        if reading.gone:
+            return
+        paginator = reading.paginator
         truncated = paginator is not None and paginator.truncated
-        if self._stopped or truncated:
+        if reading.stopped or truncated:
             self.logger.info("check_results: check %s read in part (%s); the next run goes "
                              "on from there", check,
-                             "max_duration" if self._stopped else "max_pages")
+                             "max_duration" if reading.stopped else "max_pages")
         read_to_the_end = paginator is not None and paginator.finished and \
-            not (self._stopped or truncated)
+            not (reading.stopped or truncated)
         self._pass.end(state, complete=read_to_the_end)
+
+    def out_of_time(self, check: Any) -> None:
+        """A check left for the next run, ``max_duration`` reached before it began."""
+        if not self._told_out_of_time:
+            self.logger.info("check_results: max_duration reached; the checks left "
+                             "(from %s on) are read next run", check)
+            self._told_out_of_time = True
+
+    def prepare_reading(self, context: Context | None) -> Reading:
+        """The check's pass, from its state as the run found it (the tap's thread)."""
+        return Reading(ResultsPass.begin(self.saved_state(context) or {},
+                                         self.config.get("start_date"), self.run_started))
+
+    def read_records(self, context: Context | None, prepared: Any) -> Iterable[Record]:
+        """The check's pages (on a reader's thread, or the tap's); none once
+        ``max_duration`` is reached before the first (``skipped``)."""
+        self._reading.now = prepared
+        try:
+            if self.budget.out_of_time():
+                prepared.skipped = True
+                return
+            yield from self.request_records(context)
+        finally:
+            self._reading.__dict__.pop("now", None)
+
+    @property
+    def now_reading(self) -> Reading:
+        reading: Reading | None = getattr(self._reading, "now", None)
+        if reading is None:
+            raise RuntimeError("check_results: a page asked for outside a pass")
+        return reading
 
     def request_records(self, context: Context | None) -> Iterable[Record]:
         for record in super().request_records(context):
             yield record
             if self.budget.out_of_time():
-                self._stopped = True
+                self.now_reading.stopped = True
                 return
 
     def get_new_paginator(self) -> CursorPaginator:
-        self._paginator = CursorPaginator(self.budget.part())
-        return self._paginator
+        paginator = self.now_reading.paginator = CursorPaginator(self.budget.part())
+        return paginator
 
     def get_url_params(self, context: Context | None, next_page_token: Any
                        ) -> dict[str, Any]:
-        if self._pass is None:
-            raise RuntimeError("check_results: a page asked for outside a pass")
-        params: dict[str, Any] = {"limit": PAGE_SIZE, "from": self._pass.query_from,
-                                  "to": self._pass.query_to}
+        results = self.now_reading.results
+        params: dict[str, Any] = {"limit": PAGE_SIZE, "from": results.query_from,
+                                  "to": results.query_to}
         if next_page_token:
             params["nextId"] = next_page_token
         return params
@@ -237,7 +288,7 @@ class CheckResultsStream(ChecklyStream):
     def validate_response(self, response: requests.Response) -> None:
         """A check deleted since it was listed has no results any more (404): skipped."""
         if response.status_code == 404:
-            self._gone = True
+            self.now_reading.gone = True
             self.logger.warning("%s: Checkly has no such check any more (deleted during "
                                 "the run?); skipped", self.describe(response.request))
             return

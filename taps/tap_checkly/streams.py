@@ -91,6 +91,10 @@ class ChecklyStream(SourceStream):
 
     def get_records(self, context: Context | None) -> Iterable[Record]:
         yield from super().get_records(context)
+        self.tell_hidden()
+
+    def tell_hidden(self) -> None:
+        """Log the secrets written as null since the last time, if any."""
         summary = self.hidden.summary()
         if summary:
             self.logger.info("%s: not emitted, written as null: %s", self.name, summary)

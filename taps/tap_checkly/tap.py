@@ -10,6 +10,7 @@ from singer_sdk import typing as th
 from observes_singer.tapkit.budget import budget_settings
 from observes_singer.tapkit.cli import tap_main
 from observes_singer.tapkit.pacing import Pacing
+from observes_singer.tapkit.prefetch import concurrency_setting
 from observes_singer.tapkit.tap import SourceTap
 from tap_checkly.alerts import AlertNotificationsStream, CheckAlertsStream
 from tap_checkly.reporting import ReportingStream
@@ -72,6 +73,7 @@ class TapCheckly(SourceTap):
                     "{requests: N, seconds: W}: at most N requests to "
                     "/v1/alert-notifications in any W seconds (Checkly allows 5 every 10 s "
                     "there)"),
+        concurrency_setting("checks (check_results, within the rate limits above)"),
     ).to_dict()
 
     @cached_property

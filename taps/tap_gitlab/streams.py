@@ -76,7 +76,14 @@ class UpdatedPaginator(BoundedPaginator):
 
 class GitLabStream(SourceStream):
     """Retries, waits and errors are the tap kit's (:class:`SourceStream`); errors name
-    the project and the stream, with GitLab's hint for 401, 403 and 404."""
+    the project and the stream, with GitLab's hint for 401, 403 and 404.
+
+    ``projects``, ``pipelines``, ``merge_requests``, ``issues`` and ``members`` read up to
+    ``max_concurrent_requests`` projects at once (``prefetch_partitions``): nothing of
+    their reading is kept on the stream; ``jobs`` and ``bridges`` read the pipelines'
+    as the pipelines are read (``prefetch_contexts``). The delivery streams keep where a project's
+    reading is (``resume``, the ids at the bookmark) on the stream and in the state as
+    they read, and read one project at a time."""
 
     source = SOURCE
     credential_headers = CREDENTIAL_HEADERS
@@ -155,6 +162,7 @@ class ProjectsStream(GitLabStream):
     name = "projects"
     primary_keys = ("id",)
     records_jsonpath = "$"
+    prefetch_partitions = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -237,6 +245,7 @@ class PipelinesStream(UpdatedStream):
 
     name = "pipelines"
     resource = "pipelines"
+    prefetch_partitions = True
 
     @property
     def partitions(self) -> list[dict[str, Any]]:
@@ -259,6 +268,7 @@ class PipelinesStream(UpdatedStream):
 class MergeRequestsStream(UpdatedStream):
     name = "merge_requests"
     resource = "merge_requests"
+    prefetch_partitions = True
 
     def get_url_params(self, context: Mapping[str, Any] | None,
                        next_page_token: Any) -> dict[str, Any]:
@@ -276,6 +286,7 @@ class MembersStream(GitLabStream):
     name = "members"
     resource = "members/all"
     primary_keys = ("project_path", "id")
+    prefetch_partitions = True
 
 
 class PipelineChildStream(GitLabStream):
@@ -290,6 +301,11 @@ class PipelineChildStream(GitLabStream):
     primary_keys = ("id",)
     parent_stream_type = PipelinesStream
     state_partitioning_keys: list[str] = []
+    prefetch_contexts = True  # a pipeline's jobs and bridges are read as pipelines come
+
+    def get_records(self, context: Mapping[str, Any] | None) -> Iterable[dict[str, Any]]:
+        _, records = self.reading(context)
+        yield from records
 
     def post_process(self, row: dict[str, Any],
                      context: Mapping[str, Any] | None = None) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from singer_sdk.exceptions import ConfigValidationError
 
 from observes_singer.tapkit.budget import budget_settings
 from observes_singer.tapkit.cli import tap_main
+from observes_singer.tapkit.prefetch import concurrency_setting
 from observes_singer.tapkit.tap import SourceTap
 from tap_gitlab.delivery_streams import DELIVERY_STREAMS
 from tap_gitlab.group_streams import GroupProjectsStream
@@ -41,6 +42,8 @@ class TapGitLab(SourceTap):
         th.Property("offset_page_limit", th.IntegerType(minimum=1), default=400,
                     description="Pages of one offset-paged query before it restarts from the "
                     "last record's updated_at (GitLab caps offset paging)"),
+        concurrency_setting("projects (projects, pipelines and their jobs and bridges, "
+                            "merge_requests, issues, members)"),
     ).to_dict()
 
     _projects: list[str] | None = None

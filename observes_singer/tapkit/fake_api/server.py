@@ -16,6 +16,7 @@ import json
 import re
 import socket
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -157,6 +158,9 @@ class FakeAPI(ThreadingHTTPServer):
         self.base_path = base_path.rstrip("/")
         self.auth = auth
         self.rate_limit = rate_limit  # requests answered before each 429 (0: never)
+        self.latency = 0.0
+        """Seconds every answer waits before it is sent (an API across the internet);
+        requests are answered in parallel, so they wait side by side."""
         self.routes: list[Route] = []
         self.log: list[Request] = []
         self.failures: list[Fault] = []
@@ -250,6 +254,8 @@ class FakeAPI(ThreadingHTTPServer):
 
     def dispatch(self, handler: _Handler, method: str) -> None:
         request = self._read(handler, method)
+        if self.latency > 0:
+            time.sleep(self.latency)
         with self.lock:
             self.log.append(request)
             served = len(self.log)

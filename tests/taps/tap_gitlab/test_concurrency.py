@@ -1,0 +1,83 @@
+"""tap-gitlab reading several projects at once (max_concurrent_requests) emits exactly what
+it emits reading one request at a time: records, their order, bookmarks and STATE, and on a
+failure the same line and nothing more."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from tap_gitlab.sample.server import GitLabServer, SampleGitLab
+
+from observes_singer.tapkit import testing
+from observes_singer.tapkit.testing import TapRun, last_state, records, same_output
+
+TOKEN = "glpat-sample"
+PROJECTS = 6
+
+
+@pytest.fixture
+def gitlab() -> Iterator[GitLabServer]:
+    data = SampleGitLab(projects=PROJECTS, pipelines=230, token=TOKEN, trigger_every=9)
+    with GitLabServer(data) as server:
+        server.latency = 0.002  # answers overlap, and come back in another order
+        yield server
+
+
+def run_tap(server: GitLabServer, concurrency: int, state: dict[str, Any] | None = None,
+            streams: list[str] | None = None) -> TapRun:
+    settings = {"api_url": server.url, "private_token": TOKEN,
+                "projects": [p.path for p in server.data.projects],
+                "max_concurrent_requests": concurrency}
+    return testing.run_tap("tap_gitlab.tap", settings, state, streams=streams,
+                           env={"OBSERVES_HTTP_BACKOFF": "0.1"})
+
+
+def test_concurrent_runs_emit_what_the_sequential_run_emits(gitlab: GitLabServer) -> None:
+    sequential = run_tap(gitlab, 1)
+    concurrent = run_tap(gitlab, 4)
+    same_output([sequential, concurrent])
+    assert len(records(sequential.messages, "pipelines")) == PROJECTS * (230 + 26)
+    assert last_state(concurrent.messages) == last_state(sequential.messages)
+
+    # a second run from that state: each project's reader starts from its own bookmark
+    state = last_state(sequential.messages)
+    project = gitlab.data.projects[3]
+    gitlab.data.touch_pipeline(project, 5, "failed", minutes=100_000)
+    gitlab.log.clear()
+    again_concurrent = run_tap(gitlab, 4, state)
+    same_output([run_tap(gitlab, 1, state), again_concurrent])
+    changed = records(again_concurrent.messages, "pipelines")
+    assert [(p["project_path"], p["id"]) for p in changed] == [
+        (project.path, project.pipelines[5]["id"])]
+
+
+def test_a_failing_project_ends_the_run_as_the_sequential_run_does(
+        gitlab: GitLabServer) -> None:
+    """A 404 on the fourth project's merge requests: the records before it, the bookmarks of
+    the projects read, the same one line; nothing of the projects after it, though their
+    merge requests were being read meanwhile."""
+    runs = []
+    for concurrency in (1, 4):
+        gitlab.failures.clear()
+        gitlab.fail(404, times=50, part="project-3/merge_requests")
+        runs.append(run_tap(gitlab, concurrency,
+                            streams=["projects", "pipelines", "merge_requests"]))
+    same_output(runs, code=1)
+    sequential, concurrent = runs
+    line = sequential.stderr.strip().splitlines()[-1]
+    assert line.startswith("tap-gitlab: error:") and "project-3" in line
+    assert concurrent.stderr.strip().splitlines()[-1] == line
+    emitted = {r["project_path"] for r in records(concurrent.messages, "merge_requests")}
+    assert emitted == {f"observes/project-{n}" for n in range(3)}
+    states = [m["value"]["bookmarks"] for m in concurrent.messages if m["type"] == "STATE"]
+    assert all("merge_requests" not in bookmarks for bookmarks in states)  # none ahead
+
+
+def test_one_request_at_a_time_reads_one_project_at_a_time(gitlab: GitLabServer) -> None:
+    gitlab.latency = 0
+    run = run_tap(gitlab, 1, streams=["members"])
+    assert run.exit_code == 0, run.stderr[-2000:]
+    paths = [path for path, _ in gitlab.requests if path.endswith("/members/all")]
+    assert paths == sorted(paths) and len(paths) == PROJECTS
