@@ -111,7 +111,10 @@ class PostgresDialect(Dialect):
             raise self.error(exc, f"COPY {target} from {url}") from None
 
     def _commit(self) -> None:
-        self.conn.commit()
+        try:
+            self.conn.commit()
+        except psycopg.Error as exc:  # a dropped connection, a deferred check
+            raise self.error(exc, "COMMIT") from None
 
     def _rollback(self) -> None:
         if not self.conn.closed:
