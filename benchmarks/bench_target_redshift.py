@@ -10,6 +10,11 @@ For each input size it prints records per second and peak RSS of:
 - ``target-redshift``: the real target, ``--config`` pointing at the same server,
   flattening and checking every value.
 
+With ``--dialect duckdb`` the warehouse is a DuckDB file, and the ``bare COPY floor`` is
+DuckDB's own: one process that COPYs the target's CSV rows (already flattened, a file per
+table) into a copy of the target's tables in one transaction and commits, with the
+target's memory cap and COPY options.
+
 Before each of the last two the server is checkpointed, and the floor's tables are
 not autovacuumed, so that neither run pays for what the other left behind.
 Every measured program runs as its own process, reaped with ``wait4`` so that its
@@ -26,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -105,8 +111,9 @@ with psycopg.connect(conninfo) as conn:
 """
 
 
-def flatten_to_rows(source: Path, folder: Path) -> dict[str, str]:
-    """The target's own rows for the input, in PostgreSQL's text format, a file per table."""
+def flatten_to_rows(source: Path, folder: Path, text: bool = True) -> dict[str, str]:
+    """The target's own rows for the input, a file per table: in PostgreSQL's text format,
+    or (``text=False``) the CSV the target gives DuckDB."""
     from observes_singer.singer.messages import RecordMessage, SchemaMessage, read_messages
     from observes_singer.target import record_metadata
 
@@ -123,14 +130,14 @@ def flatten_to_rows(source: Path, folder: Path) -> dict[str, str]:
                                    record_metadata.with_deleted_at(message.schema),
                                    message.key_properties, max_identifier_bytes=63,
                                    record_metadata=record_metadata.COLUMNS)
-                compiled = build_flattener(plan, "bench", text=True)
+                compiled = build_flattener(plan, "bench", text=text)
                 for table in plan.tables:
                     names = row_columns(plan, table)
                     columns[table.name] = ", ".join(f'"{n}"' for n in names)
                     (folder / f"{table.name}.cols").write_text(columns[table.name])
                     handles[table.name] = (folder / f"{table.name}.rows").open("wb")
             elif isinstance(message, RecordMessage) and compiled is not None:
-                cells = metadata.cells("\\N", message.time_extracted, "\t")
+                cells = metadata.cells("\\N", message.time_extracted, "\t" if text else ",")
                 compiled.flatten(message.record, message.line_no, cells)
                 for index, table in enumerate(compiled.plan.tables):
                     if compiled.rows(index) > 5000:
@@ -145,6 +152,44 @@ def flatten_to_rows(source: Path, folder: Path) -> dict[str, str]:
 def report(label: str, records: int, seconds: float, peak: float) -> None:
     print(f"  {label:<22} {records / seconds:>10,.0f} records/s  {seconds:7.2f} s  "
           f"peak RSS {peak:6.1f} MB", flush=True)
+
+
+DUCKDB_COPY_FLOOR = r"""
+import os, sys, duckdb
+from target_redshift.dialects import duckdb as dialect
+path, folder = sys.argv[1], sys.argv[2]
+conn = duckdb.connect(path, config={"memory_limit": f"{dialect.DUCKDB_MEMORY_MB}MB"})
+conn.execute("BEGIN TRANSACTION")
+options = ("FORMAT csv, HEADER false, NULLSTR '\\N', ALLOW_QUOTED_NULLS false, QUOTE '\"', "
+           "ESCAPE '\"', NEW_LINE '\\n', AUTO_DETECT false")
+for name in sorted(n for n in os.listdir(folder) if n.endswith(".rows")):
+    table = name[:-5]
+    cols = open(os.path.join(folder, table + ".cols")).read()
+    rows = os.path.join(folder, name)
+    conn.execute(f"COPY bench_floor.\"{table}\" ({cols}) FROM '{rows}' ({options})")
+conn.execute("COMMIT")
+conn.close()
+"""
+
+
+def _create_duckdb_floor(path: Path, rows: Path, source: Path, env: dict[str, str]) -> None:
+    """The DuckDB floor's tables, empty: what the target creates, built by the target on a
+    sample (the floor then copies this file, so every run starts from the same one)."""
+    import duckdb
+
+    sample = rows / "sample.jsonl"
+    with source.open("rb") as full, sample.open("wb") as out:
+        for _ in range(2001):
+            out.write(full.readline())
+    config = rows / "floor-config.json"
+    config.write_bytes(orjson.dumps({"url": f"duckdb://{path}", "schema": "bench_floor"}))
+    measure([sys.executable, "-m", "target_redshift.cli", "--config", str(config)],
+            stdin_path=sample, env=env)
+    with duckdb.connect(str(path)) as conn:
+        for (table,) in conn.execute("SELECT table_name FROM information_schema.tables "
+                                     "WHERE table_schema = 'bench_floor'").fetchall():
+            conn.execute(f'DELETE FROM bench_floor."{table}"')
+        conn.execute("CHECKPOINT")
 
 
 def main() -> None:
@@ -171,10 +216,13 @@ def main() -> None:
                   f"into {args.dialect}:")
             floor_db = server.create_database("floor")
             rows = work / "rows"
+            rows.mkdir(exist_ok=True)
+            columns = flatten_to_rows(source, rows, text=args.dialect == "postgres")
+            duckdb_floor = work / "floor-empty.duckdb"
             if args.dialect == "postgres":
-                rows.mkdir(exist_ok=True)
-                columns = flatten_to_rows(source, rows)
                 _create_floor_tables(floor_db, rows, columns, source)
+            else:
+                _create_duckdb_floor(duckdb_floor, rows, source, env)
             results: dict[str, list[tuple[float, float]]] = {}
             for _ in range(args.repeat):
                 seconds, peak, _ = measure([sys.executable, "-c", PARSE_FLOOR, str(source)])
@@ -184,6 +232,14 @@ def main() -> None:
                     _truncate_floor_tables(floor_db, columns)
                     seconds, peak, _ = measure([sys.executable, "-c", COPY_FLOOR,
                                                 floor_db.conninfo, str(rows)])
+                    report("bare COPY floor", size, seconds, peak)
+                    results.setdefault("bare COPY floor", []).append((seconds, peak))
+                else:
+                    floor_file = work / "floor.duckdb"
+                    shutil.copyfile(duckdb_floor, floor_file)
+                    seconds, peak, _ = measure([sys.executable, "-c", DUCKDB_COPY_FLOOR,
+                                                str(floor_file), str(rows)], env=env)
+                    floor_file.unlink()
                     report("bare COPY floor", size, seconds, peak)
                     results.setdefault("bare COPY floor", []).append((seconds, peak))
 
@@ -209,6 +265,7 @@ def main() -> None:
             if args.profile and size == sizes[0]:
                 _profile(config, source)
             source.unlink()
+            duckdb_floor.unlink(missing_ok=True)
             if rows.exists():
                 for item in rows.iterdir():
                     item.unlink()
