@@ -44,6 +44,8 @@ def widen(current: SqlType, wanted: SqlType) -> SqlType:
     """The narrowest type that holds the values of both."""
     if current == wanted:
         return current
+    if current.is_text and wanted.is_text and current.size >= wanted.size:
+        return current  # a string column holds JSON text and the other way round
     kinds = {current.kind, wanted.kind}
     if current.is_text or wanted.is_text or len(kinds) > 2:
         longest = max(current.size if current.is_text else NON_STRING_TEXT_BYTES,

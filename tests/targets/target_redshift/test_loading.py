@@ -254,6 +254,25 @@ def test_schema_change_mid_stream_adds_and_widens(warehouse: Warehouse) -> None:
     assert rows[1]["s"] == "a much longer string than before " * 3
 
 
+def test_a_text_column_that_holds_the_values_is_not_widened(warehouse: Warehouse) -> None:
+    """A field of several types loads as JSON text; when a later SCHEMA makes it a string,
+    the column already holds its values: nothing is altered, nothing said."""
+    mixed = {"type": "object", "properties": {"id": {"type": "integer"},
+                                              "v": {"type": ["string", "integer"]}}}
+    plain = {"type": "object", "properties": {"id": {"type": "integer"},
+                                              "v": {"type": "string"}}}
+    result = run_target(warehouse, [
+        schema_message("m", mixed, ["id"]),
+        record("m", {"id": 1, "v": "a longer text value, of some forty bytes"}),
+        schema_message("m", plain, ["id"]),
+        record("m", {"id": 2, "v": "short"}),
+    ], load_method="upsert")
+    assert result.returncode == 0, result.stderr
+    assert "widened" not in result.stderr
+    assert sorted((r["id"], r["v"]) for r in warehouse.rows("m")) == [
+        (1, "a longer text value, of some forty bytes"), (2, "short")]
+
+
 def test_varchar_grows_with_alter_when_longer_values_arrive(warehouse: Warehouse) -> None:
     if warehouse.kind == "duckdb":
         pytest.skip("DuckDB's VARCHAR has no size")
