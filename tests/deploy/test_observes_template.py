@@ -11,11 +11,13 @@ import pytest
 from cfnlint.api import ManualArgs, lint
 
 from observes_singer.batch import definition, fargate, schedules
+from observes_singer.batch.deploy import STACK_SETTINGS
+from observes_singer.batch.stack import output_key
 from observes_singer.jobs.files import CommandJob, Job, all_jobs
 from tests.support.aws_calls import Call, calls
 from tests.support.cfn_template import ACCOUNT, REGION, Template
 from tests.support.observes_stack import TEMPLATE
-from tests.support.paths import REPO_JOBS
+from tests.support.paths import REPO, REPO_JOBS
 
 REGIONS = ["us-east-1", "us-west-2", "eu-west-1", "sa-east-1", "ap-southeast-1"]
 DEPLOY_ONLY = ("observes_singer/batch/deploy.py", "observes_singer/batch/schedules.py",
@@ -25,6 +27,8 @@ OPERATOR = ("DeployPolicy", "SubmitPolicy", "DeadLetterReadPolicy")
 """What the template gives whoever runs the ``observes batch`` commands."""
 DEAD_LETTERS = "arn:aws:sqs:us-east-1:123456789012:observes-dead-letters"
 """A dead-letter queue given to the template, so that every policy it can make is there."""
+DEPLOY_PAGE = REPO / "docs" / "deploy-aws.md"
+_OUTPUT_ROW = re.compile(r"^\| `(?P<output>[A-Za-z0-9]+)` \|.*\| (?P<read>[^|]+) \|$", re.M)
 BILLS_DEFAULT = "integrates"
 """The bucket compute-bills writes to unless BILLS_URL says otherwise: not one the template
 makes (docs/deploy-aws.md: point BILLS_URL at the bills bucket)."""
@@ -264,3 +268,18 @@ def test_the_scheduler_role_submits_the_prefix_jobs_and_sends_dead_letters_only_
     assert with_queue.allows("SchedulerRole", "sqs:SendMessage", queue)
     assert not plain.allows("SchedulerRole", "sqs:SendMessage")
 
+
+def test_the_deploy_page_lists_every_output_and_what_deploy_reads_of_them() -> None:
+    """docs/deploy-aws.md's table of outputs: each the template gives, each once, and the
+    setting deploy reads it as for exactly the ones ``--stack`` reads."""
+    rows = [(m.group("output"), m.group("read")) for m in _OUTPUT_ROW.finditer(
+        DEPLOY_PAGE.read_text())]
+    documented = [output for output, _ in rows]
+    read = {output_key(env): env for env in STACK_SETTINGS.values()}
+
+    assert sorted(documented) == sorted(Template(TEMPLATE).body["Outputs"])
+    assert len(set(documented)) == len(documented)
+    assert {"ObservesScheduleDlqArn", "DeadLetterReadPolicyArn"} <= set(documented)
+    for output, how in rows:
+        expected = f"`{read[output]}`" if output in read else "not read"
+        assert how.startswith(expected), (output, how)
