@@ -10,12 +10,14 @@ from pathlib import Path
 import pytest
 from cfnlint.api import ManualArgs, lint
 
-from observes_singer.batch import schedules
-from observes_singer.jobs.files import all_jobs
+from observes_singer.batch import definition, fargate, schedules
+from observes_singer.batch.deploy import STACK_SETTINGS
+from observes_singer.batch.stack import output_key
+from observes_singer.jobs.files import CommandJob, Job, all_jobs
 from tests.support.aws_calls import Call, calls
 from tests.support.cfn_template import ACCOUNT, REGION, Template
 from tests.support.observes_stack import TEMPLATE
-from tests.support.paths import REPO_JOBS
+from tests.support.paths import REPO, REPO_JOBS
 
 REGIONS = ["us-east-1", "us-west-2", "eu-west-1", "sa-east-1", "ap-southeast-1"]
 DEPLOY_ONLY = ("observes_singer/batch/deploy.py", "observes_singer/batch/schedules.py",
@@ -25,6 +27,8 @@ OPERATOR = ("DeployPolicy", "SubmitPolicy", "DeadLetterReadPolicy")
 """What the template gives whoever runs the ``observes batch`` commands."""
 DEAD_LETTERS = "arn:aws:sqs:us-east-1:123456789012:observes-dead-letters"
 """A dead-letter queue given to the template, so that every policy it can make is there."""
+DEPLOY_PAGE = REPO / "docs" / "deploy-aws.md"
+_OUTPUT_ROW = re.compile(r"^\| `(?P<output>[A-Za-z0-9]+)` \|.*\| (?P<read>[^|]+) \|$", re.M)
 BILLS_DEFAULT = "integrates"
 """The bucket compute-bills writes to unless BILLS_URL says otherwise: not one the template
 makes (docs/deploy-aws.md: point BILLS_URL at the bills bucket)."""
@@ -61,6 +65,83 @@ def scheduler_missing(template: Template) -> list[str]:
     assert not any("Tags" in request for request in requests)
     return [] if template.allows("SchedulerRole", action) else \
         [f"SchedulerRole may not {action} ({schedules.SUBMIT_JOB})"]
+
+
+PLATFORMS = {"FARGATE": "fargate", "FARGATE_SPOT": "fargate", "EC2": "ec2", "SPOT": "ec2"}
+"""The ``[batch] platform`` a compute environment of each ``ComputeResources.Type`` runs:
+Batch puts a job on it only when the job definition's platformCapabilities say so."""
+
+
+def queue_platforms(template: Template) -> set[str]:
+    """The platforms of the compute environments behind the template's job queue, for each
+    value its parameters allow (``FargateCapacity``: FARGATE or FARGATE_SPOT)."""
+    found = set()
+    for capacity in template.body["Parameters"]["FargateCapacity"]["AllowedValues"]:
+        given = Template(template.path, {"FargateCapacity": capacity})
+        [queue] = given.of_type("AWS::Batch::JobQueue")
+        for entry in given.resources[queue]["Properties"]["ComputeEnvironmentOrder"]:
+            environment = given.resources[entry["ComputeEnvironment"]["Ref"]]
+            found.add(PLATFORMS[given.value(environment["Properties"]["ComputeResources"]
+                                            ["Type"])])
+    return found
+
+
+def misfits(template: Template, jobs: list[Job | CommandJob]) -> list[str]:
+    """``job NAME: why`` for each job with a ``[batch]`` table the template's queue would not
+    run: another platform, a size Fargate does not run, more vCPUs than the compute
+    environment has, or another queue (which the template neither makes nor lets submit to)."""
+    platforms = queue_platforms(template)
+    most = int(template.body["Parameters"]["MaxVcpus"]["Default"])
+    found = []
+    for job in jobs:
+        settings = job.batch
+        if settings is None:
+            continue
+        request = definition.desired(f"observes-{job.name}", job.name, settings,
+                                     definition.Container(image="observes:1"), {})
+        capability = "fargate" if request.get("platformCapabilities") == ["FARGATE"] \
+            else "ec2"
+        if capability not in platforms:
+            found.append(f"job {job.name}: runs on {capability}, the template's queue on "
+                         f"{' and '.join(sorted(platforms))}")
+        elif capability == "fargate" and not fargate.is_valid(settings.vcpus, settings.memory):
+            found.append(f"job {job.name}: {fargate.refusal(settings.vcpus, settings.memory)}")
+        if settings.vcpus > most:
+            found.append(f"job {job.name}: {settings.vcpus:g} vCPUs, more than the compute "
+                         f"environment's MaxVcpus ({most})")
+        if settings.queue is not None:
+            found.append(f"job {job.name}: queue {settings.queue}, not the template's")
+    return found
+
+
+def test_the_templates_queue_runs_every_job_in_the_repository(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OBSERVES_JOBS_DIR", str(REPO_JOBS))
+    template = Template(TEMPLATE)
+    jobs = all_jobs()
+
+    assert queue_platforms(template) == {"fargate"}
+    assert {job.name for job in jobs if job.batch is not None} == \
+        {path.stem for path in REPO_JOBS.glob("*.toml")}
+    assert misfits(template, jobs) == []
+
+
+def test_a_job_the_templates_queue_would_not_run_is_named(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "on-ec2.toml").write_text('command = ["true"]\n[batch]\nmemory = 2048\n')
+    (tmp_path / "too-big.toml").write_text(
+        'command = ["true"]\n[batch]\nplatform = "fargate"\nvcpus = 32\nmemory = 61440\n')
+    (tmp_path / "elsewhere.toml").write_text(
+        'command = ["true"]\n[batch]\nqueue = "other"\nplatform = "fargate"\n'
+        'vcpus = 0.25\nmemory = 512\n')
+    (tmp_path / "fits.toml").write_text(
+        'command = ["true"]\n[batch]\nplatform = "fargate"\nvcpus = 0.25\nmemory = 512\n')
+    monkeypatch.setenv("OBSERVES_JOBS_DIR", str(tmp_path))
+
+    assert misfits(Template(TEMPLATE), all_jobs()) == [
+        "job elsewhere: queue other, not the template's",
+        "job on-ec2: runs on ec2, the template's queue on fargate",
+        "job too-big: 32 vCPUs, more than the compute environment's MaxVcpus (16)"]
 
 
 def test_cfn_lint_finds_nothing() -> None:
@@ -186,3 +267,19 @@ def test_the_scheduler_role_submits_the_prefix_jobs_and_sends_dead_letters_only_
             "observes-gitlab", "others-gitlab"))
     assert with_queue.allows("SchedulerRole", "sqs:SendMessage", queue)
     assert not plain.allows("SchedulerRole", "sqs:SendMessage")
+
+
+def test_the_deploy_page_lists_every_output_and_what_deploy_reads_of_them() -> None:
+    """docs/deploy-aws.md's table of outputs: each the template gives, each once, and the
+    setting deploy reads it as for exactly the ones ``--stack`` reads."""
+    rows = [(m.group("output"), m.group("read")) for m in _OUTPUT_ROW.finditer(
+        DEPLOY_PAGE.read_text())]
+    documented = [output for output, _ in rows]
+    read = {output_key(env): env for env in STACK_SETTINGS.values()}
+
+    assert sorted(documented) == sorted(Template(TEMPLATE).body["Outputs"])
+    assert len(set(documented)) == len(documented)
+    assert {"ObservesScheduleDlqArn", "DeadLetterReadPolicyArn"} <= set(documented)
+    for output, how in rows:
+        expected = f"`{read[output]}`" if output in read else "not read"
+        assert how.startswith(expected), (output, how)

@@ -6,8 +6,11 @@ dialect fail where a real cluster would. Each rule names the page of the Amazon 
 Database Developer Guide (or AWS's amazon-redshift-utils) it comes from.
 
 Beside these rules, each with its sources: ``COPY``'s ``NULL AS`` matching quoted fields
-too (:mod:`tests.support.redshift_copy`); column compression encodings and their catalogue
-(:mod:`tests.support.redshift_encodings`) and the serializable isolation violation, error
+too (:mod:`tests.support.redshift_copy`); column compression encodings, their catalogue, a
+table's ``ENCODE AUTO`` and ``SVV_TABLE_INFO`` (:mod:`tests.support.redshift_encodings`: a
+``CREATE TABLE`` with both a column's ``ENCODE`` and the table's ``ENCODE AUTO`` is not
+refused, as no page says Redshift refuses it, but recorded as undefined) and the
+serializable isolation violation, error
 1023, on demand (:mod:`tests.support.redshift_conflicts`), both on the shim's objects in
 each database (:mod:`tests.support.redshift_catalog`); ``COPY``'s 4 MB input row
 (:mod:`tests.support.s3_load`).

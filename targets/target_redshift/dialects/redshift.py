@@ -313,12 +313,11 @@ class RedshiftDialect(Dialect):
         """A deep copy: a new table with the wider column, filled from the old one, then
         renamed over it; all of it transactional on Redshift, column order kept.
 
-        The copy keeps every other column's whole type, default, nullability and
-        encoding, the table's keys, comments, grants and owner. It is ``ENCODE AUTO``
-        (Redshift's default, how the target creates tables), the encodings read being its
-        starting point ("CREATE TABLE", ENCODE AUTO). A view bound to the table would make
-        its ``DROP`` fail (or, with CASCADE, go): the rebuild is refused before anything
-        changes, naming the views."""
+        The copy keeps every other column's whole type, default and nullability, the
+        table's keys, comments, grants and owner, and its compression encodings
+        (:meth:`copy_encodings`). A view bound to the table would make its ``DROP`` fail
+        (or, with CASCADE, go): the rebuild is refused before anything changes, naming the
+        views."""
         columns = self.column_definitions(schema, table)
         if columns is None or column not in {c.name for c in columns}:
             raise WarehouseError(f"{self.name}: no column {column!r} in {schema}.{table}")
@@ -332,10 +331,7 @@ class RedshiftDialect(Dialect):
                 f"({', '.join(views)}); recreate them as late-binding views (WITH NO "
                 "SCHEMA BINDING) or drop them, then run again")
         old_types = {c.name: c.type for c in columns}
-        encodings = self.encodings(schema, table)
-        columns = [replace(c, encoding=encodings.get(c.name)) for c in columns]
-        # A column keeps its encoding while its kind stays (a VARCHAR that grows): AZ64,
-        # say, takes no VARCHAR or DOUBLE PRECISION ("AZ64 encoding").
+        columns, encode_auto = self.copy_encodings(schema, table, columns)
         columns = [replace(c, type=sql_type,
                            encoding=c.encoding if c.type.kind is sql_type.kind else None)
                    if c.name == column else c for c in columns]
@@ -345,7 +341,8 @@ class RedshiftDialect(Dialect):
         body = ", ".join(self.column_sql(c) for c in columns)
         types = {c.name: c.type for c in columns}
         self.execute(f"CREATE TABLE {self.qualified(schema, copy)} ({body})"
-                     f"{self.layout_sql(self.layouts.get(table), types)} ENCODE AUTO")
+                     f"{self.layout_sql(self.layouts.get(table), types)}"
+                     f"{' ENCODE AUTO' if encode_auto else ''}")
         names = ", ".join(quote(c.name) for c in columns)
         values = ", ".join(
             self.converted(quote(c.name), old_types[c.name], c.type) if c.name == column
@@ -375,6 +372,45 @@ class RedshiftDialect(Dialect):
         if column.encoding is not None:
             sql += f" ENCODE {column.encoding}"
         return sql if column.nullable else sql + " NOT NULL"
+
+    def copy_encodings(self, schema: str, table: str, columns: list[ColumnDefinition]
+                       ) -> tuple[list[ColumnDefinition], bool]:
+        """The columns of a rebuilt copy of ``schema.table`` with the encodings it gives
+        them, and whether it is ``ENCODE AUTO``: one or the other, never both.
+
+        The Database Developer Guide's "CREATE TABLE" gives a statement with both two
+        meanings. Under ``ENCODE encoding``: "If you specify compression encoding for any
+        column in the table, the table is no longer set to ENCODE AUTO." Under ``ENCODE
+        AUTO``: "ENCODE AUTO preserves the initial encode types that you specify in
+        creating the table." So a table that is ``ENCODE AUTO`` is copied ``ENCODE AUTO``
+        with no column's encoding ("ENCODE AUTO is the default if you don't specify an
+        encoding type on any column in the table"), and Redshift manages them again; any
+        other keeps each column's encoding (:meth:`encodings`), and the copy is not
+        ``ENCODE AUTO`` either. A column whose type changes keeps its encoding only while
+        its kind stays (a VARCHAR that grows): AZ64, say, takes no VARCHAR or DOUBLE
+        PRECISION ("AZ64 encoding"). A table whose setting cannot be read
+        (:meth:`encode_auto`) is taken to be ``ENCODE AUTO``, Redshift's default and how
+        the target creates tables."""
+        if self.encode_auto(schema, table) is not False:
+            return [replace(c, encoding=None) for c in columns], True
+        encodings = self.encodings(schema, table)
+        return [replace(c, encoding=encodings.get(c.name)) for c in columns], False
+
+    def encode_auto(self, schema: str, table: str) -> bool | None:
+        """Whether the table is ``ENCODE AUTO``, as ``SVV_TABLE_INFO.encoded`` says it
+        (``Y, AUTO(ENCODE)``); None when it does not say: that view "doesn't return any
+        information for empty tables" and "is visible only to superusers" and to users
+        granted SELECT on it ("SVV_TABLE_INFO"), which is asked first, since a refused
+        query would end the transaction. The table is found by the view's own columns
+        (``"schema"``, ``"table"``), as the guide's sample queries find it."""
+        [(allowed,)] = self.execute("SELECT has_table_privilege('svv_table_info', 'SELECT')")
+        if not allowed:
+            return None
+        rows = self.execute('SELECT encoded FROM svv_table_info WHERE "schema" = %s '
+                            'AND "table" = %s', (schema, table))
+        if not rows or rows[0][0] is None:
+            return None
+        return "AUTO(ENCODE)" in str(rows[0][0]).upper()
 
     def encodings(self, schema: str, table: str) -> dict[str, str]:
         """Each column's compression encoding as ``ENCODE`` takes it (``RAW`` for none),

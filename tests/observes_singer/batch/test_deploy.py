@@ -122,6 +122,10 @@ def test_deploy_registers_the_definition_and_schedule_once(deployment: Deploymen
         "OBSERVES_BATCH_QUEUE": deployment.queue.name,  # what batch-stability watches
         "OBSERVES_STATE_STORE": "s3://observes.state/jobs/"}
     assert "executionRoleArn" not in container and "jobRoleArn" not in container
+    # the default platform: an EC2 definition, without Fargate's settings
+    assert registered.get("platformCapabilities", ["EC2"]) == ["EC2"]
+    assert "networkConfiguration" not in container
+    assert "fargatePlatformConfiguration" not in container
     retry = registered["retryStrategy"]
     assert retry["attempts"] == 4
     # moto lower-cases the actions it stores; Batch takes them in any case.

@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
+from observes_singer.batch import fargate
 from observes_singer.batch.deploy import STACK_SETTINGS
 from observes_singer.batch.stack import output_key
+from observes_singer.jobs.files import all_jobs
 from tests.observes_singer.batch.test_deploy import Deployment, make_deployment
 from tests.support.cfn_template import Template
 from tests.support.observes_stack import IMAGE, TEMPLATE, Stack, create_stack
+from tests.support.paths import REPO_JOBS
 from tests.support.s3 import aws_client
 
 SCHEDULED_WITH_SECRET = """\
@@ -118,3 +123,40 @@ def test_the_template_has_an_output_for_every_setting_deploy_reads() -> None:
 
     assert {output_key(env) for env in STACK_SETTINGS.values()} <= outputs
     assert output_key("OBSERVES_BATCH_JOB_ROLE_ARN") == "ObservesBatchJobRoleArn"
+
+
+def _create_secrets(client: Any, names: set[str]) -> None:
+    """The Secrets Manager secrets the repository's jobs name, made once on the server."""
+    for name in sorted(names):
+        try:
+            client.create_secret(Name=name, SecretString="never-shown")
+        except ClientError as exc:
+            assert exc.response["Error"]["Code"] == "ResourceExistsException", exc
+
+
+def test_the_repositorys_jobs_deploy_onto_the_stacks_fargate_queue(
+        bare: Deployment, stack: Stack, monkeypatch: pytest.MonkeyPatch,
+        moto_server: str) -> None:
+    monkeypatch.setenv("OBSERVES_JOBS_DIR", str(REPO_JOBS))
+    jobs = [job for job in all_jobs() if job.batch is not None]
+    _create_secrets(bare.queue.client("secretsmanager"), {
+        reference.split(":", 1)[1] for job in jobs for reference in job.batch.secrets.values()
+        if reference.startswith("secretsmanager:")})
+
+    code, _, err = bare.deploy("--stack", stack.name)
+
+    assert (code, err) == (0, ""), err
+    batch = aws_client("batch", moto_server)
+    [queue] = batch.describe_job_queues(jobQueues=[stack.outputs["ObservesBatchQueue"]])[
+        "jobQueues"]
+    environments = batch.describe_compute_environments(computeEnvironments=[
+        entry["computeEnvironment"] for entry in queue["computeEnvironmentOrder"]])[
+        "computeEnvironments"]
+    assert [e["computeResources"]["type"] for e in environments] == ["FARGATE"]
+    for job in jobs:
+        [registered] = bare.revisions(job.name)
+        assert registered["platformCapabilities"] == ["FARGATE"], job.name
+        container = registered["containerProperties"]
+        assert container["executionRoleArn"] == stack.outputs["ObservesBatchExecutionRoleArn"]
+        size = {r["type"]: r["value"] for r in container["resourceRequirements"]}
+        assert fargate.is_valid(float(size["VCPU"]), int(size["MEMORY"])), (job.name, size)

@@ -193,10 +193,30 @@ def _encodings(connect: RedshiftConnect) -> dict[str, str]:
     return {str(name): str(encoding) for name, encoding in cursor.fetchall()}
 
 
+def _encoded(connect: RedshiftConnect, table: str = "d") -> list[Any]:
+    """SVV_TABLE_INFO.encoded of analytics.TABLE: ``Y, AUTO(ENCODE)`` for an ENCODE AUTO
+    table, ``Y`` or ``N`` for another; None where the shim's catalogue holds a statement the
+    docs leave undefined; no row for an empty table."""
+    connection = connect()
+    connection.autocommit = True
+    cursor = connection.cursor()
+    cursor.execute("SELECT encoded FROM svv_table_info WHERE \"schema\" = 'analytics' "
+                   "AND \"table\" = %s", (table,))
+    return [row[0] for row in cursor.fetchall()]
+
+
+def _chosen_encodings(request: pytest.FixtureRequest) -> list[Any]:
+    """The encodings a statement gave analytics.d's columns, as the shim records them."""
+    return _sql(request, "SELECT attnum, code FROM redshift_shim.encodings "
+                         "WHERE attrelid = 'analytics.d'::regclass ORDER BY attnum")
+
+
 def test_a_rebuild_keeps_every_column_encoding(tmp_path: Any, request: pytest.FixtureRequest,
                                                redshift_connect: RedshiftConnect) -> None:
-    """Redshift's rebuild recreates the table: each column keeps the ENCODE it had, but
-    one whose type changes (AZ64 takes no DOUBLE PRECISION), which Redshift chooses."""
+    """Redshift's rebuild recreates the table: a table whose encodings were set by hand
+    (no longer ENCODE AUTO) keeps each column's ENCODE, but that of one whose type changes
+    (AZ64 takes no DOUBLE PRECISION), which Redshift chooses; and it is still not ENCODE
+    AUTO."""
     from tests.targets.target_redshift.conftest import make_warehouse
 
     server = make_warehouse("redshift", request, tmp_path)
@@ -208,6 +228,7 @@ def test_a_rebuild_keeps_every_column_encoding(tmp_path: Any, request: pytest.Fi
     before = _encodings(redshift_connect)
     assert (before["s"], before["amount"], before["id"], before["n"]) == (
         "zstd", "none", "delta", "az64")
+    assert _encoded(redshift_connect) == ["Y"]
     oid = _oid(request)
 
     result = _second(server)
@@ -216,6 +237,7 @@ def test_a_rebuild_keeps_every_column_encoding(tmp_path: Any, request: pytest.Fi
     assert _oid(request) != oid  # rebuilt
     after = _encodings(redshift_connect)
     assert after == {**before, "n": "none"}
+    assert _encoded(redshift_connect) == ["Y"]  # the CREATE TABLE had no ENCODE AUTO
     assert sorted((r["id"], r["n"], r["s"]) for r in server.rows("d")) == [
         (1, 5.0, "abc"), (2, 2.5, "x" * 40)]
 
@@ -241,3 +263,57 @@ def test_a_growing_string_redshift_will_not_alter_keeps_its_encoding(
     assert _encodings(redshift_connect)["s"] == "bytedict"
     assert dict(server.columns("d"))["s"] == "character varying(512)"
     assert sorted((r["id"], r["s"]) for r in server.rows("d")) == [(1, "abc"), (2, "y" * 300)]
+
+
+def test_a_rebuild_of_an_encode_auto_table_leaves_every_encoding_to_redshift(
+        tmp_path: Any, request: pytest.FixtureRequest,
+        redshift_connect: RedshiftConnect) -> None:
+    """A table the target made is ENCODE AUTO; its copy is made ENCODE AUTO with no
+    column's ENCODE (a statement with both means two things in "CREATE TABLE"), so
+    Redshift goes on choosing every encoding."""
+    from tests.targets.target_redshift.conftest import make_warehouse
+
+    server = make_warehouse("redshift", request, tmp_path)
+    _first(server)
+    assert _encoded(redshift_connect) == ["Y, AUTO(ENCODE)"]
+    oid = _oid(request)
+
+    result = _second(server)
+
+    assert result.returncode == 0, result.stderr
+    assert _oid(request) != oid  # rebuilt
+    assert _encoded(redshift_connect) == ["Y, AUTO(ENCODE)"]
+    assert _chosen_encodings(request) == []  # no column's ENCODE given
+    assert _encodings(redshift_connect)["n"] == "none"  # Redshift's own for DOUBLE PRECISION
+    assert sorted((r["id"], r["n"], r["amount"], r["s"]) for r in server.rows("d")) == [
+        (1, 5.0, Decimal("12.34"), "abc"), (2, 2.5, Decimal("99999.99"), "x" * 40)]
+
+
+@pytest.mark.parametrize(("create", "then", "encoded"), [
+    ("CREATE TABLE analytics.t (a int, b varchar(8))", "", ["Y, AUTO(ENCODE)"]),
+    ("CREATE TABLE analytics.t (a int, b varchar(8)) ENCODE AUTO", "", ["Y, AUTO(ENCODE)"]),
+    ("CREATE TABLE analytics.t (a int ENCODE raw, b varchar(8) ENCODE raw)", "", ["N"]),
+    ("CREATE TABLE analytics.t (a int ENCODE az64, b varchar(8))", "", ["Y"]),
+    ("CREATE TABLE analytics.t (a int, b varchar(8))",
+     "ALTER TABLE analytics.t ALTER COLUMN b ENCODE zstd", ["Y"]),
+    ("CREATE TABLE analytics.t (a int ENCODE az64, b varchar(8))",
+     "ALTER TABLE analytics.t ALTER ENCODE AUTO", ["Y, AUTO(ENCODE)"]),
+    ("CREATE TABLE analytics.t (a int ENCODE az64, b varchar(8)) ENCODE AUTO", "", [None]),
+])
+def test_the_shim_keeps_what_the_docs_say_of_encode_auto(
+        create: str, then: str, encoded: list[Any],
+        redshift_connect: RedshiftConnect) -> None:
+    """What the Redshift shim records of a table's ENCODE AUTO, from "CREATE TABLE" and
+    "ALTER TABLE": a column's ENCODE ends it, ALTER ENCODE AUTO brings it back, and a
+    statement with both, which the docs give two meanings, is left undefined (NULL)."""
+    connection = redshift_connect()
+    connection.autocommit = True
+    cursor = connection.cursor()
+    cursor.execute("CREATE SCHEMA IF NOT EXISTS analytics")
+    cursor.execute(create)
+    assert _encoded(redshift_connect, "t") == []  # SVV_TABLE_INFO shows no empty table
+    cursor.execute("INSERT INTO analytics.t VALUES (1, 'a')")
+    if then:
+        cursor.execute(then)
+
+    assert _encoded(redshift_connect, "t") == encoded
