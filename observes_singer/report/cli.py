@@ -92,9 +92,11 @@ def run_command(args: argparse.Namespace, out: IO[str]) -> int:
 
 
 def _settings(files: list[str] | None) -> dict[str, Any]:
+    if not files:
+        return {}
     from observes_singer.target.program import read_settings
 
-    return read_settings(files) if files else {}
+    return read_settings(files)
 
 
 def _failures(args: argparse.Namespace, problems: list[str]) -> list[Any] | None:

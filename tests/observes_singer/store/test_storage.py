@@ -14,6 +14,7 @@ from observes_singer.store.storage import (
     TEMP_MARKER,
     BlobNotFound,
     BlobStore,
+    Location,
     StorageError,
     parse_url,
 )
@@ -141,6 +142,21 @@ def test_plain_paths_and_file_urls_are_the_same_place(tmp_path: Path,
     assert store.read_bytes(f"file://{tmp_path}/rel/state.json") == b"1"
     assert store.read_bytes(str(tmp_path / "rel" / "state.json")) == b"1"
     assert parse_url("rel/").key == f"{tmp_path}/rel/"
+
+
+@pytest.mark.parametrize(
+    ("url", "path"),
+    [
+        ("file:///data/runs/a.json", "/data/runs/a.json"),
+        ("file:///data/x/../runs/", "/data/runs/"),
+        ("file:///data/a%20b.json", "/data/a b.json"),
+        ("file:///data/a.json?v=1", "/data/a.json"),
+        ("file:///data/a.json#top", "/data/a.json"),
+        ("file://localhost/data/a.json", "/data/a.json"),
+    ],
+)
+def test_a_file_url_is_its_path_as_a_url_reads(url: str, path: str) -> None:
+    assert parse_url(url) == Location("file", "", path)
 
 
 @pytest.mark.parametrize(
