@@ -388,6 +388,10 @@ class SourceStream(RESTStream[Any]):
         self.logger.warning("%s for %s; retrying in %.1f s (try %d of %d)", what, where,
                             details.get("wait", 0.0), details.get("tries", 0),
                             self.retry_policy.max_tries)
+        slots = self.request_slots()
+        if slots is not None and isinstance(response, requests.Response) \
+                and response.status_code == 429:
+            slots.hold(details.get("wait", 0.0))  # the limit is the account's: all wait
 
     def request_decorator(self, func: RequestFunc) -> RequestFunc:
         retried = super().request_decorator(func)

@@ -25,7 +25,8 @@ stopped.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, cast
 from urllib.parse import urlsplit
@@ -67,14 +68,41 @@ class SourceResponse(requests.Response):
 class RequestSlots:
     """At most ``size`` requests in flight at once, across every thread and session that
     shares this object. A thread takes one slot for a request and the redirects it
-    follows."""
+    follows.
 
-    def __init__(self, size: int) -> None:
+    :meth:`hold` stops every thread's next request until a moment: a source's rate limit
+    counts the whole account, so when one reader is answered 429 and waits, the others
+    wait too, rather than each running into the limit on its own and spending its tries.
+    """
+
+    def __init__(self, size: int, *, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         if size < 1:
             raise ValueError(f"requests in flight: 1 or more, not {size}")
         self.size = size
         self._slots = threading.BoundedSemaphore(size)
         self._held = threading.local()
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._not_before = 0.0
+        self.held = 0.0
+        """Seconds requests spent waiting on :meth:`hold`, all threads together."""
+
+    def hold(self, seconds: float) -> None:
+        """No request of any thread sharing these slots goes out before ``seconds`` from
+        now (a later hold already asked for stands)."""
+        with self._lock:
+            self._not_before = max(self._not_before, self._clock() + seconds)
+
+    def _wait_for_hold(self) -> None:
+        while True:
+            with self._lock:
+                due = self._not_before - self._clock()
+                if due <= 0:
+                    return
+                self.held += due
+            self._sleep(due)
 
     @contextmanager
     def slot(self) -> Iterator[None]:
@@ -83,6 +111,8 @@ class RequestSlots:
             self._slots.acquire()
         self._held.depth = depth + 1
         try:
+            if depth == 0:
+                self._wait_for_hold()
             yield
         finally:
             self._held.depth = depth

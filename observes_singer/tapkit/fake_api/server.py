@@ -41,6 +41,8 @@ class Request:
     origin: str
     target: str
     """Path and query, as on the request line."""
+    at: float = 0.0
+    """When the request was read (``time.monotonic()``)."""
 
     def header(self, name: str) -> str | None:
         """A header's value, whatever the case of its name."""
@@ -323,7 +325,7 @@ class FakeAPI(ThreadingHTTPServer):
         return Request(method=method, path=parts.path,
                        query={k: v[-1] for k, v in params.items()}, params=params,
                        headers=dict(handler.headers.items()), body=body, origin=self.origin,
-                       target=handler.path)
+                       target=handler.path, at=time.monotonic())
 
 
 def _encode(reply: Reply) -> bytes:

@@ -36,18 +36,22 @@ def most_in_any_window(starts: Sequence[float], seconds: float) -> int:
 
 
 def test_a_pacer_lets_a_burst_through_then_holds_the_rate() -> None:
-    pacer = Pacer(5, 0.5)
-    began = time.monotonic()
+    now = [100.0]  # a clock that moves only when the pacer sleeps: no machine's load in it
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    pacer = Pacer(5, 0.5, clock=lambda: now[0], sleep=sleep)
+    began = now[0]
     starts = []
     for _ in range(15):
         pacer.acquire()
-        starts.append(time.monotonic())
-    elapsed = time.monotonic() - began
-    assert starts[4] - began < 0.1  # the first five at once
-    assert 1.0 <= elapsed < 1.4  # then five per half second: two more windows
+        starts.append(now[0])
+    assert starts[4] == began  # the first five at once
+    assert now[0] - began == pytest.approx(1.0)  # then five per half second: two more windows
     assert most_in_any_window(starts, 0.5) == 5
     # the sixth and the eleventh wait for the window to pass; those after them do not
-    assert pacer.delayed == 2 and 0.95 < pacer.waited < 1.3
+    assert pacer.delayed == 2 and pacer.waited == pytest.approx(1.0)
 
 
 def test_a_pacer_shared_by_threads_holds_the_rate_for_all_of_them() -> None:

@@ -48,3 +48,29 @@ def test_a_thread_keeps_its_slot_through_the_redirects_it_follows() -> None:
         session = OriginSession(server.url, source="S", slots=slots)
         assert session.get(server.url + "/old", timeout=5).json() == {"ok": True}
         assert session.get(server.url + "/old", timeout=5).json() == {"ok": True}
+
+
+def test_a_hold_stops_every_sessions_next_request_until_it_ends() -> None:
+    arrivals: list[float] = []
+
+    def answer(request: object) -> Reply:
+        arrivals.append(time.monotonic())
+        return Reply(200, {"ok": True})
+
+    slots = RequestSlots(4)
+    with FakeAPI() as server:
+        server.route("GET", "/thing", answer)
+        sessions = [OriginSession(server.url, source="S", slots=slots) for _ in range(3)]
+        assert sessions[0].get(server.url + "/thing", timeout=10).status_code == 200
+        held_at = time.monotonic()
+        slots.hold(0.6)  # as a reader answered 429 does, before it waits
+        threads = [threading.Thread(target=lambda s=s: s.get(server.url + "/thing",
+                                                            timeout=10))
+                   for s in sessions]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert len(arrivals) == 4
+    assert all(moment >= held_at + 0.6 for moment in arrivals[1:])
+    assert slots.held >= 0.6 * 3 - 0.1

@@ -415,7 +415,7 @@ def test_429s_without_any_header_are_backed_off_and_retried() -> None:
     start = (datetime.now(UTC) - timedelta(days=1)).replace(microsecond=0)
     with ChecklyServer(account, rate_limits=limits) as server:
         # One reader, unpaced: its backoff alone must get it through (readers in parallel
-        # keep to the tap's shared pacing, which test_concurrency.py covers).
+        # keep to the tap's shared pacing and hold together on a 429, tested below).
         run = run_tap(server, streams=["checks", "check_results"],
                       start_date=start.isoformat(), max_concurrent_requests=1, **UNPACED)
     assert run.exit_code == 0, run.stderr[-3000:]
@@ -427,6 +427,24 @@ def test_429s_without_any_header_are_backed_off_and_retried() -> None:
     assert len(run.records("checks")) == len(account.checks)
     assert len(run.records("check_results")) == sum(
         1 for r in finals(account) if datetime.fromisoformat(r["created_at"]) >= start)
+
+
+def test_a_429_to_one_reader_holds_every_reader_for_its_wait() -> None:
+    """Checkly's limits count the account: while the reader answered 429 waits the
+    second it was told, the other checks' readers send nothing either."""
+    account = SampleAccount(api_checks=7, browser_checks=1, runs=600)
+    with ChecklyServer(account, rate_limits=QUICK_LIMITS) as server:
+        server.latency = 0.03  # the other readers have pages to ask for all along
+        server.throttle(1, "/check-results/", {"Retry-After": "1"})
+        run = run_tap(server, streams=["checks", "check_results"],
+                      max_concurrent_requests=4, **UNPACED)
+        log = list(server.log)
+    assert run.exit_code == 0, run.stderr[-3000:]
+    assert "429 from Checkly" in run.stderr
+    refused = next(r for r in log if "/check-results/" in r.path)
+    during = [r.target for r in log if refused.at + 0.2 < r.at < refused.at + 0.9]
+    assert during == []
+    assert sum(1 for r in log if r.at >= refused.at + 1.0) > 4
 
 
 def test_dropped_connections_and_server_errors_are_retried(checkly: ChecklyServer,
