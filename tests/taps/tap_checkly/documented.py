@@ -528,6 +528,8 @@ FREE_FORM_OBJECT_LISTS: list[tuple[str, str]] = [
     # (a result type's field of CheckResult, the path of a list in it): arrays of
     # CheckResultFreeformObject ({"type": "object", "properties": {},
     # "additionalProperties": {"nullable": true}})
+    ("apiCheckResult", "assertions"),
+    ("browserCheckResult", "pages"),
     ("agenticCheckResult", "errors"),
     ("playwrightCheckResult", "errors"),
     ("tracerouteCheckResult", "assertions"),
