@@ -139,8 +139,16 @@ def test_prepare_then_the_run_before_and_after_the_exports_are_ready(tmp_path: P
         assert loaded.returncode == 0, loaded.stderr[-3000:]
     counts = row_counts(warehouse)
     assert counts == sample_counts(crm)
-    # The settings' nested lists and free-form objects land whole, in their own tables.
-    assert query(warehouse, "SELECT count(*) FROM profiles__permissions_details") == [(3,)]
+    # The settings' nested lists and free-form objects land whole, in their own tables,
+    # with a column for each field Zoho documents.
+    granted = [p for profile in crm.profiles for p in profile["permissions_details"]]
+    assert sorted(query(warehouse, "SELECT name, enabled, customizable FROM "
+                                   "profiles__permissions_details")) == \
+        sorted((p["name"], p["enabled"], p["customizable"]) for p in granted)
+    assert query(warehouse, "SELECT count(*) FROM "
+                            "profiles__sections__categories__permissions_details") == \
+        [(sum(len(c["permissions_details"]) for profile in crm.profiles
+               for section in profile["sections"] for c in section["categories"]),)]
     assert query(warehouse, "SELECT count(DISTINCT (module, id)) FROM fields") == \
         [(counts["fields"],)]
     leads = query(warehouse, "SELECT count(DISTINCT id) FROM leads")

@@ -92,7 +92,8 @@ class SampleAccount:
             for run in range(runs):
                 check.add_run(self.now - (runs - run) * every + offset)
         self.groups = [data.check_group(
-            GROUP_ID, created, [c.id for c in self.checks if c.record["groupId"] == GROUP_ID])]
+            GROUP_ID, created, [c.id for c in self.checks if c.record["groupId"] == GROUP_ID]),
+            data.storefront_group(GROUP_ID + 1, created)]
         self.alert_channels = data.alert_channels(
             created, [c.record for c in self.checks], GROUP_ID)
         self.dashboards = data.dashboards(created, self.dashboard_key)
@@ -105,8 +106,8 @@ class SampleAccount:
         self.services = catalogue.services(created)
         self.incidents = catalogue.incidents(self.now, self.services)
         self.status_pages = catalogue.status_pages(
-            self.now, self.services, self.incidents, data.managed("observes-status-page"),
-            data.unmanaged())
+            self.now, self.services, self.incidents,
+            data.managed("observes-status-page", referenced=True), data.unmanaged())
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -207,7 +208,7 @@ class SampleAccount:
             for result in made:
                 stored = at(result["startedAt"]) + stored_after
                 result["stoppedAt"] = iso(stored - timedelta(milliseconds=200))
-                result["created_at"] = iso(stored)
+                result["created_at"] = result["createdAt"] = iso(stored)
             check.results.sort(key=lambda r: (r["created_at"], r["id"]))
             return made
 

@@ -37,7 +37,8 @@ def locations() -> list[Record]:
 
 
 def runtimes() -> list[Record]:
-    """Two runtimes, the older one deprecated, with the packages each includes."""
+    """Two runtimes, the older one deprecated (its end of life said), with the packages
+    each includes."""
     return [
         {"name": "2024.09", "multiStepSupport": True, "nodeJsVersion": "v20.17.0",
          "stage": "DEPRECATED", "runtimeEndOfLife": "12/31/2026",
@@ -45,7 +46,7 @@ def runtimes() -> list[Record]:
          "dependencies": {"@playwright/test": "1.47.2", "axios": "1.7.7",
                           "lodash": "4.17.21"}},
         {"name": "2025.04", "multiStepSupport": True, "nodeJsVersion": "v22.11.0",
-         "stage": "CURRENT", "runtimeEndOfLife": None,
+         "stage": "CURRENT",
          "description": "Main updates are Playwright 1.52.0 and Node.js 22",
          "dependencies": {"@playwright/test": "1.52.0", "axios": "1.8.4",
                           "lodash": "4.17.21", "otpauth": "9.3.6"}},

@@ -1,13 +1,19 @@
 """The sample checks of the types besides API and browser checks, and their results:
-multi-step, Playwright, agentic, traceroute, gRPC and SSL.
+multi-step, Playwright, agentic, traceroute, gRPC, SSL, heartbeat, ICMP, TCP, URL and DNS.
 
 Shapes from Checkly's OpenAPI document (checkly/docs, ``api-reference/openapi.json`` at
 28f32985, read 2026-12-07): the checks as ``GET /v1/checks`` lists them
 (``ChecksV1MultiStepCheck``, ``ChecksV1PlaywrightCheck``, ``ChecksV1TracerouteMonitor``,
-``ChecksV1GrpcMonitor``, ``ChecksV1SslMonitor``; an agentic check as
-``ChecksV1GenericCheck``), their results' parts as ``CheckResult`` documents them
+``ChecksV1GrpcMonitor``, ``ChecksV1SslMonitor``, ``ChecksV1HeartbeatCheck``,
+``ChecksV1IcmpMonitor``, ``ChecksV1TcpCheck``, ``ChecksV1UrlMonitor``,
+``ChecksV1DnsMonitor``; an agentic check as ``ChecksV1GenericCheck``, with the
+``intent`` it documents), their results' parts as ``CheckResult`` documents them
 (``MultiStepResultBrowser``, ``CheckResultPlaywright``, ``CheckResultAgentic``,
-``CheckResultTraceroute``, ``CheckResultGrpc``, ``CheckResultSsl``).
+``CheckResultTraceroute``, ``CheckResultGrpc``, ``CheckResultSsl``). ``CheckResult``
+has no part for heartbeat, ICMP, TCP, URL and DNS checks: their results here hold the
+fields every result has, every part null. A multi-step check deployed by the Checkly CLI
+names its script's file and the files it imports (``scriptPath``, ``dependencies``, of
+``ChecksV1GenericCheck``).
 
 The spec types several result lists as arrays of ``CheckResultFreeformObject`` (an object
 with no properties and any others): agentic and Playwright ``errors``, the
@@ -29,12 +35,13 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from observes_singer.tapkit.fake_api.records import iso
+from observes_singer.tapkit.fake_api.records import iso, uuid
 
 Record = dict[str, Any]
 Part = Callable[[Record, int, datetime, float, bool], Record]
 
-KINDS = ("MULTI_STEP", "PLAYWRIGHT", "AGENTIC", "TRACEROUTE", "GRPC", "SSL")
+KINDS = ("MULTI_STEP", "PLAYWRIGHT", "AGENTIC", "TRACEROUTE", "GRPC", "SSL", "HEARTBEAT", "ICMP",
+         "TCP", "URL", "DNS")
 """The check types this module makes, in the order :func:`check` numbers them."""
 RESULT_FIELDS = {"MULTI_STEP": "multiStepCheckResult", "PLAYWRIGHT": "playwrightCheckResult",
                  "AGENTIC": "agenticCheckResult", "TRACEROUTE": "tracerouteCheckResult",
@@ -45,44 +52,118 @@ HOST = "shop.example.com"
 
 def check(kind: str, common: Record) -> Record:
     """A check of type ``kind``, given the fields every check type has (``common``)."""
-    made = {**common, "checkType": kind, "frequency": 10}
-    if kind in ("TRACEROUTE", "GRPC", "SSL"):
+    made = {**common, "checkType": kind}
+    if kind != "HEARTBEAT":
+        made["frequency"] = 10
+    if kind in REQUESTS:
         made.update({"frequencyOffset": 3, "degradedResponseTime": 3000,
                      "maxResponseTime": 10000, "request": REQUESTS[kind]})
-    elif kind == "PLAYWRIGHT":
+    if kind == "PLAYWRIGHT":
         made.update({"playwrightVersion": "1.52.0", "workingDir": ".",
                      "testCommand": "npx playwright test", "installCommand": "npm ci",
                      "browsers": ["chromium"], "environmentVariables": [],
                      "codeBundlePath": "bundles/shop-suite.tar.gz", "cacheHash": "9f2c41",
-                     "engine": "NODE", "engineVersion": "22"})
-    else:
-        made.update({"script": "await page.goto('https://shop.example.com/')\n",
-                     "environmentVariables": []})
+                     "engine": "node", "engineVersion": "22"})
+    elif kind == "HEARTBEAT":
+        made.update(heartbeat(common["id"]))
+    elif kind == "ICMP":
+        made.update({"degradedPacketLossThreshold": 10, "maxPacketLossThreshold": 20})
+    elif kind == "MULTI_STEP":
+        made.update({"script": SCRIPT, "environmentVariables": [],
+                     "scriptPath": "checks/cart.spec.ts",
+                     "dependencies": [{"path": "checks/helpers/login.ts",
+                                       "content": "export const user = 'monitor'\n"}]})
+    elif kind == "AGENTIC":
+        made.update({"script": SCRIPT, "environmentVariables": [], "intent": INTENT})
+    elif kind == "URL":
+        made["triggerIncident"] = TRIGGER_INCIDENT
     return made
 
 
+SCRIPT = "await page.goto('https://shop.example.com/')\n"
+TRIGGER_INCIDENT = {"serviceId": uuid(1, "status-service"), "severity": "MAJOR",
+                    "name": "The shop is down", "description": "robots.txt does not answer",
+                    "notifySubscribers": True}
+"""The incident a failing check opens on a status page's service."""
+INTENT = {"goal": "A visitor can buy a product — ñandú",
+          "requiredOutcomes": ["The cart shows the product", "The total is in euros"],
+          "mustPreserve": ["No order is placed"]}
+
+
+def heartbeat(check_id: str) -> Record:
+    """A heartbeat check's ``heartbeat``: a ping a day, 30 minutes' grace, and the URL the
+    job pings (its token, from the check's id)."""
+    token = check_id.replace("-", "")[:24]
+    return {"heartbeat": {"period": 1, "periodUnit": "days", "grace": 30,
+                          "graceUnit": "minutes", "pingToken": token,
+                          "pingUrl": f"https://ping.checklyhq.com/{token}"},
+            "alertChannels": LEGACY_ALERT_CHANNELS}
+
+
+LEGACY_ALERT_CHANNELS: Record = {
+    "email": [{"address": "oncall@example.com"}],
+    "slack": [{"url": "https://hooks.slack.com/services/T000/B000/YYYYYYYY"}],
+    "sms": [{"name": "On call — ñandú", "number": "+34600000000"}],
+    "webhook": [{"name": "Pager bridge", "url": "https://hooks.example.com/checkly",
+                 "method": "POST",
+                 "headers": [{"key": "X-Source", "value": "checkly", "locked": False}],
+                 "queryParameters": [{"key": "team", "value": "shop", "locked": True}]}],
+}
+"""``alertChannels`` as a check set up before alert channel subscriptions still has it."""
+
+
+def _check_assertion(source: str, comparison: str, target: str, prop: str = "") -> Record:
+    return {"source": source, "comparison": comparison, "property": prop, "target": target,
+            "regex": None}
+
+
+SECURITY_BASELINE: Record = {
+    "enabled": True, "minTLSVersion": {"value": "TLS1.2", "severity": "fail"},
+    "recommendedTLSVersion": {"value": "TLS1.3", "severity": "degrade"},
+    "minKeySizeBits": {"value": 2048, "severity": "fail"},
+    "recommendedKeySizeBits": {"value": 3072, "severity": "degrade"},
+    "weakSignatureAlgorithm": {"severity": "fail"}, "weakCipherSuite": {"severity": "degrade"},
+    "knownBadCA": {"severity": "fail"}, "ocspMustStapleRespected": {"severity": "ignore"},
+    "sctPresent": {"severity": "ignore"},
+}
 REQUESTS: dict[str, Record] = {
     "TRACEROUTE": {"url": HOST, "protocol": "TCP", "port": 443, "ipFamily": "IPv4",
                    "maxHops": 30, "maxUnknownHops": 15, "ptrLookup": True, "timeout": 10,
                    "assertions": []},
     "GRPC": {"url": "grpc.example.com", "port": 443, "ipFamily": "IPv4", "skipSSL": False,
              "timeout": 10, "assertions": [],
-             "grpcConfig": {"mode": "HEALTH", "tls": True, "metadata": [], "service": None,
-                            "encoding": None, "bfbsContent": None,
+             "grpcConfig": {"mode": "HEALTH", "tls": True,
+                            "metadata": [{"key": "x-api-version", "value": "2"}],
+                            "service": None, "encoding": None, "bfbsContent": None,
                             "serviceDefinition": None, "method": None,
                             "protoContent": None, "message": None}},
     "SSL": {"sslConfig": {"hostname": HOST, "port": 443, "serverName": None,
                           "ipFamily": "IPv4", "skipChainValidation": False,
                           "handshakeTimeoutMs": 10000, "alertDaysBeforeExpiry": 30,
-                          "clientCertificateMode": "auto"},
+                          "clientCertificateMode": "auto",
+                          "securityBaseline": SECURITY_BASELINE},
             "sslClientCertificateId": None, "assertions": []},
+    "ICMP": {"hostname": HOST, "ipFamily": "IPv4", "pingCount": 10,
+             "assertions": [_check_assertion("LATENCY", "LESS_THAN", "200", "avg")]},
+    "TCP": {"hostname": "mail.example.com", "port": 25, "data": "EHLO checkly\r\n",
+            "ipFamily": "IPv4",
+            "assertions": [_check_assertion("RESPONSE_DATA", "CONTAINS", "250")]},
+    "URL": {"method": "GET", "url": f"https://{HOST}/robots.txt", "followRedirects": True,
+            "skipSSL": False, "ipFamily": "IPv4",
+            "assertions": [_check_assertion("STATUS_CODE", "EQUALS", "200")]},
+    "DNS": {"query": HOST, "nameServer": "1.1.1.1", "port": 53, "recordType": "A",
+            "protocol": "UDP",
+            "assertions": [_check_assertion("TEXT_ANSWER", "CONTAINS", "203.0.113.10")]},
 }
 
 
 def result_part(check_record: Record, n: int, started: datetime, total: float,
-                failing: bool) -> tuple[str, Record]:
-    """The result field of ``check_record``'s type and its value for the n-th run."""
+                failing: bool) -> tuple[str, Record] | None:
+    """The result field of ``check_record``'s type and its value for the n-th run, or None
+    for a type ``CheckResult`` gives no part."""
     kind = str(check_record["checkType"])
+    if kind not in PARTS:  # no part of its own in CheckResult
+        return None
     return RESULT_FIELDS[kind], PARTS[kind](check_record, n, started, total, failing)
 
 
@@ -139,13 +220,13 @@ def agentic(check_record: Record, n: int, started: datetime, total: float,
                         "expected": "a total in euros"}],
         "suggestions": [{"summary": "Also check the shipping costs",
                          "prompt": "Check that shipping is free over € 50",
-                         "promptReplacement": None, "secrets": ["SHOP_USER"],
+                         "promptReplacement": "Check that shipping is free over € 50 "
+                                              "in Spain", "secrets": ["SHOP_USER"],
                          "category": "configuration"}],
         "steps": [{"type": "tool_call", "name": "navigate",
                    "input": {"url": f"https://{HOST}/", "wait": {"until": "load"}},
-                   "output": None, "timestamp": iso(started), "sequenceNumber": 1},
-                  {"type": "message", "name": None, "input": None,
-                   "output": "The page shows the cart", "timestamp":
+                   "timestamp": iso(started), "sequenceNumber": 1},
+                  {"type": "message", "output": "The page shows the cart", "timestamp":
                    iso(started + timedelta(seconds=4)), "sequenceNumber": 2}],
         "errors": [{"error": {"message": "Timed out waiting for #checkout — ñandú",
                               "code": "TIMEOUT"}, "step": 2, "retryable": True}]
@@ -180,9 +261,9 @@ def traceroute(check_record: Record, n: int, started: datetime, total: float,
         "assertions": _assertions("TOTAL_HOPS", 10, len(hops), failing),
         "response": {"hostname": HOST, "resolvedIp": "203.0.113.10", "totalHops": len(hops),
                      "destinationReached": not failing,
-                     "truncationReason": "max unknown hops" if failing else None,
                      "finalHopLatency": final, "hops": hops, "protocol": "IPv4",
-                     "probeProtocol": "TCP"},
+                     "probeProtocol": "TCP",
+                     **({"truncationReason": "max unknown hops"} if failing else {})},
     }
 
 
@@ -220,6 +301,12 @@ def _certificate(subject: str, issuer: str, n: int, *, leaf: bool) -> Record:
             "serialNumber": f"{n:x}", "selfSigned": False, "isCA": not leaf}
 
 
+UNTRUSTED = {"chainTrustReason": "INCOMPLETE_CHAIN",
+             "chainTrustDetail": "The intermediate E6 is missing", "missingIntermediate": "E6"}
+"""Why an SSL result's chain is not trusted: the document does not make these nullable,
+and a trusted chain's result leaves them out."""
+
+
 def ssl(check_record: Record, n: int, started: datetime, total: float,
         failing: bool) -> Record:
     leaf = _certificate(HOST, "E6", n, leaf=True)
@@ -238,11 +325,8 @@ def ssl(check_record: Record, n: int, started: datetime, total: float,
                      "cipherSuite": "TLS_AES_128_GCM_SHA256",
                      "handshakeTimeMs": round(total / 2, 3), "hostnameVerified": True,
                      "chainTrusted": not failing, "daysUntilExpiry": 47,
-                     "ocspStapled": True, "ocspStatus": "GOOD",
-                     "chainTrustReason": "INCOMPLETE_CHAIN" if failing else None,
-                     "chainTrustDetail": "The intermediate E6 is missing" if failing else None,
-                     "incompleteChain": failing,
-                     "missingIntermediate": "E6" if failing else None,
+                     "ocspStapled": True, "ocspStatus": "GOOD", "incompleteChain": failing,
+                     **(UNTRUSTED if failing else {}),
                      "securityBaseline": baseline, "certificate": leaf,
                      "chain": chain[:1] if failing else chain},
     }

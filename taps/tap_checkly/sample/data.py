@@ -27,6 +27,8 @@ LOCATIONS = ("eu-west-1", "us-east-1", "ap-southeast-1")
 RUNTIME = "2025.04"
 PROJECT = {"id": uuid(1, "checkly-project"), "logicalId": "observes-monitoring",
            "name": "Observes monitoring"}
+OTHER_PROJECT = {"id": uuid(2, "checkly-project"), "logicalId": "observes-shop-team",
+                 "name": "Observes shop team — ñandú"}
 
 
 def check_id(n: int) -> str:
@@ -38,11 +40,14 @@ def unmanaged() -> Record:
     return {"owner": None, "references": []}
 
 
-def managed(logical_id: str) -> Record:
-    """``projectBindings`` of a resource a Checkly CLI project deployed."""
+def managed(logical_id: str, *, referenced: bool = False) -> Record:
+    """``projectBindings`` of a resource a Checkly CLI project deployed; ``referenced``:
+    another project's constructs refer to it too (``references``)."""
+    references = [{"project": dict(OTHER_PROJECT),
+                   "binding": {"logicalId": f"{logical_id}-ref", "pending": False}}]
     return {"owner": {"project": dict(PROJECT),
                       "binding": {"logicalId": logical_id, "pending": False}},
-            "references": []}
+            "references": references if referenced else []}
 
 
 def alert_settings() -> Record:
@@ -102,24 +107,30 @@ def common(n: int, name: str, created: datetime, *, group_id: int | None,
         "alertChannels": {"email": [], "webhook": [], "slack": [], "sms": []},
         "project": dict(PROJECT) if logical_id else None, "logicalId": logical_id,
         "member": bool(logical_id), "pending": False if logical_id else None,
-        "projectBindings": managed(logical_id) if logical_id else unmanaged(),
+        "projectBindings": managed(logical_id, referenced=n % 4 == 0) if logical_id
+        else unmanaged(),
         "privateLocations": ["observes-office"] if n % 4 == 1 else [],
     }
 
 
 def api_check(n: int, created: datetime, *, group_id: int | None = None) -> Record:
-    """The n-th API check: a GET (or, every third, a POST with a JSON body) with
-    assertions; the second one authenticates with basic auth."""
+    """The n-th API check: a GET of a JSON health endpoint, every third from the second a
+    GET of a status badge (a PNG), every third from the third a POST with a JSON body; the
+    second one authenticates with basic auth, every third from the first runs a setup
+    and a teardown script with the files they import."""
     logical_id = f"api-check-{n}" if n % 2 == 0 else None
     post = n % 3 == 2
-    check = common(n, f"API {'orders' if post else 'health'} #{n} — Ñandú", created,
-                    group_id=group_id, logical_id=logical_id)
+    badge = n % 3 == 1
+    path = "orders" if post else "badge.png" if badge else "health"
+    check = common(n, f"API {path.removesuffix('.png')} #{n} — Ñandú", created,
+                   group_id=group_id, logical_id=logical_id)
+    scripted = n % 3 == 0
     check.update({
         "checkType": "API", "frequency": 10, "frequencyOffset": 1 + n % 9,
         "degradedResponseTime": 5000, "maxResponseTime": 20000,
         "request": {
             "method": "POST" if post else "GET",
-            "url": f"https://api.example.com/v1/{'orders' if post else 'health'}?check={n}",
+            "url": f"https://api.example.com/v1/{path}?check={n}",
             "followRedirects": True, "skipSSL": False, "ipFamily": "IPv4",
             "body": '{"sku": "SKU-1", "quantity": 2}' if post else "",
             "bodyType": "JSON" if post else "NONE",
@@ -128,6 +139,8 @@ def api_check(n: int, created: datetime, *, group_id: int | None = None) -> Reco
             "assertions": [
                 {"source": "STATUS_CODE", "comparison": "EQUALS", "property": "",
                  "target": "200", "regex": None},
+                {"source": "HEADERS", "comparison": "CONTAINS", "property": "content-type",
+                 "target": "image/png", "regex": None} if badge else
                 {"source": "JSON_BODY", "comparison": "EQUALS", "property": "$.status",
                  "target": "ok", "regex": None},
                 {"source": "RESPONSE_TIME", "comparison": "LESS_THAN", "property": "",
@@ -137,8 +150,14 @@ def api_check(n: int, created: datetime, *, group_id: int | None = None) -> Reco
             if n % 4 == 1 else None,
         },
         "setupSnippetId": 3001 if n % 2 == 0 else None, "tearDownSnippetId": None,
-        "localSetupScript": "request.headers['X-Trace'] = 'checkly'" if n % 3 == 0 else None,
-        "localTearDownScript": None,
+        "localSetupScript": "request.headers['X-Trace'] = trace()" if scripted else None,
+        "localTearDownScript": "report(response.statusCode)" if scripted else None,
+        "setupScriptDependencies": [{"path": "scripts/trace.js",
+                                     "content": "export const trace = () => 'checkly'\n"}]
+        if scripted else None,
+        "tearDownScriptDependencies": [{"path": "scripts/report.js",
+                                        "content": "export const report = console.log\n"}]
+        if scripted else None,
     })
     return check
 
@@ -194,8 +213,32 @@ def check_group(group_id: int, created: datetime, checks: list[str]) -> Record:
         "localTearDownScript": None, "runtimeId": RUNTIME, "privateLocations": [],
         "retryStrategy": "FALLBACK",
         "created_at": iso(created), "updated_at": iso(created + timedelta(hours=5)),
-        "runParallel": False, "projectBindings": managed("public-api-group"),
+        "runParallel": False,
+        "projectBindings": managed("public-api-group", referenced=True),
         "checks": checks,
+    }
+
+
+def storefront_group(group_id: int, created: datetime) -> Record:
+    """A check group with no checks yet, created in the web app: API check defaults with
+    query parameters and no auth, no variables, its own retry strategy."""
+    return {
+        "id": group_id, "name": "Storefront — ñandú", "activated": False, "muted": True,
+        "tags": ["staging"], "locations": list(LOCATIONS[2:]), "concurrency": 1,
+        "apiCheckDefaults": {
+            "url": "https://staging.example.com", "headers": [],
+            "queryParameters": [{"key": "preview", "value": "1", "locked": True}],
+            "assertions": [], "basicAuth": None,
+        },
+        "browserCheckDefaults": "{}", "environmentVariables": [], "doubleCheck": False,
+        "useGlobalAlertSettings": True, "alertSettings": alert_settings(),
+        "alertChannelSubscriptions": [], "setupSnippetId": None, "tearDownSnippetId": None,
+        "localSetupScript": None, "localTearDownScript": None, "runtimeId": None,
+        "privateLocations": ["observes-office"],
+        "retryStrategy": {**retry_strategy(), "type": "EXPONENTIAL",
+                          "onlyOn": ["NETWORK_ERROR"]},
+        "created_at": iso(created + timedelta(days=30)), "updated_at": None,
+        "runParallel": True, "projectBindings": unmanaged(), "checks": [],
     }
 
 
@@ -229,7 +272,8 @@ def alert_channels(created: datetime, checks: list[Record], group_id: int) -> li
                      for i, c in enumerate(checks)]
     return [
         {**base, "id": 2001, "type": "EMAIL", "config": {"address": owner["email"]},
-         "subscriptions": subscriptions},
+         "subscriptions": subscriptions,
+         "projectBindings": managed("oncall-email", referenced=True)},
         {**base, "id": 2002, "type": "SLACK", "sendDegraded": True,
          "config": {"url": "https://hooks.slack.com/services/T000/B000/XXXXXXXX",
                     "channel": "#alerts-ñandú"},
@@ -254,6 +298,7 @@ def dashboards(created: datetime, raw_key: str) -> list[Record]:
               "projectBindings": unmanaged()}
     return [
         {**common, "id": 501, "dashboardId": "a1b2c3d4", "customUrl": "observes-status",
+         "projectBindings": managed("status-dashboard", referenced=True),
          "customDomain": "status.example.com", "header": "Observes status",
          "description": "Public status of the shop and its API",
          "logo": "https://cdn.example.com/logo.png", "link": "https://www.example.com",
@@ -270,7 +315,7 @@ def dashboards(created: datetime, raw_key: str) -> list[Record]:
 def maintenance_windows(now: datetime) -> list[Record]:
     """A weekly window for the database upgrade, and a one-off one next week."""
     start = now.replace(hour=2, minute=0, second=0, microsecond=0) - timedelta(days=3)
-    visibility = {"enabled": True, "severity": "MAINTENANCE", "affectAllServices": False,
+    visibility = {"enabled": True, "severity": "MINOR", "affectAllServices": False,
                   "suppressAutoIncidents": True, "notifyOnStart": True, "notifyOnEnd": True,
                   "reminderMinutesBefore": [60, 15], "autoStart": True, "autoEnd": True,
                   "showAffectedServices": True, "statusPageIds": [uuid(1, "status-page")],
@@ -283,7 +328,7 @@ def maintenance_windows(now: datetime) -> list[Record]:
          "description": "Minor versions only", "statusPageVisibility": visibility,
          "pauseAllChecks": False, "silenceAlertsTags": ["api"], "silenceAllAlerts": False,
          "created_at": iso(start - timedelta(days=10)), "updated_at": None,
-         "projectBindings": managed("weekly-db-upgrade")},
+         "projectBindings": managed("weekly-db-upgrade", referenced=True)},
         {"id": 602, "name": "Data centre move", "tags": [],
          "startsAt": iso(start + timedelta(days=10)),
          "endsAt": iso(start + timedelta(days=10, hours=4)), "repeatInterval": None,
@@ -323,7 +368,7 @@ def private_locations(now: datetime, raw_key: str) -> list[Record]:
         "runningAgents": [{"version": "4.2.1", "isOutdated": False, "count": 2,
                            "agents": [{"id": uuid(k, "checkly-agent"), "lastSeenAt": iso(seen)}
                                       for k in range(2)]}],
-        "projectBindings": unmanaged(),
+        "projectBindings": managed("observes-office", referenced=True),
     }]
 
 

@@ -1,14 +1,18 @@
 """Sample check results, the alerts they raise and the reports rolled up from them, shaped
 as Checkly documents them.
 
-- A result is what ``GET /v2/check-results/{checkId}`` lists (``CheckResult`` in the API
-  reference). Its nested parts have the shapes Checkly's own client types them with
+- A result is what ``GET /v2/check-results/{checkId}`` lists (``CheckResultListEntry``
+  in the API reference: a ``CheckResult``, or a ``CheckResultProjection``, which adds
+  ``createdAt``; the entries here are both, ``createdAt`` the instant of
+  ``created_at``). Its nested parts have the shapes Checkly's own client types them with
   (checkly/checkly-cli, ``packages/cli/src/rest/check-results.ts``) and its docs describe
   them: an API check's ``response.timings`` (``socket``, ``lookup``, ``connect``,
   ``response``, ``end``: milliseconds from the start) and ``timingPhases`` (``wait``,
   ``dns``, ``tcp``, ``firstByte``, ``download``, ``total``: durations), its
-  ``assertions``; a browser check's ``traceSummary``, ``pages`` with ``webVitals``,
-  ``errors``, ``jobLog``, traces and videos.
+  ``assertions`` (the spec's free-form objects: here with the value each saw and its
+  error besides what the client names), an image's body base64 with ``bodyEncoding``; a
+  browser check's ``traceSummary``, ``pages`` with ``webVitals`` (free-form too: here
+  with the page's title besides), ``errors``, ``jobLog``, traces and videos.
 - An alert is what ``GET /v1/check-alerts`` lists (``CheckAlert``): a failure when a check
   starts failing, a recovery when it passes again, a degradation; what it sent to each
   alert channel the check is subscribed to, what ``GET /v1/alert-notifications`` lists
@@ -21,10 +25,12 @@ as Checkly documents them.
 
 from __future__ import annotations
 
+import base64
 import math
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from observes_singer.tapkit.fake_api.records import iso, uuid
 from observes_singer.tapkit.moments import day_start, instant
@@ -80,6 +86,7 @@ def _base(check: Record, n: int, started: datetime, response_time: float, *,
         "traceId": f"{n:032x}" if n % 4 else None,
         "errorGroupIds": [uuid(1, f"checkly-error-group-{check['id']}")] if failing else [],
     }
+    base["createdAt"] = base["created_at"]
     base.update({kind: None for kind in RESULT_TYPES})
     return base
 
@@ -95,15 +102,9 @@ def api_result(check: Record, n: int, started: datetime, *, failing: bool = Fals
     phases, timings = _phases(n, total)
     request = check["request"]
     status = 500 if failing else 200
-    body = ('{"status": "degraded", "error": "upstream timeout"}' if failing
-            else '{"status": "ok", "region": "ñandú-1"}')
+    response = _api_response(request["url"], failing)
     result["apiCheckResult"] = {
-        "assertions": [
-            {"source": "STATUS_CODE", "comparison": "EQUALS", "property": "", "target": 200,
-             "regex": None},
-            {"source": "JSON_BODY", "comparison": "EQUALS", "property": "$.status",
-             "target": "ok", "regex": None},
-        ],
+        "assertions": _api_assertions(response, failing),
         "request": {"method": request["method"], "url": request["url"],
                     "data": request["body"],
                     "headers": {"User-Agent": "Checkly/1.0 (https://www.checklyhq.com)",
@@ -111,11 +112,7 @@ def api_result(check: Record, n: int, started: datetime, *, failing: bool = Fals
                     "params": {"check": str(n % 9)}},
         "response": {"status": status,
                      "statusText": "Internal Server Error" if failing else "OK",
-                     "body": body,
-                     "headers": {"content-type": "application/json; charset=utf-8",
-                                 "content-length": str(len(body)),
-                                 "server": "nginx/1.27.0"},
-                     "timings": timings, "timingPhases": phases},
+                     **response, "timings": timings, "timingPhases": phases},
         "requestError": None,
         "jobLog": {"setup": [{"time": 1_700_000_000_000 + n, "msg": "check SETUP",
                               "level": "INFO"}],
@@ -123,6 +120,42 @@ def api_result(check: Record, n: int, started: datetime, *, failing: bool = Fals
         "jobAssets": None, "pcapDataUrl": None,
     }
     return result
+
+
+BADGE = base64.b64encode(bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082")).decode()
+"""A 1x1 PNG: a raster image's body, which Checkly sends base64-encoded."""
+
+
+def _api_response(url: str, failing: bool) -> Record:
+    """An API check's response body and headers: JSON, or an image for a URL to a
+    ``.png`` (its body base64, ``bodyEncoding`` saying so)."""
+    image = urlsplit(url).path.endswith(".png") and not failing
+    body = (BADGE if image else '{"status": "degraded", "error": "upstream timeout"}'
+            if failing else '{"status": "ok", "region": "ñandú-1"}')
+    answer: Record = {"body": body, "headers": {
+        "content-type": "image/png" if image else "application/json; charset=utf-8",
+        "content-length": str(len(base64.b64decode(body)) if image else len(body)),
+        "server": "nginx/1.27.0"}}
+    if image:
+        answer["bodyEncoding"] = "base64"
+    return answer
+
+
+def _api_assertions(response: Record, failing: bool) -> list[Record]:
+    """What an API check asserted of its response, each with the value it saw and its
+    error (keys of the runner's own: the items are free-form objects)."""
+    status = {"source": "STATUS_CODE", "comparison": "EQUALS", "property": "", "target": 200,
+              "regex": None, "actual": 500 if failing else 200,
+              "error": "expected 200, received 500" if failing else None}
+    if response.get("bodyEncoding"):
+        return [status, {"source": "HEADERS", "comparison": "CONTAINS",
+                         "property": "content-type", "target": "image/png", "regex": None,
+                         "actual": response["headers"]["content-type"], "error": None}]
+    return [status, {"source": "JSON_BODY", "comparison": "EQUALS", "property": "$.status",
+                     "target": "ok", "regex": None, "actual": "degraded" if failing else "ok",
+                     "error": "expected ok, received degraded" if failing else None}]
 
 
 def browser_result(check: Record, n: int, started: datetime, *, failing: bool = False,
@@ -143,7 +176,7 @@ def browser_result(check: Record, n: int, started: datetime, *, failing: bool = 
         "type": "PLAYWRIGHT",
         "traceSummary": {"consoleErrors": 1 if failing else 0, "networkErrors": n % 2,
                          "documentErrors": 0, "userScriptErrors": 1 if failing else 0},
-        "pages": [{"url": "https://shop.example.com/",
+        "pages": [{"url": "https://shop.example.com/", "title": "Ñandú shop",
                    "webVitals": {"TTFB": {"value": 85.1 + n % 40, "score": "GOOD"},
                                  "FCP": {"value": 367.7 + n % 90, "score": "GOOD"},
                                  "LCP": {"value": 1800.0 + n % 900,
@@ -174,8 +207,9 @@ def kind_result(check: Record, n: int, started: datetime, *, failing: bool = Fal
     total = float(300 + (n * 41) % 2000)
     result = _base(check, n, started, total, failing=failing, degraded=False,
                    result_type=result_type, attempts=attempts, location=location)
-    field, part = check_kinds.result_part(check, n, started, total, failing)
-    result[field] = part
+    part = check_kinds.result_part(check, n, started, total, failing)
+    if part is not None:
+        result[part[0]] = part[1]
     return result
 
 

@@ -3,8 +3,10 @@ organisation, its currencies, profiles, roles and territories.
 
 Each record holds the fields the CRM OpenAPI files (https://github.com/zoho/crm-oas,
 ``v8.0/org.json``, ``currencies.json``, ``profiles.json``, ``roles.json``,
-``territories.json``, commit 45dff2c; read 2026-12-07) list for its answer, with values
-in the shapes of the API guide's examples.
+``territories.json``, commit 45dff2c; read 2026-12-07) list for its answer, and the
+objects inside hold the fields the files give them, with values in the shapes of the API
+guide's examples (a territory rule's criterion compares a field with a string, where the
+files leave its ``value`` free-form).
 """
 
 from __future__ import annotations
@@ -58,6 +60,33 @@ def currencies() -> list[Record]:
             currency(1, "USD", "US Dollar - USD", "US$", "0.000245000", False)]
 
 
+VIEW, EDIT, MASS_DELETE = "3652397000000026200", "3652397000000026201", "3652397000000026202"
+SECTIONS = [
+    {"name": "modules", "categories": [{"display_label": "Leads", "name": "Leads",
+                                        "module": "Leads", "permissions_details": [VIEW, EDIT]}]},
+    {"name": "tools", "categories": [{"display_label": "Borrado masivo", "name": "mass_delete",
+                                      "permissions_details": [MASS_DELETE]}]},
+]
+"""A profile's permissions as its settings page groups them: a module's (a category with
+its ``module``), and the others (a category without)."""
+
+
+def permissions(everything: bool) -> list[Record]:
+    """A profile's permission details: viewing and editing leads (editing implies
+    viewing), and deleting many at once, given to the profiles Zoho made
+    (``everything``)."""
+    def permission(pid: str, name: str, label: str, parents: list[str],
+                   enabled: bool, customizable: bool) -> Record:
+        return {"id": pid, "name": name, "display_label": label, "module": "Leads",
+                "enabled": enabled, "customizable": customizable,
+                "parent_permissions": parents}
+
+    return [permission(VIEW, "Crm_Implied_View_Leads", "Leads View", [], True, False),
+            permission(EDIT, "Crm_Implied_Edit_Leads", "Leads Edit", [VIEW], True, True),
+            permission(MASS_DELETE, "Crm_Implied_Mass_Delete", "Borrado masivo — ñ", [],
+                       everything, True)]
+
+
 def profiles() -> list[Record]:
     def profile(n: int, name: str, custom: bool) -> Record:
         return {"id": str(3652397000000026011 + n), "name": name, "display_label": name,
@@ -66,11 +95,8 @@ def profiles() -> list[Record]:
                 "permission_type": "crm", "type": "normal_profile",
                 "_default_view": {"name": "Home", "id": "3652397000000026100",
                                   "type": "module"},
-                "permissions_details": [{"id": "3652397000000026200",
-                                         "name": "Crm_Implied_View_Leads",
-                                         "display_label": "Leads View", "module": "Leads",
-                                         "enabled": True}],
-                "sections": [{"name": "General", "categories": []}],
+                "permissions_details": permissions(not custom),
+                "sections": SECTIONS,
                 "created_by": None if not custom else ADMIN,
                 "created_time": None if not custom else CREATED,
                 "modified_by": ADMIN, "modified_time": MODIFIED}
@@ -94,6 +120,14 @@ def roles() -> list[Record]:
     ]
 
 
+DEAL_RULE = {"group_operator": "and", "group": [
+    {"comparator": "greater_than", "field": {"api_name": "Amount", "id": "2"},
+     "value": "100000"},
+    {"comparator": "equal", "field": {"api_name": "Stage", "id": "3"},
+     "value": "Negociación"}]}
+"""A rule of criteria grouped: each criterion as a rule of one is."""
+
+
 def territories(count: int) -> list[Record]:
     def territory(n: int) -> Record:
         return {"id": str(3652397000000400001 + n), "name": f"Territorio {n} (Norte)",
@@ -105,7 +139,8 @@ def territories(count: int) -> list[Record]:
                 "account_rule_criteria": {"comparator": "equal",
                                           "field": {"api_name": "Billing_City", "id": "1"},
                                           "value": "Medellín"} if n % 2 == 0 else None,
-                "deal_rule_criteria": None, "lead_rule_criteria": None,
+                "deal_rule_criteria": DEAL_RULE if n == 1 else None,
+                "lead_rule_criteria": None,
                 "created_by": ADMIN, "created_time": CREATED, "modified_by": ADMIN,
                 "modified_time": MODIFIED}
 

@@ -1,6 +1,8 @@
 """The free-form parts of check results, tap-checkly to the warehouse: every list Checkly's
 spec types as free-form objects (``CheckResultFreeformObject``) or as any value arrives
-whole on stdout, and loads into the warehouse whole (key/value rows), read back here."""
+whole on stdout, and loads into the warehouse whole (key/value rows; columns for the keys
+the schema declares as Checkly's CLI reads them, key/value rows for the others), read
+back here, each list on its own."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from observes_singer.tapkit import testing
 from observes_singer.tapkit.testing import TapRun
 from tests.support.warehouses import Warehouse, expected, rebuild, run_target
 from tests.taps.tap_checkly.documented import FREE_FORM_LISTS, FREE_FORM_OBJECT_LISTS
+from tests.taps.tap_checkly.test_shapes import TYPED_BY_THE_CLI
 from tests.targets.target_redshift.conftest import make_warehouse
 
 UNPACED = {"rate_limit": {"requests": 100_000, "seconds": 1},
@@ -70,8 +73,19 @@ def test_each_free_form_list_arrives_whole(tap_run: TapRun, account: SampleAccou
     sent = sample_results(account)
     emitted = {r["id"]: at(r.get(part), path) for r in tap_run.records("check_results")}
     assert emitted == {i: at(r.get(part), path) for i, r in sent.items()}
-    assert any(isinstance(item, dict) and item for items in emitted.values()
-               for item in items or ())  # the sample holds objects there, with keys
+    # the sample holds objects there, with keys the schema does not name
+    declared = set(items_schema(tap_run, part, path).get("properties") or ())
+    assert any(isinstance(item, dict) and set(item) - declared
+               for items in emitted.values() for item in items or ())
+
+
+def items_schema(tap_run: TapRun, part: str, path: str) -> Record:
+    """The schema the tap gives the items of a list of a result type's field."""
+    node = next(m for m in tap_run.messages if m["type"] == "SCHEMA"
+                and m["stream"] == "check_results")["schema"]["properties"][part]
+    for step in path.split("."):
+        node = node["properties"][step]
+    return dict(node["items"])
 
 
 @pytest.mark.parametrize("kind", ["duckdb", "redshift"])
@@ -80,7 +94,7 @@ def test_the_free_form_lists_load_whole_into_the_warehouse(
         tmp_path: Path) -> None:
     """tap-checkly | target-redshift: each free-form item's keys become key/value rows
     (docs/architecture.md, the flattener), their values JSON text; read back and put
-    together again, they are the items Checkly sent."""
+    together again, the items of each list are those Checkly sent."""
     assert tap_run.exit_code == 0, tap_run.stderr[-3000:]
     warehouse: Warehouse = make_warehouse(kind, request, tmp_path)
     loaded = run_target(warehouse, tap_run.messages)
@@ -95,10 +109,41 @@ def test_the_free_form_lists_load_whole_into_the_warehouse(
     sent = sample_results(account)
     for part, path in FREE_FORM_LISTS:
         for result_id, record in back.items():
+            items = at(sent[result_id].get(part), path)
             # no rows is an empty list: a null list and an empty one load alike
-            assert (at(record.get(part), path) or []) == _as_loaded(
-                at(sent[result_id].get(part), path),
-                objects=(part, path) in FREE_FORM_OBJECT_LISTS), (part, path, result_id)
+            again = at(record.get(part), path) or []
+            if (part, path) in TYPED_BY_THE_CLI:
+                assert _same(again, items or []), (part, path, result_id)
+            else:
+                assert again == _as_loaded(
+                    items, objects=(part, path) in FREE_FORM_OBJECT_LISTS), \
+                    (part, path, result_id)
+
+
+def _same(back: Any, sent: Any) -> bool:
+    """Whether a value read back is the one sent, for items whose schema declares some
+    keys and leaves the others open: a declared key the item left out comes back null,
+    a number as floating point, an open key's value as JSON text."""
+    if isinstance(sent, dict):
+        return isinstance(back, dict) and set(sent) <= set(back) and \
+            all(back[k] is None for k in set(back) - set(sent)) and \
+            all(_same(back[k], v) for k, v in sent.items())
+    if isinstance(sent, list):
+        return isinstance(back, list) and len(back) == len(sent) and \
+            all(_same(b, s) for b, s in zip(back, sent, strict=True))
+    if isinstance(back, str) and not isinstance(sent, str):
+        return bool(orjson.loads(back) == sent)
+    return bool(back == sent)
+
+
+def test_what_is_loaded_is_told_from_what_was_sent() -> None:
+    sent = {"source": "STATUS_CODE", "target": 200, "actual": 500, "error": None}
+    assert _same({"source": "STATUS_CODE", "target": "200", "actual": "500", "error": None,
+                  "property": None, "regex": None}, sent)
+    assert not _same({"source": "STATUS_CODE", "target": "200", "error": None}, sent)
+    assert not _same({**sent, "actual": "501"}, sent)
+    assert _same([{"url": "u", "title": "t", "webVitals": {"TBT": {"value": 162.0}}}],
+                 [{"url": "u", "title": "t", "webVitals": {"TBT": {"value": 162}}}])
 
 
 def _json_text(value: Any) -> Any:
