@@ -442,8 +442,10 @@ def test_a_429_to_one_reader_holds_every_reader_for_its_wait() -> None:
     assert run.exit_code == 0, run.stderr[-3000:]
     assert "429 from Checkly" in run.stderr
     refused = next(r for r in log if "/check-results/" in r.path)
-    during = [r.target for r in log if refused.at + 0.2 < r.at < refused.at + 0.9]
-    assert during == []
+    # only what the other three readers had sent before the hold began (a request each,
+    # two at most on a slow machine) comes in during the wait; without the hold, 29 did
+    during = [r.target for r in log if refused.at < r.at < refused.at + 0.9]
+    assert len(during) <= 6, during
     assert sum(1 for r in log if r.at >= refused.at + 1.0) > 4
 
 
