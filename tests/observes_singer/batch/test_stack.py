@@ -15,6 +15,7 @@ from observes_singer.batch.deploy import STACK_SETTINGS
 from observes_singer.batch.stack import output_key
 from observes_singer.jobs.files import all_jobs
 from tests.observes_singer.batch.test_deploy import Deployment, make_deployment
+from tests.support.aws_requests import captured
 from tests.support.cfn_template import Template
 from tests.support.observes_stack import IMAGE, TEMPLATE, Stack, create_stack
 from tests.support.paths import REPO_JOBS
@@ -143,9 +144,12 @@ def test_the_repositorys_jobs_deploy_onto_the_stacks_fargate_queue(
         reference.split(":", 1)[1] for job in jobs for reference in job.batch.secrets.values()
         if reference.startswith("secretsmanager:")})
 
-    code, _, err = bare.deploy("--stack", stack.name)
+    with captured() as requests:  # valid for AWS, not only taken by moto
+        code, _, err = bare.deploy("--stack", stack.name)
 
     assert (code, err) == (0, ""), err
+    assert "batch.RegisterJobDefinition" in requests.calls()
+    assert requests.problems() == []
     batch = aws_client("batch", moto_server)
     [queue] = batch.describe_job_queues(jobQueues=[stack.outputs["ObservesBatchQueue"]])[
         "jobQueues"]
