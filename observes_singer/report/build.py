@@ -94,8 +94,6 @@ def _runs(records: Iterable[RunRecord], rows: Iterable[LedgerRow], limit: int,
 def _merged(parts: Sequence[RunRecord], shards: int | None) -> Run:
     """A run from its records, one a shard; short of a shard, a run that did not
     succeed (as ``observes freshness`` counts it)."""
-    if len(parts) == 1 and not shards:
-        return _single(parts[0])
     finished = max(part.finished_at for part in parts)
     if shards:
         done = {part.shard for part in parts if part.shard and part.shard.endswith(f"/{shards}")}
@@ -112,14 +110,6 @@ def _merged(parts: Sequence[RunRecord], shards: int | None) -> Run:
     counts = [part.records for part in parts]
     records = sum(c for c in counts if c is not None) if None not in counts else None
     return Run(parts[0].run_id, finished, True, duration, records, dict(tables))
-
-
-def _single(part: RunRecord) -> Run:
-    """The run of one record, as :func:`_merged` makes it from one part, without its
-    loops: most runs are one record, and a report may read tens of thousands."""
-    duration = ((part.finished_at - part.started_at).total_seconds()
-                if part.started_at is not None else part.duration_seconds)
-    return Run(part.run_id, part.finished_at, True, duration, part.records, dict(part.tables))
 
 
 def _from_warehouse(run_id: str, rows: Sequence[LedgerRow]) -> Run:

@@ -86,7 +86,7 @@ class RequestSlots:
         self._sleep = sleep
         self._lock = threading.Lock()
         self._not_before = 0.0
-        self.held = 0.0
+        self.waited = 0.0
         """Seconds requests spent waiting on :meth:`hold`, all threads together."""
 
     def hold(self, seconds: float) -> None:
@@ -101,7 +101,7 @@ class RequestSlots:
                 due = self._not_before - self._clock()
                 if due <= 0:
                     return
-                self.held += due
+                self.waited += due
             self._sleep(due)
 
     @contextmanager
