@@ -160,8 +160,7 @@ from target_redshift.dialects import duckdb as dialect
 path, folder = sys.argv[1], sys.argv[2]
 conn = duckdb.connect(path, config={"memory_limit": f"{dialect.DUCKDB_MEMORY_MB}MB"})
 conn.execute("BEGIN TRANSACTION")
-options = ("FORMAT csv, HEADER false, NULLSTR '\\N', ALLOW_QUOTED_NULLS false, QUOTE '\"', "
-           "ESCAPE '\"', NEW_LINE '\\n', AUTO_DETECT false")
+options = f"HEADER false, {dialect.CSV_OPTIONS}"
 for name in sorted(n for n in os.listdir(folder) if n.endswith(".rows")):
     table = name[:-5]
     cols = open(os.path.join(folder, table + ".cols")).read()

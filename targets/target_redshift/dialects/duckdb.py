@@ -29,6 +29,11 @@ DUCKDB_MEMORY_MB = 256
 MEMORY_BASE_MB = 128
 MEMORY_PER_COLUMN_MB = 1
 SPOOL_PREFIX = "target-redshift-spool-"
+#: How DuckDB reads the flattener's CSV. Rows end in \n; said, not sniffed: a \r\n
+#: inside the first row's quoted text would otherwise make DuckDB take \r\n for the row
+#: separator.
+CSV_OPTIONS = ("FORMAT csv, NULLSTR '\\N', ALLOW_QUOTED_NULLS false, QUOTE '\"', "
+               "ESCAPE '\"', NEW_LINE '\\n', AUTO_DETECT false")
 _SPOOL_FOLDER = re.compile(re.escape(SPOOL_PREFIX) + r"(\d+)-")
 
 
@@ -158,13 +163,8 @@ class DuckDBDialect(Dialect):
         cols = ", ".join(quote(c) for c in columns)
         path = str(self._spool).replace("'", "''")
         try:
-            self.conn.execute(
-                f"COPY {target} ({cols}) FROM '{path}' (FORMAT csv, HEADER {str(header).lower()}, "
-                "NULLSTR '\\N', ALLOW_QUOTED_NULLS false, QUOTE '\"', ESCAPE '\"', "
-                # Rows end in \n; said, not sniffed: a \r\n inside the first row's quoted
-                # text would otherwise make DuckDB take \r\n for the row separator.
-                "NEW_LINE '\\n', AUTO_DETECT false)"
-            )
+            self.conn.execute(f"COPY {target} ({cols}) FROM '{path}' "
+                              f"(HEADER {str(header).lower()}, {CSV_OPTIONS})")
         except duckdb.Error as exc:
             raise self.error(exc, f"COPY {target}") from None
 
