@@ -9,7 +9,10 @@ its own process, its output read back to count the records; peak RSS is the tap'
 - ``tap-gitlab``: ``--projects`` projects of ``--pipelines`` pipelines (a third as many
   merge requests and issues, four members), the streams read per project (``projects``,
   ``pipelines``, ``merge_requests``, ``issues``, ``members``), with ``--jobs`` also the
-  pipelines' ``jobs`` and ``bridges`` (a request each a pipeline).
+  pipelines' ``jobs`` and ``bridges`` (a request each a pipeline). With ``--delivery``,
+  a second run reads the delivery streams (``commits``, ``deployments``,
+  ``environments``, ``releases``, ``tags``, ``branches``, ``milestones``, ``labels``) of
+  ``--projects`` projects of ``--commits`` commits each (the other counts follow it).
 - ``tap-checkly``: ``--checks`` API checks of ``--runs`` results each (``checks`` and
   ``check_results``, a request per 100 results of a check). Checkly allows 60 requests a
   minute on ``/v2/check-results`` (the tap keeps to 50): under that limit no number of
@@ -24,7 +27,8 @@ compared: a line says whether they are the same. The floor beside each line is t
 latency alone: requests x delay / requests in flight.
 
 Usage: python benchmarks/bench_taps_latency.py [--delay 0.05] [--projects 40]
-       [--pipelines 150] [--checks 40] [--runs 250] [--concurrency 4,8]
+       [--pipelines 150] [--jobs] [--delivery] [--commits 150] [--checks 40] [--runs 250]
+       [--concurrency 4,8]
 """
 
 from __future__ import annotations
@@ -125,6 +129,23 @@ def gitlab(args: argparse.Namespace, levels: list[int], work: Path) -> None:
               streams, levels, args.delay, work)
 
 
+def gitlab_delivery(args: argparse.Namespace, levels: list[int], work: Path) -> None:
+    from tap_gitlab.sample.delivery_data import STREAMS, DeliveryData
+    from tap_gitlab.sample.server import GitLabServer, SampleGitLab
+    token = "glpat-bench"
+    data = SampleGitLab(args.projects, 0, token)
+    for project in data.projects:
+        project.delivery = DeliveryData.sample(project.id, project.path, commits=args.commits)
+    with GitLabServer(data) as server:
+        config = {"api_url": server.url, "private_token": token,
+                  "projects": [p.path for p in server.data.projects]}
+        discover("tap_gitlab.tap", config)
+        server.latency = args.delay
+        bench(f"tap-gitlab delivery streams: {args.projects} projects, {args.commits} "
+              f"commits each, {args.delay * 1000:g} ms a request", server, "tap_gitlab.tap",
+              config, list(STREAMS), levels, args.delay, work)
+
+
 def checkly(args: argparse.Namespace, levels: list[int], work: Path,
             results_limit: tuple[int, float], label: str) -> None:
     from tap_checkly.sample.account import SampleAccount
@@ -161,12 +182,18 @@ def main() -> None:
     parser.add_argument("--jobs", action="store_true",
                         help="tap-gitlab reads the pipelines' jobs and bridges too (a "
                         "request each a pipeline)")
+    parser.add_argument("--delivery", action="store_true",
+                        help="also run tap-gitlab on its delivery streams")
+    parser.add_argument("--commits", type=int, default=150,
+                        help="commits a project for --delivery")
     parser.add_argument("--only", choices=("gitlab", "checkly"))
     args = parser.parse_args()
     levels = [int(n) for n in args.concurrency.split(",") if n.strip()]
     runs: list[Callable[[Path], None]] = []
     if args.only in (None, "gitlab"):
         runs.append(lambda work: gitlab(args, levels, work))
+        if args.delivery:
+            runs.append(lambda work: gitlab_delivery(args, levels, work))
     if args.only in (None, "checkly"):
         runs.append(lambda work: checkly(
             args, levels, work, args.results_limit,

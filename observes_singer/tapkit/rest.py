@@ -46,6 +46,7 @@ import logging
 import threading
 from collections import deque
 from collections.abc import Generator, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
@@ -76,6 +77,22 @@ if TYPE_CHECKING:
 
 _SCRATCH_LOG = logging.getLogger("observes.tapkit.rest.scratch")
 _SCRATCH_LOG.disabled = True
+
+
+@dataclass
+class PartitionReading:
+    """One partition's reading (:meth:`SourceStream.partition_reading`): its context, its
+    starting value, and the state it writes to. Read ahead on a reader's thread, that is a
+    copy of the partition's state (``saved``: the copy as it was), settled into the state
+    on the tap's thread once the partition's records are emitted; read in turn, it is the
+    partition's own state (``saved`` is None). ``notes``: what a stream keeps of the
+    reading for its :meth:`SourceStream.settle_partition`."""
+
+    context: dict[str, Any]
+    starting: Any
+    saved: dict[str, Any] | None
+    state: dict[str, Any]
+    notes: dict[str, Any] = field(default_factory=dict)
 
 
 class SourceStream(RESTStream[Any]):
@@ -271,29 +288,68 @@ class SourceStream(RESTStream[Any]):
                                ) -> OrderedPrefetch[Any, dict[str, Any]]:
         assert self.requests_session is not None  # made here, before the readers share it
 
-        def setup(index: int) -> Any:
-            return self.starting_value(partitions[index])
+        def setup(index: int) -> PartitionReading:
+            return self.partition_ahead(partitions[index])
 
-        def read(index: int, starting: Any) -> Iterable[dict[str, Any]]:
-            self._reading.starting = starting
+        def read(index: int, reading: PartitionReading) -> Iterable[dict[str, Any]]:
+            self._reading.starting = reading.starting
+            self._reading.partition = reading
             try:
                 yield from type(self).get_records(self, partitions[index])
             finally:
                 self._reading.__dict__.pop("starting", None)
+                self._reading.__dict__.pop("partition", None)
 
         prefetch = OrderedPrefetch(range(len(partitions)), read, workers=workers,
                                    setup=setup, name=self.name)
-        taken = iter(prefetch)
+        for index in range(len(partitions)):
+            prefetch.offer(index)
+        order = iter(range(len(partitions)))
 
         def prefetched(context: Mapping[str, Any] | None) -> Iterable[dict[str, Any]]:
-            index, records = next(taken)
+            index = next(order)
             if partitions[index] != (context or {}):
                 raise RuntimeError(f"{self.name}: partition {context} taken where "
                                    f"{partitions[index]} was read")
-            return records
+            reading, records = prefetch.take(index)
+            yield from records
+            self.settle_partition(reading)
 
         self.get_records = prefetched  # type: ignore[method-assign]
         return prefetch
+
+    def partition_ahead(self, context: Mapping[str, Any]) -> PartitionReading:
+        """On the tap's thread, before a reader starts ``context``: its starting value and
+        a copy of its state for the reading to write to (the state itself is not made
+        yet: a STATE written meanwhile stays what the sequential run writes)."""
+        saved = copy.deepcopy(self.saved_state(context)) or \
+            {"context": self.state_manager.get_state_partition_context(dict(context))}
+        return PartitionReading(dict(context), self.starting_value(context), saved,
+                                copy.deepcopy(saved))
+
+    def partition_reading(self, context: Mapping[str, Any] | None) -> PartitionReading:
+        """The reading of ``context`` under way on this thread: the one prepared for a
+        reader (:meth:`partition_ahead`), or, read in turn on the tap's thread, one that
+        writes to the partition's own state."""
+        reading: PartitionReading | None = getattr(self._reading, "partition", None)
+        if reading is not None:
+            return reading
+        return PartitionReading(dict(context or {}), None, None,
+                                self.get_context_state(context))
+
+    def settle_partition(self, reading: PartitionReading) -> None:
+        """On the tap's thread, once a partition's records are all emitted: what its reading
+        wrote to its copy of the state goes to the partition's own state, as the reading
+        in turn would have written it by then."""
+        if reading.saved is None:
+            return
+        state = self.get_context_state(reading.context)
+        for key, value in reading.state.items():
+            if key not in reading.saved or reading.saved[key] != value:
+                state[key] = copy.deepcopy(value)
+        for key in reading.saved:
+            if key not in reading.state:
+                state.pop(key, None)
 
     def prepare_reading(self, context: Mapping[str, Any] | None) -> Any:
         """For a child stream read ahead (``prefetch_contexts``): what its reading of

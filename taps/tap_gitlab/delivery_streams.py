@@ -33,12 +33,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import requests
 
 from observes_singer.tapkit.budget import RunBudget
 from observes_singer.tapkit.moments import iso
+from observes_singer.tapkit.rest import PartitionReading
 from tap_gitlab.streams import BoundedPaginator, GitLabStream, UpdatedStream
 
 Record = dict[str, Any]
@@ -142,30 +143,65 @@ class ResumablePaginator(BoundedPaginator):
         return passed_over
 
 
-class PagedStream(GitLabStream):
+@dataclass
+class Pass:
+    """Where the reading of one partition is, kept on the thread that reads it: several
+    projects are read at once (``max_concurrent_requests``)."""
+
+    reading: PartitionReading
+    paginator: ResumablePaginator | None = None
+    ended_empty: bool = False
+    page_rows: int = 0
+    page_length: int = 0
+    first_page: int = 1
+    skip_rows: int = 0
+    bookmark: Edge = field(default_factory=Edge)
+    """The bookmark and the ids emitted with its value (not emitted again)."""
+    top: Edge = field(default_factory=Edge)
+    """The newest value read in this pass, and its ids."""
+    until: str | None = None
+
+
+class PassStream(GitLabStream):
+    """A stream whose reading of a partition keeps where it is in a :class:`Pass`, on the
+    thread that reads it, and writes the partition's state through its
+    :class:`PartitionReading`: the projects are read ahead, several at once, and the state
+    is settled on the tap's thread in their order."""
+
+    prefetch_partitions = True
+
+    @property
+    def current(self) -> Pass:
+        """This thread's pass."""
+        return cast("Pass", self._reading.pass_)
+
+    def start_pass(self, context: Context | None) -> Pass:
+        pass_ = Pass(self.partition_reading(context))
+        self._reading.pass_ = pass_
+        return pass_
+
+    def settle_in_turn(self, pass_: Pass) -> None:
+        """Read in turn on the tap's thread: settled now (read ahead, the tap's thread
+        settles it once the records are emitted)."""
+        if pass_.reading.saved is None:
+            self.settle_partition(pass_.reading)
+
+
+class PagedStream(PassStream):
     """A stream that knows how far it read a partition: to its end, or to which page and
     row (``stopped_at``), and that can start a partition at a page, past its first rows."""
 
     primary_keys: tuple[str, ...] = ("project_path", "id")
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._paginator: ResumablePaginator | None = None
-        self._ended_empty = False
-        self._page_rows = 0
-        self._page_length = 0
-        self._first_page = 1
-        self._skip_rows = 0
-
     # -- reading a partition ------------------------------------------------------------------
 
     def get_records(self, context: Context | None) -> Iterable[Record]:
-        state = self.get_context_state(context)
-        self._paginator = None
-        self._first_page, self._skip_rows = 1, 0
+        pass_ = self.start_pass(context)
+        state = pass_.reading.state
         self.begin(state)
         yield from super().get_records(context)
         self.end(state, self.stopped_at())
+        self.settle_in_turn(pass_)
 
     def begin(self, state: dict[str, Any]) -> None:
         """Before a partition: read what the state says of it."""
@@ -180,33 +216,40 @@ class PagedStream(GitLabStream):
         ``max_duration``)."""
         return False
 
+    def met(self, row: Record) -> None:
+        """A row of the listing that will be emitted, met in order on the thread that reads
+        the partition (which may be ahead of the records emitted)."""
+
     def keep(self, row: Record, context: Context | None) -> Record | None:
-        """A row of the listing, in order, about to be emitted: the record to emit, or
-        None to skip it."""
+        """A row of the listing, in order, about to be emitted (on the tap's thread): the
+        record to emit."""
         return row
 
     # -- where it stopped ---------------------------------------------------------------------
 
     def get_new_paginator(self) -> ResumablePaginator:
-        self._paginator = ResumablePaginator(self.budget.part())
-        self._ended_empty = False
-        self._page_rows = 0
-        return self._paginator
+        pass_ = self.current
+        pass_.paginator = ResumablePaginator(self.budget.part())
+        pass_.ended_empty = False
+        pass_.page_rows = 0
+        return pass_.paginator
 
     def parse_response(self, response: requests.Response) -> Iterable[Record]:
         rows = list(super().parse_response(response))
-        self._page_rows, self._page_length, self._ended_empty = 0, len(rows), not rows
+        pass_ = self.current
+        pass_.page_rows, pass_.page_length, pass_.ended_empty = 0, len(rows), not rows
         passed = 0
         for row in rows:
-            self._page_rows += 1  # before the yield: a stop comes after the record
-            if self._skip_rows:  # read by the run that stopped inside this page
-                self._skip_rows -= 1
+            pass_.page_rows += 1  # before the yield: a stop comes after the record
+            if pass_.skip_rows:  # read by the run that stopped inside this page
+                pass_.skip_rows -= 1
             elif not self.emitted_before(row):
+                self.met(row)
                 yield row
                 continue
             passed += 1
-        if rows and passed == len(rows) and self._paginator is not None:
-            self._paginator.passed_over = True
+        if rows and passed == len(rows) and pass_.paginator is not None:
+            pass_.paginator.passed_over = True
 
     def post_process(self, row: Record, context: Context | None = None) -> Record | None:
         return self.keep(row, context)
@@ -215,22 +258,23 @@ class PagedStream(GitLabStream):
         """None when the partition was read to its end; else the page to go on from and how
         many of its rows were read (a stop at ``max_pages`` ends after a whole page; one at
         ``max_duration`` may end inside one)."""
-        paginator = self._paginator
+        pass_ = self.current
+        paginator = pass_.paginator
         if paginator is None:
             return None
-        page = self._first_page + paginator.pages
+        page = pass_.first_page + paginator.pages
         if paginator.finished:
             return (page, 0) if paginator.truncated else None
-        if self._ended_empty:  # an empty page: the listing's end
+        if pass_.ended_empty:  # an empty page: the listing's end
             return None
-        if self._page_rows >= self._page_length:  # stopped after a page's last row
+        if pass_.page_rows >= pass_.page_length:  # stopped after a page's last row
             return page + 1, 0
-        return page, self._page_rows
+        return page, pass_.page_rows
 
     def get_url_params(self, context: Context | None, next_page_token: Any) -> dict[str, Any]:
         params = super().get_url_params(context, next_page_token)
-        if not next_page_token and self._first_page > 1:
-            params["page"] = self._first_page
+        if not next_page_token and self.current.first_page > 1:
+            params["page"] = self.current.first_page
         return params
 
 
@@ -249,7 +293,8 @@ class RepositoryStream(PagedStream):
 
     def parse_response(self, response: requests.Response) -> Iterable[Record]:
         if response.status_code == 404:
-            self._page_rows, self._page_length, self._ended_empty = 0, 0, True
+            pass_ = self.current
+            pass_.page_rows, pass_.page_length, pass_.ended_empty = 0, 0, True
             return iter(())
         return super().parse_response(response)
 
@@ -268,8 +313,8 @@ class WholeStream(PagedStream):
 
     def begin(self, state: dict[str, Any]) -> None:
         resume = state.get("resume") or {}
-        self._first_page = max(1, int(resume.get("page") or 1))
-        self._skip_rows = max(0, int(resume.get("rows") or 0))
+        self.current.first_page = max(1, int(resume.get("page") or 1))
+        self.current.skip_rows = max(0, int(resume.get("rows") or 0))
 
     def end(self, state: dict[str, Any], stop: tuple[int, int] | None) -> None:
         if stop is None:
@@ -286,24 +331,17 @@ class UnsortedStream(PagedStream):
 
     is_sorted = False
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._bookmark = Edge()
-        self._top = Edge()
-
     def begin(self, state: dict[str, Any]) -> None:
         bookmark = state.get("replication_key_value") \
             if state.get("replication_key") == self.replication_key else None
-        self._bookmark = Edge.saved(state.get("seen_at_bookmark"), bookmark)
-        self._top = Edge()
+        self.current.bookmark = Edge.saved(state.get("seen_at_bookmark"), bookmark)
 
     def emitted_before(self, row: Record) -> bool:
         # emitted when the bookmark was taken: "since" and "updated_after" are "on or after"
-        return self._bookmark.has(row.get(str(self.replication_key)), row["id"])
+        return self.current.bookmark.has(row.get(str(self.replication_key)), row["id"])
 
-    def keep(self, row: Record, context: Context | None) -> Record | None:
-        self._top.add(row.get(str(self.replication_key)), row["id"])
-        return row
+    def met(self, row: Record) -> None:
+        self.current.top.add(row.get(str(self.replication_key)), row["id"])
 
     def _increment_stream_state(self, latest_record: Record, *,
                                 context: Context | None = None) -> None:
@@ -316,7 +354,7 @@ class UnsortedStream(PagedStream):
         may be years ahead: the bookmark then stays at the run's start, and that commit is
         read again each run (the target's upsert folds it) rather than every run failing
         on a bookmark in the future."""
-        newest = self._bookmark.merge(top)
+        newest = self.current.bookmark.merge(top)
         if newest.moment is None:
             return
         if newest.moment > self.run_started:
@@ -343,23 +381,24 @@ class CommitsStream(RepositoryStream, UnsortedStream):
     name = "commits"
     resource = "repository/commits"
     replication_key = "committed_date"
-    _until: str | None = None
 
     def begin(self, state: dict[str, Any]) -> None:
         super().begin(state)
         resume = state.get("resume") or {}
-        self._until = resume.get("until") or None
-        if self._until:
-            self._first_page = max(1, int(resume.get("page") or 1))
-            self._skip_rows = max(0, int(resume.get("rows") or 0))
-            self._top = Edge.at(self._until, resume.get("newest_ids") or ())
+        pass_ = self.current
+        pass_.until = resume.get("until") or None
+        if pass_.until:
+            pass_.first_page = max(1, int(resume.get("page") or 1))
+            pass_.skip_rows = max(0, int(resume.get("rows") or 0))
+            pass_.top = Edge.at(pass_.until, resume.get("newest_ids") or ())
 
     def end(self, state: dict[str, Any], stop: tuple[int, int] | None) -> None:
+        top = self.current.top
         if stop is None:
-            self.advance(state, self._top)
+            self.advance(state, top)
             state.pop("resume", None)
-        elif self._top.moment is not None:
-            state["resume"] = {"until": self._top.text, "newest_ids": sorted(self._top.ids),
+        elif top.moment is not None:
+            state["resume"] = {"until": top.text, "newest_ids": sorted(top.ids),
                                "page": stop[0], "rows": stop[1]}
 
     def get_url_params(self, context: Context | None, next_page_token: Any) -> dict[str, Any]:
@@ -369,12 +408,13 @@ class CommitsStream(RepositoryStream, UnsortedStream):
             since = self.since(context)
             if since:
                 params["since"] = query_time(since, whole_seconds=True)
-            if self._until:
-                params["until"] = query_time(self._until, whole_seconds=True, round_up=True)
+            until = self.current.until
+            if until:
+                params["until"] = query_time(until, whole_seconds=True, round_up=True)
         return params
 
 
-class DeploymentsStream(UpdatedStream):
+class DeploymentsStream(PassStream, UpdatedStream):
     """Deployments, oldest change first: a deployment that was running at the last run is
     read again once it finishes (its ``updated_at`` moves). With ``environments`` (their
     ``tier``), what DORA's deployment frequency, lead time for changes and change failure
@@ -383,30 +423,34 @@ class DeploymentsStream(UpdatedStream):
     name = "deployments"
     resource = "deployments"
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._seen = Edge()
-        self._top = Edge()
-
     def get_records(self, context: Context | None) -> Iterable[Record]:
-        state = self.get_context_state(context)
+        pass_ = self.start_pass(context)
+        state = pass_.reading.state
         bookmark = state.get("replication_key_value") \
             if state.get("replication_key") == self.replication_key else None
-        self._seen = Edge.saved(state.get("seen_at_bookmark"), bookmark)
-        self._top = Edge()
+        pass_.bookmark = Edge.saved(state.get("seen_at_bookmark"), bookmark)
         yield from super().get_records(context)
+        pass_.reading.notes.update(seen=pass_.bookmark, top=pass_.top)
+        self.settle_in_turn(pass_)
+
+    def settle_partition(self, reading: PartitionReading) -> None:
+        """singer-sdk moved the bookmark record by record, on the tap's thread: the ids
+        read with its value are kept beside it."""
+        super().settle_partition(reading)
+        seen, top = reading.notes.get("seen"), reading.notes.get("top")
+        if seen is None or top is None:
+            return
+        state = self.get_context_state(reading.context)
         value = state.get("replication_key_value")
-        if self._top.moment is not None and instant(value) == self._top.moment:
-            state["seen_at_bookmark"] = self._seen.merge(self._top).as_state()
+        if top.moment is not None and instant(value) == top.moment:
+            state["seen_at_bookmark"] = seen.merge(top).as_state()
 
     def parse_response(self, response: requests.Response) -> Iterable[Record]:
+        seen, top = self.current.bookmark, self.current.top
         for row in super().parse_response(response):
-            if not self._seen.has(row.get("updated_at"), row["id"]):
+            if not seen.has(row.get("updated_at"), row["id"]):
+                top.add(row.get("updated_at"), row["id"])
                 yield row  # else emitted by the run that took the bookmark
-
-    def post_process(self, row: Record, context: Context | None = None) -> Record | None:
-        self._top.add(row.get("updated_at"), row["id"])
-        return row
 
 
 class EnvironmentsStream(WholeStream):
@@ -462,7 +506,7 @@ class MilestonesStream(UnsortedStream):
 
     def end(self, state: dict[str, Any], stop: tuple[int, int] | None) -> None:
         if stop is None:
-            self.advance(state, self._top)
+            self.advance(state, self.current.top)
             return
         self.logger.warning(
             "milestones of project %s: stopped with more to read; GitLab lists them by due "

@@ -78,12 +78,11 @@ class GitLabStream(SourceStream):
     """Retries, waits and errors are the tap kit's (:class:`SourceStream`); errors name
     the project and the stream, with GitLab's hint for 401, 403 and 404.
 
-    ``projects``, ``pipelines``, ``merge_requests``, ``issues`` and ``members`` read up to
-    ``max_concurrent_requests`` projects at once (``prefetch_partitions``): nothing of
-    their reading is kept on the stream; ``jobs`` and ``bridges`` read the pipelines'
-    as the pipelines are read (``prefetch_contexts``). The delivery streams keep where a project's
-    reading is (``resume``, the ids at the bookmark) on the stream and in the state as
-    they read, and read one project at a time."""
+    Every stream with a partition per project reads up to ``max_concurrent_requests``
+    projects at once (``prefetch_partitions``): nothing of a project's reading is kept on
+    the stream (the delivery streams keep theirs on the reading thread, and write the
+    project's state through its ``PartitionReading``); ``jobs`` and ``bridges`` read the
+    pipelines' as the pipelines are read (``prefetch_contexts``)."""
 
     source = SOURCE
     credential_headers = CREDENTIAL_HEADERS

@@ -42,8 +42,8 @@ class TapGitLab(SourceTap):
         th.Property("offset_page_limit", th.IntegerType(minimum=1), default=400,
                     description="Pages of one offset-paged query before it restarts from the "
                     "last record's updated_at (GitLab caps offset paging)"),
-        concurrency_setting("projects (projects, pipelines and their jobs and bridges, "
-                            "merge_requests, issues, members)"),
+        concurrency_setting("projects (every stream read per project; the pipelines' "
+                            "jobs and bridges as the pipelines come)"),
     ).to_dict()
 
     _projects: list[str] | None = None
