@@ -269,6 +269,41 @@ def test_a_run_stopped_inside_a_page_goes_on_at_the_next_row() -> None:
     assert commits["replication_key_value"] == project.delivery.commits[-1]["committed_date"]
 
 
+def test_runs_stopped_inside_pages_of_projects_read_at_once_miss_and_repeat_nothing() -> None:
+    """Three projects read at once, every run stopped by ``max_duration`` after a record of
+    each project and stream: each project's reading leaves its own place to go on from, and
+    the runs together emit every record once, as they do one project at a time."""
+    data = SampleGitLab(projects=3, pipelines=0, token=TOKEN)
+    for project in data.projects:
+        project.delivery = DeliveryData.sample(
+            project.id, project.path, commits=3, deployments=3, environments=2, releases=2,
+            lightweight_tags=1, branches=2, milestones=2, labels=2)
+    paths = [project.path for project in data.projects]
+    seen: dict[str, list[tuple[Any, ...]]] = {stream: [] for stream in STREAMS}
+    state = None
+    with GitLabServer(data) as server:
+        for _ in range(4):
+            run = testing.run_tap("tap_gitlab.tap", {
+                "api_url": server.url, "private_token": TOKEN, "projects": paths,
+                "max_duration": 1e-9, "max_concurrent_requests": 4}, state, env=FAST_RETRIES)
+            assert run.exit_code == 0, run.stderr[-2000:]
+            for stream in STREAMS:
+                emitted = records(run.messages, stream)
+                assert len(emitted) <= len(paths), stream  # a record a project at most
+                seen[stream] += [key(stream, r) for r in emitted]
+            state = last_state(run.messages)
+    for stream in ("commits", "deployments", "environments", "releases", "tags", "branches",
+                   "labels"):
+        wanted = [key(stream, {**r, "project_path": project.path})
+                  for project in data.projects
+                  for r in project.delivery.records()[stream]]
+        assert Counter(seen[stream][: len(wanted)]) == Counter(wanted), stream
+    for project in data.projects:
+        commits = partitions(state, "commits")[project.path]
+        assert commits["replication_key_value"] == \
+            project.delivery.commits[-1]["committed_date"]
+
+
 def test_more_than_a_page_of_commits_in_one_second() -> None:
     """A rebase commits many in the same second: when the bookmark's own second holds more
     than a page, the pages of commits read before are passed over, not taken for the end."""
