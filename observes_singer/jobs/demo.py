@@ -124,6 +124,8 @@ def _streams(path: Path, schema: str) -> list[_Stream]:
     import duckdb
 
     connection = duckdb.connect(str(path), read_only=True)
+    # No progress bar of DuckDB's in the middle of the summary, which goes to stdout.
+    connection.execute("SET enable_progress_bar = false")
     try:
         names = [r[0] for r in connection.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = ? "

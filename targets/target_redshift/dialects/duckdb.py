@@ -37,6 +37,15 @@ CSV_OPTIONS = ("FORMAT csv, NULLSTR '\\N', ALLOW_QUOTED_NULLS false, QUOTE '\"',
 _SPOOL_FOLDER = re.compile(re.escape(SPOOL_PREFIX) + r"(\d+)-")
 
 
+def quiet(conn: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """``conn`` without DuckDB's progress bar, which it draws on standard output for a
+    statement that runs over 2 s, terminal or not: on the target's stdout, which carries
+    its STATE messages, it would mix into them. A connection's own setting."""
+    conn.execute("SET enable_progress_bar = false")
+    conn.execute("SET enable_progress_bar_print = false")
+    return conn
+
+
 def duckdb_threads() -> int:
     """DuckDB's threads: every core this process may run on but one, which the target's
     own thread needs to parse and flatten the input while DuckDB loads. On 2 cores, one
@@ -102,6 +111,7 @@ class DuckDBDialect(Dialect):
             self.conn = duckdb.connect(database.path,
                                        config={"memory_limit": f"{DUCKDB_MEMORY_MB}MB",
                                                "threads": duckdb_threads()})
+            quiet(self.conn)
         except duckdb.Error as exc:
             raise WarehouseError(f"cannot open DuckDB file {database.path}: {exc}") from None
         self.conn.execute("BEGIN TRANSACTION")

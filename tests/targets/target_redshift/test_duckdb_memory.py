@@ -61,7 +61,7 @@ def test_a_wide_full_refresh_commits_and_a_refused_commit_is_one_line(tmp_path: 
 
     loaded = _run(tmp_path, source)
     assert loaded.returncode == 0, loaded.stderr.decode()
-    assert orjson.loads(loaded.stdout) == {"wide": "done"}
+    assert orjson.loads(loaded.stdout) == {"wide": "done"}, loaded.stdout[:300]
     with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as conn:
         (count,) = conn.execute("SELECT count(*) FROM main.wide").fetchone() or (0,)
         (last,) = conn.execute(f'SELECT "c{COLUMNS - 1}" FROM main.wide WHERE id = ?',
