@@ -59,26 +59,29 @@ def test_concurrent_runs_emit_what_the_sequential_run_emits(gitlab: GitLabServer
         (project.path, project.pipelines[5]["id"])]
 
 
+@pytest.mark.parametrize(("stream", "part"), [
+    ("merge_requests", "project-3/merge_requests"),
+    ("commits", "project-3/repository/commits"),  # a delivery stream, with its own state
+])
 def test_a_failing_project_ends_the_run_as_the_sequential_run_does(
-        gitlab: GitLabServer) -> None:
-    """A 404 on the fourth project's merge requests: the records before it, the bookmarks of
-    the projects read, the same one line; nothing of the projects after it, though their
-    merge requests were being read meanwhile."""
+        gitlab: GitLabServer, stream: str, part: str) -> None:
+    """A 404 on the fourth project's merge requests (or commits): the records before it,
+    the bookmarks of the projects read, the same one line; nothing of the projects after
+    it, though they were being read meanwhile."""
     runs = []
     for concurrency in (1, 4):
         gitlab.failures.clear()
-        gitlab.fail(404, times=50, part="project-3/merge_requests")
-        runs.append(run_tap(gitlab, concurrency,
-                            streams=["projects", "pipelines", "merge_requests"]))
+        gitlab.fail(404, times=50, part=part)
+        runs.append(run_tap(gitlab, concurrency, streams=["projects", "pipelines", stream]))
     same_output(runs, code=1)
     sequential, concurrent = runs
     line = sequential.stderr.strip().splitlines()[-1]
     assert line.startswith("tap-gitlab: error:") and "project-3" in line
     assert concurrent.stderr.strip().splitlines()[-1] == line
-    emitted = {r["project_path"] for r in records(concurrent.messages, "merge_requests")}
+    emitted = {r["project_path"] for r in records(concurrent.messages, stream)}
     assert emitted == {f"observes/project-{n}" for n in range(3)}
     states = [m["value"]["bookmarks"] for m in concurrent.messages if m["type"] == "STATE"]
-    assert all("merge_requests" not in bookmarks for bookmarks in states)  # none ahead
+    assert all(stream not in bookmarks for bookmarks in states)  # none ahead
 
 
 def test_one_request_at_a_time_reads_one_project_at_a_time(gitlab: GitLabServer) -> None:
