@@ -1,8 +1,9 @@
 """The report of a long-lived deployment stays quick to make and light to open: 20 jobs of
 1,000 runs each render in under 2 s into under 2 MB, with three tables a run as with 12
 (as many as a job's charts show, so the most chart bytes a job can take); and the whole
-``observes report`` on a ledger of those runs on disk takes under 2 s too
-(benchmarks/bench_report.py measures both alone)."""
+``observes report`` on a ledger of those runs on disk takes under 2 s too, not counting
+the time it waited for a core while other tests ran (benchmarks/bench_report.py measures
+both alone)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,34 @@ LIMIT_SECONDS = 2.0
 #: Runs of the command, the quickest of which is held to the limit: a moment when the
 #: machine is busy with other work does not fail the test, a slower command does.
 ATTEMPTS = 3
+#: The command run as ``python -m observes_singer.cli``, which on leaving writes to a file
+#: how long its thread waited for a core (Linux's /proc/self/schedstat: time on a core,
+#: time runnable but waiting, in ns).
+TIMED_COMMAND = """
+import atexit, runpy, sys
+out = sys.argv.pop(1)
+
+def note() -> None:
+    try:
+        with open("/proc/self/schedstat") as stats, open(out, "w") as dest:
+            dest.write(stats.read())
+    except OSError:
+        pass
+
+atexit.register(note)
+runpy.run_module("observes_singer.cli", run_name="__main__", alter_sys=True)
+"""
+
+
+def own_seconds(wall: float, schedstat: Path) -> float:
+    """``wall`` less the time the command was ready to run but waited for a core: other
+    work on the machine (the rest of a parallel test run) is not the command's time, but
+    anything it waits on itself (its disk, its threads handing the GIL to each other) is."""
+    try:
+        waited_ns = int(schedstat.read_text().split()[1])
+    except (OSError, IndexError, ValueError):  # no schedstat: the wall time
+        return wall
+    return wall - waited_ns / 1e9
 
 
 @pytest.mark.parametrize("tables", [3, TABLE_CHARTS])
@@ -57,16 +86,21 @@ def test_observes_report_of_20_jobs_of_1000_runs_on_disk_takes_under_2_s(
            "OBSERVES_STATE_STORE": str(tmp_path / "store")}
 
     times: list[float] = []
+    walls: list[float] = []
+    schedstat = tmp_path / "schedstat"
     while len(times) < ATTEMPTS and not any(t < LIMIT_SECONDS for t in times):
+        schedstat.unlink(missing_ok=True)
         started = time.perf_counter()
-        done = subprocess.run([sys.executable, "-m", "observes_singer.cli", "report",
+        done = subprocess.run([sys.executable, "-c", TIMED_COMMAND, str(schedstat), "report",
                                "--out", str(out), "--history", "1000"], env=env,
                               capture_output=True, text=True, timeout=120, check=False)
-        times.append(time.perf_counter() - started)
+        walls.append(time.perf_counter() - started)
+        times.append(own_seconds(walls[-1], schedstat))
         assert done.returncode == 0, done.stderr
 
     print(f"observes report, {records:,} records: "
-          + ", ".join(f"{seconds:.2f} s" for seconds in times))
+          + ", ".join(f"{own:.2f} s ({wall:.2f} s with the waits for a core)"
+                      for own, wall in zip(times, walls, strict=True)))
     assert min(times) < LIMIT_SECONDS
     stale = sum(job.freshness.stale for job in report.jobs)
     assert done.stdout == (f"observes report: wrote {out} (20 jobs, {stale} needing "
